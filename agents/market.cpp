@@ -1,0 +1,87 @@
+#include "agents/market.h"
+
+#include <tbb/parallel_for.h>
+
+#include <boost/random/lognormal_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+#include <cmath>
+
+#include "sim/money.h"
+#include "sim/rng.h"
+
+namespace marketsim {
+
+Market build_market(const MarketSpec& spec, std::uint64_t seed) {
+  return Market{spec, build_catalog(spec, seed), build_population(spec, seed)};
+}
+
+Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed) {
+  const auto dims = static_cast<std::size_t>(spec.latent_dimensions);
+  Catalog cat;
+  const auto products = static_cast<std::size_t>(spec.products());
+  cat.dimensions = dims;
+  cat.category.resize(products);
+  cat.list_price.resize(products);
+  cat.unit_cost.resize(products);
+  cat.attributes.resize(products * dims);
+  cat.quality.resize(products);
+  std::size_t first = 0;
+  for (std::size_t c = 0; c < spec.categories.size(); ++c) {
+    const CategorySpec& cs = spec.categories[c];
+    cat.category_names.push_back(cs.name);
+    cat.category_quality_mean.push_back(cs.quality_mean);
+    for (std::size_t j = first; j < first + static_cast<std::size_t>(cs.products); ++j) {
+      CounterRng rng(stream_key(seed, kAllReplications, j, Purpose::kProductAttributes));
+      boost::random::uniform_real_distribution<double> price(cs.price_min, cs.price_max);
+      boost::random::normal_distribution<double> normal(0.0, 1.0);
+      cat.category[j] = static_cast<std::uint16_t>(c);
+      cat.list_price[j] = to_cents(price(rng));
+      cat.unit_cost[j] = to_cents(cs.cost_ratio * to_currency(cat.list_price[j]));
+      for (std::size_t k = 0; k < dims; ++k) {
+        cat.attributes[j * dims + k] = static_cast<float>(cs.attribute_sd * normal(rng));
+      }
+      cat.quality[j] = cs.quality_mean + cs.quality_sd * normal(rng);
+    }
+    first += static_cast<std::size_t>(cs.products);
+  }
+  return cat;
+}
+
+Population build_population(const MarketSpec& spec, std::uint64_t seed) {
+  const auto dims = static_cast<std::size_t>(spec.latent_dimensions);
+  Population pop;
+  const auto consumers = static_cast<std::size_t>(spec.consumers());
+  pop.dimensions = dims;
+  pop.segment.resize(consumers);
+  pop.taste.resize(consumers * dims);
+  pop.price_sensitivity.resize(consumers);
+  pop.deal_proneness.resize(consumers);
+  pop.visit_rate.resize(consumers);
+  std::size_t offset = 0;
+  for (std::size_t s = 0; s < spec.segments.size(); ++s) {
+    const SegmentSpec& ss = spec.segments[s];
+    pop.segment_names.push_back(ss.name);
+    const std::size_t begin = offset;
+    const std::size_t end = offset + static_cast<std::size_t>(ss.consumers);
+    // Each consumer draws from its own stream, so the split into blocks cannot change the result.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 4096),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        CounterRng rng(stream_key(seed, kAllReplications, i, Purpose::kConsumerTraits));
+        boost::random::normal_distribution<double> normal(0.0, ss.taste_sd);
+        boost::random::lognormal_distribution<double> beta(std::log(ss.price_sensitivity_median),
+                                                           ss.price_sensitivity_log_sd);
+        pop.segment[i] = static_cast<std::uint16_t>(s);
+        for (std::size_t k = 0; k < dims; ++k) pop.taste[i * dims + k] = static_cast<float>(normal(rng));
+        pop.price_sensitivity[i] = static_cast<float>(beta(rng));
+        pop.deal_proneness[i] = static_cast<float>(ss.deal_proneness);
+        pop.visit_rate[i] = static_cast<float>(ss.visit_rate);
+      }
+    });
+    offset = end;
+  }
+  return pop;
+}
+
+}  // namespace marketsim

@@ -1,0 +1,77 @@
+#pragma once
+// The description of a market as a scenario gives it (validated by scenarios/), from which
+// build_market() draws the catalog and the consumer population.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace marketsim {
+
+/// A product category: how many products it has and the distributions their attributes come from.
+struct CategorySpec {
+  std::string name;
+  std::int64_t products = 0;
+  double price_min = 5.0;        // currency units; list prices ~ Uniform(price_min, price_max)
+  double price_max = 50.0;
+  double cost_ratio = 0.6;       // unit cost = cost_ratio * list price
+  double attribute_sd = 0.25;    // phi_j ~ Normal(0, attribute_sd^2 I_D)
+  double quality_mean = 0.0;     // true quality q_j ~ Normal(quality_mean, quality_sd^2)
+  double quality_sd = 0.0;
+};
+
+/// A consumer segment: its size and the distributions of its consumers' traits.
+struct SegmentSpec {
+  std::string name;
+  std::int64_t consumers = 0;
+  double taste_sd = 1.0;                   // theta_i ~ Normal(0, taste_sd^2 I_D)
+  double price_sensitivity_median = 0.06;  // beta_i = exp(Normal(ln median, log_sd^2)), per currency unit
+  double price_sensitivity_log_sd = 0.25;
+  double deal_proneness = 0.0;             // gamma_i: utility of a promotion tag
+  double visit_rate = 0.2;                 // lambda_i: visits per day
+};
+
+/// Bayesian (normal-normal) learning of product quality from consumption (MODEL.md "Learning").
+struct QualityLearningSpec {
+  bool enabled = false;
+  double prior_sd = 1.0;        // sd of the prior belief; the prior mean is the category's quality_mean
+  double observation_sd = 1.0;  // sd of the experience signal x ~ Normal(q_j, observation_sd^2)
+  std::int64_t memory = 8;      // products a consumer remembers beliefs for (oldest forgotten first)
+};
+
+/// Adaptive reference prices with loss aversion (MODEL.md "Choice", "Learning").
+struct ReferencePriceSpec {
+  bool enabled = false;
+  double weight = 1.0;         // eta: utility per unit of ln(reference / price)
+  double loss_aversion = 2.25; // nu > 1: weight of losses (price above reference) relative to gains
+  double adaptation = 0.2;     // kappa: r <- (1 - kappa) r + kappa * price paid
+};
+
+struct MarketSpec {
+  std::int64_t latent_dimensions = 16;
+  double intercept = -2.5;               // a in V_ij
+  std::int64_t browse_slots = 0;         // products added to each visit by organic browsing
+  std::int64_t lead_time_days = 3;       // replenishment lead time
+  std::vector<CategorySpec> categories;
+  std::vector<SegmentSpec> segments;
+  QualityLearningSpec quality;
+  ReferencePriceSpec reference_price;
+
+  std::int64_t products() const {
+    std::int64_t n = 0;
+    for (const auto& c : categories) n += c.products;
+    return n;
+  }
+  std::int64_t consumers() const {
+    std::int64_t n = 0;
+    for (const auto& s : segments) n += s.consumers;
+    return n;
+  }
+  /// Expected visits per day over the whole population (sum of visit rates).
+  double expected_visits_per_day() const {
+    double v = 0.0;
+    for (const auto& s : segments) v += static_cast<double>(s.consumers) * s.visit_rate;
+    return v;
+  }
+};
+
+}  // namespace marketsim

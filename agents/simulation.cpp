@@ -1,0 +1,341 @@
+#include "agents/simulation.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <cmath>
+#include <string>
+
+#include "agents/choice.h"
+#include "sim/error.h"
+
+namespace marketsim {
+
+struct Simulation::Shard {
+  ConsumerId begin = 0;
+  ConsumerId end = 0;
+  VisitCalendar calendar;
+  std::vector<Intent> intents;
+  std::uint64_t visits = 0;
+  ShownSet shown;
+  std::array<double, ShownSet::kCapacity> weights{};
+
+  Shard(ConsumerId b, ConsumerId e, std::size_t windows_per_day, std::size_t windows)
+      : begin(b), end(e), calendar(windows_per_day, windows) {}
+};
+
+Simulation::Simulation(const Market& market, Arm& arm, const RunPlan& plan, RunObserver& observer)
+    : market_(market),
+      arm_(arm),
+      plan_(plan),
+      observer_(observer),
+      windows_(static_cast<std::size_t>(plan.horizon_days) * plan.windows_per_day),
+      products_(market.catalog.size()),
+      categories_(market.catalog.category_names.size()),
+      visit_keys_(plan.seed, plan.replication, Purpose::kVisit),
+      consumption_keys_(plan.seed, plan.replication, Purpose::kConsumption),
+      history_(market.catalog.size()) {
+  const std::size_t n = market.population.size();
+  next_visit_.resize(n);
+  visit_index_.resize(n);
+  if (market.spec.reference_price.enabled) reference_index_.assign(n * categories_, 1.0f);
+  if (market.spec.quality.enabled) {
+    beliefs_.resize(n * static_cast<std::size_t>(market.spec.quality.memory));
+    beliefs_added_.assign(n, 0);
+  }
+  for (std::size_t b = 0; b < n; b += plan.shard_size) {
+    shards_.emplace_back(static_cast<ConsumerId>(b),
+                         static_cast<ConsumerId>(std::min(n, b + plan.shard_size)),
+                         plan.windows_per_day, windows_);
+  }
+  // Each consumer's first visit: the first draw of its visit stream 0 is the gap from time 0.
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    Shard& shard = shards_[s];
+    for (ConsumerId c = shard.begin; c < shard.end; ++c) {
+      CounterRng rng = visit_stream(visit_keys_.key(c), 0);
+      boost::random::exponential_distribution<double> gap(market_.population.visit_rate[c]);
+      next_visit_[c] = gap(rng);
+      visit_index_[c] = 1;
+      shard.calendar.schedule(c - shard.begin, next_visit_[c]);
+    }
+  });
+
+  on_hand_.resize(products_);
+  on_order_.assign(products_, 0);
+  received_.assign(products_, 0);
+  sold_.assign(products_, 0);
+  for (ProductId j = 0; j < products_; ++j) on_hand_[j] = arm_.replenishment->initial_stock(j);
+  initial_ = on_hand_;
+  for (const auto& promotion : arm_.promotions) ledger_.open(promotion->budget());
+
+  price_.resize(products_);
+  discount_.resize(products_);
+  scratch_.resize(products_);
+  promotion_.resize(products_);
+  paid_.resize(products_);
+  list_.resize(products_);
+  deal_.resize(products_);
+  for (ProductId j = 0; j < products_; ++j) list_[j] = to_currency(market.catalog.list_price[j]);
+
+  for (Day d = 0; d < plan.horizon_days; ++d) {
+    events_.schedule(static_cast<Time>(d), EventPriority::kDayStart,
+                     MarketEvent{MarketEvent::Kind::kDayStart, 0, 0});
+  }
+}
+
+Simulation::~Simulation() = default;
+
+std::size_t Simulation::shards() const { return shards_.size(); }
+
+void Simulation::run(const std::function<void(std::size_t)>& on_window) {
+  const double per_day = static_cast<double>(plan_.windows_per_day);
+  for (std::size_t w = 0; w < windows_; ++w) {
+    const Time start = static_cast<double>(w) / per_day;
+    const Time end = static_cast<double>(w + 1) / per_day;
+    const Day day = static_cast<Day>(w / plan_.windows_per_day);
+    // Market events take effect at the start of the window that contains them.
+    while (!events_.empty() && events_.top().time < end) handle(events_.pop());
+    prepare_window(day, start, end);
+
+    tbb::parallel_for(std::size_t{0}, shards_.size(),
+                      [&](std::size_t s) { advance(shards_[s], w); });
+    commit(day);
+
+    if ((w + 1) % plan_.windows_per_day == 0) {
+      Units stock = 0;
+      for (Units u : on_hand_) stock += u;
+      observer_.on_day_end(DayRecord{day, visits_today_, stock, received_today_, cancelled_today_});
+      visits_today_ = 0;
+      received_today_ = 0;
+      cancelled_today_ = 0;
+    }
+    if (on_window) on_window(w + 1);
+  }
+  check_invariants();
+}
+
+void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
+  const MarketEvent& e = event.payload;
+  switch (e.kind) {
+    case MarketEvent::Kind::kDelivery:
+      on_hand_[e.product] += e.quantity;
+      on_order_[e.product] -= e.quantity;
+      received_[e.product] += e.quantity;
+      received_today_ += e.quantity;
+      break;
+    case MarketEvent::Kind::kDayStart: {
+      const Day d = day_of(event.time);
+      current_day_ = d;
+      history_.begin_day(d);
+      // Deliveries of day d ran before this event (lower priority value).
+      if (d >= 1) {
+        for (ProductId j = 0; j < products_; ++j) {
+          const Units q = arm_.replenishment->order_quantity(InventoryView{
+              j, d, on_hand_[j], on_order_[j], market_.spec.lead_time_days, history_});
+          if (q <= 0) continue;
+          on_order_[j] += q;
+          events_.schedule(static_cast<Time>(d + market_.spec.lead_time_days),
+                           EventPriority::kDelivery, MarketEvent{MarketEvent::Kind::kDelivery, j, q});
+        }
+      }
+      break;
+    }
+  }
+}
+
+void Simulation::prepare_window(Day day, Time start, Time end) {
+  const MarketContext ctx{market_.catalog, history_, day, start, end};
+  arm_.pricing->set_prices(ctx, price_);
+  std::fill(discount_.begin(), discount_.end(), 0);
+  std::fill(promotion_.begin(), promotion_.end(), -1);
+  for (std::size_t p = 0; p < arm_.promotions.size(); ++p) {
+    if (ledger_.exhausted(p)) continue;  // a promotion whose budget is spent stops
+    if (!arm_.promotions[p]->offers(ctx, price_, scratch_)) continue;
+    for (ProductId j = 0; j < products_; ++j) {
+      if (scratch_[j] > discount_[j]) {  // overlapping promotions: the deepest discount applies
+        discount_[j] = std::min(scratch_[j], price_[j]);
+        promotion_[j] = static_cast<std::int32_t>(p);
+      }
+    }
+  }
+  for (ProductId j = 0; j < products_; ++j) {
+    paid_[j] = to_currency(price_[j] - discount_[j]);
+    deal_[j] = discount_[j] > 0 ? 1.0f : 0.0f;
+  }
+  arm_.recommender->prepare(ctx);
+}
+
+void Simulation::advance(Shard& shard, std::size_t window) {
+  const std::vector<std::uint32_t> due = shard.calendar.take(window);
+  for (std::uint32_t local : due) {
+    const ConsumerId c = shard.begin + local;
+    const std::uint64_t key = visit_keys_.key(c);
+    const double rate = market_.population.visit_rate[c];
+    Time t = next_visit_[c];
+    std::uint32_t k = visit_index_[c];
+    // A consumer may visit several times in one window; its visits run in order.
+    do {
+      CounterRng rng = visit_stream(key, k);
+      // The gap to the next visit is the stream's first draw, so visit times are common to all
+      // arms whatever each visit then consumes.
+      const double gap = boost::random::exponential_distribution<double>(rate)(rng);
+      visit(shard, c, t, k, rng);
+      ++shard.visits;
+      t += gap;
+      ++k;
+    } while (shard.calendar.window_of(t) == window);
+    next_visit_[c] = t;
+    visit_index_[c] = k;
+    shard.calendar.schedule(local, t);
+  }
+}
+
+void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index,
+                       CounterRng& rng) {
+  ShownSet& shown = shard.shown;
+  shown.clear();
+  arm_.recommender->recommend(c, rng, shown);
+  const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
+  if (browse > 0) {
+    boost::random::uniform_int_distribution<ProductId> pick(0, static_cast<ProductId>(products_ - 1));
+    const std::size_t target = std::min(shown.size() + browse, products_);
+    while (shown.size() < target) {
+      const ProductId j = pick(rng);
+      if (!shown.contains(j)) shown.push(j);
+    }
+  }
+
+  const Population& pop = market_.population;
+  const Catalog& cat = market_.catalog;
+  const std::size_t dims = cat.dimensions;
+  const float* theta = pop.taste_of(c);
+  const double beta = pop.price_sensitivity[c];
+  const double gamma = pop.deal_proneness[c];
+  const double intercept = market_.spec.intercept;
+  const bool quality = market_.spec.quality.enabled;
+  const auto& ref = market_.spec.reference_price;
+  for (std::size_t s = 0; s < shown.size(); ++s) {
+    const ProductId j = shown[s];
+    const float* phi = cat.attributes_of(j);
+    float fit = 0.0f;
+    for (std::size_t d = 0; d < dims; ++d) fit += theta[d] * phi[d];
+    double v = intercept + static_cast<double>(fit) - beta * paid_[j] + gamma * deal_[j];
+    if (quality) v += belief_mean(c, j);
+    if (ref.enabled) {
+      const double reference = reference_index_[c * categories_ + cat.category[j]] * list_[j];
+      v += ref.weight * reference_price_term(reference, paid_[j], ref.loss_aversion);
+    }
+    shard.weights[s] = std::exp(v);
+  }
+  const int chosen = logit_choice(shard.weights.data(), shown.size(), rng.uniform());
+  if (chosen >= 0) {
+    shard.intents.push_back(Intent{t, c, shown[static_cast<std::size_t>(chosen)], visit_index});
+  }
+}
+
+void Simulation::commit(Day day) {
+  merged_.clear();
+  for (Shard& shard : shards_) {
+    merged_.insert(merged_.end(), shard.intents.begin(), shard.intents.end());
+    shard.intents.clear();
+    visits_today_ += shard.visits;
+    total_visits_ += shard.visits;
+    shard.visits = 0;
+  }
+  std::sort(merged_.begin(), merged_.end(), [](const Intent& a, const Intent& b) {
+    if (a.time != b.time) return a.time < b.time;
+    return a.consumer < b.consumer;
+  });
+  const Catalog& cat = market_.catalog;
+  for (const Intent& in : merged_) {
+    const ProductId j = in.product;
+    if (on_hand_[j] <= 0) {
+      history_.add_lost_sale(day, j);
+      observer_.on_lost_sale(LostSaleRecord{in.time, day, in.consumer, j});
+      continue;
+    }
+    const std::int32_t p = promotion_[j];
+    if (p >= 0 && !ledger_.charge(static_cast<std::size_t>(p), discount_[j])) {
+      ++cancelled_today_;
+      continue;
+    }
+    --on_hand_[j];
+    ++sold_[j];
+    history_.add_sale(day, j);
+    const Money discount = p >= 0 ? discount_[j] : 0;
+    sale_discounts_ += discount;
+    const Money paid = price_[j] - discount;
+    observer_.on_sale(SaleRecord{in.time, day, in.consumer, j, cat.list_price[j], paid, discount,
+                                 cat.unit_cost[j], p});
+    learn(in.consumer, j, in.visit_index, paid);
+  }
+}
+
+double Simulation::belief_mean(ConsumerId c, ProductId j) const {
+  const auto memory = static_cast<std::size_t>(market_.spec.quality.memory);
+  const std::size_t used = std::min<std::size_t>(beliefs_added_[c], memory);
+  const BeliefSlot* slots = beliefs_.data() + c * memory;
+  for (std::size_t s = 0; s < used; ++s) {
+    if (slots[s].product == j) return slots[s].mean;
+  }
+  return market_.catalog.category_quality_mean[market_.catalog.category[j]];
+}
+
+void Simulation::learn(ConsumerId c, ProductId j, std::uint32_t visit_index, Money paid) {
+  const Catalog& cat = market_.catalog;
+  if (market_.spec.quality.enabled) {
+    const auto& q = market_.spec.quality;
+    const auto memory = static_cast<std::size_t>(q.memory);
+    BeliefSlot* slots = beliefs_.data() + c * memory;
+    const std::size_t used = std::min<std::size_t>(beliefs_added_[c], memory);
+    BeliefSlot* slot = nullptr;
+    for (std::size_t s = 0; s < used && slot == nullptr; ++s) {
+      if (slots[s].product == j) slot = &slots[s];
+    }
+    if (slot == nullptr) {  // first experience: start from the category prior (oldest forgotten)
+      slot = &slots[beliefs_added_[c] % memory];
+      *slot = BeliefSlot{j, static_cast<float>(cat.category_quality_mean[cat.category[j]]),
+                         static_cast<float>(q.prior_sd * q.prior_sd)};
+      ++beliefs_added_[c];
+    }
+    CounterRng rng(consumption_keys_.key(c), static_cast<std::uint64_t>(visit_index) << 20);
+    const double x = boost::random::normal_distribution<double>(cat.quality[j], q.observation_sd)(rng);
+    const Belief b = bayes_update(Belief{slot->mean, slot->variance}, x,
+                                  q.observation_sd * q.observation_sd);
+    slot->mean = static_cast<float>(b.mean);
+    slot->variance = static_cast<float>(b.variance);
+  }
+  const auto& ref = market_.spec.reference_price;
+  if (ref.enabled) {
+    float& r = reference_index_[c * categories_ + cat.category[j]];
+    r = static_cast<float>(adapt_reference(r, to_currency(paid) / list_[j], ref.adaptation));
+  }
+}
+
+void Simulation::check_invariants() const {
+  for (ProductId j = 0; j < products_; ++j) {
+    if (initial_[j] + received_[j] - sold_[j] != on_hand_[j] || on_hand_[j] < 0) {
+      throw InvariantViolation("units not conserved for product " + std::to_string(j) +
+                               ": initial " + std::to_string(initial_[j]) + " + received " +
+                               std::to_string(received_[j]) + " - sold " +
+                               std::to_string(sold_[j]) + " != on hand " +
+                               std::to_string(on_hand_[j]));
+    }
+  }
+  if (ledger_.total_spent() != sale_discounts_) {
+    throw InvariantViolation("budget ledger (" + std::to_string(ledger_.total_spent()) +
+                             " cents) does not reconcile with the discounts in sales (" +
+                             std::to_string(sale_discounts_) + " cents)");
+  }
+  for (std::size_t a = 0; a < ledger_.accounts(); ++a) {
+    if (ledger_.budget(a) && ledger_.spent(a) > *ledger_.budget(a)) {
+      throw InvariantViolation("promotion " + std::to_string(a) + " overspent its budget");
+    }
+  }
+}
+
+}  // namespace marketsim

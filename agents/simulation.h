@@ -1,0 +1,130 @@
+#pragma once
+// One run: one market x one arm x one replication.
+//
+// Time advances in windows of 1 / windows_per_day days. Consumers are split into fixed shards
+// (shard_size consumers each, set by the scenario, never by the thread count). In a window:
+//   1. market events due before the window ends run in (time, priority, sequence) order
+//      (deliveries, day starts and replenishment), then the strategies prepare prices, offers and
+//      recommendations for the window;
+//   2. every shard advances its consumers' visits through the window, in parallel. Shared state
+//      (stock, budgets, popularity) is frozen meanwhile; a visit that ends in a choice leaves a
+//      purchase intent;
+//   3. intents of all shards are committed in (time, consumer id) order on one thread: a sale if
+//      the product is in stock and its promotion's budget still covers the discount, otherwise a
+//      lost sale (or a cancelled intent). Consumers learn from what they bought here.
+// The result depends only on the scenario and seed, never on the number of threads. Because stock
+// is only checked at commit, a consumer may choose a product that sold out earlier in the same
+// window; the choice then becomes a lost sale exactly as in sequential order, since the choice
+// itself never looks at stock. What does lag by up to one window is a consumer's own learning
+// between two visits in one window, and a promotion stopping when its budget runs out.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "agents/budget.h"
+#include "agents/market.h"
+#include "agents/run_observer.h"
+#include "agents/sales_history.h"
+#include "agents/shown_set.h"
+#include "sim/event_queue.h"
+#include "sim/rng.h"
+#include "sim/visit_calendar.h"
+#include "strategies/arm.h"
+
+namespace marketsim {
+
+/// What identifies and shapes a run besides the market and the arm.
+struct RunPlan {
+  std::uint64_t seed = 0;
+  std::uint64_t replication = 0;
+  Day horizon_days = 30;
+  std::size_t windows_per_day = 1;
+  std::size_t shard_size = 65536;
+};
+
+class Simulation {
+ public:
+  Simulation(const Market& market, Arm& arm, const RunPlan& plan, RunObserver& observer);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  /// Runs to the horizon, then checks the run's invariants (throws InvariantViolation).
+  /// `on_window` is called after each window with the number of windows done.
+  void run(const std::function<void(std::size_t)>& on_window = {});
+
+  std::uint64_t visits() const { return total_visits_; }
+  std::size_t shards() const;
+  std::size_t windows() const { return windows_; }
+
+ private:
+  struct Intent {
+    Time time;
+    ConsumerId consumer;
+    ProductId product;
+    std::uint32_t visit_index;
+  };
+  struct Shard;
+  struct MarketEvent {
+    enum class Kind { kDayStart, kDelivery } kind;
+    ProductId product;
+    Units quantity;
+  };
+  struct BeliefSlot {
+    ProductId product;
+    float mean;
+    float variance;
+  };
+
+  void handle(const EventQueue<MarketEvent>::Event& event);
+  void prepare_window(Day day, Time start, Time end);
+  void advance(Shard& shard, std::size_t window);
+  void visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index, CounterRng& rng);
+  void commit(Day day);
+  void learn(ConsumerId c, ProductId j, std::uint32_t visit_index, Money paid);
+  double belief_mean(ConsumerId c, ProductId j) const;
+  void check_invariants() const;
+
+  const Market& market_;
+  Arm& arm_;
+  RunPlan plan_;
+  RunObserver& observer_;
+  std::size_t windows_;
+  std::size_t products_;
+  std::size_t categories_;
+
+  // Consumers' changing state, indexed by consumer id.
+  std::vector<Time> next_visit_;
+  std::vector<std::uint32_t> visit_index_;
+  std::vector<float> reference_index_;   // consumers x categories: reference price / list price
+  std::vector<BeliefSlot> beliefs_;      // consumers x memory
+  std::vector<std::uint32_t> beliefs_added_;
+  StreamFamily visit_keys_;
+  StreamFamily consumption_keys_;
+  std::vector<Shard> shards_;
+
+  // Inventory agent (per product).
+  std::vector<Units> on_hand_, on_order_, initial_, received_, sold_;
+  // Budget agent.
+  BudgetLedger ledger_;
+  Money sale_discounts_ = 0;  // the same discounts summed from the sale records, for reconciliation
+
+  // The window's prices, as the strategies set them.
+  std::vector<Money> price_, discount_, scratch_;
+  std::vector<std::int32_t> promotion_;  // funding promotion per product, or -1
+  std::vector<double> paid_;             // price - discount, currency units
+  std::vector<double> list_;             // list price, currency units
+  std::vector<float> deal_;              // 1 where a promotion tag shows
+
+  SalesHistory history_;
+  EventQueue<MarketEvent> events_;
+  Day current_day_ = -1;
+  std::uint64_t visits_today_ = 0;
+  Units received_today_ = 0;
+  std::uint64_t cancelled_today_ = 0;
+  std::uint64_t total_visits_ = 0;
+  std::vector<Intent> merged_;
+};
+
+}  // namespace marketsim

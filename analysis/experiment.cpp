@@ -1,0 +1,64 @@
+#include "analysis/experiment.h"
+
+#include <sys/resource.h>
+#include <tbb/parallel_for.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "agents/simulation.h"
+#include "analysis/run_collector.h"
+
+namespace marketsim {
+
+ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) {
+  using Clock = std::chrono::steady_clock;
+  ExperimentResult out;
+  const auto t0 = Clock::now();
+  const Market market = build_market(sc.market, sc.seed);
+  const auto t1 = Clock::now();
+  out.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
+
+  const std::size_t reps = static_cast<std::size_t>(sc.replications);
+  const std::size_t runs = sc.arms.size() * reps;
+  out.runs.resize(runs);
+  const std::uint64_t windows_per_run =
+      static_cast<std::uint64_t>(sc.horizon_days) * sc.windows_per_day;
+  const std::uint64_t total_windows = windows_per_run * runs;
+  std::atomic<std::uint64_t> windows_done{0};
+  const BuildContext build{market.catalog, sc.market.lead_time_days,
+                           sc.market.expected_visits_per_day()};
+
+  tbb::parallel_for(std::size_t{0}, runs, [&](std::size_t i) {
+    const std::size_t arm_index = i / reps;
+    const std::size_t rep = i % reps;
+    Arm arm = instantiate_arm(sc.arms[arm_index], build);
+    RunCollector collector(market.population.size(), sc.horizon_days, sc.warmup_days);
+    RunPlan plan{sc.seed, rep, sc.horizon_days, sc.windows_per_day, sc.shard_size};
+    Simulation simulation(market, arm, plan, collector);
+    const auto start = Clock::now();
+    simulation.run([&](std::size_t) {
+      const std::uint64_t done = windows_done.fetch_add(1) + 1;
+      if (progress) progress(done, total_windows);
+    });
+    RunResult& r = out.runs[i];
+    r.arm = arm_index;
+    r.replication = rep;
+    r.visits_simulated = simulation.visits();
+    r.shards = simulation.shards();
+    r.simulation_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    collector.finish(r);
+  });
+  out.simulation_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
+  for (const auto& r : out.runs) out.visits += r.visits_simulated;
+  out.shards = out.runs.empty() ? 0 : out.runs[0].shards;
+  return out;
+}
+
+std::size_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
+
+}  // namespace marketsim

@@ -1,0 +1,31 @@
+#pragma once
+// Runs every (arm, replication) of a scenario in parallel on oneTBB and collects the results.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "agents/market.h"
+#include "analysis/metrics.h"
+#include "scenarios/scenario.h"
+
+namespace marketsim {
+
+struct ExperimentResult {
+  std::vector<RunResult> runs;  // indexed arm * replications + replication
+  double setup_seconds = 0.0;       // drawing the market
+  double simulation_seconds = 0.0;  // wall clock of all runs
+  std::uint64_t visits = 0;         // all runs, warm-up included
+  std::size_t shards = 0;           // per run
+};
+
+/// Progress: (windows done, windows in all), called from worker threads.
+using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
+
+/// Draws the market once, then runs all arms x replications. Parallelism is whatever the caller's
+/// oneTBB arena allows (the command line bounds it with --threads); results never depend on it.
+ExperimentResult run_experiment(const Scenario& scenario, const ProgressFn& progress = {});
+
+/// Peak resident set size of this process, in bytes.
+std::size_t peak_rss_bytes();
+
+}  // namespace marketsim

@@ -1,0 +1,251 @@
+#include "analysis/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "sim/error.h"
+
+#ifndef MARKETSIM_VERSION
+#define MARKETSIM_VERSION "0.0.0"
+#endif
+
+namespace marketsim {
+namespace {
+
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+Json interval_json(const Interval& i) {
+  return Json{{"mean", number_or_null(i.mean)},
+              {"ci_low", number_or_null(i.low)},
+              {"ci_high", number_or_null(i.high)},
+              {"n", i.n}};
+}
+
+/// Shortest text that reads back to the same double ("%.17g" trimmed); "" for NaN (CSV NA).
+std::string csv_number(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[32];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string metric_header() {
+  std::string h;
+  for (const auto& m : metric_info()) {
+    h += ',';
+    h += m.name;
+  }
+  return h;
+}
+
+std::string metric_fields(const MetricValues& v) {
+  std::string s;
+  for (double x : v) {
+    s += ',';
+    s += csv_number(x);
+  }
+  return s;
+}
+
+/// "12,345.67": thousands separators for the table.
+std::string grouped(double v, int decimals) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
+  std::string digits = buf;
+  const auto dot = digits.find('.');
+  const std::string integral = digits.substr(0, dot);
+  const std::string frac = dot == std::string::npos ? "" : digits.substr(dot);
+  std::string whole;
+  for (std::size_t i = 0; i < integral.size(); ++i) {
+    if (i > 0 && (integral.size() - i) % 3 == 0) whole += ',';
+    whole += integral[i];
+  }
+  return (v < 0 && std::stod(buf) != 0.0 ? "-" : "") + whole + frac;
+}
+
+std::string signed_grouped(double v, int decimals) {
+  if (!std::isfinite(v)) return "n/a";
+  return (v >= 0 ? "+" : "") + grouped(v, decimals);
+}
+
+/// "1,234.5 ± 12.3" (mean and half-width of the interval).
+std::string plus_minus(const Interval& i, int decimals) {
+  if (!std::isfinite(i.mean)) return "n/a";
+  if (!std::isfinite(i.low)) return grouped(i.mean, decimals);
+  return grouped(i.mean, decimals) + " ± " + grouped((i.high - i.low) / 2.0, decimals);
+}
+
+/// "+1,234.5 [+1,000.0, +1,400.0]".
+std::string bracket(const Interval& i, int decimals) {
+  if (!std::isfinite(i.mean)) return "n/a";
+  if (!std::isfinite(i.low)) return signed_grouped(i.mean, decimals);
+  return signed_grouped(i.mean, decimals) + " [" + signed_grouped(i.low, decimals) + ", " +
+         signed_grouped(i.high, decimals) + "]";
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error("cannot write " + path.string());
+}
+
+}  // namespace
+
+const char* marketsim_version() { return MARKETSIM_VERSION; }
+
+Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
+                  const PerformanceInfo& perf) {
+  Json doc;
+  doc["marketsim_version"] = marketsim_version();
+  doc["scenario_name"] = sc.name;
+  doc["seed"] = sc.seed;
+  doc["replications"] = sc.replications;
+  doc["confidence_level"] = 0.95;
+  doc["baseline"] = sc.arms[sc.baseline].name;
+  Json arms = Json::array();
+  for (const auto& a : summary.arms) {
+    Json metrics = Json::object();
+    for (std::size_t m = 0; m < kMetricCount; ++m) metrics[metric_info()[m].name] = interval_json(a.metrics[m]);
+    arms.push_back(Json{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}});
+  }
+  doc["arms"] = arms;
+  Json diffs = Json::array();
+  for (const auto& c : summary.comparisons) {
+    diffs.push_back(Json{{"arm", c.arm},
+                         {"versus", sc.arms[sc.baseline].name},
+                         {"gross_profit", interval_json(c.gross_profit)},
+                         {"units", interval_json(c.units)},
+                         {"revenue", interval_json(c.revenue)},
+                         {"repeat_rate", interval_json(c.repeat_rate)},
+                         {"promotion_spend", interval_json(c.promotion_spend)},
+                         {"roi", interval_json(c.roi)}});
+  }
+  doc["paired_differences"] = diffs;
+  doc["scenario"] = sc.resolved;
+  doc["performance"] = Json{
+      {"visits", perf.visits},
+      {"setup_seconds", perf.setup_seconds},
+      {"simulation_seconds", perf.simulation_seconds},
+      {"visits_per_second",
+       perf.simulation_seconds > 0 ? static_cast<double>(perf.visits) / perf.simulation_seconds : 0.0},
+      {"peak_rss_mb", static_cast<double>(perf.peak_rss_bytes) / (1024.0 * 1024.0)},
+      {"threads", perf.threads},
+      {"shards_per_run", perf.shards},
+  };
+  return doc;
+}
+
+void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentResult& result,
+                   const ExperimentSummary& summary, const PerformanceInfo& perf) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create output directory " + dir + ": " + ec.message());
+
+  std::ostringstream runs, daily, cohorts;
+  runs << "arm,replication" << metric_header() << "\n";
+  daily << "arm,replication,day,warmup" << metric_header() << "\n";
+  cohorts << "arm,replication,cohort_week,cohort_size,week_offset,buyers,rate\n";
+  for (const RunResult& r : result.runs) {
+    const std::string arm = csv_field(sc.arms[r.arm].name);
+    runs << arm << "," << r.replication << metric_fields(r.totals) << "\n";
+    for (const DailyRow& d : r.daily) {
+      daily << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0)
+            << metric_fields(d.values) << "\n";
+    }
+    for (const CohortRow& c : r.cohorts) {
+      const double rate = c.size > 0 ? static_cast<double>(c.buyers) / static_cast<double>(c.size)
+                                     : std::nan("");
+      cohorts << arm << "," << r.replication << "," << c.cohort_week << "," << c.size << ","
+              << c.week_offset << "," << c.buyers << "," << csv_number(rate) << "\n";
+    }
+  }
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"summary.json", summary_json(sc, summary, perf).dump(2) + "\n"},
+      {"runs.csv", runs.str()},
+      {"daily.csv", daily.str()},
+      {"cohorts.csv", cohorts.str()},
+  };
+  std::vector<fs::path> temps;
+  try {
+    for (const auto& [name, text] : files) {
+      temps.push_back(fs::path(dir) / ("." + name + ".tmp"));
+      write_text(temps.back(), text);
+    }
+  } catch (...) {
+    for (const auto& t : temps) fs::remove(t, ec);
+    throw;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    fs::rename(temps[i], fs::path(dir) / files[i].first, ec);
+    if (ec) throw Error("cannot rename " + temps[i].string() + ": " + ec.message());
+  }
+}
+
+void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSummary& summary) {
+  out << "Scenario \"" << sc.name << "\": " << sc.arms.size() << " arms x " << sc.replications
+      << " replications, " << sc.horizon_days << " days";
+  if (sc.warmup_days > 0) out << " (first " << sc.warmup_days << " are warm-up, not counted)";
+  out << "\nMeans over replications ± half-width of the 95% confidence interval.\n\n";
+  std::size_t width = 8;
+  for (const auto& a : summary.arms) width = std::max(width, a.name.size() + 4);
+  const auto row = [&](const std::vector<std::string>& cells, const std::vector<int>& widths) {
+    out << std::left << std::setw(static_cast<int>(width)) << cells[0];
+    for (std::size_t i = 1; i < cells.size(); ++i) {
+      out << std::right << std::setw(widths[i]) << cells[i];
+    }
+    out << "\n";
+  };
+  const std::vector<int> w1 = {0, 22, 26, 26, 24, 18};
+  row({"arm", "units", "revenue", "gross profit", "promotion spend", "repeat rate"}, w1);
+  for (const auto& a : summary.arms) {
+    row({a.name + (a.baseline ? " *" : ""), plus_minus(a.metrics[kUnits], 0),
+         plus_minus(a.metrics[kRevenue], 2), plus_minus(a.metrics[kGrossProfit], 2),
+         plus_minus(a.metrics[kPromotionSpend], 2), plus_minus(a.metrics[kRepeatRate], 4)},
+        w1);
+  }
+  out << "(* baseline)\n";
+  if (summary.comparisons.empty()) return;
+  out << "\nPaired differences against the baseline (same replications, common random numbers),\n"
+         "mean [95% CI]; ROI = (gross profit - baseline gross profit) / promotion spend:\n\n";
+  const std::vector<int> w2 = {0, 36, 28, 30, 28};
+  row({"arm", "gross profit", "units", "repeat rate", "ROI"}, w2);
+  for (const auto& c : summary.comparisons) {
+    row({c.arm, bracket(c.gross_profit, 2), bracket(c.units, 0), bracket(c.repeat_rate, 4),
+         bracket(c.roi, 3)},
+        w2);
+  }
+  out << "\n";
+  for (const auto& c : summary.comparisons) {
+    const Interval& p = c.gross_profit;
+    std::string verdict;
+    if (!std::isfinite(p.low)) {
+      verdict = "needs at least 2 replications for a confidence interval";
+    } else if (p.low > 0) {
+      verdict = "earns more gross profit than the baseline (95% CI above zero)";
+    } else if (p.high < 0) {
+      verdict = "earns less gross profit than the baseline (95% CI below zero)";
+    } else {
+      verdict = "is not distinguishable from the baseline on gross profit (95% CI spans zero)";
+    }
+    out << "  " << c.arm << " " << verdict << ".\n";
+  }
+}
+
+}  // namespace marketsim

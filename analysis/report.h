@@ -1,0 +1,39 @@
+#pragma once
+// Writers: the output files of a run (--out DIR) and the comparison table on standard output.
+// Model code never writes files; only these functions do.
+#include <ostream>
+#include <string>
+
+#include "analysis/experiment.h"
+#include "analysis/statistics.h"
+#include "scenarios/scenario.h"
+
+namespace marketsim {
+
+struct PerformanceInfo {
+  std::uint64_t visits = 0;
+  double setup_seconds = 0.0;
+  double simulation_seconds = 0.0;
+  std::size_t peak_rss_bytes = 0;
+  std::size_t threads = 0;
+  std::size_t shards = 0;
+};
+
+/// The version string of this build.
+const char* marketsim_version();
+
+/// Writes summary.json, runs.csv, daily.csv and cohorts.csv into `dir` (created if needed). Each
+/// file is written under a temporary name and renamed only when all four are complete.
+/// Every byte depends only on the scenario and seed, except the "performance" object of
+/// summary.json (timings and memory of this machine).
+void write_outputs(const std::string& dir, const Scenario& scenario, const ExperimentResult& result,
+                   const ExperimentSummary& summary, const PerformanceInfo& performance);
+
+/// The summary document (what summary.json holds).
+Json summary_json(const Scenario& scenario, const ExperimentSummary& summary,
+                  const PerformanceInfo& performance);
+
+/// The readable comparison of arms, with confidence intervals and paired differences.
+void print_comparison(std::ostream& out, const Scenario& scenario, const ExperimentSummary& summary);
+
+}  // namespace marketsim

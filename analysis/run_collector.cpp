@@ -1,0 +1,111 @@
+#include "analysis/run_collector.h"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "sim/money.h"
+
+namespace marketsim {
+
+RunCollector::RunCollector(std::size_t consumers, Day horizon_days, Day warmup_days)
+    : horizon_(horizon_days),
+      warmup_(warmup_days),
+      weeks_((horizon_days - warmup_days + 6) / 7),
+      weeks_bought_(consumers, 0),
+      last_day_(consumers, -1) {
+  today_.fill(0.0);
+}
+
+void RunCollector::on_sale(const SaleRecord& s) {
+  today_[kConversions] += 1;
+  today_[kUnits] += 1;
+  revenue_cents_ += s.price_paid;
+  cogs_cents_ += s.unit_cost;
+  spend_cents_ += s.discount;
+  discounts_cents_ += s.discount;
+  if (last_day_[s.consumer] != s.day) {
+    last_day_[s.consumer] = s.day;
+    today_[kActiveCustomers] += 1;
+  }
+  if (s.day >= warmup_) weeks_bought_[s.consumer] |= std::uint64_t{1} << ((s.day - warmup_) / 7);
+}
+
+void RunCollector::on_lost_sale(const LostSaleRecord&) { today_[kLostSales] += 1; }
+
+void RunCollector::on_day_end(const DayRecord& d) {
+  DailyRow row{d.day, d.day < warmup_, today_};
+  row.values[kVisits] = static_cast<double>(d.visits);
+  row.values[kRevenue] = to_currency(revenue_cents_);
+  row.values[kCogs] = to_currency(cogs_cents_);
+  row.values[kGrossProfit] = to_currency(revenue_cents_ - cogs_cents_);
+  row.values[kPromotionSpend] = to_currency(spend_cents_);
+  const double demand = row.values[kUnits] + row.values[kLostSales];
+  row.values[kFillRate] = demand > 0 ? row.values[kUnits] / demand : 1.0;
+  row.values[kStockOnHand] = static_cast<double>(d.stock_on_hand);
+  row.values[kRepeatRate] = std::numeric_limits<double>::quiet_NaN();
+  row.values[kBudgetCancelled] = static_cast<double>(d.budget_cancelled);
+  daily_.push_back(row);
+  today_.fill(0.0);
+  revenue_cents_ = cogs_cents_ = spend_cents_ = 0;
+}
+
+void RunCollector::finish(RunResult& result) const {
+  result.daily = daily_;
+  MetricValues& t = result.totals;
+  t.fill(0.0);
+  // Sums over measured days; money is summed in cents so totals are exact.
+  std::int64_t revenue = 0, cogs = 0, spend = 0;
+  double stock = 0.0;
+  int days = 0;
+  for (const DailyRow& row : daily_) {
+    if (row.warmup) continue;
+    ++days;
+    for (Metric m : {kVisits, kConversions, kUnits, kLostSales, kBudgetCancelled}) {
+      t[m] += row.values[m];
+    }
+    revenue += to_cents(row.values[kRevenue]);
+    cogs += to_cents(row.values[kCogs]);
+    spend += to_cents(row.values[kPromotionSpend]);
+    stock += row.values[kStockOnHand];
+  }
+  t[kRevenue] = to_currency(revenue);
+  t[kCogs] = to_currency(cogs);
+  t[kGrossProfit] = to_currency(revenue - cogs);
+  t[kPromotionSpend] = to_currency(spend);
+  const double demand = t[kUnits] + t[kLostSales];
+  t[kFillRate] = demand > 0 ? t[kUnits] / demand : 1.0;
+  t[kStockOnHand] = days > 0 ? stock / days : 0.0;
+
+  // Cohorts: the lowest set bit of a consumer's week mask is its first-purchase week.
+  const auto weeks = static_cast<std::size_t>(weeks_);
+  std::vector<std::uint64_t> size(weeks, 0);
+  std::vector<std::uint64_t> buyers(weeks * weeks, 0);  // [cohort][offset]
+  std::uint64_t active = 0, eligible = 0, repeaters = 0;
+  for (std::uint64_t mask : weeks_bought_) {
+    if (mask == 0) continue;
+    ++active;
+    const auto first = static_cast<std::size_t>(std::countr_zero(mask));
+    ++size[first];
+    if (first + 1 < weeks) {
+      ++eligible;
+      if ((mask >> (first + 1)) != 0) ++repeaters;
+    }
+    for (std::uint64_t later = mask & (mask - 1); later != 0; later &= later - 1) {
+      const auto w = static_cast<std::size_t>(std::countr_zero(later));
+      ++buyers[first * weeks + (w - first)];
+    }
+  }
+  t[kActiveCustomers] = static_cast<double>(active);
+  t[kRepeatRate] = eligible > 0 ? static_cast<double>(repeaters) / static_cast<double>(eligible)
+                                : std::numeric_limits<double>::quiet_NaN();
+  result.cohorts.clear();
+  for (std::size_t c = 0; c < weeks; ++c) {
+    for (std::size_t off = 1; c + off < weeks; ++off) {
+      result.cohorts.push_back(CohortRow{static_cast<int>(c), size[c], static_cast<int>(off),
+                                         buyers[c * weeks + off]});
+    }
+  }
+}
+
+}  // namespace marketsim

@@ -1,0 +1,37 @@
+#pragma once
+// Turns a run's signals into its daily series, totals and cohort table.
+#include <cstdint>
+#include <vector>
+
+#include "agents/run_observer.h"
+#include "analysis/metrics.h"
+
+namespace marketsim {
+
+class RunCollector final : public RunObserver {
+ public:
+  RunCollector(std::size_t consumers, Day horizon_days, Day warmup_days);
+
+  void on_sale(const SaleRecord& sale) override;
+  void on_lost_sale(const LostSaleRecord& lost) override;
+  void on_day_end(const DayRecord& day) override;
+
+  /// Fills `result` (totals, daily rows, cohorts) once the run has ended.
+  void finish(RunResult& result) const;
+
+  /// Sum of the discounts of every sale seen, in cents (for ledger reconciliation tests).
+  std::int64_t discounts_seen() const { return discounts_cents_; }
+
+ private:
+  Day horizon_;
+  Day warmup_;
+  int weeks_;
+  std::vector<std::uint64_t> weeks_bought_;  // per consumer: bit w = bought in measured week w
+  std::vector<Day> last_day_;                // per consumer: last day with a purchase
+  MetricValues today_{};
+  std::int64_t revenue_cents_ = 0, cogs_cents_ = 0, spend_cents_ = 0;
+  std::int64_t discounts_cents_ = 0;
+  std::vector<DailyRow> daily_;
+};
+
+}  // namespace marketsim

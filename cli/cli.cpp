@@ -1,0 +1,210 @@
+#include "cli/cli.h"
+
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <iomanip>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "analysis/experiment.h"
+#include "analysis/progress.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "scenarios/scenario.h"
+#include "sim/error.h"
+#include "strategies/registry.h"
+
+namespace marketsim {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr int kOk = 0;
+constexpr int kInternal = 1;
+constexpr int kBadInput = 2;
+
+const char* kUsage =
+    "marketsim — discrete-event, agent-based market simulation\n"
+    "\n"
+    "Usage:\n"
+    "  marketsim run SCENARIO [--out DIR] [--threads N] [--seed S] [--replications R]\n"
+    "                         [--set /json/pointer=VALUE]... [--quiet]\n"
+    "  marketsim validate SCENARIO [--set /json/pointer=VALUE]...\n"
+    "  marketsim list [strategies]\n"
+    "  marketsim --help | --version\n"
+    "\n"
+    "Exit codes: 0 success, 2 bad input, 1 internal error.\n";
+
+po::options_description run_options() {
+  po::options_description o("run options");
+  o.add_options()
+      ("out", po::value<std::string>(), "write summary.json, runs.csv, daily.csv, cohorts.csv to DIR")
+      ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
+      ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
+      ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
+      ("set", po::value<std::vector<std::string>>()->composing(),
+       "override any scenario value: /json/pointer=VALUE (VALUE is JSON or a bare string); repeatable")
+      ("quiet,q", "no progress bar");
+  return o;
+}
+
+void print_list(std::ostream& out) {
+  register_builtin_strategies();
+  const auto section = [&](const auto& registry) {
+    out << registry.family() << " strategies:\n";
+    for (const auto& info : registry.entries()) {
+      out << "  " << info.name << "\n      " << info.description << "\n";
+      for (const auto& p : info.params) {
+        out << "      - " << std::left << std::setw(26) << p.name << allowed_text(p);
+        if (!p.default_value.is_null()) out << ", default " << p.default_value.dump();
+        else if (p.optional) out << ", optional";
+        else out << ", required";
+        out << "\n          " << p.description << "\n";
+      }
+    }
+    out << "\n";
+  };
+  section(pricing_registry());
+  section(promotion_registry());
+  section(recommender_registry());
+  section(replenishment_registry());
+}
+
+struct RunArgs {
+  std::string scenario;
+  std::vector<std::string> overrides;
+  std::optional<std::string> out_dir;
+  std::size_t threads = 0;
+  bool quiet = false;
+};
+
+RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flags) {
+  po::options_description opts = run_options();
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::vector<std::string>>(), "scenario file");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("scenario", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  RunArgs r;
+  if (!vm.count("scenario") || vm["scenario"].as<std::vector<std::string>>().size() != 1) {
+    throw UsageError("expected exactly one SCENARIO file");
+  }
+  r.scenario = vm["scenario"].as<std::vector<std::string>>()[0];
+  if (!allow_run_flags) {
+    for (const char* flag : {"out", "threads", "seed", "replications", "quiet"}) {
+      if (vm.count(flag)) throw UsageError(std::string("--") + flag + " is only valid with `run`");
+    }
+  }
+  if (vm.count("seed")) r.overrides.push_back("/seed=" + vm["seed"].as<std::string>());
+  if (vm.count("replications")) {
+    r.overrides.push_back("/replications=" + vm["replications"].as<std::string>());
+  }
+  if (vm.count("set")) {
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) r.overrides.push_back(s);
+  }
+  if (vm.count("out")) r.out_dir = vm["out"].as<std::string>();
+  if (vm.count("threads")) {
+    const long t = vm["threads"].as<long>();
+    if (t < 1 || t > 1024) throw UsageError("--threads: expected an integer in [1, 1024]");
+    r.threads = static_cast<std::size_t>(t);
+  }
+  r.quiet = vm.count("quiet") > 0;
+  return r;
+}
+
+int command_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const RunArgs r = parse_run_args(args, true);
+  const std::size_t threads =
+      r.threads > 0 ? r.threads : std::max(1u, std::thread::hardware_concurrency());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  const Scenario sc = load_scenario(r.scenario, r.overrides);
+
+  ProgressBar bar(!r.quiet);
+  const ExperimentResult result =
+      run_experiment(sc, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+  bar.finish();
+
+  std::vector<std::string> names;
+  for (const auto& a : sc.arms) names.push_back(a.name);
+  const ExperimentSummary summary =
+      summarize(result.runs, names, sc.baseline, static_cast<std::size_t>(sc.replications));
+  PerformanceInfo perf{result.visits, result.setup_seconds, result.simulation_seconds,
+                       peak_rss_bytes(), threads, result.shards};
+  if (r.out_dir) write_outputs(*r.out_dir, sc, result, summary, perf);
+  print_comparison(out, sc, summary);
+  err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
+      << result.simulation_seconds << " s ("
+      << (result.simulation_seconds > 0
+              ? static_cast<double>(result.visits) / result.simulation_seconds / 1e6
+              : 0.0)
+      << " M visits/s, set-up " << result.setup_seconds << " s, " << threads << " threads)";
+  if (r.out_dir) err << "; wrote " << *r.out_dir << "/{summary.json,runs.csv,daily.csv,cohorts.csv}";
+  err << "\n";
+  return kOk;
+}
+
+int command_validate(const std::vector<std::string>& args, std::ostream& out) {
+  const RunArgs r = parse_run_args(args, false);
+  const Scenario sc = load_scenario(r.scenario, r.overrides);
+  out << r.scenario << ": valid — \"" << sc.name << "\", " << sc.market.products()
+      << " products, " << sc.market.consumers() << " consumers, " << sc.arms.size() << " arms (baseline \""
+      << sc.arms[sc.baseline].name << "\"), " << sc.replications << " replications, "
+      << sc.horizon_days << " days\n";
+  return kOk;
+}
+
+}  // namespace
+
+int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  try {
+    if (args.empty()) {
+      err << kUsage;
+      return kBadInput;
+    }
+    const std::string& command = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "--help" || command == "-h" || command == "help") {
+      out << kUsage << "\n" << run_options() << "\n";
+      return kOk;
+    }
+    if (command == "--version") {
+      out << "marketsim " << marketsim_version() << "\n";
+      return kOk;
+    }
+    if (command == "run") return command_run(rest, out, err);
+    if (command == "validate") return command_validate(rest, out);
+    if (command == "list") {
+      if (!rest.empty() && !(rest.size() == 1 && rest[0] == "strategies")) {
+        throw UsageError("`list` takes no argument other than `strategies`");
+      }
+      print_list(out);
+      return kOk;
+    }
+    throw UsageError("unknown command \"" + command + "\"; Valid values are: run, validate, list");
+  } catch (const ScenarioError& e) {
+    err << "error: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const UsageError& e) {
+    err << "error: " << e.what() << " (see marketsim --help)\n";
+    return kBadInput;
+  } catch (const InvariantViolation& e) {
+    err << "internal error: invariant violated: " << e.what() << "\n";
+    return kInternal;
+  } catch (const std::exception& e) {
+    err << "internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+}
+
+}  // namespace marketsim

@@ -1,0 +1,53 @@
+#pragma once
+// A validated, immutable scenario: the market, the arms, the experiment's shape. Built once by
+// load_scenario(); runs read it and never change it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agents/market_spec.h"
+#include "sim/params.h"
+#include "sim/time.h"
+#include "strategies/arm.h"
+
+namespace marketsim {
+
+struct Scenario {
+  std::string file;  // where it was read from (for messages)
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  std::int64_t replications = 10;
+  Day horizon_days = 30;
+  Day warmup_days = 0;  // simulated but excluded from metrics
+  std::size_t windows_per_day = 1;
+  std::size_t shard_size = 65536;
+  MarketSpec market;
+  std::vector<ArmSpec> arms;
+  std::size_t baseline = 0;  // index into arms
+  Json resolved;             // the scenario as resolved: overrides applied, defaults filled in
+};
+
+/// Reads, overrides (`--set /pointer=value` assignments, applied in order) and validates a
+/// scenario file. Throws ScenarioError naming the file, the JSON pointer and what is allowed.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// Validates an already parsed document (`file` is used in messages).
+Scenario parse_scenario(const Json& document, const std::string& file);
+
+/// Applies one "/json/pointer=value" assignment to `document`; value is JSON, or a plain string
+/// when it does not parse as JSON.
+void apply_override(Json& document, const std::string& assignment, const std::string& file);
+
+/// The declared keys of each scenario object, for validation and documentation.
+const ParamSchema& scenario_schema();
+const ParamSchema& engine_schema();
+const ParamSchema& market_schema();
+const ParamSchema& category_schema();
+const ParamSchema& segment_schema();
+const ParamSchema& learning_schema();
+const ParamSchema& quality_learning_schema();
+const ParamSchema& reference_price_schema();
+const ParamSchema& arm_schema();
+
+}  // namespace marketsim

@@ -1,0 +1,49 @@
+#pragma once
+// The one exception hierarchy of marketsim. The command line maps ScenarioError and UsageError to
+// exit code 2 (bad input) and everything else to exit code 1 (internal error).
+#include <stdexcept>
+#include <string>
+
+namespace marketsim {
+
+/// Root of every error marketsim throws on purpose.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Bad input in a scenario file or a --set override: names the file, the JSON pointer and what is
+/// allowed, on one line.
+class ScenarioError : public Error {
+ public:
+  ScenarioError(std::string file, std::string pointer, const std::string& what)
+      : Error(file + ": " + (pointer.empty() ? std::string("/") : pointer) + ": " + what),
+        file_(std::move(file)),
+        pointer_(std::move(pointer)) {}
+  const std::string& file() const { return file_; }
+  const std::string& pointer() const { return pointer_; }
+
+ private:
+  std::string file_;
+  std::string pointer_;
+};
+
+/// A strategy name no registry knows; the message lists the valid names.
+class UnknownStrategy : public ScenarioError {
+ public:
+  using ScenarioError::ScenarioError;
+};
+
+/// Bad command-line use (unknown flag, malformed value).
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A run broke one of its own invariants (units conserved, ledger reconciles): a bug, not input.
+class InvariantViolation : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace marketsim

@@ -1,0 +1,89 @@
+#pragma once
+// Random streams. Every draw in marketsim comes from a stream keyed by
+// (seed, replication, entity, purpose); there is no shared engine and the clock is never used.
+//
+// The engine is counter-based (SplitMix64 output function over key + counter * golden gamma): a
+// stream costs no state beyond its key and counter, so each visit of each consumer can open its
+// own stream (counter = visit index << 20) and two arms of an experiment consume identical
+// numbers for the same consumer and visit however many draws the other visits took — common
+// random numbers by construction. Distributions come from Boost.Random, whose output does not
+// change between standard libraries.
+#include <cstdint>
+#include <limits>
+
+namespace marketsim {
+
+/// SplitMix64's finaliser: a bijective 64-bit mix with full avalanche.
+constexpr std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// What a stream is used for; part of every stream's key so purposes never share numbers.
+enum class Purpose : std::uint64_t {
+  kProductAttributes = 1,
+  kConsumerTraits = 2,
+  kVisit = 3,
+  kConsumption = 4,
+  kReplenishment = 5,
+  kTest = 99,
+};
+
+/// Sentinel replication for draws that are fixed across replications (the market's population).
+inline constexpr std::uint64_t kAllReplications = std::numeric_limits<std::uint64_t>::max();
+
+/// The keys of the streams of one (seed, replication, purpose) for every entity: the prefix is
+/// mixed once, each entity's key costs one more mix.
+class StreamFamily {
+ public:
+  constexpr StreamFamily(std::uint64_t seed, std::uint64_t replication, Purpose purpose)
+      : prefix_(mix64(mix64(mix64(seed ^ 0x6a09e667f3bcc909ULL) ^
+                            (replication + 0xbb67ae8584caa73bULL)) ^
+                      (static_cast<std::uint64_t>(purpose) * 0x3c6ef372fe94f82bULL))) {}
+  constexpr std::uint64_t key(std::uint64_t entity) const {
+    return mix64(prefix_ ^ (entity + 0xa54ff53a5f1d36f1ULL));
+  }
+
+ private:
+  std::uint64_t prefix_;
+};
+
+/// The key of the stream for (seed, replication, entity, purpose).
+constexpr std::uint64_t stream_key(std::uint64_t seed, std::uint64_t replication,
+                                   std::uint64_t entity, Purpose purpose) {
+  return StreamFamily(seed, replication, purpose).key(entity);
+}
+
+/// A counter-based 64-bit engine satisfying UniformRandomBitGenerator (usable with every
+/// Boost.Random distribution). Draw n of a stream is mix64(key + n * golden gamma).
+class CounterRng {
+ public:
+  using result_type = std::uint64_t;
+
+  explicit CounterRng(std::uint64_t key, std::uint64_t counter = 0) : key_(key), counter_(counter) {}
+
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
+
+  result_type operator()() { return mix64(key_ + (++counter_) * 0x9e3779b97f4a7c15ULL); }
+
+  /// A uniform double in [0, 1) with 53 random bits (the hot-path uniform; Boost's uniform_01
+  /// gives the same law but loops on the rare value 1.0).
+  double uniform() { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+
+  std::uint64_t key() const { return key_; }
+  std::uint64_t counter() const { return counter_; }
+
+ private:
+  std::uint64_t key_;
+  std::uint64_t counter_;
+};
+
+/// The stream for one visit of one consumer: room for 2^20 draws per visit before the next
+/// visit's numbers begin.
+inline CounterRng visit_stream(std::uint64_t consumer_key, std::uint32_t visit_index) {
+  return CounterRng(consumer_key, static_cast<std::uint64_t>(visit_index) << 20);
+}
+
+}  // namespace marketsim

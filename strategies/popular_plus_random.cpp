@@ -1,0 +1,84 @@
+// Recommendation "popular_plus_random" (REFERENCE_MARKET.md): the products with the most units sold
+// over the previous window_days days (fewer at the start; ties to the lower id), then distinct
+// products drawn uniformly from the rest.
+#include <algorithm>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <numeric>
+
+#include "strategies/registry.h"
+
+namespace marketsim {
+namespace {
+
+class PopularPlusRandom final : public Recommender {
+ public:
+  PopularPlusRandom(std::size_t popular, std::size_t random, Day window_days)
+      : popular_(popular), random_(random), window_days_(window_days) {}
+
+  std::size_t slots() const override { return popular_ + random_; }
+
+  void prepare(const MarketContext& ctx) override {
+    products_ = ctx.catalog.size();
+    if (ctx.day == prepared_day_) return;  // popularity only changes at day boundaries
+    prepared_day_ = ctx.day;
+    totals_.assign(products_, 0);
+    for (Day d = std::max<Day>(0, ctx.day - window_days_); d < ctx.day; ++d) {
+      const auto& units = ctx.history.units_on(d);
+      for (std::size_t j = 0; j < products_; ++j) totals_[j] += units[j];
+    }
+    order_.resize(products_);
+    std::iota(order_.begin(), order_.end(), ProductId{0});
+    std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(popular_),
+                      order_.end(), [&](ProductId a, ProductId b) {
+                        return totals_[a] != totals_[b] ? totals_[a] > totals_[b] : a < b;
+                      });
+    top_.assign(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(popular_));
+  }
+
+  void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
+    for (ProductId j : top_) shown.push(j);
+    boost::random::uniform_int_distribution<ProductId> pick(0, static_cast<ProductId>(products_ - 1));
+    const std::size_t target = shown.size() + random_;
+    while (shown.size() < target) {
+      const ProductId j = pick(rng);
+      if (!shown.contains(j)) shown.push(j);
+    }
+  }
+
+ private:
+  std::size_t popular_;
+  std::size_t random_;
+  Day window_days_;
+  std::size_t products_ = 0;
+  Day prepared_day_ = -1;
+  std::vector<std::uint64_t> totals_;
+  std::vector<ProductId> order_;
+  std::vector<ProductId> top_;
+};
+
+}  // namespace
+
+void register_popular_plus_random() {
+  recommender_registry().add({
+      "popular_plus_random",
+      "The best sellers of the trailing window, then distinct uniformly random other products.",
+      {
+          {.name = "popular", .type = ParamType::kInteger, .default_value = 5, .min = 0, .max = 32,
+           .description = "slots filled with the best sellers"},
+          {.name = "random", .type = ParamType::kInteger, .default_value = 5, .min = 0, .max = 32,
+           .description = "slots filled uniformly from the other products"},
+          {.name = "window_days", .type = ParamType::kInteger, .default_value = 7, .min = 1,
+           .max = 365, .description = "days of sales that popularity counts"},
+      },
+      [](const Json& p, const BuildContext& ctx) {
+        const auto popular = p["popular"].get<std::size_t>();
+        const auto random = p["random"].get<std::size_t>();
+        if (popular + random > ctx.catalog.size()) {
+          throw ParamError("random", "popular + random exceeds the number of products");
+        }
+        return std::make_unique<PopularPlusRandom>(popular, random, p["window_days"].get<Day>());
+      },
+  });
+}
+
+}  // namespace marketsim

@@ -1,0 +1,44 @@
+// Recommendation "random": distinct products drawn uniformly from the catalog.
+#include <boost/random/uniform_int_distribution.hpp>
+
+#include "strategies/registry.h"
+
+namespace marketsim {
+namespace {
+
+class RandomRecommender final : public Recommender {
+ public:
+  explicit RandomRecommender(std::size_t slots) : slots_(slots) {}
+  std::size_t slots() const override { return slots_; }
+  void prepare(const MarketContext& ctx) override { products_ = ctx.catalog.size(); }
+  void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
+    boost::random::uniform_int_distribution<ProductId> pick(0, static_cast<ProductId>(products_ - 1));
+    const std::size_t target = shown.size() + slots_;
+    while (shown.size() < target) {
+      const ProductId j = pick(rng);
+      if (!shown.contains(j)) shown.push(j);
+    }
+  }
+
+ private:
+  std::size_t slots_;
+  std::size_t products_ = 0;
+};
+
+}  // namespace
+
+void register_random_recommender() {
+  recommender_registry().add({
+      "random",
+      "Fills every slot with distinct products drawn uniformly from the catalog.",
+      {{.name = "slots", .type = ParamType::kInteger, .default_value = 10, .min = 0, .max = 32,
+        .description = "products recommended per visit"}},
+      [](const Json& p, const BuildContext& ctx) {
+        const auto slots = p["slots"].get<std::size_t>();
+        if (slots > ctx.catalog.size()) throw ParamError("slots", "exceeds the number of products");
+        return std::make_unique<RandomRecommender>(slots);
+      },
+  });
+}
+
+}  // namespace marketsim
