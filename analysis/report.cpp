@@ -212,7 +212,7 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
     }
     out << "\n";
   };
-  const std::vector<int> w1 = {0, 22, 26, 26, 24, 18};
+  const std::vector<int> w1 = {0, 20, 30, 30, 28, 20};
   row({"arm", "units", "revenue", "gross profit", "promotion spend", "repeat rate"}, w1);
   for (const auto& a : summary.arms) {
     row({a.name + (a.baseline ? " *" : ""), plus_minus(a.metrics[kUnits], 0),
@@ -224,7 +224,7 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
   if (summary.comparisons.empty()) return;
   out << "\nPaired differences against the baseline (same replications, common random numbers),\n"
          "mean [95% CI]; ROI = (gross profit - baseline gross profit) / promotion spend:\n\n";
-  const std::vector<int> w2 = {0, 36, 28, 30, 28};
+  const std::vector<int> w2 = {0, 40, 28, 30, 28};
   row({"arm", "gross profit", "units", "repeat rate", "ROI"}, w2);
   for (const auto& c : summary.comparisons) {
     row({c.arm, bracket(c.gross_profit, 2), bracket(c.units, 0), bracket(c.repeat_rate, 4),
