@@ -36,7 +36,8 @@ Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed) {
       boost::random::uniform_real_distribution<double> price(cs.price_min, cs.price_max);
       boost::random::normal_distribution<double> normal(0.0, 1.0);
       cat.category[j] = static_cast<std::uint16_t>(c);
-      cat.list_price[j] = to_cents(price(rng));
+      // (Boost's uniform_real_distribution never returns its upper bound, so an empty range loops.)
+      cat.list_price[j] = to_cents(cs.price_max > cs.price_min ? price(rng) : cs.price_min);
       cat.unit_cost[j] = to_cents(cs.cost_ratio * to_currency(cat.list_price[j]));
       for (std::size_t k = 0; k < dims; ++k) {
         cat.attributes[j * dims + k] = static_cast<float>(cs.attribute_sd * normal(rng));

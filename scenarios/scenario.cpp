@@ -1,6 +1,7 @@
 #include "scenarios/scenario.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -51,7 +52,7 @@ StrategySpec parse_strategy(Registry<Interface>& registry, const Json& object,
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, "", "cannot open the scenario file");
+  if (!in || std::filesystem::is_directory(path)) throw ScenarioError(path, "", "cannot open the scenario file");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -231,12 +232,10 @@ void apply_override(Json& document, const std::string& assignment, const std::st
   Json& container = document[parent];
   if (container.is_array()) {
     const std::string last = ptr.back();
-    std::size_t index = 0;
-    try {
-      index = std::stoul(last);
-    } catch (const std::exception&) {
-      throw ScenarioError(file, pointer, "--set: a list index must be a number");
-    }
+    const bool digits = !last.empty() && last.find_first_not_of("0123456789") == std::string::npos &&
+                        !(last.size() > 1 && last[0] == '0') && last.size() < 10;
+    if (!digits) throw ScenarioError(file, pointer, "--set: a list index must be a plain number");
+    const std::size_t index = std::stoul(last);
     if (index >= container.size()) {
       throw ScenarioError(file, pointer, "--set: index out of range; the list has " +
                                              std::to_string(container.size()) + " items");
@@ -268,9 +267,9 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   Json engine = validate_object(engine_schema(), top["engine"], file, "/engine");
   const double window = engine["window_days"].get<double>();
   const double per_day = std::round(1.0 / window);
-  if (std::fabs(per_day * window - 1.0) > 1e-9) {
+  if (per_day > 1440.0 || std::fabs(per_day * window - 1.0) > 1e-9) {
     throw ScenarioError(file, "/engine/window_days",
-                        "1 / window_days must be a whole number (1, 0.5, 0.25, 0.1, ...)");
+                        "1 / window_days must be a whole number from 1 to 1440 (1, 0.5, 0.25, 0.1, ...)");
   }
   sc.windows_per_day = static_cast<std::size_t>(per_day);
   sc.shard_size = engine["shard_size"].get<std::size_t>();

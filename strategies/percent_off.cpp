@@ -49,6 +49,7 @@ void register_percent_off() {
           {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
            .description = "end of the promotion (days from the start, exclusive)"},
           {.name = "budget", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0,
+           .max = 1e13,
            .description = "total discount it may give, in currency units (absent: unlimited)",
            .optional = true},
       },

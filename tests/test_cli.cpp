@@ -1,0 +1,150 @@
+// The command line: exit codes, outputs, byte-identical files for any thread count, and every
+// shipped scenario running at a small size.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "sim/params.h"
+
+using namespace marketsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result cli(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = marketsim_main(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("marketsim-test-" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+/// Small-size overrides for a shipped scenario: every segment shrunk to 3000 consumers.
+std::vector<std::string> shrink(const fs::path& scenario) {
+  std::ifstream in(scenario);
+  const Json doc = Json::parse(in, nullptr, true, true);
+  std::vector<std::string> args;
+  for (std::size_t s = 0; s < doc["market"]["segments"].size(); ++s) {
+    args.push_back("--set");
+    args.push_back("/market/segments/" + std::to_string(s) + "/consumers=3000");
+  }
+  args.insert(args.end(), {"--replications", "2", "--quiet"});
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("run writes identical bytes with 1 and 2 threads", "[cli][determinism]") {
+  const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
+  std::vector<std::string> files = {"runs.csv", "daily.csv", "cohorts.csv", "summary.json"};
+  std::map<std::string, std::string> first;
+  for (int threads : {1, 2}) {
+    const fs::path dir = fresh_dir("threads" + std::to_string(threads));
+    std::vector<std::string> args = {"run", scenario, "--threads", std::to_string(threads),
+                                     "--out", dir.string()};
+    for (const auto& a : shrink(scenario)) args.push_back(a);
+    const Result r = cli(args);
+    REQUIRE(r.code == 0);
+    for (const auto& f : files) {
+      std::string text = slurp(dir / f);
+      REQUIRE(!text.empty());
+      if (f == "summary.json") {  // timings and memory are this machine's, not the model's
+        Json doc = Json::parse(text);
+        REQUIRE(doc.contains("performance"));
+        doc.erase("performance");
+        text = doc.dump();
+      }
+      if (threads == 1) first[f] = text;
+      else CHECK(text == first[f]);
+    }
+    CHECK(!fs::exists(dir / ".summary.json.tmp"));
+  }
+}
+
+TEST_CASE("output files hold what the README says", "[cli]") {
+  const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
+  const fs::path dir = fresh_dir("outputs");
+  std::vector<std::string> args = {"run", scenario, "--out", dir.string()};
+  for (const auto& a : shrink(scenario)) args.push_back(a);
+  const Result r = cli(args);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("outdoor-25-off") != std::string::npos);
+  CHECK(r.out.find("ROI") != std::string::npos);
+  const Json summary = Json::parse(slurp(dir / "summary.json"));
+  CHECK(summary["arms"].size() == 3);
+  CHECK(summary["paired_differences"].size() == 2);
+  CHECK(summary["scenario"]["replications"] == 2);
+  for (const char* key : {"visits", "simulation_seconds", "visits_per_second", "peak_rss_mb"}) {
+    CHECK(summary["performance"].contains(key));
+  }
+  const auto& m = summary["arms"][0]["metrics"]["gross_profit"];
+  CHECK(m["ci_low"].get<double>() <= m["mean"].get<double>());
+  CHECK(m["mean"].get<double>() <= m["ci_high"].get<double>());
+  const std::string runs = slurp(dir / "runs.csv");
+  CHECK(runs.rfind("arm,replication,visits,conversions,units,revenue,cogs,gross_profit", 0) == 0);
+  CHECK(std::count(runs.begin(), runs.end(), '\n') == 1 + 3 * 2);
+  const std::string daily = slurp(dir / "daily.csv");
+  CHECK(std::count(daily.begin(), daily.end(), '\n') == 1 + 3 * 2 * 56);
+  const std::string cohorts = slurp(dir / "cohorts.csv");
+  CHECK(cohorts.rfind("arm,replication,cohort_week,cohort_size,week_offset,buyers,rate", 0) == 0);
+}
+
+TEST_CASE("every shipped scenario runs at a small consumer count", "[cli][scenarios]") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(MARKETSIM_SOURCE_DIR "/scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    ++count;
+    INFO(entry.path());
+    std::vector<std::string> args = {"run", entry.path().string()};
+    for (const auto& a : shrink(entry.path())) args.push_back(a);
+    const Result r = cli(args);
+    CHECK(r.err.find("error") == std::string::npos);
+    CHECK(r.code == 0);
+    CHECK(cli({"validate", entry.path().string()}).code == 0);
+  }
+  CHECK(count >= 2);
+}
+
+TEST_CASE("bad input exits 2 with one line naming the file and pointer", "[cli]") {
+  const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
+  const fs::path dir = fresh_dir("bad");
+  const Result r = cli({"run", scenario, "--set", "/replications=0", "--out", dir.string()});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("summer-sale.json: /replications:") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(!fs::exists(dir));  // no half-written output
+  CHECK(cli({"run"}).code == 2);
+  CHECK(cli({"run", scenario, "--threads", "0"}).code == 2);
+  CHECK(cli({"run", scenario, "--bogus"}).code == 2);
+  CHECK(cli({"frobnicate"}).code == 2);
+  CHECK(cli({"validate", "/nonexistent.json"}).code == 2);
+  CHECK(cli({"--version"}).code == 0);
+  const Result help = cli({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("--replications") != std::string::npos);
+  const Result list = cli({"list"});
+  CHECK(list.code == 0);
+  for (const char* name : {"fixed", "none", "percent_off", "random", "popular_plus_random",
+                           "order_up_to", "s_S"}) {
+    CHECK(list.out.find(name) != std::string::npos);
+  }
+}

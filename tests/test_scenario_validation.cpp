@@ -1,0 +1,773 @@
+// Scenario validation tests: one test case per rule of the loader (scenarios/scenario.cpp) and of
+// the generic validator (sim/params.cpp). Each checks the exception type, the exact JSON pointer and
+// that the one-line message names the file and what is allowed.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "scenarios/scenario.h"
+#include "sim/error.h"
+
+using namespace marketsim;
+
+namespace {
+
+const std::string kFile = "validation-test.json";
+
+/// A small valid scenario: 1 category of 50 products, 1 segment of 200 consumers, 5 days, one
+/// baseline arm with every strategy left at its default.
+Json base_document() {
+  Json category = {{"name", "widgets"}, {"products", 50}};
+  Json segment = {{"name", "shoppers"}, {"consumers", 200}};
+  Json market = {{"latent_dimensions", 4},
+                 {"categories", Json::array({category})},
+                 {"segments", Json::array({segment})}};
+  Json arm = {{"name", "control"}, {"baseline", true}};
+  return Json{{"name", "validation-base"},
+              {"horizon_days", 5},
+              {"market", market},
+              {"arms", Json::array({arm})}};
+}
+
+/// The base document with one percent_off promotion on its arm.
+Json with_promotion(const Json& promotion) {
+  Json doc = base_document();
+  doc["arms"][0]["promotions"] = Json::array({promotion});
+  return doc;
+}
+
+/// A valid percent_off promotion (10% off everything on days 1-3).
+Json percent_off() {
+  return Json{{"name", "percent_off"}, {"depth", 0.1}, {"start", 1}, {"end", 3}};
+}
+
+struct Caught {
+  bool thrown = false;
+  bool unknown_strategy = false;
+  std::string file;
+  std::string pointer;
+  std::string what;
+};
+
+Caught catch_scenario_error(const std::function<void()>& action) {
+  Caught c;
+  try {
+    action();
+  } catch (const UnknownStrategy& e) {
+    c = Caught{true, true, e.file(), e.pointer(), e.what()};
+  } catch (const ScenarioError& e) {
+    c = Caught{true, false, e.file(), e.pointer(), e.what()};
+  }
+  return c;
+}
+
+void check_caught(const Caught& c, const std::string& file, const std::string& pointer,
+                  std::initializer_list<std::string> words) {
+  REQUIRE(c.thrown);
+  CHECK(c.file == file);
+  CHECK(c.pointer == pointer);
+  CHECK_THAT(c.what, Catch::Contains(file));
+  CHECK_THAT(c.what, Catch::Contains((pointer.empty() ? std::string("/") : pointer) + ": "));
+  for (const auto& w : words) CHECK_THAT(c.what, Catch::Contains(w));
+}
+
+/// parse_scenario(doc) must throw a ScenarioError (and not UnknownStrategy) at `pointer` whose
+/// message contains the file name and every one of `words`.
+void check_rejected(const Json& doc, const std::string& pointer,
+                    std::initializer_list<std::string> words) {
+  INFO("document: " << doc.dump());
+  CHECK_THROWS_AS(parse_scenario(doc, kFile), ScenarioError);
+  const Caught c = catch_scenario_error([&] { (void)parse_scenario(doc, kFile); });
+  CHECK_FALSE(c.unknown_strategy);
+  check_caught(c, kFile, pointer, words);
+}
+
+/// parse_scenario(doc) must throw UnknownStrategy at `pointer` listing the valid names.
+void check_unknown_strategy(const Json& doc, const std::string& pointer,
+                            std::initializer_list<std::string> words) {
+  INFO("document: " << doc.dump());
+  CHECK_THROWS_AS(parse_scenario(doc, kFile), UnknownStrategy);
+  const Caught c = catch_scenario_error([&] { (void)parse_scenario(doc, kFile); });
+  CHECK(c.unknown_strategy);
+  check_caught(c, kFile, pointer, words);
+  CHECK_THAT(c.what, Catch::Contains("Valid values are"));
+}
+
+/// apply_override(doc, assignment) must throw a ScenarioError at `pointer`.
+void check_override_rejected(const std::string& assignment, const std::string& pointer,
+                             std::initializer_list<std::string> words) {
+  INFO("assignment: " << assignment);
+  Json doc = base_document();
+  CHECK_THROWS_AS(apply_override(doc, assignment, kFile), ScenarioError);
+  Json again = base_document();
+  const Caught c = catch_scenario_error([&] { apply_override(again, assignment, kFile); });
+  CHECK_FALSE(c.unknown_strategy);
+  check_caught(c, kFile, pointer, words);
+}
+
+/// A file in the temporary directory, removed when the object goes out of scope.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::random_device rd;
+    path_ = (std::filesystem::temp_directory_path() /
+             ("marketsim-validation-" + std::to_string(rd()) + ".json"))
+                .string();
+    std::ofstream out(path_, std::ios::binary);
+    out << contents;
+  }
+  ~TempFile() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Valid documents.
+
+TEST_CASE("validation: the base document parses and defaults are filled in", "[validation]") {
+  const Scenario sc = parse_scenario(base_document(), kFile);
+  CHECK(sc.file == kFile);
+  CHECK(sc.name == "validation-base");
+  CHECK(sc.replications == 10);
+  CHECK(sc.seed == 1);
+  CHECK(sc.horizon_days == 5);
+  CHECK(sc.warmup_days == 0);
+  CHECK(sc.windows_per_day == 1);
+  CHECK(sc.shard_size == 65536);
+  CHECK(sc.market.products() == 50);
+  CHECK(sc.market.consumers() == 200);
+  REQUIRE(sc.arms.size() == 1);
+  CHECK(sc.baseline == 0);
+  CHECK(sc.arms[0].baseline);
+  CHECK(sc.arms[0].pricing.name == "fixed");
+  CHECK(sc.arms[0].pricing.params["price_factor"] == 1.0);
+  CHECK(sc.arms[0].promotions.empty());
+  CHECK(sc.arms[0].recommendation.name == "popular_plus_random");
+  CHECK(sc.arms[0].replenishment.name == "order_up_to");
+  CHECK(sc.resolved["engine"]["window_days"] == 1.0);
+  CHECK(sc.resolved["engine"]["shard_size"] == 65536);
+  CHECK(sc.resolved["replications"] == 10);
+  CHECK(sc.resolved["description"] == "");
+  CHECK(sc.resolved["market"]["browse_slots"] == 0);
+  CHECK(sc.resolved["market"]["categories"][0]["price_min"] == 5.0);
+  CHECK(sc.resolved["market"]["segments"][0]["visit_rate"] == 0.2);
+  CHECK(sc.resolved["market"]["learning"]["quality"]["memory"] == 8);
+  CHECK(sc.resolved["market"]["learning"]["reference_price"]["enabled"] == false);
+  CHECK(sc.resolved["arms"][0]["pricing"]["name"] == "fixed");
+  CHECK(sc.resolved["arms"][0]["recommendation"]["popular"] == 5);
+  CHECK(sc.resolved["arms"][0]["replenishment"]["forecast_days"] == 7);
+
+  // The resolved document is itself a valid scenario that resolves to itself.
+  const Scenario again = parse_scenario(sc.resolved, kFile);
+  CHECK(again.resolved == sc.resolved);
+}
+
+TEST_CASE("validation: the shipped scenarios load", "[validation]") {
+  const std::string dir = std::string(MARKETSIM_SOURCE_DIR) + "/scenarios/";
+  Scenario reference;
+  REQUIRE_NOTHROW(reference = load_scenario(dir + "reference-market.json"));
+  CHECK(reference.name == "reference-market");
+  CHECK(reference.market.products() == 1000);
+  CHECK(reference.market.consumers() == 1000000);
+  REQUIRE(reference.arms.size() == 1);
+  CHECK(reference.arms[0].promotions.size() == 1);
+
+  Scenario summer;
+  REQUIRE_NOTHROW(summer = load_scenario(dir + "summer-sale.json"));
+  CHECK(summer.name == "summer-sale");
+  CHECK(summer.arms.size() == 3);
+  CHECK(summer.baseline == 0);
+  CHECK(summer.warmup_days == 14);
+  CHECK(summer.market.quality.enabled);
+
+  // Overrides are applied before validation.
+  Scenario overridden;
+  REQUIRE_NOTHROW(overridden = load_scenario(dir + "reference-market.json",
+                                             {"/replications=3", "/name=renamed"}));
+  CHECK(overridden.replications == 3);
+  CHECK(overridden.name == "renamed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unknown keys.
+
+TEST_CASE("validation: unknown top-level key", "[validation]") {
+  Json doc = base_document();
+  doc["bogus"] = 1;
+  check_rejected(doc, "/bogus", {"unknown key \"bogus\"", "allowed keys", "\"horizon_days\""});
+}
+
+TEST_CASE("validation: unknown keys are escaped in the pointer (RFC 6901)", "[validation]") {
+  Json doc = base_document();
+  doc["a/b~c"] = 1;
+  check_rejected(doc, "/a~1b~0c", {"unknown key \"a/b~c\"", "allowed keys"});
+}
+
+TEST_CASE("validation: unknown key in /market", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["bogus"] = 1;
+  check_rejected(doc, "/market/bogus", {"unknown key", "\"browse_slots\""});
+}
+
+TEST_CASE("validation: unknown key in a category", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"][0]["bogus"] = 1;
+  check_rejected(doc, "/market/categories/0/bogus", {"unknown key", "\"price_min\""});
+}
+
+TEST_CASE("validation: unknown key in a segment", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["segments"][0]["bogus"] = 1;
+  check_rejected(doc, "/market/segments/0/bogus", {"unknown key", "\"visit_rate\""});
+}
+
+TEST_CASE("validation: unknown key in /engine", "[validation]") {
+  Json doc = base_document();
+  doc["engine"] = Json{{"window_days", 1}, {"bogus", 1}};
+  check_rejected(doc, "/engine/bogus", {"unknown key", "\"window_days\"", "\"shard_size\""});
+}
+
+TEST_CASE("validation: unknown key in /market/learning and its parts", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["learning"] = Json{{"quality", Json{{"enabled", true}, {"bogus", 1}}}};
+  check_rejected(doc, "/market/learning/quality/bogus", {"unknown key", "\"memory\""});
+
+  Json doc2 = base_document();
+  doc2["market"]["learning"] = Json{{"bogus", Json::object()}};
+  check_rejected(doc2, "/market/learning/bogus", {"unknown key", "\"reference_price\""});
+}
+
+TEST_CASE("validation: unknown key in an arm", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["bogus"] = 1;
+  check_rejected(doc, "/arms/0/bogus", {"unknown key", "\"replenishment\""});
+}
+
+TEST_CASE("validation: unknown key in a strategy's parameters", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["pricing"] = Json{{"name", "fixed"}, {"bogus", 1}};
+  check_rejected(doc, "/arms/0/pricing/bogus", {"unknown key", "\"price_factor\""});
+
+  Json promo = percent_off();
+  promo["bogus"] = 1;
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/bogus",
+                 {"unknown key", "\"depth\""});
+
+  // A strategy without parameters allows none.
+  Json doc3 = with_promotion(Json{{"name", "none"}, {"depth", 0.5}});
+  check_rejected(doc3, "/arms/0/promotions/0/depth", {"unknown key", "allowed keys: none"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Missing required keys.
+
+TEST_CASE("validation: name is required", "[validation]") {
+  Json doc = base_document();
+  doc.erase("name");
+  check_rejected(doc, "/name", {"required key is missing", "string"});
+}
+
+TEST_CASE("validation: horizon_days is required", "[validation]") {
+  Json doc = base_document();
+  doc.erase("horizon_days");
+  check_rejected(doc, "/horizon_days", {"required key is missing", "integer in [1, 3650]"});
+}
+
+TEST_CASE("validation: market is required", "[validation]") {
+  Json doc = base_document();
+  doc.erase("market");
+  check_rejected(doc, "/market", {"required key is missing", "object"});
+}
+
+TEST_CASE("validation: arms is required", "[validation]") {
+  Json doc = base_document();
+  doc.erase("arms");
+  check_rejected(doc, "/arms", {"required key is missing", "list of objects"});
+}
+
+TEST_CASE("validation: a category's products is required", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"][0].erase("products");
+  check_rejected(doc, "/market/categories/0/products", {"required key is missing", "integer"});
+}
+
+TEST_CASE("validation: a segment's consumers is required", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["segments"][0].erase("consumers");
+  check_rejected(doc, "/market/segments/0/consumers", {"required key is missing", "integer"});
+}
+
+TEST_CASE("validation: percent_off depth is required", "[validation]") {
+  Json promo = percent_off();
+  promo.erase("depth");
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/depth",
+                 {"required key is missing", "number in (0, 1]"});
+}
+
+TEST_CASE("validation: a strategy object needs a name", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["pricing"] = Json{{"price_factor", 1.0}};
+  check_rejected(doc, "/arms/0/pricing/name", {"strategy name is missing", "Valid values are",
+                                               "\"fixed\""});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrong types.
+
+TEST_CASE("validation: a string where an integer is expected", "[validation]") {
+  Json doc = base_document();
+  doc["replications"] = "10";
+  check_rejected(doc, "/replications", {"expected integer", "got a string"});
+}
+
+TEST_CASE("validation: a fractional number where an integer is expected", "[validation]") {
+  Json doc = base_document();
+  doc["horizon_days"] = 2.5;
+  check_rejected(doc, "/horizon_days", {"expected integer in [1, 3650]", "got a number"});
+
+  // A whole number written as a float is an integer.
+  Json whole = base_document();
+  whole["horizon_days"] = 5.0;
+  CHECK_NOTHROW(parse_scenario(whole, kFile));
+}
+
+TEST_CASE("validation: a number where a boolean is expected", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["baseline"] = 1;
+  check_rejected(doc, "/arms/0/baseline", {"expected boolean", "got an integer"});
+}
+
+TEST_CASE("validation: an object where a list is expected", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"] = Json{{"name", "widgets"}, {"products", 50}};
+  check_rejected(doc, "/market/categories", {"expected list of objects", "got an object"});
+}
+
+TEST_CASE("validation: a string where a strategy object is expected", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["pricing"] = "fixed";
+  check_rejected(doc, "/arms/0/pricing", {"expected object", "got a string"});
+}
+
+TEST_CASE("validation: a list element that is not an object", "[validation]") {
+  Json doc = base_document();
+  doc["arms"].push_back("second");
+  check_rejected(doc, "/arms/1", {"expected an object", "got a string"});
+}
+
+TEST_CASE("validation: a document that is not an object", "[validation]") {
+  check_rejected(Json::array({1, 2}), "", {"expected an object", "got a list"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Out-of-range values.
+
+TEST_CASE("validation: replications must be at least 1", "[validation]") {
+  Json doc = base_document();
+  doc["replications"] = 0;
+  check_rejected(doc, "/replications", {"out of range", "integer in [1, 100000]"});
+}
+
+TEST_CASE("validation: horizon_days must be at least 1", "[validation]") {
+  Json doc = base_document();
+  doc["horizon_days"] = 0;
+  check_rejected(doc, "/horizon_days", {"out of range", "integer in [1, 3650]"});
+}
+
+TEST_CASE("validation: visit_rate must be greater than 0 (exclusive minimum)", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["segments"][0]["visit_rate"] = 0;
+  check_rejected(doc, "/market/segments/0/visit_rate", {"out of range", "number in (0, 1000]"});
+}
+
+TEST_CASE("validation: percent_off depth must be above 0 and at most 1", "[validation]") {
+  Json promo = percent_off();
+  promo["depth"] = 1.5;
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/depth",
+                 {"value 1.5 is out of range", "number in (0, 1]"});
+}
+
+TEST_CASE("validation: prices must be positive", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"][0]["price_min"] = -1;
+  check_rejected(doc, "/market/categories/0/price_min", {"out of range", "number in (0, 1e+09]"});
+}
+
+TEST_CASE("validation: price_max must be at least price_min", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"][0]["price_min"] = 20;
+  doc["market"]["categories"][0]["price_max"] = 10;
+  check_rejected(doc, "/market/categories/0/price_max", {"must be >= price_min"});
+}
+
+TEST_CASE("validation: warmup_days must be less than horizon_days", "[validation]") {
+  Json doc = base_document();
+  doc["warmup_days"] = 5;
+  check_rejected(doc, "/warmup_days", {"must be less than horizon_days (5)"});
+}
+
+TEST_CASE("validation: at most 448 measured days", "[validation]") {
+  Json doc = base_document();
+  doc["horizon_days"] = 449;
+  check_rejected(doc, "/horizon_days", {"at most 448 measured days"});
+
+  Json ok = base_document();
+  ok["horizon_days"] = 449;
+  ok["warmup_days"] = 1;
+  CHECK_NOTHROW(parse_scenario(ok, kFile));
+}
+
+TEST_CASE("validation: 1 / window_days must be a whole number", "[validation]") {
+  Json doc = base_document();
+  doc["engine"] = Json{{"window_days", 0.3}};
+  check_rejected(doc, "/engine/window_days", {"whole number", "0.25"});
+
+  Json ok = base_document();
+  ok["engine"] = Json{{"window_days", 0.25}};
+  CHECK(parse_scenario(ok, kFile).windows_per_day == 4);
+}
+
+TEST_CASE("validation: window_days must give a usable number of windows per day",
+          "[validation]") {
+  // 1 / 1e-300 rounds to 1e300, which passes the whole-number test; the loader then casts it to
+  // std::size_t (undefined behaviour; windows_per_day came out 0). It must be rejected.
+  Json doc = base_document();
+  doc["engine"] = Json{{"window_days", 1e-300}};
+  check_rejected(doc, "/engine/window_days", {});
+}
+
+TEST_CASE("validation: window_days must be greater than 0", "[validation]") {
+  Json doc = base_document();
+  doc["engine"] = Json{{"window_days", 0}};
+  check_rejected(doc, "/engine/window_days", {"out of range", "number in (0, 1]"});
+}
+
+TEST_CASE("validation: quality memory must be from 1 to 64", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["learning"] = Json{{"quality", Json{{"memory", 65}}}};
+  check_rejected(doc, "/market/learning/quality/memory",
+                 {"value 65 is out of range", "integer in [1, 64]"});
+}
+
+TEST_CASE("validation: a promotion budget must be representable in cents", "[validation]") {
+  // "budget" has no maximum: 1e300 is accepted and to_cents() overflows (llround of 1e302), so the
+  // budget becomes a garbage (negative) amount. It must be rejected at its pointer.
+  Json promo = percent_off();
+  promo["budget"] = 1e300;
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/budget", {"allowed"});
+
+  Json ok = percent_off();
+  ok["budget"] = 1000;
+  CHECK_NOTHROW(parse_scenario(with_promotion(ok), kFile));
+}
+
+TEST_CASE("validation: at most 10,000,000 products in all", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"].push_back(Json{{"name", "bulk"}, {"products", 10000000}});
+  check_rejected(doc, "/market/categories", {"at most 10,000,000 products"});
+}
+
+TEST_CASE("validation: at most 4,294,967,295 consumers in all", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["segments"].push_back(
+      Json{{"name", "everyone"}, {"consumers", std::int64_t{4294967295}}});
+  check_rejected(doc, "/market/segments", {"at most 4,294,967,295 consumers"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unknown strategy names.
+
+TEST_CASE("validation: unknown pricing strategy", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["pricing"] = Json{{"name", "dynamic"}};
+  check_unknown_strategy(doc, "/arms/0/pricing/name",
+                         {"unknown pricing strategy \"dynamic\"", "\"fixed\""});
+}
+
+TEST_CASE("validation: unknown promotion strategy", "[validation]") {
+  check_unknown_strategy(with_promotion(Json{{"name", "bogo"}}), "/arms/0/promotions/0/name",
+                         {"unknown promotion strategy \"bogo\"", "\"percent_off\"", "\"none\""});
+}
+
+TEST_CASE("validation: unknown recommendation strategy", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["recommendation"] = Json{{"name", "collaborative"}};
+  check_unknown_strategy(doc, "/arms/0/recommendation/name",
+                         {"unknown recommendation strategy", "\"random\"",
+                          "\"popular_plus_random\""});
+}
+
+TEST_CASE("validation: unknown replenishment strategy", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["replenishment"] = Json{{"name", "just_in_time"}};
+  check_unknown_strategy(doc, "/arms/0/replenishment/name",
+                         {"unknown replenishment strategy", "\"order_up_to\"", "\"s_S\""});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arms and names.
+
+TEST_CASE("validation: exactly one baseline arm is required (none)", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["baseline"] = false;
+  check_rejected(doc, "/arms", {"no arm has \"baseline\": true", "exactly one"});
+}
+
+TEST_CASE("validation: exactly one baseline arm is required (two)", "[validation]") {
+  Json doc = base_document();
+  doc["arms"].push_back(Json{{"name", "treatment"}, {"baseline", true}});
+  check_rejected(doc, "/arms/1/baseline", {"more than one arm", "exactly one"});
+}
+
+TEST_CASE("validation: at least one arm is required", "[validation]") {
+  Json doc = base_document();
+  doc["arms"] = Json::array();
+  check_rejected(doc, "/arms", {"at least one arm"});
+}
+
+TEST_CASE("validation: arm names must be unique", "[validation]") {
+  Json doc = base_document();
+  doc["arms"].push_back(Json{{"name", "control"}});
+  check_rejected(doc, "/arms/1/name", {"non-empty and unique"});
+}
+
+TEST_CASE("validation: arm names must be non-empty", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["name"] = "";
+  check_rejected(doc, "/arms/0/name", {"non-empty and unique"});
+}
+
+TEST_CASE("validation: category names must be unique", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"].push_back(Json{{"name", "widgets"}, {"products", 10}});
+  check_rejected(doc, "/market/categories/1/name", {"duplicate category name \"widgets\""});
+}
+
+TEST_CASE("validation: segment names must be unique", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["segments"].push_back(Json{{"name", "shoppers"}, {"consumers", 10}});
+  check_rejected(doc, "/market/segments/1/name", {"duplicate segment name \"shoppers\""});
+}
+
+TEST_CASE("validation: at least one category is required", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"] = Json::array();
+  check_rejected(doc, "/market/categories", {"at least one category"});
+}
+
+TEST_CASE("validation: at least one segment is required", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["segments"] = Json::array();
+  check_rejected(doc, "/market/segments", {"at least one segment"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Product selectors.
+
+TEST_CASE("validation: selector with an unknown category name", "[validation]") {
+  Json promo = percent_off();
+  promo["products"] = Json{{"categories", Json::array({"gadgets"})}};
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/products/categories/0",
+                 {"unknown category \"gadgets\"", "Valid values are", "\"widgets\""});
+}
+
+TEST_CASE("validation: selector with a product id out of range", "[validation]") {
+  Json promo = percent_off();
+  promo["products"] = Json{{"ids", Json::array({0, 50})}};
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/products/ids/1",
+                 {"product id 50 does not exist", "allowed: 0 to 49"});
+
+  Json negative = percent_off();
+  negative["products"] = Json{{"ids", Json::array({-1})}};
+  check_rejected(with_promotion(negative), "/arms/0/promotions/0/products/ids/0",
+                 {"does not exist", "allowed: 0 to 49"});
+}
+
+TEST_CASE("validation: selector every must be at least 1", "[validation]") {
+  Json promo = percent_off();
+  promo["products"] = Json{{"every", 0}};
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/products/every",
+                 {"integer >= 1"});
+}
+
+TEST_CASE("validation: selector offset must be less than every", "[validation]") {
+  Json promo = percent_off();
+  promo["products"] = Json{{"every", 3}, {"offset", 3}};
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/products/offset",
+                 {"integer in [0, every - 1]"});
+}
+
+TEST_CASE("validation: selector with an unknown key", "[validation]") {
+  Json promo = percent_off();
+  promo["products"] = Json{{"bogus", 1}};
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/products/bogus",
+                 {"unknown key", "\"all\"", "\"every\""});
+
+  Json extra = percent_off();
+  extra["products"] = Json{{"every", 2}, {"step", 1}};
+  check_rejected(with_promotion(extra), "/arms/0/promotions/0/products/step",
+                 {"unknown key", "\"offset\""});
+}
+
+TEST_CASE("validation: selector string other than \"all\"", "[validation]") {
+  Json promo = percent_off();
+  promo["products"] = "some";
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/products",
+                 {"unknown product selector \"some\"", "\"all\""});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-parameter checks in strategy factories.
+
+TEST_CASE("validation: s_S needs S greater than s", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["replenishment"] = Json{{"name", "s_S"}, {"s", 10}, {"S", 10}};
+  check_rejected(doc, "/arms/0/replenishment/S", {"must be greater than s"});
+
+  Json ok = base_document();
+  ok["arms"][0]["replenishment"] = Json{{"name", "s_S"}, {"s", 10}, {"S", 11}};
+  CHECK_NOTHROW(parse_scenario(ok, kFile));
+}
+
+TEST_CASE("validation: percent_off needs end greater than start", "[validation]") {
+  Json promo = percent_off();
+  promo["start"] = 3;
+  promo["end"] = 3;
+  check_rejected(with_promotion(promo), "/arms/0/promotions/0/end",
+                 {"must be greater than start"});
+}
+
+TEST_CASE("validation: popular + random must not exceed the product count", "[validation]") {
+  Json doc = base_document();
+  doc["arms"][0]["recommendation"] =
+      Json{{"name", "popular_plus_random"}, {"popular", 30}, {"random", 21}};
+  check_rejected(doc, "/arms/0/recommendation/random", {"exceeds the number of products"});
+}
+
+TEST_CASE("validation: random recommender slots must not exceed the product count",
+          "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"][0]["products"] = 20;
+  doc["arms"][0]["recommendation"] = Json{{"name", "random"}, {"slots", 21}};
+  check_rejected(doc, "/arms/0/recommendation/slots", {"exceeds the number of products"});
+}
+
+TEST_CASE("validation: recommendation slots + browse_slots at most 64", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["categories"][0]["products"] = 100;
+  doc["market"]["browse_slots"] = 32;
+  doc["arms"][0]["recommendation"] =
+      Json{{"name", "popular_plus_random"}, {"popular", 32}, {"random", 1}};
+  check_rejected(doc, "/arms/0/recommendation", {"at most 64"});
+
+  Json ok = base_document();
+  ok["market"]["categories"][0]["products"] = 100;
+  ok["market"]["browse_slots"] = 32;
+  ok["arms"][0]["recommendation"] =
+      Json{{"name", "popular_plus_random"}, {"popular", 32}, {"random", 0}};
+  CHECK_NOTHROW(parse_scenario(ok, kFile));
+}
+
+TEST_CASE("validation: recommendation slots + browse_slots at most the product count",
+          "[validation]") {
+  Json doc = base_document();
+  doc["market"]["browse_slots"] = 1;
+  doc["arms"][0]["recommendation"] =
+      Json{{"name", "popular_plus_random"}, {"popular", 25}, {"random", 25}};
+  check_rejected(doc, "/arms/0/recommendation", {"at most the number of products"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// --set overrides.
+
+TEST_CASE("validation: --set needs an '=' sign", "[validation]") {
+  check_override_rejected("/replications", "/replications", {"/json/pointer=value"});
+}
+
+TEST_CASE("validation: --set needs a pointer starting with '/'", "[validation]") {
+  check_override_rejected("replications=3", "replications=3", {"/json/pointer=value"});
+}
+
+TEST_CASE("validation: --set into a missing parent", "[validation]") {
+  check_override_rejected("/nowhere/key=1", "/nowhere/key",
+                          {"no object or list at /nowhere"});
+  check_override_rejected("/name/key=1", "/name/key", {"no object or list at /name"});
+}
+
+TEST_CASE("validation: --set with a list index out of range", "[validation]") {
+  check_override_rejected("/arms/1={\"name\": \"x\"}", "/arms/1",
+                          {"index out of range", "the list has 1 items"});
+  check_override_rejected("/arms/-={\"name\": \"x\"}", "/arms/-", {"must be a plain number"});
+}
+
+TEST_CASE("validation: --set with an invalid JSON pointer", "[validation]") {
+  check_override_rejected("/a~2=1", "/a~2", {"not a valid JSON pointer"});
+}
+
+TEST_CASE("validation: --set with a list index that is not a plain number", "[validation]") {
+  // strtoul accepts "+0", " 0" and "01" but JSON pointers do not: these must be rejected as bad
+  // input (ScenarioError), not escape as a nlohmann::json exception.
+  check_override_rejected("/arms/+0={\"name\": \"x\"}", "/arms/+0", {"list index"});
+  check_override_rejected("/arms/00={\"name\": \"x\"}", "/arms/00", {"list index"});
+  check_override_rejected("/arms/0x={\"name\": \"x\"}", "/arms/0x", {"list index"});
+}
+
+TEST_CASE("validation: --set values are validated like the file", "[validation]") {
+  Json doc = base_document();
+  REQUIRE_NOTHROW(apply_override(doc, "/replications=0", kFile));
+  CHECK(doc["replications"] == 0);
+  check_rejected(doc, "/replications", {"out of range", "integer in [1, 100000]"});
+
+  // A bare word becomes a string.
+  Json doc2 = base_document();
+  REQUIRE_NOTHROW(apply_override(doc2, "/horizon_days=five", kFile));
+  check_rejected(doc2, "/horizon_days", {"expected integer", "got a string"});
+
+  // The same through load_scenario: the error names the scenario file.
+  const std::string path =
+      std::string(MARKETSIM_SOURCE_DIR) + "/scenarios/reference-market.json";
+  const Caught c = catch_scenario_error([&] { (void)load_scenario(path, {"/replications=0"}); });
+  check_caught(c, path, "/replications", {"integer in [1, 100000]"});
+  const Caught c2 =
+      catch_scenario_error([&] { (void)load_scenario(path, {"/market/bogus/x=1"}); });
+  check_caught(c2, path, "/market/bogus/x", {"no object or list at /market/bogus"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files.
+
+TEST_CASE("validation: invalid JSON text", "[validation]") {
+  const TempFile file("{ \"name\": \"broken\", \"horizon_days\": }");
+  CHECK_THROWS_AS(load_scenario(file.path()), ScenarioError);
+  const Caught c = catch_scenario_error([&] { (void)load_scenario(file.path()); });
+  CHECK_FALSE(c.unknown_strategy);
+  check_caught(c, file.path(), "", {"invalid JSON"});
+
+  // Comments are allowed.
+  const TempFile commented("// a comment\n" + base_document().dump());
+  CHECK_NOTHROW(load_scenario(commented.path()));
+}
+
+TEST_CASE("validation: missing scenario file", "[validation]") {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            "marketsim-validation-does-not-exist.json")
+                               .string();
+  CHECK_THROWS_AS(load_scenario(path), ScenarioError);
+  const Caught c = catch_scenario_error([&] { (void)load_scenario(path); });
+  check_caught(c, path, "", {"cannot open the scenario file"});
+}

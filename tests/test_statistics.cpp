@@ -1,0 +1,51 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "analysis/statistics.h"
+
+using namespace marketsim;
+
+TEST_CASE("mean interval uses the Student t quantile", "[statistics]") {
+  const std::vector<double> v = {1, 2, 3, 4, 5};
+  const Interval i = mean_interval(v);
+  // sd = sqrt(2.5), se = sqrt(0.5), t(0.975, 4) = 2.7764451
+  const double half = 2.7764451052 * std::sqrt(0.5);
+  CHECK(i.mean == Approx(3.0));
+  CHECK(i.low == Approx(3.0 - half).epsilon(1e-8));
+  CHECK(i.high == Approx(3.0 + half).epsilon(1e-8));
+  CHECK(i.n == 5);
+}
+
+TEST_CASE("undefined observations are left out and one observation gives no interval",
+          "[statistics]") {
+  const std::vector<double> v = {2.0, std::nan(""), 4.0};
+  const Interval i = mean_interval(v);
+  CHECK(i.n == 2);
+  CHECK(i.mean == Approx(3.0));
+  const std::vector<double> one = {7.0};
+  const Interval j = mean_interval(one);
+  CHECK(j.mean == 7.0);
+  CHECK(std::isnan(j.low));
+  const std::vector<double> none = {std::nan("")};
+  CHECK(mean_interval(none).n == 0);
+}
+
+TEST_CASE("paired comparison and ROI are computed per replication", "[statistics]") {
+  // Two arms, two replications; arm 1 earns 10 and 20 more profit with spend 5 and 10.
+  std::vector<RunResult> runs(4);
+  const double base_profit[] = {100, 200};
+  for (std::size_t r = 0; r < 2; ++r) {
+    runs[r].totals.fill(0.0);
+    runs[r].totals[kGrossProfit] = base_profit[r];
+    runs[2 + r].totals.fill(0.0);
+    runs[2 + r].totals[kGrossProfit] = base_profit[r] + 10.0 * static_cast<double>(r + 1);
+    runs[2 + r].totals[kPromotionSpend] = 5.0 * static_cast<double>(r + 1);
+  }
+  const ExperimentSummary s = summarize(runs, {"base", "promo"}, 0, 2);
+  REQUIRE(s.comparisons.size() == 1);
+  CHECK(s.comparisons[0].gross_profit.mean == Approx(15.0));
+  CHECK(s.comparisons[0].roi.mean == Approx(2.0));
+  CHECK(s.comparisons[0].roi.low == Approx(2.0));  // no variation in ROI
+  CHECK(s.arms[1].metrics[kGrossProfit].mean == Approx(165.0));
+}
