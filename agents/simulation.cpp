@@ -2,8 +2,10 @@
 
 #include <tbb/parallel_for.h>
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
@@ -22,10 +24,13 @@ struct Simulation::Shard {
   std::vector<Intent> intents;
   std::uint64_t visits = 0;
   ShownSet shown;
-  std::array<double, ShownSet::kCapacity> weights{};
+  std::array<float, ShownSet::kCapacity> weights{};  // utilities, then their exponentials
+
+  std::vector<std::uint64_t> bitmap;  // one bit per consumer of the shard (scratch)
+  std::vector<std::uint32_t> order;   // the window's consumers in id order (scratch)
 
   Shard(ConsumerId b, ConsumerId e, std::size_t windows_per_day, std::size_t windows)
-      : begin(b), end(e), calendar(windows_per_day, windows) {}
+      : begin(b), end(e), calendar(windows_per_day, windows), bitmap((e - b + 63) / 64, 0) {}
 };
 
 Simulation::Simulation(const Market& market, Arm& arm, const RunPlan& plan, RunObserver& observer)
@@ -163,15 +168,35 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     }
   }
   for (ProductId j = 0; j < products_; ++j) {
-    paid_[j] = to_currency(price_[j] - discount_[j]);
+    paid_[j] = static_cast<float>(to_currency(price_[j] - discount_[j]));
     deal_[j] = discount_[j] > 0 ? 1.0f : 0.0f;
   }
   arm_.recommender->prepare(ctx);
 }
 
 void Simulation::advance(Shard& shard, std::size_t window) {
+  // Visit the window's consumers in id order: a bitmap over the shard's ids turns the bucket
+  // (filed in whatever order consumers were rescheduled) into a sorted list in O(n + size / 64),
+  // so taste vectors and visit state are read in address order, and the next consumers' taste
+  // vectors are prefetched while one visits.
   const std::vector<std::uint32_t> due = shard.calendar.take(window);
-  for (std::uint32_t local : due) {
+  for (std::uint32_t local : due) shard.bitmap[local >> 6] |= std::uint64_t{1} << (local & 63);
+  shard.order.clear();
+  for (std::size_t w = 0; w < shard.bitmap.size(); ++w) {
+    for (std::uint64_t bits = shard.bitmap[w]; bits != 0; bits &= bits - 1) {
+      shard.order.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits))));
+    }
+    shard.bitmap[w] = 0;
+  }
+  const std::size_t dims = market_.catalog.dimensions;
+  constexpr std::size_t kPrefetchAhead = 8;
+  for (std::size_t i = 0; i < shard.order.size(); ++i) {
+    if (i + kPrefetchAhead < shard.order.size()) {
+      const ConsumerId ahead = shard.begin + shard.order[i + kPrefetchAhead];
+      const float* taste = market_.population.taste_of(ahead);
+      for (std::size_t b = 0; b < dims; b += 16) __builtin_prefetch(taste + b);
+    }
+    const std::uint32_t local = shard.order[i];
     const ConsumerId c = shard.begin + local;
     const std::uint64_t key = visit_keys_.key(c);
     const double rate = market_.population.visit_rate[c];
@@ -211,26 +236,34 @@ void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_i
 
   const Population& pop = market_.population;
   const Catalog& cat = market_.catalog;
-  const std::size_t dims = cat.dimensions;
-  const float* theta = pop.taste_of(c);
-  const double beta = pop.price_sensitivity[c];
-  const double gamma = pop.deal_proneness[c];
-  const double intercept = market_.spec.intercept;
-  const bool quality = market_.spec.quality.enabled;
-  const auto& ref = market_.spec.reference_price;
+  const auto dims = static_cast<Eigen::Index>(cat.dimensions);
+  const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
+  const float beta = pop.price_sensitivity[c];
+  const float gamma = pop.deal_proneness[c];
+  const auto intercept = static_cast<float>(market_.spec.intercept);
+  float* utility = shard.weights.data();
+  // Utilities in single precision (their exponentials only set choice probabilities; money stays
+  // in integer cents), then one vectorised exp over the shown set.
   for (std::size_t s = 0; s < shown.size(); ++s) {
     const ProductId j = shown[s];
-    const float* phi = cat.attributes_of(j);
-    float fit = 0.0f;
-    for (std::size_t d = 0; d < dims; ++d) fit += theta[d] * phi[d];
-    double v = intercept + static_cast<double>(fit) - beta * paid_[j] + gamma * deal_[j];
-    if (quality) v += belief_mean(c, j);
-    if (ref.enabled) {
-      const double reference = reference_index_[c * categories_ + cat.category[j]] * list_[j];
-      v += ref.weight * reference_price_term(reference, paid_[j], ref.loss_aversion);
-    }
-    shard.weights[s] = std::exp(v);
+    const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(j), dims);
+    utility[s] = intercept + theta.dot(phi) - beta * paid_[j] + gamma * deal_[j];
   }
+  if (market_.spec.quality.enabled) {
+    for (std::size_t s = 0; s < shown.size(); ++s) {
+      utility[s] += static_cast<float>(belief_mean(c, shown[s]));
+    }
+  }
+  const auto& ref = market_.spec.reference_price;
+  if (ref.enabled) {
+    for (std::size_t s = 0; s < shown.size(); ++s) {
+      const ProductId j = shown[s];
+      const double reference = reference_index_[c * categories_ + cat.category[j]] * list_[j];
+      utility[s] += static_cast<float>(
+          ref.weight * reference_price_term(reference, paid_[j], ref.loss_aversion));
+    }
+  }
+  exp_in_place(utility, shown.size());
   const int chosen = logit_choice(shard.weights.data(), shown.size(), rng.uniform());
   if (chosen >= 0) {
     shard.intents.push_back(Intent{t, c, shown[static_cast<std::size_t>(chosen)], visit_index});

@@ -113,7 +113,7 @@ class Simulation {
   // The window's prices, as the strategies set them.
   std::vector<Money> price_, discount_, scratch_;
   std::vector<std::int32_t> promotion_;  // funding promotion per product, or -1
-  std::vector<double> paid_;             // price - discount, currency units
+  std::vector<float> paid_;              // price - discount, currency units (for utilities)
   std::vector<double> list_;             // list price, currency units
   std::vector<float> deal_;              // 1 where a promotion tag shows
 
