@@ -1,8 +1,10 @@
 #pragma once
 // The signals a run emits. The engine never computes a metric: collectors in analysis/ subscribe
-// to these and turn them into numbers. Signals arrive on one thread, in a deterministic order
-// (sales and lost sales in (time, consumer id) order within a window; day ends in day order).
+// to these and turn them into numbers. Signals arrive on one thread, in a deterministic order:
+// after each window, its sales in (time, consumer id) order and then its lost sales in the same
+// order (on_commit); after the last window of a day, on_day_end.
 #include <cstdint>
+#include <span>
 
 #include "agents/catalog.h"
 #include "agents/population.h"
@@ -43,6 +45,12 @@ class RunObserver {
   virtual ~RunObserver() = default;
   virtual void on_sale(const SaleRecord&) {}
   virtual void on_lost_sale(const LostSaleRecord&) {}
+  /// A window's committed sales and lost sales; by default forwarded one by one. Collectors with
+  /// per-consumer state override it to work on the batch (prefetching ahead).
+  virtual void on_commit(std::span<const SaleRecord> sales, std::span<const LostSaleRecord> lost) {
+    for (const SaleRecord& s : sales) on_sale(s);
+    for (const LostSaleRecord& l : lost) on_lost_sale(l);
+  }
   virtual void on_day_end(const DayRecord&) {}
 };
 

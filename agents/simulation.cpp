@@ -8,7 +8,6 @@
 #include <bit>
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
-#include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
 #include <string>
 
@@ -76,6 +75,7 @@ Simulation::Simulation(const Market& market, Arm& arm, const RunPlan& plan, RunO
   for (ProductId j = 0; j < products_; ++j) on_hand_[j] = arm_.replenishment->initial_stock(j);
   initial_ = on_hand_;
   for (const auto& promotion : arm_.promotions) ledger_.open(promotion->budget());
+  learning_ = market.spec.quality.enabled || market.spec.reference_price.enabled;
 
   price_.resize(products_);
   discount_.resize(products_);
@@ -217,6 +217,8 @@ void Simulation::advance(Shard& shard, std::size_t window) {
     visit_index_[c] = k;
     shard.calendar.schedule(local, t);
   }
+  // Each shard sorts its own intents (in parallel); commit() only merges the sorted runs.
+  std::sort(shard.intents.begin(), shard.intents.end(), commit_order);
 }
 
 void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index,
@@ -226,10 +228,9 @@ void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_i
   arm_.recommender->recommend(c, rng, shown);
   const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
   if (browse > 0) {
-    boost::random::uniform_int_distribution<ProductId> pick(0, static_cast<ProductId>(products_ - 1));
     const std::size_t target = std::min(shown.size() + browse, products_);
     while (shown.size() < target) {
-      const ProductId j = pick(rng);
+      const auto j = static_cast<ProductId>(rng.below(products_));
       if (!shown.contains(j)) shown.push(j);
     }
   }
@@ -271,24 +272,48 @@ void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_i
 }
 
 void Simulation::commit(Day day) {
+  // The shards' intents are sorted runs; merge them pairwise, level by level (each level's merges
+  // run in parallel), into (time, consumer id) order. The order is total, so the result does not
+  // depend on how the merges are scheduled.
   merged_.clear();
+  std::vector<std::size_t> bounds = {0};
   for (Shard& shard : shards_) {
     merged_.insert(merged_.end(), shard.intents.begin(), shard.intents.end());
+    bounds.push_back(merged_.size());
     shard.intents.clear();
     visits_today_ += shard.visits;
     total_visits_ += shard.visits;
     shard.visits = 0;
   }
-  std::sort(merged_.begin(), merged_.end(), [](const Intent& a, const Intent& b) {
-    if (a.time != b.time) return a.time < b.time;
-    return a.consumer < b.consumer;
-  });
+  merge_scratch_.resize(merged_.size());
+  while (bounds.size() > 2) {
+    const std::size_t pairs = (bounds.size() - 1) / 2;
+    tbb::parallel_for(std::size_t{0}, pairs, [&](std::size_t p) {
+      const auto first = static_cast<std::ptrdiff_t>(bounds[2 * p]);
+      const auto middle = static_cast<std::ptrdiff_t>(bounds[2 * p + 1]);
+      const auto last = static_cast<std::ptrdiff_t>(bounds[2 * p + 2]);
+      std::merge(merged_.begin() + first, merged_.begin() + middle, merged_.begin() + middle,
+                 merged_.begin() + last, merge_scratch_.begin() + first, commit_order);
+    });
+    if ((bounds.size() - 1) % 2 == 1) {  // an odd run out: carried over unchanged
+      std::copy(merged_.begin() + static_cast<std::ptrdiff_t>(bounds[bounds.size() - 2]),
+                merged_.end(),
+                merge_scratch_.begin() + static_cast<std::ptrdiff_t>(bounds[bounds.size() - 2]));
+    }
+    std::vector<std::size_t> next;
+    for (std::size_t b = 0; b < bounds.size(); b += 2) next.push_back(bounds[b]);
+    if (next.back() != bounds.back()) next.push_back(bounds.back());
+    bounds.swap(next);
+    merged_.swap(merge_scratch_);
+  }
   const Catalog& cat = market_.catalog;
+  sales_.clear();
+  lost_.clear();
   for (const Intent& in : merged_) {
     const ProductId j = in.product;
     if (on_hand_[j] <= 0) {
       history_.add_lost_sale(day, j);
-      observer_.on_lost_sale(LostSaleRecord{in.time, day, in.consumer, j});
+      lost_.push_back(LostSaleRecord{in.time, day, in.consumer, j});
       continue;
     }
     const std::int32_t p = promotion_[j];
@@ -301,10 +326,25 @@ void Simulation::commit(Day day) {
     history_.add_sale(day, j);
     const Money discount = p >= 0 ? discount_[j] : 0;
     sale_discounts_ += discount;
-    const Money paid = price_[j] - discount;
-    observer_.on_sale(SaleRecord{in.time, day, in.consumer, j, cat.list_price[j], paid, discount,
-                                 cat.unit_cost[j], p});
-    learn(in.consumer, j, in.visit_index, paid);
+    sales_.push_back(SaleRecord{in.time, day, in.consumer, j, cat.list_price[j],
+                                price_[j] - discount, discount, cat.unit_cost[j], p});
+    if (learning_) sale_visits_.push_back(in.visit_index);
+  }
+  observer_.on_commit(sales_, lost_);
+  if (learning_) {
+    // Consumers learn from what they bought. Each consumer's state belongs to one shard and each
+    // experience draws from the (consumer, visit) stream, so shards learn in parallel with the
+    // same result as in sequence.
+    tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+      const Shard& shard = shards_[s];
+      for (std::size_t i = 0; i < sales_.size(); ++i) {
+        const SaleRecord& sale = sales_[i];
+        if (sale.consumer >= shard.begin && sale.consumer < shard.end) {
+          learn(sale.consumer, sale.product, sale_visits_[i], sale.price_paid);
+        }
+      }
+    });
+    sale_visits_.clear();
   }
 }
 

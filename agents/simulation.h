@@ -66,6 +66,12 @@ class Simulation {
     std::uint32_t visit_index;
   };
   struct Shard;
+  /// The order in which intents are committed: time, then consumer id (then visit index).
+  static bool commit_order(const Intent& a, const Intent& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.consumer != b.consumer) return a.consumer < b.consumer;
+    return a.visit_index < b.visit_index;
+  }
   struct MarketEvent {
     enum class Kind { kDayStart, kDelivery } kind;
     ProductId product;
@@ -125,6 +131,11 @@ class Simulation {
   std::uint64_t cancelled_today_ = 0;
   std::uint64_t total_visits_ = 0;
   std::vector<Intent> merged_;
+  std::vector<Intent> merge_scratch_;
+  std::vector<SaleRecord> sales_;               // the window's sales, for the observer
+  std::vector<LostSaleRecord> lost_;            // the window's lost sales
+  std::vector<std::uint32_t> sale_visits_;      // visit index of each sale (learning streams)
+  bool learning_ = false;
 };
 
 }  // namespace marketsim

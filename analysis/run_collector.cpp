@@ -12,8 +12,7 @@ RunCollector::RunCollector(std::size_t consumers, Day horizon_days, Day warmup_d
     : horizon_(horizon_days),
       warmup_(warmup_days),
       weeks_((horizon_days - warmup_days + 6) / 7),
-      weeks_bought_(consumers, 0),
-      last_day_(consumers, -1) {
+      consumers_(consumers, ConsumerRecord{0, -1}) {
   today_.fill(0.0);
 }
 
@@ -24,14 +23,26 @@ void RunCollector::on_sale(const SaleRecord& s) {
   cogs_cents_ += s.unit_cost;
   spend_cents_ += s.discount;
   discounts_cents_ += s.discount;
-  if (last_day_[s.consumer] != s.day) {
-    last_day_[s.consumer] = s.day;
+  ConsumerRecord& c = consumers_[s.consumer];
+  if (c.last_day != s.day) {
+    c.last_day = s.day;
     today_[kActiveCustomers] += 1;
   }
-  if (s.day >= warmup_) weeks_bought_[s.consumer] |= std::uint64_t{1} << ((s.day - warmup_) / 7);
+  if (s.day >= warmup_) c.weeks_bought |= std::uint64_t{1} << ((s.day - warmup_) / 7);
 }
 
 void RunCollector::on_lost_sale(const LostSaleRecord&) { today_[kLostSales] += 1; }
+
+void RunCollector::on_commit(std::span<const SaleRecord> sales,
+                             std::span<const LostSaleRecord> lost) {
+  // Sales touch consumers in time order, i.e. at random addresses: fetch a few sales ahead.
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < sales.size(); ++i) {
+    if (i + kAhead < sales.size()) __builtin_prefetch(&consumers_[sales[i + kAhead].consumer], 1);
+    on_sale(sales[i]);
+  }
+  today_[kLostSales] += static_cast<double>(lost.size());
+}
 
 void RunCollector::on_day_end(const DayRecord& d) {
   DailyRow row{d.day, d.day < warmup_, today_};
@@ -82,7 +93,8 @@ void RunCollector::finish(RunResult& result) const {
   std::vector<std::uint64_t> size(weeks, 0);
   std::vector<std::uint64_t> buyers(weeks * weeks, 0);  // [cohort][offset]
   std::uint64_t active = 0, eligible = 0, repeaters = 0;
-  for (std::uint64_t mask : weeks_bought_) {
+  for (const ConsumerRecord& record : consumers_) {
+    const std::uint64_t mask = record.weeks_bought;
     if (mask == 0) continue;
     ++active;
     const auto first = static_cast<std::size_t>(std::countr_zero(mask));

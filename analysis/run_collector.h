@@ -14,6 +14,7 @@ class RunCollector final : public RunObserver {
 
   void on_sale(const SaleRecord& sale) override;
   void on_lost_sale(const LostSaleRecord& lost) override;
+  void on_commit(std::span<const SaleRecord> sales, std::span<const LostSaleRecord> lost) override;
   void on_day_end(const DayRecord& day) override;
 
   /// Fills `result` (totals, daily rows, cohorts) once the run has ended.
@@ -26,8 +27,11 @@ class RunCollector final : public RunObserver {
   Day horizon_;
   Day warmup_;
   int weeks_;
-  std::vector<std::uint64_t> weeks_bought_;  // per consumer: bit w = bought in measured week w
-  std::vector<Day> last_day_;                // per consumer: last day with a purchase
+  struct ConsumerRecord {
+    std::uint64_t weeks_bought;  // bit w = bought in measured week w
+    Day last_day;                // last day with a purchase
+  };
+  std::vector<ConsumerRecord> consumers_;  // one cache line holds all a sale touches
   MetricValues today_{};
   std::int64_t revenue_cents_ = 0, cogs_cents_ = 0, spend_cents_ = 0;
   std::int64_t discounts_cents_ = 0;

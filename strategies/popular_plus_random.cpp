@@ -2,7 +2,6 @@
 // over the previous window_days days (fewer at the start; ties to the lower id), then distinct
 // products drawn uniformly from the rest.
 #include <algorithm>
-#include <boost/random/uniform_int_distribution.hpp>
 #include <numeric>
 
 #include "strategies/registry.h"
@@ -37,10 +36,9 @@ class PopularPlusRandom final : public Recommender {
 
   void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
     for (ProductId j : top_) shown.push(j);
-    boost::random::uniform_int_distribution<ProductId> pick(0, static_cast<ProductId>(products_ - 1));
     const std::size_t target = shown.size() + random_;
     while (shown.size() < target) {
-      const ProductId j = pick(rng);
+      const auto j = static_cast<ProductId>(rng.below(products_));
       if (!shown.contains(j)) shown.push(j);
     }
   }

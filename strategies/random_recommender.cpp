@@ -1,5 +1,4 @@
 // Recommendation "random": distinct products drawn uniformly from the catalog.
-#include <boost/random/uniform_int_distribution.hpp>
 
 #include "strategies/registry.h"
 
@@ -12,10 +11,9 @@ class RandomRecommender final : public Recommender {
   std::size_t slots() const override { return slots_; }
   void prepare(const MarketContext& ctx) override { products_ = ctx.catalog.size(); }
   void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
-    boost::random::uniform_int_distribution<ProductId> pick(0, static_cast<ProductId>(products_ - 1));
     const std::size_t target = shown.size() + slots_;
     while (shown.size() < target) {
-      const ProductId j = pick(rng);
+      const auto j = static_cast<ProductId>(rng.below(products_));
       if (!shown.contains(j)) shown.push(j);
     }
   }

@@ -29,23 +29,21 @@ class Recorder final : public RunObserver {
     discounts += s.discount;
     if (s.promotion >= 0) spend_by_promotion[s.promotion] += s.discount;
     CHECK(s.price_paid == s.list_price - s.discount);
-    CHECK(s.time >= last_time);
-    last_time = s.time;
+    CHECK(s.time >= last_sale_time);
+    last_sale_time = s.time;
   }
   void on_lost_sale(const LostSaleRecord& l) override {
     ++lost;
-    CHECK(l.time >= last_time);
-    last_time = l.time;
+    CHECK(l.time >= last_lost_time);
+    last_lost_time = l.time;
   }
-  void on_day_end(const DayRecord& d) override {
-    days.push_back(d);
-    last_time = 0.0;
-  }
+  void on_day_end(const DayRecord& d) override { days.push_back(d); }
   std::map<ProductId, std::int64_t> units;
   std::map<int, Money> spend_by_promotion;
   Money discounts = 0;
   std::int64_t lost = 0;
-  double last_time = 0.0;
+  double last_sale_time = 0.0;
+  double last_lost_time = 0.0;
   std::vector<DayRecord> days;
 };
 
