@@ -8,6 +8,7 @@
 #include <bit>
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
+#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -15,6 +16,8 @@
 #include "sim/error.h"
 
 namespace marketsim {
+
+using Clock = std::chrono::steady_clock;
 
 struct Simulation::Shard {
   ConsumerId begin = 0;
@@ -102,13 +105,19 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     const Time start = static_cast<double>(w) / per_day;
     const Time end = static_cast<double>(w + 1) / per_day;
     const Day day = static_cast<Day>(w / plan_.windows_per_day);
+    const auto t0 = Clock::now();
     // Market events take effect at the start of the window that contains them.
     while (!events_.empty() && events_.top().time < end) handle(events_.pop());
     prepare_window(day, start, end);
-
+    const auto t1 = Clock::now();
     tbb::parallel_for(std::size_t{0}, shards_.size(),
                       [&](std::size_t s) { advance(shards_[s], w); });
-    commit(day);
+    const auto t2 = Clock::now();
+    commit(day, start, end);
+    const auto t3 = Clock::now();
+    phases_.market_seconds += std::chrono::duration<double>(t1 - t0).count();
+    phases_.visit_seconds += std::chrono::duration<double>(t2 - t1).count();
+    phases_.commit_seconds += std::chrono::duration<double>(t3 - t2).count();
 
     if ((w + 1) % plan_.windows_per_day == 0) {
       Units stock = 0;
@@ -217,8 +226,6 @@ void Simulation::advance(Shard& shard, std::size_t window) {
     visit_index_[c] = k;
     shard.calendar.schedule(local, t);
   }
-  // Each shard sorts its own intents (in parallel); commit() only merges the sorted runs.
-  std::sort(shard.intents.begin(), shard.intents.end(), commit_order);
 }
 
 void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index,
@@ -271,40 +278,46 @@ void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_i
   }
 }
 
-void Simulation::commit(Day day) {
-  // The shards' intents are sorted runs; merge them pairwise, level by level (each level's merges
-  // run in parallel), into (time, consumer id) order. The order is total, so the result does not
-  // depend on how the merges are scheduled.
-  merged_.clear();
-  std::vector<std::size_t> bounds = {0};
+void Simulation::commit(Day day, Time start, Time end) {
+  // Put the window's intents into (time, consumer id) order, in parallel: scatter them into
+  // kBuckets equal slices of the window's time (counts and offsets per shard and slice, so each
+  // shard writes its own places), then sort each slice. The order is total, so the result does
+  // not depend on how the work is scheduled.
+  constexpr std::size_t kBuckets = 64;
+  const std::size_t shards = shards_.size();
+  const double slice = (end - start) / static_cast<double>(kBuckets);
+  const auto bucket_of = [&](Time t) {  // monotone in t
+    const double b = std::floor((t - start) / slice);
+    return b <= 0.0 ? std::size_t{0} : std::min(kBuckets - 1, static_cast<std::size_t>(b));
+  };
+  bucket_counts_.assign(shards * kBuckets, 0);
+  tbb::parallel_for(std::size_t{0}, shards, [&](std::size_t s) {
+    for (const Intent& in : shards_[s].intents) ++bucket_counts_[s * kBuckets + bucket_of(in.time)];
+  });
+  std::vector<std::size_t> bucket_begin(kBuckets + 1, 0);
+  std::size_t running = 0;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    bucket_begin[b] = running;
+    for (std::size_t s = 0; s < shards; ++s) {
+      const std::size_t n = bucket_counts_[s * kBuckets + b];
+      bucket_counts_[s * kBuckets + b] = running;  // now: where shard s writes into bucket b
+      running += n;
+    }
+  }
+  bucket_begin[kBuckets] = running;
+  merged_.resize(running);
+  tbb::parallel_for(std::size_t{0}, shards, [&](std::size_t s) {
+    for (const Intent& in : shards_[s].intents) merged_[bucket_counts_[s * kBuckets + bucket_of(in.time)]++] = in;
+    shards_[s].intents.clear();
+  });
+  tbb::parallel_for(std::size_t{0}, kBuckets, [&](std::size_t b) {
+    std::sort(merged_.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b]),
+              merged_.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b + 1]), CommitOrder{});
+  });
   for (Shard& shard : shards_) {
-    merged_.insert(merged_.end(), shard.intents.begin(), shard.intents.end());
-    bounds.push_back(merged_.size());
-    shard.intents.clear();
     visits_today_ += shard.visits;
     total_visits_ += shard.visits;
     shard.visits = 0;
-  }
-  merge_scratch_.resize(merged_.size());
-  while (bounds.size() > 2) {
-    const std::size_t pairs = (bounds.size() - 1) / 2;
-    tbb::parallel_for(std::size_t{0}, pairs, [&](std::size_t p) {
-      const auto first = static_cast<std::ptrdiff_t>(bounds[2 * p]);
-      const auto middle = static_cast<std::ptrdiff_t>(bounds[2 * p + 1]);
-      const auto last = static_cast<std::ptrdiff_t>(bounds[2 * p + 2]);
-      std::merge(merged_.begin() + first, merged_.begin() + middle, merged_.begin() + middle,
-                 merged_.begin() + last, merge_scratch_.begin() + first, commit_order);
-    });
-    if ((bounds.size() - 1) % 2 == 1) {  // an odd run out: carried over unchanged
-      std::copy(merged_.begin() + static_cast<std::ptrdiff_t>(bounds[bounds.size() - 2]),
-                merged_.end(),
-                merge_scratch_.begin() + static_cast<std::ptrdiff_t>(bounds[bounds.size() - 2]));
-    }
-    std::vector<std::size_t> next;
-    for (std::size_t b = 0; b < bounds.size(); b += 2) next.push_back(bounds[b]);
-    if (next.back() != bounds.back()) next.push_back(bounds.back());
-    bounds.swap(next);
-    merged_.swap(merge_scratch_);
   }
   const Catalog& cat = market_.catalog;
   sales_.clear();

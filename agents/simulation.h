@@ -29,10 +29,18 @@
 #include "agents/shown_set.h"
 #include "sim/event_queue.h"
 #include "sim/rng.h"
+#include "sim/uninitialized.h"
 #include "sim/visit_calendar.h"
 #include "strategies/arm.h"
 
 namespace marketsim {
+
+/// Wall-clock seconds a run spent in each phase of its windows.
+struct PhaseSeconds {
+  double market_seconds = 0.0;  // events, replenishment, strategies preparing the window (serial)
+  double visit_seconds = 0.0;   // shards advancing their consumers' visits (parallel)
+  double commit_seconds = 0.0;  // merging and committing intents, collectors, learning
+};
 
 /// What identifies and shapes a run besides the market and the arm.
 struct RunPlan {
@@ -55,6 +63,7 @@ class Simulation {
   void run(const std::function<void(std::size_t)>& on_window = {});
 
   std::uint64_t visits() const { return total_visits_; }
+  const PhaseSeconds& phase_seconds() const { return phases_; }
   std::size_t shards() const;
   std::size_t windows() const { return windows_; }
 
@@ -67,11 +76,14 @@ class Simulation {
   };
   struct Shard;
   /// The order in which intents are committed: time, then consumer id (then visit index).
-  static bool commit_order(const Intent& a, const Intent& b) {
-    if (a.time != b.time) return a.time < b.time;
-    if (a.consumer != b.consumer) return a.consumer < b.consumer;
-    return a.visit_index < b.visit_index;
-  }
+  /// A function object, so that sort and merge inline it.
+  struct CommitOrder {
+    bool operator()(const Intent& a, const Intent& b) const {
+      if (a.time != b.time) return a.time < b.time;
+      if (a.consumer != b.consumer) return a.consumer < b.consumer;
+      return a.visit_index < b.visit_index;
+    }
+  };
   struct MarketEvent {
     enum class Kind { kDayStart, kDelivery } kind;
     ProductId product;
@@ -87,7 +99,7 @@ class Simulation {
   void prepare_window(Day day, Time start, Time end);
   void advance(Shard& shard, std::size_t window);
   void visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index, CounterRng& rng);
-  void commit(Day day);
+  void commit(Day day, Time start, Time end);
   void learn(ConsumerId c, ProductId j, std::uint32_t visit_index, Money paid);
   double belief_mean(ConsumerId c, ProductId j) const;
   void check_invariants() const;
@@ -101,8 +113,8 @@ class Simulation {
   std::size_t categories_;
 
   // Consumers' changing state, indexed by consumer id.
-  std::vector<Time> next_visit_;
-  std::vector<std::uint32_t> visit_index_;
+  UninitializedVector<Time> next_visit_;          // first written by the parallel set-up
+  UninitializedVector<std::uint32_t> visit_index_;
   std::vector<float> reference_index_;   // consumers x categories: reference price / list price
   std::vector<BeliefSlot> beliefs_;      // consumers x memory
   std::vector<std::uint32_t> beliefs_added_;
@@ -131,11 +143,12 @@ class Simulation {
   std::uint64_t cancelled_today_ = 0;
   std::uint64_t total_visits_ = 0;
   std::vector<Intent> merged_;
-  std::vector<Intent> merge_scratch_;
+  std::vector<std::size_t> bucket_counts_;      // per shard x time slice (commit scratch)
   std::vector<SaleRecord> sales_;               // the window's sales, for the observer
   std::vector<LostSaleRecord> lost_;            // the window's lost sales
   std::vector<std::uint32_t> sale_visits_;      // visit index of each sale (learning streams)
   bool learning_ = false;
+  PhaseSeconds phases_;
 };
 
 }  // namespace marketsim

@@ -18,6 +18,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
   const Market market = build_market(sc.market, sc.seed);
   const auto t1 = Clock::now();
   out.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
+  const double cpu_start = process_cpu_seconds();
 
   const std::size_t reps = static_cast<std::size_t>(sc.replications);
   const std::size_t runs = sc.arms.size() * reps;
@@ -46,13 +47,32 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
     r.replication = rep;
     r.visits_simulated = simulation.visits();
     r.shards = simulation.shards();
+    r.market_seconds = simulation.phase_seconds().market_seconds;
+    r.visit_seconds = simulation.phase_seconds().visit_seconds;
+    r.commit_seconds = simulation.phase_seconds().commit_seconds;
     r.simulation_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     collector.finish(r);
   });
   out.simulation_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
-  for (const auto& r : out.runs) out.visits += r.visits_simulated;
+  out.cpu_seconds = process_cpu_seconds() - cpu_start;
+  for (const auto& r : out.runs) {
+    out.visits += r.visits_simulated;
+    out.market_seconds += r.market_seconds;
+    out.visit_seconds += r.visit_seconds;
+    out.commit_seconds += r.commit_seconds;
+    out.run_seconds += r.simulation_seconds;
+  }
   out.shards = out.runs.empty() ? 0 : out.runs[0].shards;
   return out;
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 std::size_t peak_rss_bytes() {

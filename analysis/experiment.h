@@ -16,6 +16,13 @@ struct ExperimentResult {
   double simulation_seconds = 0.0;  // wall clock of all runs
   std::uint64_t visits = 0;         // all runs, warm-up included
   std::size_t shards = 0;           // per run
+  // Sums over runs of each run's wall-clock seconds, in all and by phase (with runs in parallel
+  // these add up to more than simulation_seconds).
+  double cpu_seconds = 0.0;  // process CPU time (user + system) while the runs ran
+  double run_seconds = 0.0;
+  double market_seconds = 0.0;
+  double visit_seconds = 0.0;
+  double commit_seconds = 0.0;
 };
 
 /// Progress: (windows done, windows in all), called from worker threads.
@@ -24,6 +31,9 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 /// Draws the market once, then runs all arms x replications. Parallelism is whatever the caller's
 /// oneTBB arena allows (the command line bounds it with --threads); results never depend on it.
 ExperimentResult run_experiment(const Scenario& scenario, const ProgressFn& progress = {});
+
+/// CPU time (user + system) this process has used so far, in seconds.
+double process_cpu_seconds();
 
 /// Peak resident set size of this process, in bytes.
 std::size_t peak_rss_bytes();

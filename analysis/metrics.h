@@ -60,6 +60,9 @@ struct RunResult {
   std::vector<CohortRow> cohorts;
   std::uint64_t visits_simulated = 0;  // including warm-up
   double simulation_seconds = 0.0;
+  double market_seconds = 0.0;  // phases of the windows (see PhaseSeconds)
+  double visit_seconds = 0.0;
+  double commit_seconds = 0.0;
   std::size_t shards = 0;
 };
 

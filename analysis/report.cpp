@@ -147,6 +147,14 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
       {"peak_rss_mb", static_cast<double>(perf.peak_rss_bytes) / (1024.0 * 1024.0)},
       {"threads", perf.threads},
       {"shards_per_run", perf.shards},
+      {"cpu_seconds", perf.cpu_seconds},
+      {"core_utilisation", perf.simulation_seconds > 0 && perf.threads > 0
+                               ? perf.cpu_seconds / (perf.simulation_seconds * static_cast<double>(perf.threads))
+                               : 0.0},
+      {"run_phase_seconds", Json{{"market", perf.market_seconds},
+                                 {"visits", perf.visit_seconds},
+                                 {"commit", perf.commit_seconds},
+                                 {"total", perf.run_seconds}}},
   };
   return doc;
 }

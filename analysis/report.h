@@ -17,6 +17,11 @@ struct PerformanceInfo {
   std::size_t peak_rss_bytes = 0;
   std::size_t threads = 0;
   std::size_t shards = 0;
+  double run_seconds = 0.0;     // sum over runs of their wall-clock seconds
+  double market_seconds = 0.0;  // ... of which market events and strategy preparation
+  double visit_seconds = 0.0;   // ... shards advancing visits in parallel
+  double commit_seconds = 0.0;  // ... committing intents, collectors, learning
+  double cpu_seconds = 0.0;     // process CPU time (user + system) during the simulation
 };
 
 /// The version string of this build.

@@ -1,5 +1,8 @@
 #include "analysis/run_collector.h"
 
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -12,7 +15,11 @@ RunCollector::RunCollector(std::size_t consumers, Day horizon_days, Day warmup_d
     : horizon_(horizon_days),
       warmup_(warmup_days),
       weeks_((horizon_days - warmup_days + 6) / 7),
-      consumers_(consumers, ConsumerRecord{0, -1}) {
+      consumers_(consumers) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, consumers, 1 << 16),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t i = r.begin(); i != r.end(); ++i) consumers_[i] = {0, -1};
+                    });
   today_.fill(0.0);
 }
 
@@ -90,24 +97,44 @@ void RunCollector::finish(RunResult& result) const {
 
   // Cohorts: the lowest set bit of a consumer's week mask is its first-purchase week.
   const auto weeks = static_cast<std::size_t>(weeks_);
-  std::vector<std::uint64_t> size(weeks, 0);
-  std::vector<std::uint64_t> buyers(weeks * weeks, 0);  // [cohort][offset]
-  std::uint64_t active = 0, eligible = 0, repeaters = 0;
-  for (const ConsumerRecord& record : consumers_) {
-    const std::uint64_t mask = record.weeks_bought;
-    if (mask == 0) continue;
-    ++active;
-    const auto first = static_cast<std::size_t>(std::countr_zero(mask));
-    ++size[first];
-    if (first + 1 < weeks) {
-      ++eligible;
-      if ((mask >> (first + 1)) != 0) ++repeaters;
-    }
-    for (std::uint64_t later = mask & (mask - 1); later != 0; later &= later - 1) {
-      const auto w = static_cast<std::size_t>(std::countr_zero(later));
-      ++buyers[first * weeks + (w - first)];
-    }
-  }
+  // Integer counts summed over blocks of consumers in parallel: the result is exact, whatever
+  // the split.
+  struct Counts {
+    std::vector<std::uint64_t> size, buyers;
+    std::uint64_t active = 0, eligible = 0, repeaters = 0;
+  };
+  const auto empty = [&] { return Counts{std::vector<std::uint64_t>(weeks, 0), std::vector<std::uint64_t>(weeks * weeks, 0)}; };
+  const Counts counts = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, consumers_.size(), 1 << 16), empty(),
+      [&](const tbb::blocked_range<std::size_t>& r, Counts acc) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          const std::uint64_t mask = consumers_[i].weeks_bought;
+          if (mask == 0) continue;
+          ++acc.active;
+          const auto first = static_cast<std::size_t>(std::countr_zero(mask));
+          ++acc.size[first];
+          if (first + 1 < weeks) {
+            ++acc.eligible;
+            if ((mask >> (first + 1)) != 0) ++acc.repeaters;
+          }
+          for (std::uint64_t later = mask & (mask - 1); later != 0; later &= later - 1) {
+            const auto w = static_cast<std::size_t>(std::countr_zero(later));
+            ++acc.buyers[first * weeks + (w - first)];
+          }
+        }
+        return acc;
+      },
+      [](Counts a, const Counts& b) {
+        for (std::size_t k = 0; k < a.size.size(); ++k) a.size[k] += b.size[k];
+        for (std::size_t k = 0; k < a.buyers.size(); ++k) a.buyers[k] += b.buyers[k];
+        a.active += b.active;
+        a.eligible += b.eligible;
+        a.repeaters += b.repeaters;
+        return a;
+      });
+  const std::vector<std::uint64_t>& size = counts.size;
+  const std::vector<std::uint64_t>& buyers = counts.buyers;
+  const std::uint64_t active = counts.active, eligible = counts.eligible, repeaters = counts.repeaters;
   t[kActiveCustomers] = static_cast<double>(active);
   t[kRepeatRate] = eligible > 0 ? static_cast<double>(repeaters) / static_cast<double>(eligible)
                                 : std::numeric_limits<double>::quiet_NaN();

@@ -5,6 +5,7 @@
 
 #include "agents/run_observer.h"
 #include "analysis/metrics.h"
+#include "sim/uninitialized.h"
 
 namespace marketsim {
 
@@ -31,7 +32,7 @@ class RunCollector final : public RunObserver {
     std::uint64_t weeks_bought;  // bit w = bought in measured week w
     Day last_day;                // last day with a purchase
   };
-  std::vector<ConsumerRecord> consumers_;  // one cache line holds all a sale touches
+  UninitializedVector<ConsumerRecord> consumers_;  // all a sale touches, in one cache line
   MetricValues today_{};
   std::int64_t revenue_cents_ = 0, cogs_cents_ = 0, spend_cents_ = 0;
   std::int64_t discounts_cents_ = 0;

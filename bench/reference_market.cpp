@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
       {"visits_per_second", perf["visits_per_second"]},
       {"setup_seconds", perf["setup_seconds"]},
       {"peak_rss_mb", perf["peak_rss_mb"]},
+      {"core_utilisation", perf["core_utilisation"]},
+      {"phase_seconds", perf["run_phase_seconds"]},
   };
   std::cout << line.dump() << "\n";
   std::error_code ec;

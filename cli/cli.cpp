@@ -139,8 +139,10 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
   for (const auto& a : sc.arms) names.push_back(a.name);
   const ExperimentSummary summary =
       summarize(result.runs, names, sc.baseline, static_cast<std::size_t>(sc.replications));
-  PerformanceInfo perf{result.visits, result.setup_seconds, result.simulation_seconds,
-                       peak_rss_bytes(), threads, result.shards};
+  PerformanceInfo perf{result.visits,         result.setup_seconds,  result.simulation_seconds,
+                       peak_rss_bytes(),      threads,               result.shards,
+                       result.run_seconds,    result.market_seconds, result.visit_seconds,
+                       result.commit_seconds, result.cpu_seconds};
   if (r.out_dir) write_outputs(*r.out_dir, sc, result, summary, perf);
   print_comparison(out, sc, summary);
   err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
@@ -148,7 +150,10 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
       << (result.simulation_seconds > 0
               ? static_cast<double>(result.visits) / result.simulation_seconds / 1e6
               : 0.0)
-      << " M visits/s, set-up " << result.setup_seconds << " s, " << threads << " threads)";
+      << " M visits/s, set-up " << result.setup_seconds << " s, " << threads << " threads, "
+      << std::setprecision(0)
+      << 100.0 * result.cpu_seconds / (result.simulation_seconds * static_cast<double>(threads))
+      << "% core utilisation)";
   if (r.out_dir) err << "; wrote " << *r.out_dir << "/{summary.json,runs.csv,daily.csv,cohorts.csv}";
   err << "\n";
   return kOk;
