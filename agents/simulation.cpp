@@ -330,7 +330,11 @@ void Simulation::commit(Day day, Time start, Time end) {
       continue;
     }
     const std::int32_t p = promotion_[j];
-    if (p >= 0 && !ledger_.charge(static_cast<std::size_t>(p), discount_[j])) {
+    // A promotion stops at its first discount the budget cannot cover; intents it would have
+    // funded later in the same window are cancelled too (the shopper saw a price that no longer
+    // holds), so when it stops does not depend on the window length.
+    if (p >= 0 && (ledger_.exhausted(static_cast<std::size_t>(p)) ||
+                   !ledger_.charge(static_cast<std::size_t>(p), discount_[j]))) {
       ++cancelled_today_;
       continue;
     }
