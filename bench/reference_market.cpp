@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
       ("threads", po::value<long>()->default_value(1), "worker threads")
       ("repeat", po::value<long>()->default_value(1), "runs; figures are the median run's")
       ("window-days", po::value<std::string>(), "override /engine/window_days")
+      ("format", po::value<std::string>()->default_value("json"),
+       "json: one JSON line; row: one Markdown table row (N, threads, M visits/s, set-up s, peak MB, utilisation)")
       ("scenario", po::value<std::string>()->default_value(MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json"),
        "scenario file");
   po::variables_map vm;
@@ -84,7 +87,16 @@ int main(int argc, char** argv) {
       {"core_utilisation", perf["core_utilisation"]},
       {"phase_seconds", perf["run_phase_seconds"]},
   };
-  std::cout << line.dump() << "\n";
+  if (vm["format"].as<std::string>() == "row") {
+    char row[256];
+    std::snprintf(row, sizeof row, "| %ld | %ld | %.2f | %.2f | %.2f | %.0f | %.0f%% |", consumers, threads,
+                  perf["visits_per_second"].get<double>() / 1e6, perf["simulation_seconds"].get<double>(),
+                  perf["setup_seconds"].get<double>(), perf["peak_rss_mb"].get<double>(),
+                  100.0 * perf["core_utilisation"].get<double>());
+    std::cout << row << "\n";
+  } else {
+    std::cout << line.dump() << "\n";
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return 0;
