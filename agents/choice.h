@@ -1,7 +1,8 @@
 #pragma once
 // The consumer's decision rules as plain functions (MODEL.md "Choice" and "Learning"), so that they
 // can be tested against their closed forms and shared by every caller.
-#include <bit>
+#include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -24,28 +25,44 @@ inline int logit_choice(const Real* weights, std::size_t n, double u) {
   return static_cast<int>(n) - 1;  // rounding at the top edge
 }
 
-/// exp(x) for every element of x, in place, in single precision (relative error < 2e-7 for
-/// x in [-87, 88]; inputs outside are clamped). Written without branches or library calls so that
-/// the compiler vectorises it over the shown set; IEEE arithmetic only (no fast-math), so the
-/// result is the same on every run. Range reduction x = k ln2 + r, |r| <= ln2/2, then a degree-6
-/// Taylor polynomial for e^r and 2^k assembled in the exponent bits.
-inline void exp_in_place(float* x, std::size_t n) {
+/// exp(x) for every element of x[0, n), in place, in single precision (relative error < 3e-7 for
+/// x in [-87, 88]; inputs outside are clamped). Works in blocks of kExpBlock elements, so x must
+/// have room for n rounded up to a multiple of kExpBlock (the padding is overwritten). Written
+/// without branches or library calls on a fixed block so that the compiler vectorises it; IEEE
+/// arithmetic only (no fast-math), so the result is the same on every run. Range reduction
+/// x = k ln2 + r, |r| <= ln2/2, a degree-6 Taylor polynomial for e^r, 2^k built in the exponent.
+inline constexpr std::size_t kExpBlock = 8;
+
+/// exp of one block of kExpBlock values already within [-87, 88]. Kept free of branches (the
+/// compiler does not if-convert float compares without fast-math) so that it vectorises.
+inline void exp_block(float* __restrict x) {
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2Hi = 0.693145751953125f;  // ln 2 split so that k * kLn2Hi is exact
   constexpr float kLn2Lo = 1.428606765330187045e-06f;
   constexpr float kRound = 12582912.0f;          // 1.5 * 2^23: adding it rounds to an integer
-  for (std::size_t i = 0; i < n; ++i) {
-    const float lo = x[i] < -87.0f ? -87.0f : x[i];
-    const float v = lo > 88.0f ? 88.0f : lo;
-    const float shifted = v * kLog2e + kRound;
-    const float k = shifted - kRound;
-    const std::int32_t ki = std::bit_cast<std::int32_t>(shifted) - std::bit_cast<std::int32_t>(kRound);
+  constexpr std::int32_t kRoundBits = 0x4b400000;  // the bit pattern of kRound
+  float poly[kExpBlock];
+  float shifted[kExpBlock];
+  for (std::size_t i = 0; i < kExpBlock; ++i) {
+    const float v = x[i];
+    shifted[i] = v * kLog2e + kRound;
+    const float k = shifted[i] - kRound;
     const float r = (v - k * kLn2Hi) - k * kLn2Lo;
-    const float p =
-        1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6.0f + r * (1.0f / 24.0f +
-                                                            r * (1.0f / 120.0f + r * (1.0f / 720.0f))))));
-    x[i] = p * std::bit_cast<float>((ki + 127) << 23);
+    poly[i] = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6.0f + r * (1.0f / 24.0f +
+                                                                  r * (1.0f / 120.0f + r * (1.0f / 720.0f))))));
   }
+  std::int32_t bits[kExpBlock];
+  std::memcpy(bits, shifted, sizeof bits);
+  for (std::size_t i = 0; i < kExpBlock; ++i) bits[i] = (bits[i] - kRoundBits + 127) << 23;  // 2^k
+  float scale[kExpBlock];
+  std::memcpy(scale, bits, sizeof scale);
+  for (std::size_t i = 0; i < kExpBlock; ++i) x[i] = poly[i] * scale[i];
+}
+
+inline void exp_in_place(float* x, std::size_t n) {
+  const std::size_t padded = (n + kExpBlock - 1) / kExpBlock * kExpBlock;
+  for (std::size_t i = 0; i < padded; ++i) x[i] = std::clamp(x[i], -87.0f, 88.0f);
+  for (std::size_t b = 0; b < padded; b += kExpBlock) exp_block(x + b);
 }
 
 /// Reference-price term G(r, p): ln(r/p) when the price is at or below the reference (a gain),

@@ -27,6 +27,7 @@ struct Simulation::Shard {
   std::uint64_t visits = 0;
   ShownSet shown;
   std::array<float, ShownSet::kCapacity> weights{};  // utilities, then their exponentials
+  static_assert(ShownSet::kCapacity % kExpBlock == 0, "exp_in_place works on whole blocks");
 
   std::vector<std::uint64_t> bitmap;  // one bit per consumer of the shard (scratch)
   std::vector<std::uint32_t> order;   // the window's consumers in id order (scratch)

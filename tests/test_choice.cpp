@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -66,4 +68,23 @@ TEST_CASE("reference-price term: gains in logs, losses weighted by loss aversion
   CHECK(reference_price_term(10.0, 12.0, 2.0) == Approx(2.0 * std::log(10.0 / 12.0)));
   CHECK(reference_price_term(10.0, 10.0, 2.0) == 0.0);
   CHECK(adapt_reference(10.0, 8.0, 0.25) == Approx(9.5));
+}
+
+TEST_CASE("the vectorised exp is within 3e-7 relative error of std::exp", "[choice]") {
+  std::array<float, 64> x{};
+  double worst = 0.0;
+  for (int start = -8700; start < 8800; start += 64) {
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(start + static_cast<int>(i)) / 100.0f;
+    const auto in = x;
+    exp_in_place(x.data(), 61);  // a size that is not a multiple of the block
+    for (std::size_t i = 0; i < 61; ++i) {
+      const double v = std::clamp(static_cast<double>(in[i]), -87.0, 88.0);
+      worst = std::max(worst, std::fabs(x[i] - std::exp(v)) / std::exp(v));
+    }
+  }
+  CHECK(worst < 3e-7);
+  float big[8] = {1000.0f, -1000.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  exp_in_place(big, 2);
+  CHECK(std::isfinite(big[0]));  // clamped, not infinite
+  CHECK(big[1] > 0.0f);
 }
