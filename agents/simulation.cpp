@@ -1,6 +1,7 @@
 #include "agents/simulation.h"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <boost/random/normal_distribution.hpp>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "agents/choice.h"
@@ -114,22 +116,34 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     tbb::parallel_for(std::size_t{0}, shards_.size(),
                       [&](std::size_t s) { advance(shards_[s], w); });
     const auto t2 = Clock::now();
+    window_ = w;
     commit(day, start, end);
     const auto t3 = Clock::now();
     phases_.market_seconds += std::chrono::duration<double>(t1 - t0).count();
     phases_.visit_seconds += std::chrono::duration<double>(t2 - t1).count();
     phases_.commit_seconds += std::chrono::duration<double>(t3 - t2).count();
 
+    // The observer gets the window's signals on a task of its own, overlapping the next window's
+    // visits (collectors never feed back into the market). Tasks run one after another, so the
+    // observer sees the same sequence of calls as if they were made here.
+    std::optional<DayRecord> day_end;
     if ((w + 1) % plan_.windows_per_day == 0) {
       Units stock = 0;
       for (Units u : on_hand_) stock += u;
-      observer_.on_day_end(DayRecord{day, visits_today_, stock, received_today_, cancelled_today_});
+      day_end = DayRecord{day, visits_today_, stock, received_today_, cancelled_today_};
       visits_today_ = 0;
       received_today_ = 0;
       cancelled_today_ = 0;
     }
+    observer_tasks_.wait();
+    const std::size_t batch = w % 2;
+    observer_tasks_.run([this, batch, day_end] {
+      observer_.on_commit(sales_[batch], lost_[batch]);
+      if (day_end) observer_.on_day_end(*day_end);
+    });
     if (on_window) on_window(w + 1);
   }
+  observer_tasks_.wait();
   check_invariants();
 }
 
@@ -321,13 +335,16 @@ void Simulation::commit(Day day, Time start, Time end) {
     shard.visits = 0;
   }
   const Catalog& cat = market_.catalog;
-  sales_.clear();
-  lost_.clear();
+  // Double-buffered: the observer may still be reading the previous window's batch.
+  std::vector<SaleRecord>& sales = sales_[window_ % 2];
+  std::vector<LostSaleRecord>& lost = lost_[window_ % 2];
+  sales.clear();
+  lost.clear();
   for (const Intent& in : merged_) {
     const ProductId j = in.product;
     if (on_hand_[j] <= 0) {
       history_.add_lost_sale(day, j);
-      lost_.push_back(LostSaleRecord{in.time, day, in.consumer, j});
+      lost.push_back(LostSaleRecord{in.time, day, in.consumer, j});
       continue;
     }
     const std::int32_t p = promotion_[j];
@@ -344,19 +361,18 @@ void Simulation::commit(Day day, Time start, Time end) {
     history_.add_sale(day, j);
     const Money discount = p >= 0 ? discount_[j] : 0;
     sale_discounts_ += discount;
-    sales_.push_back(SaleRecord{in.time, day, in.consumer, j, cat.list_price[j],
+    sales.push_back(SaleRecord{in.time, day, in.consumer, j, cat.list_price[j],
                                 price_[j] - discount, discount, cat.unit_cost[j], p});
     if (learning_) sale_visits_.push_back(in.visit_index);
   }
-  observer_.on_commit(sales_, lost_);
   if (learning_) {
     // Consumers learn from what they bought. Each consumer's state belongs to one shard and each
     // experience draws from the (consumer, visit) stream, so shards learn in parallel with the
     // same result as in sequence.
     tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
       const Shard& shard = shards_[s];
-      for (std::size_t i = 0; i < sales_.size(); ++i) {
-        const SaleRecord& sale = sales_[i];
+      for (std::size_t i = 0; i < sales.size(); ++i) {
+        const SaleRecord& sale = sales[i];
         if (sale.consumer >= shard.begin && sale.consumer < shard.end) {
           learn(sale.consumer, sale.product, sale_visits_[i], sale.price_paid);
         }

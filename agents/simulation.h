@@ -17,6 +17,8 @@
 // window; the choice then becomes a lost sale exactly as in sequential order, since the choice
 // itself never looks at stock. What does lag by up to one window is a consumer's own learning
 // between two visits in one window, and a promotion stopping when its budget runs out.
+#include <tbb/task_group.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -144,8 +146,10 @@ class Simulation {
   std::uint64_t total_visits_ = 0;
   std::vector<Intent> merged_;
   std::vector<std::size_t> bucket_counts_;      // per shard x time slice (commit scratch)
-  std::vector<SaleRecord> sales_;               // the window's sales, for the observer
-  std::vector<LostSaleRecord> lost_;            // the window's lost sales
+  std::vector<SaleRecord> sales_[2];            // the window's sales, for the observer
+  std::vector<LostSaleRecord> lost_[2];         // the window's lost sales
+  std::size_t window_ = 0;                      // the window being committed
+  tbb::task_group observer_tasks_;              // delivers signals to the observer, in order
   std::vector<std::uint32_t> sale_visits_;      // visit index of each sale (learning streams)
   bool learning_ = false;
   PhaseSeconds phases_;
