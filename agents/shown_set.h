@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "agents/catalog.h"
+#include "sim/rng.h"
 
 namespace marketsim {
 
@@ -26,6 +27,17 @@ class ShownSet {
   }
   /// Appends j; the caller keeps the set within kCapacity (validated from the scenario).
   void push(ProductId j) { items_[size_++] = j; }
+
+  /// Appends `count` distinct products drawn uniformly from [0, products) among those not shown
+  /// yet (rejection sampling: cheap while the set is small next to the catalog). The caller
+  /// ensures size() + count <= min(kCapacity, products).
+  void add_uniform(std::size_t count, std::size_t products, CounterRng& rng) {
+    const std::size_t target = size_ + count;
+    while (size_ < target) {
+      const auto j = static_cast<ProductId>(rng.below(products));
+      if (!contains(j)) push(j);
+    }
+  }
 
  private:
   std::array<ProductId, kCapacity> items_{};

@@ -249,13 +249,8 @@ void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_i
   shown.clear();
   arm_.recommender->recommend(c, rng, shown);
   const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
-  if (browse > 0) {
-    const std::size_t target = std::min(shown.size() + browse, products_);
-    while (shown.size() < target) {
-      const auto j = static_cast<ProductId>(rng.below(products_));
-      if (!shown.contains(j)) shown.push(j);
-    }
-  }
+  // Organic browsing: uniformly among the products not shown yet.
+  if (browse > 0) shown.add_uniform(std::min(browse, products_ - shown.size()), products_, rng);
 
   const Population& pop = market_.population;
   const Catalog& cat = market_.catalog;

@@ -36,11 +36,7 @@ class PopularPlusRandom final : public Recommender {
 
   void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
     for (ProductId j : top_) shown.push(j);
-    const std::size_t target = shown.size() + random_;
-    while (shown.size() < target) {
-      const auto j = static_cast<ProductId>(rng.below(products_));
-      if (!shown.contains(j)) shown.push(j);
-    }
+    shown.add_uniform(random_, products_, rng);
   }
 
  private:

@@ -11,11 +11,7 @@ class RandomRecommender final : public Recommender {
   std::size_t slots() const override { return slots_; }
   void prepare(const MarketContext& ctx) override { products_ = ctx.catalog.size(); }
   void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
-    const std::size_t target = shown.size() + slots_;
-    while (shown.size() < target) {
-      const auto j = static_cast<ProductId>(rng.below(products_));
-      if (!shown.contains(j)) shown.push(j);
-    }
+    shown.add_uniform(slots_, products_, rng);
   }
 
  private:
