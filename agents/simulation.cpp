@@ -98,7 +98,13 @@ Simulation::Simulation(const Market& market, Arm& arm, const RunPlan& plan, RunO
   }
 }
 
-Simulation::~Simulation() = default;
+Simulation::~Simulation() {
+  // A run left by an exception may still have a signal task in flight: finish it first.
+  try {
+    observer_tasks_.wait();
+  } catch (...) {  // the run's own exception is already on its way out
+  }
+}
 
 std::size_t Simulation::shards() const { return shards_.size(); }
 
@@ -364,13 +370,22 @@ void Simulation::commit(Day day, Time start, Time end) {
     // Consumers learn from what they bought. Each consumer's state belongs to one shard and each
     // experience draws from the (consumer, visit) stream, so shards learn in parallel with the
     // same result as in sequence.
-    tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
-      const Shard& shard = shards_[s];
+    // Group the window's sales by shard (a counting pass, keeping time order within a shard),
+    // then let every shard learn from its own.
+    learn_offsets_.assign(shards_.size() + 1, 0);
+    for (const SaleRecord& sale : sales) ++learn_offsets_[sale.consumer / plan_.shard_size + 1];
+    for (std::size_t s = 0; s < shards_.size(); ++s) learn_offsets_[s + 1] += learn_offsets_[s];
+    learn_order_.resize(sales.size());
+    {
+      std::vector<std::size_t> next(learn_offsets_.begin(), learn_offsets_.end() - 1);
       for (std::size_t i = 0; i < sales.size(); ++i) {
-        const SaleRecord& sale = sales[i];
-        if (sale.consumer >= shard.begin && sale.consumer < shard.end) {
-          learn(sale.consumer, sale.product, sale_visits_[i], sale.price_paid);
-        }
+        learn_order_[next[sales[i].consumer / plan_.shard_size]++] = i;
+      }
+    }
+    tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+      for (std::size_t k = learn_offsets_[s]; k < learn_offsets_[s + 1]; ++k) {
+        const std::size_t i = learn_order_[k];
+        learn(sales[i].consumer, sales[i].product, sale_visits_[i], sales[i].price_paid);
       }
     });
     sale_visits_.clear();

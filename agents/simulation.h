@@ -151,6 +151,8 @@ class Simulation {
   std::size_t window_ = 0;                      // the window being committed
   tbb::task_group observer_tasks_;              // delivers signals to the observer, in order
   std::vector<std::uint32_t> sale_visits_;      // visit index of each sale (learning streams)
+  std::vector<std::size_t> learn_offsets_;      // sales grouped by shard, for parallel learning
+  std::vector<std::size_t> learn_order_;
   bool learning_ = false;
   PhaseSeconds phases_;
 };
