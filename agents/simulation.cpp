@@ -295,6 +295,12 @@ void Simulation::visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_i
 }
 
 void Simulation::commit(Day day, Time start, Time end) {
+  order_intents(start, end);
+  settle(day);
+  if (learning_) learn_from_sales();
+}
+
+void Simulation::order_intents(Time start, Time end) {
   // Put the window's intents into (time, consumer id) order, in parallel: scatter them into
   // kBuckets equal slices of the window's time (counts and offsets per shard and slice, so each
   // shard writes its own places), then sort each slice. The order is total, so the result does
@@ -335,6 +341,9 @@ void Simulation::commit(Day day, Time start, Time end) {
     total_visits_ += shard.visits;
     shard.visits = 0;
   }
+}
+
+void Simulation::settle(Day day) {
   const Catalog& cat = market_.catalog;
   // Double-buffered: the observer may still be reading the previous window's batch.
   std::vector<SaleRecord>& sales = sales_[window_ % 2];
@@ -366,30 +375,29 @@ void Simulation::commit(Day day, Time start, Time end) {
                                 price_[j] - discount, discount, cat.unit_cost[j], p});
     if (learning_) sale_visits_.push_back(in.visit_index);
   }
-  if (learning_) {
-    // Consumers learn from what they bought. Each consumer's state belongs to one shard and each
-    // experience draws from the (consumer, visit) stream, so shards learn in parallel with the
-    // same result as in sequence.
-    // Group the window's sales by shard (a counting pass, keeping time order within a shard),
-    // then let every shard learn from its own.
-    learn_offsets_.assign(shards_.size() + 1, 0);
-    for (const SaleRecord& sale : sales) ++learn_offsets_[sale.consumer / plan_.shard_size + 1];
-    for (std::size_t s = 0; s < shards_.size(); ++s) learn_offsets_[s + 1] += learn_offsets_[s];
-    learn_order_.resize(sales.size());
-    {
-      std::vector<std::size_t> next(learn_offsets_.begin(), learn_offsets_.end() - 1);
-      for (std::size_t i = 0; i < sales.size(); ++i) {
-        learn_order_[next[sales[i].consumer / plan_.shard_size]++] = i;
-      }
-    }
-    tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
-      for (std::size_t k = learn_offsets_[s]; k < learn_offsets_[s + 1]; ++k) {
-        const std::size_t i = learn_order_[k];
-        learn(sales[i].consumer, sales[i].product, sale_visits_[i], sales[i].price_paid);
-      }
-    });
-    sale_visits_.clear();
+}
+
+void Simulation::learn_from_sales() {
+  // Consumers learn from what they bought. Each consumer's state belongs to one shard and each
+  // experience draws from the (consumer, visit) stream, so shards learn in parallel with the same
+  // result as in sequence. The window's sales are grouped by shard first (a counting pass that
+  // keeps time order within a shard).
+  const std::vector<SaleRecord>& sales = sales_[window_ % 2];
+  learn_offsets_.assign(shards_.size() + 1, 0);
+  for (const SaleRecord& sale : sales) ++learn_offsets_[sale.consumer / plan_.shard_size + 1];
+  for (std::size_t s = 0; s < shards_.size(); ++s) learn_offsets_[s + 1] += learn_offsets_[s];
+  learn_order_.resize(sales.size());
+  std::vector<std::size_t> next(learn_offsets_.begin(), learn_offsets_.end() - 1);
+  for (std::size_t i = 0; i < sales.size(); ++i) {
+    learn_order_[next[sales[i].consumer / plan_.shard_size]++] = i;
   }
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    for (std::size_t k = learn_offsets_[s]; k < learn_offsets_[s + 1]; ++k) {
+      const std::size_t i = learn_order_[k];
+      learn(sales[i].consumer, sales[i].product, sale_visits_[i], sales[i].price_paid);
+    }
+  });
+  sale_visits_.clear();
 }
 
 double Simulation::belief_mean(ConsumerId c, ProductId j) const {

@@ -102,6 +102,9 @@ class Simulation {
   void advance(Shard& shard, std::size_t window);
   void visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index, CounterRng& rng);
   void commit(Day day, Time start, Time end);
+  void order_intents(Time start, Time end);  // the shards' intents into merged_, in commit order
+  void settle(Day day);                      // sales, lost sales and cancellations, in order
+  void learn_from_sales();                   // consumers update beliefs and reference prices
   void learn(ConsumerId c, ProductId j, std::uint32_t visit_index, Money paid);
   double belief_mean(ConsumerId c, ProductId j) const;
   void check_invariants() const;

@@ -29,7 +29,6 @@ void RunCollector::on_sale(const SaleRecord& s) {
   revenue_cents_ += s.price_paid;
   cogs_cents_ += s.unit_cost;
   spend_cents_ += s.discount;
-  discounts_cents_ += s.discount;
   ConsumerRecord& c = consumers_[s.consumer];
   if (c.last_day != s.day) {
     c.last_day = s.day;

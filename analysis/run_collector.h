@@ -21,9 +21,6 @@ class RunCollector final : public RunObserver {
   /// Fills `result` (totals, daily rows, cohorts) once the run has ended.
   void finish(RunResult& result) const;
 
-  /// Sum of the discounts of every sale seen, in cents (for ledger reconciliation tests).
-  std::int64_t discounts_seen() const { return discounts_cents_; }
-
  private:
   Day horizon_;
   Day warmup_;
@@ -35,7 +32,6 @@ class RunCollector final : public RunObserver {
   UninitializedVector<ConsumerRecord> consumers_;  // all a sale touches, in one cache line
   MetricValues today_{};
   std::int64_t revenue_cents_ = 0, cogs_cents_ = 0, spend_cents_ = 0;
-  std::int64_t discounts_cents_ = 0;
   std::vector<DailyRow> daily_;
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <sstream>
@@ -129,6 +130,14 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
       r.threads > 0 ? r.threads : std::max(1u, std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   const Scenario sc = load_scenario(r.scenario, r.overrides);
+  if (r.out_dir) {  // fail before a long run, not after it
+    std::error_code ec;
+    std::filesystem::create_directories(*r.out_dir, ec);
+    if (ec || !std::filesystem::is_directory(*r.out_dir)) {
+      throw UsageError("--out " + *r.out_dir + ": cannot create the directory" +
+                       (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
+    }
+  }
 
   ProgressBar bar(!r.quiet);
   const ExperimentResult result =

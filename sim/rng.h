@@ -26,7 +26,6 @@ enum class Purpose : std::uint64_t {
   kConsumerTraits = 2,
   kVisit = 3,
   kConsumption = 4,
-  kReplenishment = 5,
   kTest = 99,
 };
 

@@ -46,9 +46,6 @@ class VisitCalendar {
     return out;
   }
 
-  /// Number of entities currently filed in window w.
-  std::size_t pending(std::size_t w) const { return buckets_[w].size(); }
-
  private:
   double windows_per_day_;
   std::vector<std::vector<std::uint32_t>> buckets_;

@@ -136,6 +136,14 @@ TEST_CASE("bad input exits 2 with one line naming the file and pointer", "[cli]"
   CHECK(cli({"run", scenario, "--threads", "0"}).code == 2);
   CHECK(cli({"run", scenario, "--bogus"}).code == 2);
   CHECK(cli({"frobnicate"}).code == 2);
+  {
+    const fs::path file = fs::temp_directory_path() / "marketsim-test-out-is-a-file";
+    std::ofstream(file) << "x";
+    const Result out_file = cli({"run", scenario, "--quiet", "--out", file.string()});
+    CHECK(out_file.code == 2);
+    CHECK(out_file.err.find("--out") != std::string::npos);
+    fs::remove(file);
+  }
   CHECK(cli({"validate", "/nonexistent.json"}).code == 2);
   CHECK(cli({"--version"}).code == 0);
   const Result help = cli({"--help"});
