@@ -231,7 +231,7 @@ void apply_override(Json& document, const std::string& assignment, const std::st
   }
   Json& container = document[parent];
   if (container.is_array()) {
-    const std::string last = ptr.back();
+    const std::string& last = ptr.back();
     const bool digits = !last.empty() && last.find_first_not_of("0123456789") == std::string::npos &&
                         !(last.size() > 1 && last[0] == '0') && last.size() < 10;
     if (!digits) throw ScenarioError(file, pointer, "--set: a list index must be a plain number");

@@ -55,7 +55,7 @@ void check_selector(const Json& v, const std::string& file, const std::string& p
     }
     return;
   }
-  if (!v.is_object() || v.size() == 0) {
+  if (!v.is_object() || v.empty()) {
     throw ScenarioError(file, pointer, "expected a product selector, got " + json_type_of(v) + "; " + allowed);
   }
   if (v.contains("ids")) {
