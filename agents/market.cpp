@@ -71,13 +71,16 @@ Population build_population(const MarketSpec& spec, std::uint64_t seed) {
       for (std::size_t i = r.begin(); i != r.end(); ++i) {
         CounterRng rng(stream_key(seed, kAllReplications, i, Purpose::kConsumerTraits));
         boost::random::normal_distribution<double> normal(0.0, ss.taste_sd);
+        boost::random::normal_distribution<double> normal01(0.0, 1.0);
         boost::random::lognormal_distribution<double> beta(std::log(ss.price_sensitivity_median),
                                                            ss.price_sensitivity_log_sd);
         pop.segment[i] = static_cast<std::uint16_t>(s);
         for (std::size_t k = 0; k < dims; ++k) pop.taste[i * dims + k] = static_cast<float>(normal(rng));
         pop.price_sensitivity[i] = static_cast<float>(beta(rng));
         pop.deal_proneness[i] = static_cast<float>(ss.deal_proneness);
-        pop.visit_rate[i] = static_cast<float>(ss.visit_rate);
+        double rate = ss.visit_rate;  // drawn last, so a spread of 0 leaves the other traits as they were
+        if (ss.visit_rate_log_sd > 0.0) rate *= std::exp(ss.visit_rate_log_sd * normal01(rng));
+        pop.visit_rate[i] = static_cast<float>(rate);
       }
     });
     offset = end;

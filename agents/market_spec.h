@@ -1,6 +1,7 @@
 #pragma once
 // The description of a market as a scenario gives it (validated by scenarios/), from which
 // build_market() draws the catalog and the consumer population.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,7 +28,8 @@ struct SegmentSpec {
   double price_sensitivity_median = 0.06;  // beta_i = exp(Normal(ln median, log_sd^2)), per currency unit
   double price_sensitivity_log_sd = 0.25;
   double deal_proneness = 0.0;             // gamma_i: utility of a promotion tag
-  double visit_rate = 0.2;                 // lambda_i: visits per day
+  double visit_rate = 0.2;                 // median of lambda_i: visits per day
+  double visit_rate_log_sd = 0.0;          // lambda_i = visit_rate * exp(Normal(0, log_sd^2))
 };
 
 /// Bayesian (normal-normal) learning of product quality from consumption (MODEL.md "Learning").
@@ -66,10 +68,14 @@ struct MarketSpec {
     for (const auto& s : segments) n += s.consumers;
     return n;
   }
-  /// Expected visits per day over the whole population (sum of visit rates).
+  /// Expected visits per day over the whole population (sum of mean visit rates; a lognormal
+  /// rate has mean median * exp(sd^2 / 2)).
   double expected_visits_per_day() const {
     double v = 0.0;
-    for (const auto& s : segments) v += static_cast<double>(s.consumers) * s.visit_rate;
+    for (const auto& s : segments) {
+      v += static_cast<double>(s.consumers) * s.visit_rate *
+           std::exp(s.visit_rate_log_sd * s.visit_rate_log_sd / 2.0);
+    }
     return v;
   }
 };

@@ -147,7 +147,10 @@ const ParamSchema& segment_schema() {
       {.name = "deal_proneness", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
        .max = 100.0, .description = "gamma, utility of a promotion tag"},
       {.name = "visit_rate", .type = ParamType::kNumber, .default_value = 0.2, .min = 0.0,
-       .max = 1000.0, .description = "visits per consumer per day", .min_exclusive = true},
+       .max = 1000.0, .description = "median visits per consumer per day", .min_exclusive = true},
+      {.name = "visit_rate_log_sd", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
+       .max = 5.0, .description = "sd of ln lambda around ln visit_rate (0: every consumer visits "
+                                  "at visit_rate)"},
   };
   return s;
 }
@@ -329,6 +332,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     ss.price_sensitivity_log_sd = s["price_sensitivity_log_sd"].get<double>();
     ss.deal_proneness = s["deal_proneness"].get<double>();
     ss.visit_rate = s["visit_rate"].get<double>();
+    ss.visit_rate_log_sd = s["visit_rate_log_sd"].get<double>();
     ms.segments.push_back(ss);
     market["segments"][i] = s;
   }

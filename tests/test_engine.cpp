@@ -221,3 +221,18 @@ TEST_CASE("totals at the default window and at a window ten times shorter agree 
     }
   }
 }
+
+TEST_CASE("heterogeneous visit rates give the lognormal mean number of visits",
+          "[engine][statistical]") {
+  // lambda_i = 0.2 exp(Normal(0, 0.5^2)): E[lambda] = 0.2 e^{0.125}. Total visits over T days is a
+  // Poisson mixture with variance N (E[lambda] T + Var(lambda) T^2); 99.9% normal bound.
+  const Scenario sc = small_reference({"/market/segments/0/visit_rate_log_sd=0.5"});
+  const ExperimentResult r = run_experiment(sc);
+  const double n = 20000, t = 30, sd = 0.5, median = 0.2;
+  const double mean_rate = median * std::exp(sd * sd / 2);
+  const double var_rate = median * median * std::exp(sd * sd) * (std::exp(sd * sd) - 1);
+  const double expected = n * t * mean_rate;
+  const double bound = 3.29 * std::sqrt(n * (mean_rate * t + var_rate * t * t));
+  CHECK(std::fabs(r.runs[0].totals[kVisits] - expected) < bound);
+  CHECK(sc.market.expected_visits_per_day() == Approx(n * mean_rate));
+}
