@@ -1,6 +1,7 @@
 #pragma once
 // The signals a run emits. The engine never computes a metric: collectors in analysis/ subscribe
-// to these and turn them into numbers. Signals arrive on one thread, in a deterministic order:
+// to these and turn them into numbers. Signals arrive one call at a time (possibly on a worker
+// thread, never concurrently), in a deterministic order:
 // after each window, its sales in (time, consumer id) order and then its lost sales in the same
 // order (on_commit); after the last window of a day, on_day_end.
 #include <cstdint>

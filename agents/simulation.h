@@ -9,14 +9,17 @@
 //   2. every shard advances its consumers' visits through the window, in parallel. Shared state
 //      (stock, budgets, popularity) is frozen meanwhile; a visit that ends in a choice leaves a
 //      purchase intent;
-//   3. intents of all shards are committed in (time, consumer id) order on one thread: a sale if
-//      the product is in stock and its promotion's budget still covers the discount, otherwise a
-//      lost sale (or a cancelled intent). Consumers learn from what they bought here.
+//   3. intents of all shards are put into (time, consumer id) order (in parallel time slices) and
+//      settled in that order on one thread: a sale if the product is in stock and its promotion's
+//      budget still covers the discount, otherwise a lost sale (or a cancelled intent). Then
+//      consumers learn from what they bought (shards in parallel), and the observer receives the
+//      window's signals on an ordered task that overlaps the next window.
 // The result depends only on the scenario and seed, never on the number of threads. Because stock
 // is only checked at commit, a consumer may choose a product that sold out earlier in the same
 // window; the choice then becomes a lost sale exactly as in sequential order, since the choice
-// itself never looks at stock. What does lag by up to one window is a consumer's own learning
-// between two visits in one window, and a promotion stopping when its budget runs out.
+// itself never looks at stock. A promotion stops at the first discount its budget cannot cover
+// (later intents it would fund in the window are cancelled). What does lag by up to one window is
+// a consumer's own learning between two of its visits in one window.
 #include <tbb/task_group.h>
 
 #include <cstdint>

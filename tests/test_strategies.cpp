@@ -19,13 +19,20 @@ MarketSpec small_market(std::int64_t products = 40) {
   return m;
 }
 
+/// Builds a registered strategy from `params` (validated, defaults filled in).
+template <typename Interface>
+std::unique_ptr<Interface> make(const StrategyInfo<Interface>& info, const Json& params,
+                                const BuildContext& ctx) {
+  return info.make(validate_object(info.params, params, "test", ""), ctx);
+}
+
 template <typename Interface>
 std::unique_ptr<Interface> build(Registry<Interface>& r, const std::string& name, Json params,
                                  const BuildContext& ctx) {
   register_builtin_strategies();
   const auto* info = r.find(name);
   REQUIRE(info != nullptr);
-  return info->make(validate_object(info->params, params, "test", ""), ctx);
+  return make(*info, params, ctx);
 }
 
 }  // namespace
@@ -38,7 +45,7 @@ TEST_CASE("every recommender fills its slots with distinct valid products", "[st
   const BuildContext ctx{catalog, 3, 20.0};
   for (const auto& info : recommender_registry().entries()) {
     INFO("recommender " << info.name);
-    auto rec = info.make(validate_object(info.params, Json::object(), "test", ""), ctx);
+    auto rec = make(info, Json::object(), ctx);
     rec->prepare(MarketContext{catalog, history, 0, 0.0, 1.0});
     for (std::uint32_t v = 0; v < 200; ++v) {
       CounterRng rng = visit_stream(stream_key(1, 0, v, Purpose::kTest), v);
@@ -159,7 +166,7 @@ TEST_CASE("every pricing strategy prices every product positively", "[strategies
   const BuildContext ctx{catalog, 3, 10.0};
   for (const auto& info : pricing_registry().entries()) {
     INFO("pricing " << info.name);
-    auto pricing = info.make(validate_object(info.params, Json::object(), "test", ""), ctx);
+    auto pricing = make(info, Json::object(), ctx);
     std::vector<Money> prices(catalog.size(), 0);
     pricing->set_prices(MarketContext{catalog, history, 0, 0.0, 1.0}, prices);
     for (ProductId j = 0; j < catalog.size(); ++j) CHECK(prices[j] > 0);
