@@ -1,5 +1,6 @@
 #include "analysis/report.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -25,15 +26,12 @@ Json interval_json(const Interval& i) {
               {"n", i.n}};
 }
 
-/// Shortest text that reads back to the same double ("%.17g" trimmed); "" for NaN (CSV NA).
+/// The shortest text that reads back to the same double (std::to_chars); "" for NaN (CSV NA).
 std::string csv_number(double v) {
   if (!std::isfinite(v)) return "";
   char buf[32];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, ec == std::errc() ? end : buf);
 }
 
 std::string csv_field(const std::string& s) {

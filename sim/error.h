@@ -3,6 +3,7 @@
 // exit code 2 (bad input) and everything else to exit code 1 (internal error).
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace marketsim {
 
@@ -32,6 +33,17 @@ class ScenarioError : public Error {
 class UnknownStrategy : public ScenarioError {
  public:
   using ScenarioError::ScenarioError;
+};
+
+/// Thrown by a factory (strategy, behaviour) for a problem its declared ranges cannot express
+/// (e.g. S <= s); the scenario loader turns it into a ScenarioError at the pointer of `key`.
+class ParamError : public Error {
+ public:
+  ParamError(std::string key, const std::string& what) : Error(what), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
 };
 
 /// Bad command-line use (unknown flag, malformed value).

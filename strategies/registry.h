@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/error.h"
 #include "sim/params.h"
 #include "strategies/context.h"
 #include "strategies/pricing.h"
@@ -15,18 +16,6 @@
 #include "strategies/replenishment.h"
 
 namespace marketsim {
-
-/// Thrown by a factory for a problem its declared ranges cannot express (e.g. S <= s); the scenario
-/// loader turns it into a ScenarioError at the pointer of `key`.
-class ParamError : public std::runtime_error {
- public:
-  ParamError(std::string key, const std::string& what)
-      : std::runtime_error(what), key_(std::move(key)) {}
-  const std::string& key() const { return key_; }
-
- private:
-  std::string key_;
-};
 
 template <typename Interface>
 struct StrategyInfo {
