@@ -6,7 +6,7 @@
 #include <atomic>
 #include <chrono>
 
-#include "agents/simulation.h"
+#include "engine/simulation.h"
 #include "analysis/run_collector.h"
 
 namespace marketsim {

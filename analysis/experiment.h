@@ -4,7 +4,7 @@
 #include <functional>
 #include <vector>
 
-#include "agents/market.h"
+#include "market/market.h"
 #include "analysis/metrics.h"
 #include "scenarios/scenario.h"
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "agents/run_observer.h"
+#include "engine/run_observer.h"
 #include "analysis/metrics.h"
 #include "sim/uninitialized.h"
 

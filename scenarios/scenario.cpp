@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "agents/market.h"
+#include "market/market.h"
 #include "sim/error.h"
 #include "strategies/registry.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "agents/market_spec.h"
+#include "market/market_spec.h"
 #include "sim/params.h"
 #include "sim/time.h"
 #include "strategies/arm.h"

@@ -1,8 +1,8 @@
 #pragma once
 // What a strategy sees: the catalog, the shop's own sales log and the clock — never consumers'
 // traits or beliefs.
-#include "agents/catalog.h"
-#include "agents/sales_history.h"
+#include "market/catalog.h"
+#include "market/sales_history.h"
 #include "sim/time.h"
 
 namespace marketsim {

@@ -1,6 +1,6 @@
 // Promotion "percent_off": a fixed share off the selected products during [start, end), funded by
 // an optional budget.
-#include "strategies/product_selector.h"
+#include "market/product_selector.h"
 #include "strategies/registry.h"
 
 namespace marketsim {

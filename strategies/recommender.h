@@ -1,8 +1,8 @@
 #pragma once
 #include <cstdint>
 
-#include "agents/population.h"
-#include "agents/shown_set.h"
+#include "market/population.h"
+#include "market/shown_set.h"
 #include "sim/rng.h"
 #include "strategies/context.h"
 

@@ -1,6 +1,6 @@
 #pragma once
-#include "agents/catalog.h"
-#include "agents/sales_history.h"
+#include "market/catalog.h"
+#include "market/sales_history.h"
 #include "sim/time.h"
 
 namespace marketsim {

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "agents/budget.h"
-#include "agents/simulation.h"
+#include "engine/simulation.h"
 #include "analysis/experiment.h"
 #include "analysis/run_collector.h"
 #include "analysis/statistics.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <set>
 
-#include "agents/market.h"
+#include "market/market.h"
 #include "strategies/registry.h"
 
 using namespace marketsim;

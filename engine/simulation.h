@@ -28,10 +28,10 @@
 #include <vector>
 
 #include "agents/budget.h"
-#include "agents/market.h"
-#include "agents/run_observer.h"
-#include "agents/sales_history.h"
-#include "agents/shown_set.h"
+#include "market/market.h"
+#include "engine/run_observer.h"
+#include "market/sales_history.h"
+#include "market/shown_set.h"
 #include "sim/event_queue.h"
 #include "sim/rng.h"
 #include "sim/uninitialized.h"

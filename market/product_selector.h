@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-#include "agents/catalog.h"
+#include "market/catalog.h"
 #include "sim/params.h"
 
 namespace marketsim {

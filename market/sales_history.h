@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "agents/catalog.h"
+#include "market/catalog.h"
 #include "sim/time.h"
 
 namespace marketsim {

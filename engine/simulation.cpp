@@ -1,4 +1,4 @@
-#include "agents/simulation.h"
+#include "engine/simulation.h"
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_group.h>

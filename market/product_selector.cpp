@@ -1,4 +1,4 @@
-#include "strategies/product_selector.h"
+#include "market/product_selector.h"
 
 namespace marketsim {
 

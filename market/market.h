@@ -3,9 +3,9 @@
 // every run (arm x replication) of an experiment reads the same Market.
 #include <cstdint>
 
-#include "agents/catalog.h"
-#include "agents/market_spec.h"
-#include "agents/population.h"
+#include "market/catalog.h"
+#include "market/market_spec.h"
+#include "market/population.h"
 
 namespace marketsim {
 

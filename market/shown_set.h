@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdint>
 
-#include "agents/catalog.h"
+#include "market/catalog.h"
 #include "sim/rng.h"
 
 namespace marketsim {

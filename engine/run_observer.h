@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
-#include "agents/catalog.h"
-#include "agents/population.h"
+#include "market/catalog.h"
+#include "market/population.h"
 #include "sim/money.h"
 #include "sim/time.h"
 

@@ -1,4 +1,4 @@
-#include "agents/market.h"
+#include "market/market.h"
 
 #include <tbb/parallel_for.h>
 
