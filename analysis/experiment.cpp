@@ -27,8 +27,9 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       static_cast<std::uint64_t>(sc.horizon_days) * sc.windows_per_day;
   const std::uint64_t total_windows = windows_per_run * runs;
   std::atomic<std::uint64_t> windows_done{0};
-  const BuildContext build{market.catalog, sc.market.lead_time_days,
+  const BuildContext build{market.catalog, market.offers, 0, sc.market.lead_time_days,
                            sc.market.expected_visits_per_day()};
+  const BehaviourContext behaviour_ctx{market.spec, market.catalog, market.offers};
 
   tbb::parallel_for(std::size_t{0}, runs, [&](std::size_t i) {
     const std::size_t arm_index = i / reps;
@@ -36,7 +37,8 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
     Arm arm = instantiate_arm(sc.arms[arm_index], build);
     RunCollector collector(market.population.size(), sc.horizon_days, sc.warmup_days);
     RunPlan plan{sc.seed, rep, sc.horizon_days, sc.windows_per_day, sc.shard_size};
-    Simulation simulation(market, arm, plan, collector);
+    Simulation simulation(market, arm, instantiate_behaviours(sc.market.behaviours, behaviour_ctx), plan);
+    simulation.subscribe(collector);
     const auto start = Clock::now();
     simulation.run([&](std::size_t) {
       const std::uint64_t done = windows_done.fetch_add(1) + 1;

@@ -23,48 +23,44 @@ RunCollector::RunCollector(std::size_t consumers, Day horizon_days, Day warmup_d
   today_.fill(0.0);
 }
 
-void RunCollector::on_sale(const SaleRecord& s) {
-  today_[kConversions] += 1;
-  today_[kUnits] += 1;
-  revenue_cents_ += s.price_paid;
-  cogs_cents_ += s.unit_cost;
-  spend_cents_ += s.discount;
+void RunCollector::on_sale(const LineRecord& s) {
+  const Day day = day_of(s.time);
   ConsumerRecord& c = consumers_[s.consumer];
-  if (c.last_day != s.day) {
-    c.last_day = s.day;
+  if (c.last_day != day) {
+    c.last_day = day;
     today_[kActiveCustomers] += 1;
   }
-  if (s.day >= warmup_) c.weeks_bought |= std::uint64_t{1} << ((s.day - warmup_) / 7);
+  if (day >= warmup_) c.weeks_bought |= std::uint64_t{1} << ((day - warmup_) / 7);
 }
 
-void RunCollector::on_lost_sale(const LostSaleRecord&) { today_[kLostSales] += 1; }
-
-void RunCollector::on_commit(std::span<const SaleRecord> sales,
-                             std::span<const LostSaleRecord> lost) {
-  // Sales touch consumers in time order, i.e. at random addresses: fetch a few sales ahead.
+void RunCollector::on_window(const WindowRecords& records) {
+  for (const OrderRecord& o : records.orders) today_[kConversions] += o.units > 0 ? 1 : 0;
+  // Sales touch consumers in time order, i.e. at random addresses: fetch a few lines ahead.
   constexpr std::size_t kAhead = 8;
-  for (std::size_t i = 0; i < sales.size(); ++i) {
-    if (i + kAhead < sales.size()) __builtin_prefetch(&consumers_[sales[i + kAhead].consumer], 1);
-    on_sale(sales[i]);
+  const auto lines = records.lines;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i + kAhead < lines.size()) __builtin_prefetch(&consumers_[lines[i + kAhead].consumer], 1);
+    if (lines[i].quantity > 0) on_sale(lines[i]);
   }
-  today_[kLostSales] += static_cast<double>(lost.size());
 }
 
 void RunCollector::on_day_end(const DayRecord& d) {
+  const SellerBooks& b = d.market;
   DailyRow row{d.day, d.day < warmup_, today_};
   row.values[kVisits] = static_cast<double>(d.visits);
-  row.values[kRevenue] = to_currency(revenue_cents_);
-  row.values[kCogs] = to_currency(cogs_cents_);
-  row.values[kGrossProfit] = to_currency(revenue_cents_ - cogs_cents_);
-  row.values[kPromotionSpend] = to_currency(spend_cents_);
+  row.values[kUnits] = static_cast<double>(b.units_sold);
+  row.values[kLostSales] = static_cast<double>(b.units_lost);
+  row.values[kRevenue] = to_currency(b.revenue);
+  row.values[kCogs] = to_currency(b.cogs);
+  row.values[kGrossProfit] = to_currency(b.revenue - b.cogs);
+  row.values[kPromotionSpend] = to_currency(b.discounts() + b.promotion_costs());
   const double demand = row.values[kUnits] + row.values[kLostSales];
   row.values[kFillRate] = demand > 0 ? row.values[kUnits] / demand : 1.0;
-  row.values[kStockOnHand] = static_cast<double>(d.stock_on_hand);
+  row.values[kStockOnHand] = static_cast<double>(b.stock_on_hand);
   row.values[kRepeatRate] = std::numeric_limits<double>::quiet_NaN();
-  row.values[kBudgetCancelled] = static_cast<double>(d.budget_cancelled);
+  row.values[kBudgetCancelled] = static_cast<double>(b.budget_cancelled);
   daily_.push_back(row);
   today_.fill(0.0);
-  revenue_cents_ = cogs_cents_ = spend_cents_ = 0;
 }
 
 void RunCollector::finish(RunResult& result) const {

@@ -13,9 +13,7 @@ class RunCollector final : public RunObserver {
  public:
   RunCollector(std::size_t consumers, Day horizon_days, Day warmup_days);
 
-  void on_sale(const SaleRecord& sale) override;
-  void on_lost_sale(const LostSaleRecord& lost) override;
-  void on_commit(std::span<const SaleRecord> sales, std::span<const LostSaleRecord> lost) override;
+  void on_window(const WindowRecords& records) override;
   void on_day_end(const DayRecord& day) override;
 
   /// Fills `result` (totals, daily rows, cohorts) once the run has ended.
@@ -30,8 +28,8 @@ class RunCollector final : public RunObserver {
     Day last_day;                // last day with a purchase
   };
   UninitializedVector<ConsumerRecord> consumers_;  // all a sale touches, in one cache line
+  void on_sale(const LineRecord& line);
   MetricValues today_{};
-  std::int64_t revenue_cents_ = 0, cogs_cents_ = 0, spend_cents_ = 0;
   std::vector<DailyRow> daily_;
 };
 

@@ -16,6 +16,7 @@
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
+#include "agents/behaviour.h"
 #include "strategies/registry.h"
 
 namespace marketsim {
@@ -34,7 +35,7 @@ const char* kUsage =
     "  marketsim run SCENARIO [--out DIR] [--threads N] [--seed S] [--replications R]\n"
     "                         [--set /json/pointer=VALUE]... [--quiet]\n"
     "  marketsim validate SCENARIO [--set /json/pointer=VALUE]...\n"
-    "  marketsim list [strategies]\n"
+    "  marketsim list [strategies | behaviours]\n"
     "  marketsim --help | --version\n"
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error.\n";
@@ -52,10 +53,11 @@ po::options_description run_options() {
   return o;
 }
 
-void print_list(std::ostream& out) {
+void print_list(std::ostream& out, const std::string& what) {
   register_builtin_strategies();
+  register_builtin_behaviours();
   const auto section = [&](const auto& registry) {
-    out << registry.family() << " strategies:\n";
+    out << registry.family() << " " << registry.kind() << "s:\n";
     for (const auto& info : registry.entries()) {
       out << "  " << info.name << "\n      " << info.description << "\n";
       for (const auto& p : info.params) {
@@ -68,10 +70,13 @@ void print_list(std::ostream& out) {
     }
     out << "\n";
   };
-  section(pricing_registry());
-  section(promotion_registry());
-  section(recommender_registry());
-  section(replenishment_registry());
+  if (what.empty() || what == "strategies") {
+    section(pricing_registry());
+    section(promotion_registry());
+    section(recommender_registry());
+    section(replenishment_registry());
+  }
+  if (what.empty() || what == "behaviours") section(behaviour_registry());
 }
 
 struct RunArgs {
@@ -199,10 +204,10 @@ int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std:
     if (command == "run") return command_run(rest, out, err);
     if (command == "validate") return command_validate(rest, out);
     if (command == "list") {
-      if (!rest.empty() && !(rest.size() == 1 && rest[0] == "strategies")) {
-        throw UsageError("`list` takes no argument other than `strategies`");
+      if (!rest.empty() && !(rest.size() == 1 && (rest[0] == "strategies" || rest[0] == "behaviours"))) {
+        throw UsageError("`list` takes at most one argument; Valid values are: strategies, behaviours");
       }
-      print_list(out);
+      print_list(out, rest.empty() ? "" : rest[0]);
       return kOk;
     }
     throw UsageError("unknown command \"" + command + "\"; Valid values are: run, validate, list");

@@ -4,47 +4,53 @@
 // Time advances in windows of 1 / windows_per_day days. Consumers are split into fixed shards
 // (shard_size consumers each, set by the scenario, never by the thread count). In a window:
 //   1. market events due before the window ends run in (time, priority, sequence) order
-//      (deliveries, day starts and replenishment), then the strategies prepare prices, offers and
-//      recommendations for the window;
-//   2. every shard advances its consumers' visits through the window, in parallel. Shared state
-//      (stock, budgets, popularity) is frozen meanwhile; a visit that ends in a choice leaves a
-//      purchase intent;
-//   3. intents of all shards are put into (time, consumer id) order (in parallel time slices) and
-//      settled in that order on one thread: a sale if the product is in stock and its promotion's
-//      budget still covers the discount, otherwise a lost sale (or a cancelled intent). Then
-//      consumers learn from what they bought (shards in parallel), and the observer receives the
-//      window's signals on an ordered task that overlaps the next window.
-// The result depends only on the scenario and seed, never on the number of threads. Because stock
-// is only checked at commit, a consumer may choose a product that sold out earlier in the same
-// window; the choice then becomes a lost sale exactly as in sequential order, since the choice
-// itself never looks at stock. A promotion stops at the first discount its budget cannot cover
-// (later intents it would fund in the window are cancelled). What does lag by up to one window is
-// a consumer's own learning between two of its visits in one window.
+//      (deliveries, day starts and replenishment); every seller's strategies prepare prices,
+//      offers and recommendations and issue commands, which are applied at once in issue order
+//      (coupons into wallets, costs charged, behaviour modules told);
+//   2. every shard advances its consumers through the window, in parallel, in batches: candidate
+//      visits (thinned by the intensity modules), shown offers, utilities (the engine's base term,
+//      then each utility module's), logit choices (repeated for baskets), quantities. Shared state
+//      (stock, budgets, popularity) is frozen meanwhile; a visit that chooses leaves an order;
+//   3. the orders of all shards are put into (time, consumer, visit, line) order (in parallel
+//      time slices) and settled in that order on one thread: per line, a sale if the offer is in
+//      stock and its promotion's budget still covers the discount, otherwise lost units (or a
+//      cancelled line); then order-level rules and coupons. Then modules learn from the settled
+//      lines (shards in parallel), run their daily hooks at a day's end, and receive the
+//      window's consumer-to-consumer messages; strategies observe the window; subscribers receive
+//      its signals on an ordered task that overlaps the next window.
+// The result depends only on the scenario and seed, never on the number of threads or the shard
+// size. Because stock is only checked at settlement, a consumer may choose an offer that sold out
+// earlier in the same window; the choice then becomes a lost sale exactly as in sequential order,
+// since the choice itself never looks at stock. A promotion stops at the first discount its
+// budget cannot cover (later lines it would fund in the window are cancelled). What does lag by
+// up to one window is a consumer's own learning between two of its visits in one window.
 #include <tbb/task_group.h>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "agents/behaviour.h"
 #include "agents/budget.h"
-#include "market/market.h"
+#include "agents/inventory.h"
 #include "engine/run_observer.h"
-#include "market/sales_history.h"
-#include "market/shown_set.h"
+#include "market/market.h"
+#include "market/platform_log.h"
+#include "market/records.h"
+#include "sim/columns.h"
 #include "sim/event_queue.h"
 #include "sim/rng.h"
-#include "sim/uninitialized.h"
-#include "sim/visit_calendar.h"
 #include "strategies/arm.h"
 
 namespace marketsim {
 
 /// Wall-clock seconds a run spent in each phase of its windows.
 struct PhaseSeconds {
-  double market_seconds = 0.0;  // events, replenishment, strategies preparing the window (serial)
+  double market_seconds = 0.0;  // events, replenishment, strategies, commands (serial)
   double visit_seconds = 0.0;   // shards advancing their consumers' visits (parallel)
-  double commit_seconds = 0.0;  // merging and committing intents, collectors, learning
+  double commit_seconds = 0.0;  // ordering and settling orders, modules' learning, messages
 };
 
 /// What identifies and shapes a run besides the market and the arm.
@@ -58,10 +64,15 @@ struct RunPlan {
 
 class Simulation {
  public:
-  Simulation(const Market& market, Arm& arm, const RunPlan& plan, RunObserver& observer);
+  /// `behaviours` are the run's own instances of the scenario's modules, in hook order.
+  Simulation(const Market& market, Arm& arm, std::vector<std::unique_ptr<Behaviour>> behaviours,
+             const RunPlan& plan);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
+
+  /// Adds a subscriber to the run's signals (before run()).
+  void subscribe(RunObserver& observer) { observers_.push_back(&observer); }
 
   /// Runs to the horizon, then checks the run's invariants (throws InvariantViolation).
   /// `on_window` is called after each window with the number of windows done.
@@ -71,95 +82,136 @@ class Simulation {
   const PhaseSeconds& phase_seconds() const { return phases_; }
   std::size_t shards() const;
   std::size_t windows() const { return windows_; }
+  /// Bytes of per-consumer state the run declared (engine and modules), per consumer.
+  std::size_t column_bytes_per_consumer() const { return layout_.bytes_per_consumer(); }
+  /// The declared columns (owner, name, bytes).
+  const ColumnLayout& columns() const { return layout_; }
+  /// Commands dropped because the issuing promotion's budget could not pay their cost.
+  std::uint64_t commands_dropped() const { return commands_dropped_; }
 
  private:
-  struct Intent {
+  struct Shard;
+  struct OrderLine {
     Time time;
     ConsumerId consumer;
-    ProductId product;
-    std::uint32_t visit_index;
+    std::uint32_t visit;
+    OfferId offer;
+    std::uint16_t quantity;
+    std::uint8_t line;
+    std::uint8_t unused = 0;
   };
-  struct Shard;
-  /// The order in which intents are committed: time, then consumer id (then visit index).
-  /// A function object, so that sort and merge inline it.
+  /// The order in which chosen lines are settled: time, consumer id, visit, line.
   struct CommitOrder {
-    bool operator()(const Intent& a, const Intent& b) const {
+    bool operator()(const OrderLine& a, const OrderLine& b) const {
       if (a.time != b.time) return a.time < b.time;
       if (a.consumer != b.consumer) return a.consumer < b.consumer;
-      return a.visit_index < b.visit_index;
+      if (a.visit != b.visit) return a.visit < b.visit;
+      return a.line < b.line;
     }
   };
   struct MarketEvent {
     enum class Kind { kDayStart, kDelivery } kind;
-    ProductId product;
+    OfferId offer;
     Units quantity;
   };
-  struct BeliefSlot {
-    ProductId product;
-    float mean;
-    float variance;
-  };
+  /// Bits of the engine's per-consumer flags column.
+  enum Flag : std::uint8_t { kChurned = 1, kFiled = 2, kHasCoupons = 4 };
 
+  // simulation.cpp: set-up, the window loop, market events, strategies.
   void handle(const EventQueue<MarketEvent>::Event& event);
   void prepare_window(Day day, Time start, Time end);
+  std::optional<DayRecord> end_window(std::size_t w, Day day, bool day_ends);
+  ShardContext context(Shard& shard, std::size_t module);
+  // visits.cpp: the visit pipeline of a shard.
   void advance(Shard& shard, std::size_t window);
-  void visit(Shard& shard, ConsumerId c, Time t, std::uint32_t visit_index, CounterRng& rng);
-  void commit(Day day, Time start, Time end);
-  void order_intents(Time start, Time end);  // the shards' intents into merged_, in commit order
-  void settle(Day day);                      // sales, lost sales and cancellations, in order
-  void learn_from_sales();                   // consumers update beliefs and reference prices
-  void learn(ConsumerId c, ProductId j, std::uint32_t visit_index, Money paid);
-  double belief_mean(ConsumerId c, ProductId j) const;
+  void thin(Shard& shard, std::size_t window);
+  void visit_batch(Shard& shard);
+  void apply_coupons(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot);
+  /// The next candidate visit after t, `base_gap` being an Exp(rate) draw in intensity time.
+  Time next_candidate(Time t, double base_gap) const {
+    return unit_bound_ ? t + base_gap : next_candidate_thinned(t, base_gap);
+  }
+  Time next_candidate_thinned(Time t, double base_gap) const;
+  void enter_calendar(Shard& shard, ConsumerId c, Time t);
+  // settlement.cpp: ordering and settling orders.
+  void order_lines(Time start, Time end);
+  void settle(Day day);
+  void settle_order(std::size_t first, std::size_t last, Day day);
+  void apply_order_rules(std::size_t first_record, const OrderLine& head, Day day);
+  // consumers.cpp: commands, wallets, modules' hooks after settlement, messages.
+  void apply_commands(Time start);
+  void run_settled_hooks();
+  void run_daily_hooks(Day day);
+  void expire_coupons(Time now);
+  void deliver_messages();
+  // invariants.cpp
   void check_invariants() const;
 
   const Market& market_;
   Arm& arm_;
+  std::vector<std::unique_ptr<Behaviour>> behaviours_;
   RunPlan plan_;
-  RunObserver& observer_;
+  std::vector<RunObserver*> observers_;
   std::size_t windows_;
-  std::size_t products_;
-  std::size_t categories_;
+  std::size_t offers_;
+  std::size_t sellers_;
+  bool single_shop_;  // one seller offering every product: offer j is product j
 
-  // Consumers' changing state, indexed by consumer id.
-  UninitializedVector<Time> next_visit_;          // first written by the parallel set-up
-  UninitializedVector<std::uint32_t> visit_index_;
-  std::vector<float> reference_index_;   // consumers x categories: reference price / list price
-  std::vector<BeliefSlot> beliefs_;      // consumers x memory
-  std::vector<std::uint32_t> beliefs_added_;
+  // Per-consumer state: declared columns, partitioned by shard.
+  ColumnLayout layout_;
+  std::unique_ptr<ColumnStore> columns_;
+  Column<Time> next_visit_;        // the consumer's next candidate visit
+  Column<std::uint32_t> visit_index_;  // the index of that candidate (keys its streams)
+  Column<std::uint8_t> flags_;     // Flag bits
   StreamFamily visit_keys_;
-  StreamFamily consumption_keys_;
-  std::vector<Shard> shards_;
+  std::vector<StreamFamily> module_streams_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  // Modules by stage, in scenario order (indices into behaviours_).
+  std::vector<std::size_t> intensity_modules_, utility_modules_, basket_modules_, settled_modules_,
+      daily_modules_, message_modules_, command_modules_;
+  unsigned commands_handled_ = 0;  // union of the modules' command kinds
+  // The intensity bound per window (product of the intensity modules' bounds) and its integral.
+  std::vector<double> window_bound_;
+  std::vector<double> bound_integral_;  // at each window's start, in intensity time
+  bool unit_bound_ = true;              // every bound is 1: candidate visits are visits
 
-  // Inventory agent (per product).
-  std::vector<Units> on_hand_, on_order_, initial_, received_, sold_;
-  // Budget agent.
-  BudgetLedger ledger_;
-  Money sale_discounts_ = 0;  // the same discounts summed from the sale records, for reconciliation
+  // Inventory agent (per offer) and budget agents (per seller, an account per promotion).
+  Inventory inventory_;
+  std::vector<BudgetLedger> ledgers_;
+  std::vector<Money> holding_cost_, order_cost_;  // per seller, cents
+  bool order_rules_ = false;                       // some promotion has an order-level rule
 
-  // The window's prices, as the strategies set them.
+  // The window's prices, as the sellers' strategies set them (per offer).
   std::vector<Money> price_, discount_, scratch_;
-  std::vector<std::int32_t> promotion_;  // funding promotion per product, or -1
+  std::vector<std::int32_t> promotion_;  // funding promotion (within the seller) per offer, or -1
   std::vector<float> paid_;              // price - discount, currency units (for utilities)
-  std::vector<double> list_;             // list price, currency units
   std::vector<float> deal_;              // 1 where a promotion tag shows
 
-  SalesHistory history_;
+  PlatformLog log_;
   EventQueue<MarketEvent> events_;
+  std::vector<Command> commands_;  // issued while preparing the window, applied at its start
+  std::uint64_t commands_dropped_ = 0;
+  std::uint64_t wallets_ = 0;      // consumers holding coupons (0: settlement skips wallets)
   Day current_day_ = -1;
   std::uint64_t visits_today_ = 0;
-  Units received_today_ = 0;
-  std::uint64_t cancelled_today_ = 0;
+  std::uint64_t conversions_today_ = 0;
+  std::vector<SellerBooks> books_today_;
   std::uint64_t total_visits_ = 0;
-  std::vector<Intent> merged_;
+  std::vector<OrderLine> merged_;
   std::vector<std::size_t> bucket_counts_;      // per shard x time slice (commit scratch)
-  std::vector<SaleRecord> sales_[2];            // the window's sales, for the observer
-  std::vector<LostSaleRecord> lost_[2];         // the window's lost sales
+  // Double-buffered signals: subscribers may still be reading the previous window's.
+  std::vector<LineRecord> lines_[2];
+  std::vector<OrderRecord> orders_[2];
+  std::vector<SellerBooks> day_books_[2];
+  std::vector<OrderLineView> order_view_;       // settlement scratch
+  std::vector<std::size_t> view_records_;
   std::size_t window_ = 0;                      // the window being committed
-  tbb::task_group observer_tasks_;              // delivers signals to the observer, in order
-  std::vector<std::uint32_t> sale_visits_;      // visit index of each sale (learning streams)
-  std::vector<std::size_t> learn_offsets_;      // sales grouped by shard, for parallel learning
-  std::vector<std::size_t> learn_order_;
-  bool learning_ = false;
+  tbb::task_group observer_tasks_;              // delivers signals to subscribers, in order
+  std::vector<std::size_t> group_offsets_;      // the window's lines grouped by shard
+  std::vector<LineRecord> grouped_lines_;
+  std::vector<Message> messages_;               // the window's messages, in delivery order
+  // Sums of the records, for reconciliation with the ledgers (per seller, cents).
+  std::vector<Money> recorded_discounts_, recorded_costs_;
   PhaseSeconds phases_;
 };
 

@@ -7,16 +7,35 @@
 #include <boost/random/uniform_real_distribution.hpp>
 #include <cmath>
 
+#include "market/product_selector.h"
 #include "sim/money.h"
 #include "sim/rng.h"
 
 namespace marketsim {
 
-Market build_market(const MarketSpec& spec, std::uint64_t seed) {
-  return Market{spec, build_catalog(spec, seed), build_population(spec, seed)};
+Market build_market(const MarketSpec& spec, std::uint64_t seed, std::uint64_t replication) {
+  Market m{spec, build_catalog(spec, seed, replication), build_population(spec, seed, replication), {}};
+  m.offers = build_offers(spec, m.catalog);
+  return m;
 }
 
-Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed) {
+Offers build_offers(const MarketSpec& spec, const Catalog& catalog) {
+  Offers offers;
+  for (std::size_t s = 0; s < spec.sellers.size(); ++s) {
+    offers.seller_names.push_back(spec.sellers[s].name);
+    offers.seller_begin.push_back(static_cast<OfferId>(offers.product.size()));
+    const std::vector<char> chosen = select_products(spec.sellers[s].products, catalog);
+    for (ProductId j = 0; j < catalog.size(); ++j) {
+      if (!chosen[j]) continue;
+      offers.product.push_back(j);
+      offers.seller.push_back(static_cast<SellerId>(s));
+    }
+  }
+  offers.seller_begin.push_back(static_cast<OfferId>(offers.product.size()));
+  return offers;
+}
+
+Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed, std::uint64_t replication) {
   const auto dims = static_cast<std::size_t>(spec.latent_dimensions);
   Catalog cat;
   const auto products = static_cast<std::size_t>(spec.products());
@@ -32,7 +51,7 @@ Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed) {
     cat.category_names.push_back(cs.name);
     cat.category_quality_mean.push_back(cs.quality_mean);
     for (std::size_t j = first; j < first + static_cast<std::size_t>(cs.products); ++j) {
-      CounterRng rng(stream_key(seed, kAllReplications, j, Purpose::kProductAttributes));
+      CounterRng rng(stream_key(seed, replication, j, Purpose::kProductAttributes));
       boost::random::uniform_real_distribution<double> price(cs.price_min, cs.price_max);
       boost::random::normal_distribution<double> normal(0.0, 1.0);
       cat.category[j] = static_cast<std::uint16_t>(c);
@@ -49,7 +68,7 @@ Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed) {
   return cat;
 }
 
-Population build_population(const MarketSpec& spec, std::uint64_t seed) {
+Population build_population(const MarketSpec& spec, std::uint64_t seed, std::uint64_t replication) {
   const auto dims = static_cast<std::size_t>(spec.latent_dimensions);
   Population pop;
   const auto consumers = static_cast<std::size_t>(spec.consumers());
@@ -69,7 +88,7 @@ Population build_population(const MarketSpec& spec, std::uint64_t seed) {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 4096),
                       [&](const tbb::blocked_range<std::size_t>& r) {
       for (std::size_t i = r.begin(); i != r.end(); ++i) {
-        CounterRng rng(stream_key(seed, kAllReplications, i, Purpose::kConsumerTraits));
+        CounterRng rng(stream_key(seed, replication, i, Purpose::kConsumerTraits));
         boost::random::normal_distribution<double> normal(0.0, ss.taste_sd);
         boost::random::normal_distribution<double> normal01(0.0, 1.0);
         boost::random::lognormal_distribution<double> beta(std::log(ss.price_sensitivity_median),

@@ -1,11 +1,14 @@
 #pragma once
-// A market as drawn from its description and seed: the catalog and the population. Immutable;
-// every run (arm x replication) of an experiment reads the same Market.
+// A market as drawn from its description and seed: the catalog, the population and the
+// marketplace's offers. Immutable; the runs that share it (the arms of one replication, or every
+// run when the scenario shares one market) only read it.
 #include <cstdint>
 
 #include "market/catalog.h"
 #include "market/market_spec.h"
+#include "market/offers.h"
 #include "market/population.h"
+#include "sim/rng.h"
 
 namespace marketsim {
 
@@ -13,15 +16,22 @@ struct Market {
   MarketSpec spec;
   Catalog catalog;
   Population population;
+  Offers offers;
 };
 
-/// Draws the catalog and population of `spec` from `seed` (streams keyed by product or consumer id,
-/// so the result does not depend on how the work is split across threads).
-Market build_market(const MarketSpec& spec, std::uint64_t seed);
+/// Draws the catalog and population of `spec` from `seed` for `replication` (kAllReplications:
+/// the one market every replication shares). Streams are keyed by product or consumer id, so the
+/// result does not depend on how the work is split across threads.
+Market build_market(const MarketSpec& spec, std::uint64_t seed,
+                    std::uint64_t replication = kAllReplications);
 
 /// The catalog alone (cheap: used to validate strategies against the market).
-Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed);
+Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed,
+                      std::uint64_t replication = kAllReplications);
 /// The population alone, drawn in parallel.
-Population build_population(const MarketSpec& spec, std::uint64_t seed);
+Population build_population(const MarketSpec& spec, std::uint64_t seed,
+                            std::uint64_t replication = kAllReplications);
+/// The sellers' offers: each seller offers the products its selector picks, in product order.
+Offers build_offers(const MarketSpec& spec, const Catalog& catalog);
 
 }  // namespace marketsim

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/params.h"
+
 namespace marketsim {
 
 /// A product category: how many products it has and the distributions their attributes come from.
@@ -32,20 +34,19 @@ struct SegmentSpec {
   double visit_rate_log_sd = 0.0;          // lambda_i = visit_rate * exp(Normal(0, log_sd^2))
 };
 
-/// Bayesian (normal-normal) learning of product quality from consumption (MODEL.md "Learning").
-struct QualityLearningSpec {
-  bool enabled = false;
-  double prior_sd = 1.0;        // sd of the prior belief; the prior mean is the category's quality_mean
-  double observation_sd = 1.0;  // sd of the experience signal x ~ Normal(q_j, observation_sd^2)
-  std::int64_t memory = 8;      // products a consumer remembers beliefs for (oldest forgotten first)
+/// A seller of the marketplace: which products it offers, and what holding its stock costs.
+/// Its strategies are chosen per arm (scenarios/), its offers drawn up by build_offers().
+struct SellerSpec {
+  std::string name = "shop";
+  Json products = "all";            // a validated product selector
+  double holding_cost = 0.0;        // currency per unit on hand at the end of a day
+  double order_cost = 0.0;          // currency per replenishment order placed
 };
 
-/// Adaptive reference prices with loss aversion (MODEL.md "Choice", "Learning").
-struct ReferencePriceSpec {
-  bool enabled = false;
-  double weight = 1.0;         // eta: utility per unit of ln(reference / price)
-  double loss_aversion = 2.25; // nu > 1: weight of losses (price above reference) relative to gains
-  double adaptation = 0.2;     // kappa: r <- (1 - kappa) r + kappa * price paid
+/// How markets are drawn for the replications of an experiment.
+enum class MarketSampling {
+  kPerReplication,  // each replication draws its own catalog and population (shared by its arms)
+  kShared,          // one market for every replication (intervals then condition on it)
 };
 
 struct MarketSpec {
@@ -55,8 +56,10 @@ struct MarketSpec {
   std::int64_t lead_time_days = 3;       // replenishment lead time
   std::vector<CategorySpec> categories;
   std::vector<SegmentSpec> segments;
-  QualityLearningSpec quality;
-  ReferencePriceSpec reference_price;
+  std::vector<SellerSpec> sellers = {SellerSpec{}};
+  /// Behaviour modules, in the order their hooks run (scenario key /market/behaviours).
+  std::vector<ComponentSpec> behaviours;
+  MarketSampling sampling = MarketSampling::kShared;
 
   std::int64_t products() const {
     std::int64_t n = 0;

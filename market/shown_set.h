@@ -1,9 +1,12 @@
 #pragma once
-// The products shown in one visit: recommendation slots first, then organic browsing.
+// The offers shown in one visit: each seller's recommendation slots first, then organic browsing.
+// A ShownSet writes into storage it is given (the engine's batch of shown offers), so filling it
+// copies nothing; LocalShownSet brings its own.
 #include <array>
 #include <cstdint>
+#include <cstring>
 
-#include "market/catalog.h"
+#include "market/offers.h"
 #include "sim/rng.h"
 
 namespace marketsim {
@@ -12,36 +15,57 @@ class ShownSet {
  public:
   static constexpr std::size_t kCapacity = 64;
 
+  /// A set writing into storage[0 .. kCapacity).
+  explicit ShownSet(OfferId* storage) : items_(storage) {}
+  ShownSet(const ShownSet&) = delete;
+  ShownSet& operator=(const ShownSet&) = delete;
+
   void clear() { size_ = 0; }
   std::size_t size() const { return size_; }
   bool full() const { return size_ == kCapacity; }
-  ProductId operator[](std::size_t k) const { return items_[k]; }
-  const ProductId* begin() const { return items_.data(); }
-  const ProductId* end() const { return items_.data() + size_; }
+  OfferId operator[](std::size_t k) const { return items_[k]; }
+  const OfferId* begin() const { return items_; }
+  const OfferId* end() const { return items_ + size_; }
 
-  bool contains(ProductId j) const {
+  bool contains(OfferId o) const {
     for (std::size_t k = 0; k < size_; ++k) {
-      if (items_[k] == j) return true;
+      if (items_[k] == o) return true;
     }
     return false;
   }
-  /// Appends j; the caller keeps the set within kCapacity (validated from the scenario).
-  void push(ProductId j) { items_[size_++] = j; }
+  /// Appends o; the caller keeps the set within kCapacity (validated from the scenario).
+  void push(OfferId o) { items_[size_++] = o; }
+  /// Appends offers[0 .. n), which must not be in the set yet.
+  void append(const OfferId* offers, std::size_t n) {
+    std::memcpy(items_ + size_, offers, n * sizeof(OfferId));
+    size_ += n;
+  }
 
-  /// Appends `count` distinct products drawn uniformly from [0, products) among those not shown
-  /// yet (rejection sampling: cheap while the set is small next to the catalog). The caller
-  /// ensures size() + count <= min(kCapacity, products).
-  void add_uniform(std::size_t count, std::size_t products, CounterRng& rng) {
+  /// Appends `count` distinct offers drawn uniformly from [first, first + n) among those not shown
+  /// yet (rejection sampling: cheap while the set is small next to the range). The caller ensures
+  /// size() + count <= kCapacity and that the range holds `count` offers not shown yet.
+  void add_uniform(std::size_t count, OfferId first, std::size_t n, CounterRng& rng) {
     const std::size_t target = size_ + count;
     while (size_ < target) {
-      const auto j = static_cast<ProductId>(rng.below(products));
-      if (!contains(j)) push(j);
+      const auto o = static_cast<OfferId>(first + rng.below(n));
+      if (!contains(o)) push(o);
     }
   }
 
  private:
-  std::array<ProductId, kCapacity> items_{};
+  OfferId* items_;
   std::size_t size_ = 0;
+};
+
+/// Storage for a LocalShownSet (a base, so that it exists before the ShownSet pointing into it).
+struct ShownStorage {
+  std::array<OfferId, ShownSet::kCapacity> storage{};
+};
+
+/// A ShownSet with storage of its own.
+class LocalShownSet : private ShownStorage, public ShownSet {
+ public:
+  LocalShownSet() : ShownStorage(), ShownSet(storage.data()) {}
 };
 
 }  // namespace marketsim

@@ -1,5 +1,6 @@
 #include "scenarios/scenario.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -7,7 +8,10 @@
 #include <set>
 #include <sstream>
 
+#include "agents/behaviour.h"
 #include "market/market.h"
+#include "market/product_selector.h"
+#include "market/shown_set.h"
 #include "sim/error.h"
 #include "strategies/registry.h"
 
@@ -16,32 +20,34 @@ namespace {
 
 constexpr double kMaxConsumers = 4294967295.0;  // consumer ids are 32-bit
 constexpr Day kMaxCohortWeeks = 64;             // cohorts track up to 64 weeks after warm-up
+constexpr std::size_t kMaxSellers = 64;
 
-template <typename Interface>
-StrategySpec parse_strategy(Registry<Interface>& registry, const Json& object,
-                            const std::string& file, const std::string& pointer,
-                            const SelectorContext& selectors, const BuildContext& build,
-                            Json& resolved) {
+/// Validates a component object {"name": NAME, parameters...} against its registry's entry and
+/// builds it once on `ctx` so that cross-parameter checks fail here, not mid-run. `resolved`
+/// receives the parameters with defaults filled in.
+template <typename Interface, typename Context>
+ComponentSpec parse_component(const Registry<Interface, Context>& registry, const Json& object,
+                              const std::string& file, const std::string& pointer,
+                              const SelectorContext& selectors, const Context& ctx, Json& resolved) {
+  const std::string what = registry.family() + " " + registry.kind();
   if (!object.is_object()) {
     throw ScenarioError(file, pointer, "expected an object {\"name\": ..., parameters...}");
   }
   if (!object.contains("name") || !object["name"].is_string()) {
     throw ScenarioError(file, pointer + "/name",
-                        "required " + registry.family() + " strategy name is missing; Valid values are: " +
-                            registry.names());
+                        "required " + what + " name is missing; Valid values are: " + registry.names());
   }
   const std::string name = object["name"].get<std::string>();
   const auto* info = registry.find(name);
   if (info == nullptr) {
     throw UnknownStrategy(file, pointer + "/name",
-                          "unknown " + registry.family() + " strategy \"" + name +
-                              "\"; Valid values are: " + registry.names());
+                          "unknown " + what + " \"" + name + "\"; Valid values are: " + registry.names());
   }
   Json params = object;
   params.erase("name");
-  StrategySpec spec{name, validate_object(info->params, params, file, pointer, &selectors)};
+  ComponentSpec spec{name, validate_object(info->params, params, file, pointer, &selectors)};
   try {
-    (void)info->make(spec.params, build);  // cross-parameter checks live in the factory
+    (void)info->make(spec.params, ctx);  // cross-parameter checks live in the factory
   } catch (const ParamError& e) {
     throw ScenarioError(file, pointer + "/" + pointer_token(e.key()), e.what());
   }
@@ -78,6 +84,10 @@ const ParamSchema& scenario_schema() {
       {.name = "market", .type = ParamType::kObject, .description = "products and consumers"},
       {.name = "arms", .type = ParamType::kObjectList,
        .description = "strategy bundles to compare; exactly one has \"baseline\": true"},
+      {.name = "market_sampling", .type = ParamType::kString, .default_value = "shared",
+       .description = "per_replication: each replication draws its own catalog and population, "
+                      "shared by its arms; shared: one market for all replications",
+       .choices = {"per_replication", "shared"}},
   };
   return s;
 }
@@ -105,8 +115,15 @@ const ParamSchema& market_schema() {
        .max = 365, .description = "replenishment lead time"},
       {.name = "categories", .type = ParamType::kObjectList, .description = "product categories"},
       {.name = "segments", .type = ParamType::kObjectList, .description = "consumer segments"},
-      {.name = "learning", .type = ParamType::kObject, .default_value = Json::object(),
-       .description = "consumer learning switches"},
+      {.name = "sellers", .type = ParamType::kObjectList,
+       .default_value = Json::array({Json{{"name", "shop"}}}),
+       .description = "the marketplace's sellers and the products each offers"},
+      {.name = "behaviours", .type = ParamType::kObjectList, .default_value = Json::array(),
+       .description = "behaviour modules, in the order their hooks run (marketsim list behaviours)"},
+      {.name = "learning", .type = ParamType::kObject, .default_value = nullptr,
+       .description = "deprecated: quality learning and reference prices as switches (read as "
+                      "the modules quality_learning and reference_price)",
+       .optional = true},
   };
   return s;
 }
@@ -155,6 +172,19 @@ const ParamSchema& segment_schema() {
   return s;
 }
 
+const ParamSchema& seller_schema() {
+  static const ParamSchema s = {
+      {.name = "name", .type = ParamType::kString, .description = "seller name"},
+      {.name = "products", .type = ParamType::kProductSelector, .default_value = "all",
+       .description = "the products it offers"},
+      {.name = "holding_cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
+       .max = 1e6, .description = "cost of holding one unit for a day (currency)"},
+      {.name = "order_cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
+       .max = 1e9, .description = "cost of placing one replenishment order (currency)"},
+  };
+  return s;
+}
+
 const ParamSchema& learning_schema() {
   static const ParamSchema s = {
       {.name = "quality", .type = ParamType::kObject, .default_value = Json::object(),
@@ -194,10 +224,30 @@ const ParamSchema& reference_price_schema() {
 }
 
 const ParamSchema& arm_schema() {
+  static const ParamSchema s = [] {
+    ParamSchema schema = {
+        {.name = "name", .type = ParamType::kString, .description = "arm name"},
+        {.name = "baseline", .type = ParamType::kBoolean, .default_value = false,
+         .description = "the arm others are compared with (exactly one)"},
+        {.name = "sellers", .type = ParamType::kObjectList, .default_value = nullptr,
+         .description = "each market seller's strategies in this arm (with one seller, the "
+                        "strategy keys may be given on the arm itself)",
+         .optional = true},
+    };
+    for (ParamSpec spec : arm_seller_schema()) {
+      if (spec.name == "name") continue;
+      spec.default_value = nullptr;  // on the arm: only for a one-seller market, defaults below
+      spec.optional = true;
+      schema.push_back(spec);
+    }
+    return schema;
+  }();
+  return s;
+}
+
+const ParamSchema& arm_seller_schema() {
   static const ParamSchema s = {
-      {.name = "name", .type = ParamType::kString, .description = "arm name"},
-      {.name = "baseline", .type = ParamType::kBoolean, .default_value = false,
-       .description = "the arm others are compared with (exactly one)"},
+      {.name = "name", .type = ParamType::kString, .description = "the market seller these strategies are for"},
       {.name = "pricing", .type = ParamType::kObject, .default_value = Json{{"name", "fixed"}},
        .description = "pricing strategy"},
       {.name = "promotions", .type = ParamType::kObjectList, .default_value = Json::array(),
@@ -340,29 +390,80 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     throw ScenarioError(file, "/market/segments", "at most 4,294,967,295 consumers in all");
   }
   if (ms.segments.size() > 65535) throw ScenarioError(file, "/market/segments", "at most 65535 segments");
-  Json learning = validate_object(learning_schema(), market["learning"], file, "/market/learning");
-  Json quality = validate_object(quality_learning_schema(), learning["quality"], file,
-                                 "/market/learning/quality");
-  ms.quality.enabled = quality["enabled"].get<bool>();
-  ms.quality.prior_sd = quality["prior_sd"].get<double>();
-  ms.quality.observation_sd = quality["observation_sd"].get<double>();
-  ms.quality.memory = quality["memory"].get<std::int64_t>();
-  Json reference = validate_object(reference_price_schema(), learning["reference_price"], file,
-                                   "/market/learning/reference_price");
-  ms.reference_price.enabled = reference["enabled"].get<bool>();
-  ms.reference_price.weight = reference["weight"].get<double>();
-  ms.reference_price.loss_aversion = reference["loss_aversion"].get<double>();
-  ms.reference_price.adaptation = reference["adaptation"].get<double>();
-  learning["quality"] = quality;
-  learning["reference_price"] = reference;
-  market["learning"] = learning;
-  top["market"] = market;
-
-  // Arms: strategies are validated against their declared parameters and built once on the
-  // market's catalog so that cross-parameter checks fail here, not mid-run.
+  // Sellers: each offers the products its selector picks (at least one).
   const Catalog catalog = build_catalog(ms, sc.seed);
   SelectorContext selectors{catalog.size(), catalog.category_names};
-  const BuildContext build{catalog, ms.lead_time_days, ms.expected_visits_per_day()};
+  if (market["sellers"].empty()) throw ScenarioError(file, "/market/sellers", "at least one seller is required");
+  if (market["sellers"].size() > kMaxSellers) {
+    throw ScenarioError(file, "/market/sellers", "at most " + std::to_string(kMaxSellers) + " sellers");
+  }
+  ms.sellers.clear();
+  names.clear();
+  for (std::size_t i = 0; i < market["sellers"].size(); ++i) {
+    const std::string p = "/market/sellers/" + std::to_string(i);
+    Json s = validate_object(seller_schema(), market["sellers"][i], file, p, &selectors);
+    SellerSpec seller;
+    seller.name = s["name"].get<std::string>();
+    if (seller.name.empty() || !names.insert(seller.name).second) {
+      throw ScenarioError(file, p + "/name", "seller names must be non-empty and unique");
+    }
+    seller.products = s["products"];
+    seller.holding_cost = s["holding_cost"].get<double>();
+    seller.order_cost = s["order_cost"].get<double>();
+    const auto chosen = select_products(seller.products, catalog);
+    if (std::count(chosen.begin(), chosen.end(), 1) == 0) {
+      throw ScenarioError(file, p + "/products", "selects no product; a seller offers at least one");
+    }
+    ms.sellers.push_back(seller);
+    market["sellers"][i] = s;
+  }
+  const Offers offers = build_offers(ms, catalog);
+
+  // Behaviour modules: the deprecated /market/learning switches first (quality, then reference
+  // prices, as the engine ran them), then /market/behaviours in order.
+  register_builtin_behaviours();
+  const BehaviourContext behaviour_ctx{ms, catalog, offers};
+  Json behaviours = Json::array();
+  std::set<std::string> modules;
+  const auto add_module = [&](ComponentSpec spec, const std::string& pointer) {
+    if (!modules.insert(spec.name).second) {
+      throw ScenarioError(file, pointer, "behaviour module \"" + spec.name + "\" is configured twice");
+    }
+    Json resolved = spec.params;
+    resolved["name"] = spec.name;
+    behaviours.push_back(resolved);
+    ms.behaviours.push_back(std::move(spec));
+  };
+  if (market.contains("learning")) {
+    Json learning = validate_object(learning_schema(), market["learning"], file, "/market/learning");
+    const std::pair<const char*, const ParamSchema*> legacy[] = {
+        {"quality", &quality_learning_schema()}, {"reference_price", &reference_price_schema()}};
+    for (const auto& [key, schema] : legacy) {
+      const std::string p = std::string("/market/learning/") + key;
+      Json params = validate_object(*schema, learning[key], file, p);
+      if (!params["enabled"].get<bool>()) continue;
+      params.erase("enabled");
+      Json object = params;
+      object["name"] = std::string(key) == "quality" ? "quality_learning" : "reference_price";
+      Json ignored;
+      add_module(parse_component(behaviour_registry(), object, file, p, selectors, behaviour_ctx, ignored), p);
+    }
+    market.erase("learning");
+  }
+  for (std::size_t i = 0; i < market["behaviours"].size(); ++i) {
+    const std::string p = "/market/behaviours/" + std::to_string(i);
+    Json ignored;
+    add_module(parse_component(behaviour_registry(), market["behaviours"][i], file, p, selectors, behaviour_ctx,
+                               ignored),
+               p + "/name");
+  }
+  market["behaviours"] = behaviours;
+  top["market"] = market;
+  ms.sampling = top["market_sampling"].get<std::string>() == "shared" ? MarketSampling::kShared
+                                                                      : MarketSampling::kPerReplication;
+
+  // Arms: each seller's strategies, validated against their declared parameters and built once
+  // on the market's offers so that cross-parameter checks fail here, not mid-run.
   if (top["arms"].empty()) throw ScenarioError(file, "/arms", "at least one arm is required");
   std::set<std::string> arm_names;
   std::vector<std::size_t> baselines;
@@ -376,27 +477,76 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     }
     arm.baseline = a["baseline"].get<bool>();
     if (arm.baseline) baselines.push_back(i);
-    arm.pricing = parse_strategy(pricing_registry(), a["pricing"], file, p + "/pricing", selectors,
-                                 build, a["pricing"]);
-    for (std::size_t k = 0; k < a["promotions"].size(); ++k) {
-      arm.promotions.push_back(parse_strategy(promotion_registry(), a["promotions"][k], file,
-                                              p + "/promotions/" + std::to_string(k), selectors,
-                                              build, a["promotions"][k]));
+    // The sellers' strategy objects with their pointers: from "sellers", or (one seller) the arm.
+    std::vector<std::pair<Json, std::string>> per_seller(ms.sellers.size());
+    if (a.contains("sellers")) {
+      for (const char* key : {"pricing", "promotions", "recommendation", "replenishment"}) {
+        if (a.contains(key)) {
+          throw ScenarioError(file, p + "/" + key, "give strategies either on the arm or under \"sellers\", not both");
+        }
+      }
+      std::vector<bool> seen(ms.sellers.size(), false);
+      for (std::size_t k = 0; k < a["sellers"].size(); ++k) {
+        const std::string ps = p + "/sellers/" + std::to_string(k);
+        Json ss = validate_object(arm_seller_schema(), a["sellers"][k], file, ps);
+        const std::string name = ss["name"].get<std::string>();
+        std::size_t index = ms.sellers.size();
+        std::string valid;
+        for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
+          if (ms.sellers[m].name == name) index = m;
+          valid += (valid.empty() ? "\"" : ", \"") + ms.sellers[m].name + "\"";
+        }
+        if (index == ms.sellers.size()) {
+          throw ScenarioError(file, ps + "/name", "unknown seller \"" + name + "\"; Valid values are: " + valid);
+        }
+        if (seen[index]) throw ScenarioError(file, ps + "/name", "seller \"" + name + "\" is listed twice");
+        seen[index] = true;
+        per_seller[index] = {ss, ps};
+      }
+      for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
+        if (!seen[m]) {
+          throw ScenarioError(file, p + "/sellers", "seller \"" + ms.sellers[m].name + "\" has no strategies in this arm");
+        }
+      }
+    } else {
+      if (ms.sellers.size() > 1) {
+        throw ScenarioError(file, p, "the market has " + std::to_string(ms.sellers.size()) +
+                                         " sellers; give each its strategies under \"sellers\"");
+      }
+      Json ss = a;
+      ss.erase("baseline");
+      ss["name"] = ms.sellers[0].name;
+      per_seller[0] = {validate_object(arm_seller_schema(), ss, file, p), p};
     }
-    arm.recommendation = parse_strategy(recommender_registry(), a["recommendation"], file,
-                                        p + "/recommendation", selectors, build, a["recommendation"]);
-    arm.replenishment = parse_strategy(replenishment_registry(), a["replenishment"], file,
-                                       p + "/replenishment", selectors, build, a["replenishment"]);
-    const auto recommender = recommender_registry().find(arm.recommendation.name)->make(
-        arm.recommendation.params, build);
-    if (recommender->slots() + static_cast<std::size_t>(ms.browse_slots) > 64 ||
-        recommender->slots() + static_cast<std::size_t>(ms.browse_slots) > catalog.size()) {
-      throw ScenarioError(file, p + "/recommendation",
-                          "recommendation slots + browse_slots must be at most 64 and at most the "
-                          "number of products");
+    Json resolved_sellers = Json::array();
+    std::size_t slots = static_cast<std::size_t>(ms.browse_slots);
+    for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
+      auto& [ss, ps] = per_seller[m];
+      const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
+                               ms.expected_visits_per_day()};
+      SellerStrategySpec seller;
+      seller.pricing = parse_component(pricing_registry(), ss["pricing"], file, ps + "/pricing", selectors, build,
+                                       ss["pricing"]);
+      for (std::size_t k = 0; k < ss["promotions"].size(); ++k) {
+        seller.promotions.push_back(parse_component(promotion_registry(), ss["promotions"][k], file,
+                                                    ps + "/promotions/" + std::to_string(k), selectors, build,
+                                                    ss["promotions"][k]));
+      }
+      seller.recommendation = parse_component(recommender_registry(), ss["recommendation"], file,
+                                              ps + "/recommendation", selectors, build, ss["recommendation"]);
+      seller.replenishment = parse_component(replenishment_registry(), ss["replenishment"], file,
+                                             ps + "/replenishment", selectors, build, ss["replenishment"]);
+      slots += recommender_registry().find(seller.recommendation.name)->make(seller.recommendation.params, build)->slots();
+      if (slots > ShownSet::kCapacity || slots > offers.size()) {
+        throw ScenarioError(file, ps + "/recommendation",
+                            "recommendation slots + browse_slots must be at most 64 and at most the "
+                            "number of products offered");
+      }
+      arm.sellers.push_back(std::move(seller));
+      resolved_sellers.push_back(ss);
     }
     sc.arms.push_back(std::move(arm));
-    top["arms"][i] = a;
+    top["arms"][i] = Json{{"name", a["name"]}, {"baseline", a["baseline"]}, {"sellers", resolved_sellers}};
   }
   if (baselines.empty()) {
     throw ScenarioError(file, "/arms", "no arm has \"baseline\": true; exactly one must");

@@ -22,7 +22,7 @@ struct Scenario {
   Day warmup_days = 0;  // simulated but excluded from metrics
   std::size_t windows_per_day = 1;
   std::size_t shard_size = 65536;
-  MarketSpec market;
+  MarketSpec market;  // market.sampling: how replications draw their markets
   std::vector<ArmSpec> arms;
   std::size_t baseline = 0;  // index into arms
   Json resolved;             // the scenario as resolved: overrides applied, defaults filled in
@@ -48,6 +48,8 @@ const ParamSchema& segment_schema();
 const ParamSchema& learning_schema();
 const ParamSchema& quality_learning_schema();
 const ParamSchema& reference_price_schema();
+const ParamSchema& seller_schema();
 const ParamSchema& arm_schema();
+const ParamSchema& arm_seller_schema();
 
 }  // namespace marketsim

@@ -44,6 +44,13 @@ struct ParamSpec {
 
 using ParamSchema = std::vector<ParamSpec>;
 
+/// A registered component chosen in a scenario (a strategy, a behaviour module): its registered
+/// name and its validated parameters, defaults filled in.
+struct ComponentSpec {
+  std::string name;
+  Json params;
+};
+
 /// What the validator knows about the market, for product selectors.
 struct SelectorContext {
   std::size_t products = 0;

@@ -7,12 +7,14 @@
 // see each other (shared state — stock, budget, popularity — is frozen during a window and settled
 // at its end), so the order of visits inside a window is irrelevant to the result. Each pending
 // consumer therefore sits in exactly one bucket, that of the window of its next visit: O(1) push,
-// 4 bytes per consumer, and the buckets are scanned linearly. Measured on the reference market
-// (N = 10^6, 30 one-day windows, perf sampling): the whole scheduling phase — taking the bucket,
-// putting it in id order, reading and writing each consumer's visit state, the gap draw and the
-// re-filing — is ~11% of the loop, ~20 ns per visit (bench/README.md).
+// 4 bytes per consumer, and the buckets are scanned linearly (bench/README.md).
+//
+// The buckets form a ring of at most kMaxRing windows, so that multi-year horizons at short
+// windows cost no more memory than a few days: a visit further ahead than the ring waits in an
+// overflow list, which is re-filed once per turn of the ring.
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "sim/time.h"
@@ -21,34 +23,73 @@ namespace marketsim {
 
 class VisitCalendar {
  public:
+  static constexpr std::size_t kMaxRing = 4096;
+
   /// `windows_per_day` windows of 1 / windows_per_day days each, `windows` in all.
   VisitCalendar(std::size_t windows_per_day, std::size_t windows)
-      : windows_per_day_(static_cast<double>(windows_per_day)), buckets_(windows) {}
+      : windows_per_day_(static_cast<double>(windows_per_day)),
+        windows_(windows),
+        end_time_(static_cast<double>(windows) / static_cast<double>(windows_per_day)),
+        buckets_(windows < kMaxRing ? windows : kMaxRing) {}
 
-  /// The window that contains time t (t >= 0). Every caller uses this one function, so a visit
-  /// filed in window w is also processed in window w, whatever the rounding of t.
+  /// The window that contains time t (0 <= t < the horizon). Every caller uses this one function,
+  /// so a visit filed in window w is also processed in window w, whatever the rounding of t.
   std::size_t window_of(Time t) const {
     return static_cast<std::size_t>(std::floor(t * windows_per_day_));
   }
-  std::size_t windows() const { return buckets_.size(); }
+  std::size_t windows() const { return windows_; }
+  /// Whether time t falls inside the horizon (false for NaN and infinity too).
+  bool within(Time t) const { return t >= 0.0 && t < end_time_; }
 
-  /// Files entity `id` (a shard-local index) for a visit at time t; times past the last window
-  /// are dropped (the visit falls after the horizon).
-  void schedule(std::uint32_t id, Time t) {
+  /// Files entity `id` (a shard-local index) for a visit at time t, which must not fall in a
+  /// window already taken; times past the horizon are dropped (returns false).
+  bool schedule(std::uint32_t id, Time t) {
+    if (!within(t)) return false;
     const std::size_t w = window_of(t);
-    if (w < buckets_.size()) buckets_[w].push_back(id);
+    if (w >= windows_) return false;
+    if (w < ring_end()) {
+      buckets_[w % buckets_.size()].push_back(id);
+    } else {
+      overflow_.emplace_back(w, id);
+    }
+    return true;
   }
 
-  /// Hands over the entities of window w, in the order they were filed, leaving it empty.
+  /// Hands over the entities of window w, leaving it empty. Windows are taken in order.
   std::vector<std::uint32_t> take(std::size_t w) {
+    const std::size_t ring = buckets_.size();
+    if (w % ring == 0 && !overflow_.empty()) {
+      // A new turn of the ring: file what falls in [w, w + ring).
+      std::size_t kept = 0;
+      for (const auto& [window, id] : overflow_) {
+        if (window < w + ring) {
+          buckets_[window % ring].push_back(id);
+        } else {
+          overflow_[kept++] = {window, id};
+        }
+      }
+      overflow_.resize(kept);
+    }
+    current_ = w;
     std::vector<std::uint32_t> out;
-    out.swap(buckets_[w]);
+    out.swap(buckets_[w % ring]);
     return out;
   }
 
  private:
+  /// Windows before this one have a bucket in the ring: up to the end of the current turn plus
+  /// one turn (a bucket is reused only after its window was taken).
+  std::size_t ring_end() const {
+    const std::size_t ring = buckets_.size();
+    return (current_ / ring + 1) * ring;
+  }
+
   double windows_per_day_;
+  std::size_t windows_;
+  double end_time_;
+  std::size_t current_ = 0;
   std::vector<std::vector<std::uint32_t>> buckets_;
+  std::vector<std::pair<std::size_t, std::uint32_t>> overflow_;
 };
 
 }  // namespace marketsim

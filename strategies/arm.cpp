@@ -3,11 +3,10 @@
 #include "sim/error.h"
 
 namespace marketsim {
-namespace {
 
 template <typename Interface>
-std::unique_ptr<Interface> make(Registry<Interface>& registry, const StrategySpec& spec,
-                                const BuildContext& ctx) {
+std::unique_ptr<Interface> make_strategy(const StrategyRegistry<Interface>& registry, const StrategySpec& spec,
+                                         const BuildContext& ctx) {
   const auto* info = registry.find(spec.name);
   if (info == nullptr) {
     throw Error("unknown " + registry.family() + " strategy \"" + spec.name +
@@ -16,15 +15,37 @@ std::unique_ptr<Interface> make(Registry<Interface>& registry, const StrategySpe
   return info->make(spec.params, ctx);
 }
 
-}  // namespace
+template std::unique_ptr<PricingStrategy> make_strategy(const StrategyRegistry<PricingStrategy>&,
+                                                        const StrategySpec&, const BuildContext&);
+template std::unique_ptr<PromotionStrategy> make_strategy(const StrategyRegistry<PromotionStrategy>&,
+                                                          const StrategySpec&, const BuildContext&);
+template std::unique_ptr<Recommender> make_strategy(const StrategyRegistry<Recommender>&, const StrategySpec&,
+                                                    const BuildContext&);
+template std::unique_ptr<ReplenishmentPolicy> make_strategy(const StrategyRegistry<ReplenishmentPolicy>&,
+                                                            const StrategySpec&, const BuildContext&);
+
+std::vector<Strategy*> SellerStrategies::all() const {
+  std::vector<Strategy*> out{pricing.get()};
+  for (const auto& p : promotions) out.push_back(p.get());
+  out.push_back(recommender.get());
+  out.push_back(replenishment.get());
+  return out;
+}
 
 Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx) {
   register_builtin_strategies();
   Arm arm;
-  arm.pricing = make(pricing_registry(), spec.pricing, ctx);
-  for (const auto& p : spec.promotions) arm.promotions.push_back(make(promotion_registry(), p, ctx));
-  arm.recommender = make(recommender_registry(), spec.recommendation, ctx);
-  arm.replenishment = make(replenishment_registry(), spec.replenishment, ctx);
+  for (std::size_t s = 0; s < spec.sellers.size(); ++s) {
+    BuildContext seller_ctx = ctx;
+    seller_ctx.seller = static_cast<SellerId>(s);
+    const SellerStrategySpec& ss = spec.sellers[s];
+    SellerStrategies out;
+    out.pricing = make_strategy(pricing_registry(), ss.pricing, seller_ctx);
+    for (const auto& p : ss.promotions) out.promotions.push_back(make_strategy(promotion_registry(), p, seller_ctx));
+    out.recommender = make_strategy(recommender_registry(), ss.recommendation, seller_ctx);
+    out.replenishment = make_strategy(replenishment_registry(), ss.replenishment, seller_ctx);
+    arm.sellers.push_back(std::move(out));
+  }
   return arm;
 }
 

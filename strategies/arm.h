@@ -1,5 +1,6 @@
 #pragma once
-// An arm: a named bundle of strategies, one per family (any number of promotions).
+// An arm: one counterfactual world. Every seller of the market runs its own strategies in it, one
+// per family (any number of promotions).
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,29 +11,46 @@
 namespace marketsim {
 
 /// A strategy chosen in a scenario: its registered name and validated parameters.
-struct StrategySpec {
-  std::string name;
-  Json params;  // defaults filled in
-};
+using StrategySpec = ComponentSpec;
 
-struct ArmSpec {
-  std::string name;
-  bool baseline = false;
+/// The strategies one seller runs in one arm.
+struct SellerStrategySpec {
   StrategySpec pricing;
   std::vector<StrategySpec> promotions;
   StrategySpec recommendation;
   StrategySpec replenishment;
 };
 
-/// The strategies of one arm, instantiated for one run (strategies may keep state).
-struct Arm {
+struct ArmSpec {
+  std::string name;
+  bool baseline = false;
+  std::vector<SellerStrategySpec> sellers;  // one per market seller, in the market's order
+};
+
+/// One seller's strategies, instantiated for one run (strategies may keep state).
+struct SellerStrategies {
   std::unique_ptr<PricingStrategy> pricing;
   std::vector<std::unique_ptr<PromotionStrategy>> promotions;
   std::unique_ptr<Recommender> recommender;
   std::unique_ptr<ReplenishmentPolicy> replenishment;
+
+  /// Every strategy of the seller, in family order (pricing, promotions, recommendation,
+  /// replenishment): the order in which they receive signals.
+  std::vector<Strategy*> all() const;
 };
 
-/// Builds the arm's strategies through the registries (names were validated by the loader).
+/// The strategies of one arm, instantiated for one run.
+struct Arm {
+  std::vector<SellerStrategies> sellers;
+};
+
+/// Builds every seller's strategies through the registries (names were validated by the loader).
+/// `ctx` is the build context of seller 0; each seller gets its own copy with its id.
 Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx);
+
+/// Builds one strategy through its family's registry.
+template <typename Interface>
+std::unique_ptr<Interface> make_strategy(const StrategyRegistry<Interface>& registry, const StrategySpec& spec,
+                                         const BuildContext& ctx);
 
 }  // namespace marketsim

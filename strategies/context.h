@@ -1,8 +1,12 @@
 #pragma once
-// What a strategy sees: the catalog, the shop's own sales log and the clock — never consumers'
-// traits or beliefs.
+// What a strategy sees: the catalog, the marketplace's offers, the platform log and the clock,
+// never consumers' traits or beliefs. A strategy belongs to one seller and works on that seller's
+// offers, numbered locally 0 .. offer_count() - 1 (global offer = first_offer() + local).
+#include <span>
+
 #include "market/catalog.h"
-#include "market/sales_history.h"
+#include "market/offers.h"
+#include "market/platform_log.h"
 #include "sim/time.h"
 
 namespace marketsim {
@@ -10,17 +14,28 @@ namespace marketsim {
 /// The window a strategy is preparing for: [window_start, window_end), inside day `day`.
 struct MarketContext {
   const Catalog& catalog;
-  const SalesHistory& history;
+  const Offers& offers;
+  const PlatformLog& log;
+  SellerId seller;
   Day day;
   Time window_start;
   Time window_end;
+
+  OfferId first_offer() const { return offers.begin(seller); }
+  std::size_t offer_count() const { return offers.count(seller); }
+  /// The product of the seller's local offer k.
+  ProductId product(std::size_t k) const { return offers.product[first_offer() + k]; }
 };
 
-/// What a factory may use to configure a strategy for a market.
+/// What a factory may use to configure a strategy for a market and seller.
 struct BuildContext {
   const Catalog& catalog;
+  const Offers& offers;
+  SellerId seller;
   std::int64_t lead_time_days;
   double expected_visits_per_day;  // over the whole population
+
+  std::size_t offer_count() const { return offers.count(seller); }
 };
 
 }  // namespace marketsim

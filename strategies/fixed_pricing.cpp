@@ -8,9 +8,9 @@ class FixedPricing final : public PricingStrategy {
  public:
   explicit FixedPricing(double factor) : factor_(factor) {}
   void set_prices(const MarketContext& ctx, std::span<Money> prices) override {
-    for (std::size_t j = 0; j < prices.size(); ++j) {
-      prices[j] = factor_ == 1.0 ? ctx.catalog.list_price[j]
-                                 : discount_of(ctx.catalog.list_price[j], factor_);
+    for (std::size_t k = 0; k < prices.size(); ++k) {
+      const Money list = ctx.catalog.list_price[ctx.product(k)];
+      prices[k] = factor_ == 1.0 ? list : discount_of(list, factor_);
     }
   }
 

@@ -1,7 +1,7 @@
 // Replenishment "order_up_to" (REFERENCE_MARKET.md): forecast f = mean daily demand (units sold +
 // lost sales) over the last min(d, forecast_days) days; level S = ceil(cover * f * (L + review));
 // order S - (on hand + on order) when positive. Initial stock uses the prior forecast
-// f0 = initial_demand_per_visit * expected visits per day / products.
+// f0 = initial_demand_per_visit * expected visits per day / offers in the marketplace.
 #include <cmath>
 
 #include "strategies/registry.h"
@@ -18,13 +18,15 @@ class OrderUpTo final : public ReplenishmentPolicy {
         horizon_(static_cast<double>(lead_time + review_days)),
         prior_forecast_(prior_forecast) {}
 
-  Units initial_stock(ProductId) const override { return level(prior_forecast_); }
+  LogNeeds needs() const override { return LogNeeds{.lookback_days = forecast_days_}; }
+
+  Units initial_stock(OfferId) const override { return level(prior_forecast_); }
 
   Units order_quantity(const InventoryView& v) const override {
     const Day days = std::min(v.day, forecast_days_);
     if (days <= 0) return 0;
     std::uint64_t demand = 0;
-    for (Day d = v.day - days; d < v.day; ++d) demand += v.history.demand(d, v.product);
+    for (Day d = v.day - days; d < v.day; ++d) demand += v.log.demand(d, v.offer);
     const Units target = level(static_cast<double>(demand) / static_cast<double>(days));
     const Units position = v.on_hand + v.on_order;
     return target > position ? target - position : 0;
@@ -60,7 +62,7 @@ void register_order_up_to() {
       [](const Json& p, const BuildContext& ctx) {
         const double prior = p["initial_demand_per_visit"].get<double>() *
                              ctx.expected_visits_per_day /
-                             static_cast<double>(ctx.catalog.size());
+                             static_cast<double>(ctx.offers.size());
         return std::make_unique<OrderUpTo>(p["forecast_days"].get<Day>(), p["cover"].get<double>(),
                                            p["review_days"].get<std::int64_t>(),
                                            ctx.lead_time_days, prior);

@@ -16,8 +16,8 @@ class PercentOff final : public PromotionStrategy {
               std::span<Money> discounts) override {
     // Active for windows that start inside [start, end).
     if (ctx.window_start < start_ || ctx.window_start >= end_) return false;
-    for (std::size_t j = 0; j < prices.size(); ++j) {
-      discounts[j] = products_[j] ? discount_of(prices[j], depth_) : 0;
+    for (std::size_t k = 0; k < prices.size(); ++k) {
+      discounts[k] = products_[ctx.product(k)] ? discount_of(prices[k], depth_) : 0;
     }
     return true;
   }

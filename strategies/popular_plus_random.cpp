@@ -1,6 +1,6 @@
-// Recommendation "popular_plus_random" (REFERENCE_MARKET.md): the products with the most units sold
-// over the previous window_days days (fewer at the start; ties to the lower id), then distinct
-// products drawn uniformly from the rest.
+// Recommendation "popular_plus_random" (REFERENCE_MARKET.md): the seller's offers with the most
+// units sold over the previous window_days days (fewer at the start; ties to the lower id), then
+// distinct offers of the seller drawn uniformly from the rest.
 #include <algorithm>
 #include <numeric>
 
@@ -16,38 +16,43 @@ class PopularPlusRandom final : public Recommender {
 
   std::size_t slots() const override { return popular_ + random_; }
 
+  LogNeeds needs() const override { return LogNeeds{.lookback_days = window_days_}; }
+
   void prepare(const MarketContext& ctx) override {
-    products_ = ctx.catalog.size();
+    first_ = ctx.first_offer();
+    count_ = ctx.offer_count();
     if (ctx.day == prepared_day_) return;  // popularity only changes at day boundaries
     prepared_day_ = ctx.day;
-    totals_.assign(products_, 0);
+    totals_.assign(count_, 0);
     for (Day d = std::max<Day>(0, ctx.day - window_days_); d < ctx.day; ++d) {
-      const auto& units = ctx.history.units_on(d);
-      for (std::size_t j = 0; j < products_; ++j) totals_[j] += units[j];
+      const auto units = ctx.log.units_on(d).subspan(first_, count_);
+      for (std::size_t k = 0; k < count_; ++k) totals_[k] += units[k];
     }
-    order_.resize(products_);
-    std::iota(order_.begin(), order_.end(), ProductId{0});
+    order_.resize(count_);
+    std::iota(order_.begin(), order_.end(), OfferId{0});
     std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(popular_),
-                      order_.end(), [&](ProductId a, ProductId b) {
+                      order_.end(), [&](OfferId a, OfferId b) {
                         return totals_[a] != totals_[b] ? totals_[a] > totals_[b] : a < b;
                       });
-    top_.assign(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(popular_));
+    top_.resize(popular_);
+    for (std::size_t k = 0; k < popular_; ++k) top_[k] = first_ + order_[k];
   }
 
   void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
-    for (ProductId j : top_) shown.push(j);
-    shown.add_uniform(random_, products_, rng);
+    shown.append(top_.data(), top_.size());
+    shown.add_uniform(random_, first_, count_, rng);
   }
 
  private:
   std::size_t popular_;
   std::size_t random_;
   Day window_days_;
-  std::size_t products_ = 0;
+  OfferId first_ = 0;
+  std::size_t count_ = 0;
   Day prepared_day_ = -1;
   std::vector<std::uint64_t> totals_;
-  std::vector<ProductId> order_;
-  std::vector<ProductId> top_;
+  std::vector<OfferId> order_;  // local offer ids
+  std::vector<OfferId> top_;    // global offer ids
 };
 
 }  // namespace
@@ -67,8 +72,8 @@ void register_popular_plus_random() {
       [](const Json& p, const BuildContext& ctx) {
         const auto popular = p["popular"].get<std::size_t>();
         const auto random = p["random"].get<std::size_t>();
-        if (popular + random > ctx.catalog.size()) {
-          throw ParamError("random", "popular + random exceeds the number of products");
+        if (popular + random > ctx.offer_count()) {
+          throw ParamError("random", "popular + random exceeds the number of products the seller offers");
         }
         return std::make_unique<PopularPlusRandom>(popular, random, p["window_days"].get<Day>());
       },

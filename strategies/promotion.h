@@ -2,23 +2,74 @@
 #include <optional>
 #include <span>
 
+#include "market/commands.h"
 #include "sim/money.h"
 #include "strategies/context.h"
+#include "strategies/strategy.h"
 
 namespace marketsim {
 
-/// A promotion offers discounts on some products during some windows, funded by its budget.
-/// The engine's budget agent charges each discount to the ledger at the moment of sale and stops
-/// the promotion once its budget is spent; when promotions overlap, the deepest discount applies.
-class PromotionStrategy {
+/// One line of an order as an order-level rule sees it: after stock-outs (quantity is what was
+/// sold) and after per-item promotions.
+struct OrderLineView {
+  OfferId offer;
+  ProductId product;
+  std::uint32_t category;
+  std::uint32_t quantity;
+  Money unit_price;     // the seller's price
+  Money unit_discount;  // per-item promotion discount per unit
+  Money paid() const { return static_cast<Money>(quantity) * (unit_price - unit_discount); }
+};
+
+/// The lines one seller sold in one order.
+struct OrderView {
+  Time time;
+  ConsumerId consumer;
+  SellerId seller;
+  std::span<const OrderLineView> lines;
+  Money subtotal() const {
+    Money t = 0;
+    for (const auto& l : lines) t += l.paid();
+    return t;
+  }
+  std::uint64_t units() const {
+    std::uint64_t u = 0;
+    for (const auto& l : lines) u += l.quantity;
+    return u;
+  }
+};
+
+/// A promotion of one seller, funded by its budget (the seller's budget agent charges every
+/// discount and cost to it when it happens and stops the promotion once the budget is spent).
+/// It may
+///  - offer per-item discounts on the seller's offers for a window (offers());
+///  - act on consumers through commands (act(): coupons, notifications, points, tiers);
+///  - apply an order-level rule to each order after stock-outs (order_discount()).
+/// When per-item promotions overlap on an offer, the deepest discount applies. Order-level rules
+/// apply in promotion order after per-item discounts, then coupons (at most one per seller and
+/// order, the one worth most).
+class PromotionStrategy : public Strategy {
  public:
-  virtual ~PromotionStrategy() = default;
-  /// Writes the discount in cents this promotion offers on each product for the window (0 where it
-  /// offers none), given the seller's prices. Returns false when it offers nothing in this window.
+  /// Writes the discount in cents this promotion offers on each of the seller's offers for the
+  /// window (0 where it offers none), given the seller's prices. Returns false when it offers
+  /// nothing in this window.
   virtual bool offers(const MarketContext& ctx, std::span<const Money> prices,
                       std::span<Money> discounts) = 0;
   /// The promotion's total budget in cents; nullopt for unlimited.
   virtual std::optional<Money> budget() const = 0;
+  /// Issues commands for the window being prepared (applied before its first visit).
+  virtual void act(const MarketContext& ctx, CommandSink& commands) {
+    (void)ctx;
+    (void)commands;
+  }
+  /// Whether order_discount() is to be called for every order with the seller's lines.
+  virtual bool has_order_rule() const { return false; }
+  /// The order-level discount (cents) this promotion gives the order; 0 for none. Called during
+  /// settlement, on one thread, orders in commit order.
+  virtual Money order_discount(const OrderView& order) {
+    (void)order;
+    return 0;
+  }
 };
 
 }  // namespace marketsim

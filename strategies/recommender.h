@@ -5,18 +5,20 @@
 #include "market/shown_set.h"
 #include "sim/rng.h"
 #include "strategies/context.h"
+#include "strategies/strategy.h"
 
 namespace marketsim {
 
-/// Fills the recommendation slots of a visit. prepare() runs once per window on one thread;
-/// recommend() runs per visit, concurrently from several shards, and must not modify the object.
-class Recommender {
+/// Fills a seller's recommendation slots of a visit with that seller's offers. prepare() runs
+/// once per window on one thread; recommend() runs per visit, concurrently from several shards,
+/// and must not modify the object.
+class Recommender : public Strategy {
  public:
-  virtual ~Recommender() = default;
-  /// Number of products recommend() adds to a visit.
+  /// Number of offers recommend() adds to a visit.
   virtual std::size_t slots() const = 0;
   virtual void prepare(const MarketContext& ctx) = 0;
-  /// Appends slots() distinct products to `shown`, drawing any randomness from the visit's stream.
+  /// Appends slots() distinct offers (global ids) not yet in `shown`, drawing any randomness
+  /// from `rng` (the visit's recommendation stream).
   virtual void recommend(ConsumerId consumer, CounterRng& rng, ShownSet& shown) const = 0;
 };
 

@@ -4,20 +4,20 @@
 
 namespace marketsim {
 
-Registry<PricingStrategy>& pricing_registry() {
-  static Registry<PricingStrategy> r("pricing");
+StrategyRegistry<PricingStrategy>& pricing_registry() {
+  static StrategyRegistry<PricingStrategy> r("pricing", "strategy");
   return r;
 }
-Registry<PromotionStrategy>& promotion_registry() {
-  static Registry<PromotionStrategy> r("promotion");
+StrategyRegistry<PromotionStrategy>& promotion_registry() {
+  static StrategyRegistry<PromotionStrategy> r("promotion", "strategy");
   return r;
 }
-Registry<Recommender>& recommender_registry() {
-  static Registry<Recommender> r("recommendation");
+StrategyRegistry<Recommender>& recommender_registry() {
+  static StrategyRegistry<Recommender> r("recommendation", "strategy");
   return r;
 }
-Registry<ReplenishmentPolicy>& replenishment_registry() {
-  static Registry<ReplenishmentPolicy> r("replenishment");
+StrategyRegistry<ReplenishmentPolicy>& replenishment_registry() {
+  static StrategyRegistry<ReplenishmentPolicy> r("replenishment", "strategy");
   return r;
 }
 

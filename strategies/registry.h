@@ -1,14 +1,9 @@
 #pragma once
-// The strategy registries: one per family, each entry {name, description, declared parameters,
-// factory}. Registries live behind function-local statics and are filled by an explicit
-// register_builtin_strategies() call (not by static constructors the linker may drop).
-#include <functional>
-#include <memory>
-#include <string>
-#include <vector>
-
+// The strategy registries (sim/registry.h): one per family, each entry {name, description,
+// declared parameters, factory}, filled by an explicit register_builtin_strategies() call.
 #include "sim/error.h"
 #include "sim/params.h"
+#include "sim/registry.h"
 #include "strategies/context.h"
 #include "strategies/pricing.h"
 #include "strategies/promotion.h"
@@ -18,51 +13,14 @@
 namespace marketsim {
 
 template <typename Interface>
-struct StrategyInfo {
-  std::string name;
-  std::string description;
-  ParamSchema params;
-  /// Builds the strategy from validated parameters (defaults filled in).
-  std::function<std::unique_ptr<Interface>(const Json& params, const BuildContext& ctx)> make;
-};
-
+using StrategyInfo = ComponentInfo<Interface, BuildContext>;
 template <typename Interface>
-class Registry {
- public:
-  explicit Registry(std::string family) : family_(std::move(family)) {}
-  void add(StrategyInfo<Interface> info) {
-    for (auto& e : entries_) {
-      if (e.name == info.name) {
-        e = std::move(info);
-        return;
-      }
-    }
-    entries_.push_back(std::move(info));
-  }
-  const StrategyInfo<Interface>* find(const std::string& name) const {
-    for (const auto& e : entries_) {
-      if (e.name == name) return &e;
-    }
-    return nullptr;
-  }
-  /// "\"a\", \"b\"": the registered names, for error messages.
-  std::string names() const {
-    std::string out;
-    for (const auto& e : entries_) out += (out.empty() ? "\"" : ", \"") + e.name + "\"";
-    return out;
-  }
-  const std::vector<StrategyInfo<Interface>>& entries() const { return entries_; }
-  const std::string& family() const { return family_; }
+using StrategyRegistry = Registry<Interface, BuildContext>;
 
- private:
-  std::string family_;
-  std::vector<StrategyInfo<Interface>> entries_;
-};
-
-Registry<PricingStrategy>& pricing_registry();
-Registry<PromotionStrategy>& promotion_registry();
-Registry<Recommender>& recommender_registry();
-Registry<ReplenishmentPolicy>& replenishment_registry();
+StrategyRegistry<PricingStrategy>& pricing_registry();
+StrategyRegistry<PromotionStrategy>& promotion_registry();
+StrategyRegistry<Recommender>& recommender_registry();
+StrategyRegistry<ReplenishmentPolicy>& replenishment_registry();
 
 /// Registers every built-in strategy; idempotent and cheap to call again.
 void register_builtin_strategies();

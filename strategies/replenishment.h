@@ -1,27 +1,29 @@
 #pragma once
 #include "market/catalog.h"
-#include "market/sales_history.h"
+#include "market/offers.h"
+#include "market/platform_log.h"
 #include "sim/time.h"
+#include "strategies/strategy.h"
 
 namespace marketsim {
 
-/// The state of one product's inventory when a replenishment decision is taken.
+/// The state of one offer's inventory when a replenishment decision is taken.
 struct InventoryView {
+  OfferId offer;            // global offer id (the log is indexed by it)
   ProductId product;
-  Day day;                  // the day starting now; history holds days 0 .. day - 1 complete
+  Day day;                  // the day starting now; the log holds days before it complete
   Units on_hand;
   Units on_order;           // ordered, not yet delivered
   std::int64_t lead_time_days;
-  const SalesHistory& history;
+  const PlatformLog& log;
 };
 
-/// Decides, at the start of every day d >= 1 and for every product, how many units to order;
-/// orders arrive lead_time_days later at the start of the day.
-class ReplenishmentPolicy {
+/// Decides, at the start of every day d >= 1 and for each of the seller's offers, how many units
+/// to order; orders arrive lead_time_days later at the start of the day.
+class ReplenishmentPolicy : public Strategy {
  public:
-  virtual ~ReplenishmentPolicy() = default;
-  /// Stock of product j at time 0.
-  virtual Units initial_stock(ProductId j) const = 0;
+  /// Stock of the offer at time 0.
+  virtual Units initial_stock(OfferId offer) const = 0;
   /// Units to order now (0 for none).
   virtual Units order_quantity(const InventoryView& view) const = 0;
 };

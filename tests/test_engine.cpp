@@ -24,27 +24,32 @@ const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market
 /// Records every signal so tests can reconcile them with the engine's own accounts.
 class Recorder final : public RunObserver {
  public:
-  void on_sale(const SaleRecord& s) override {
-    ++units[s.product];
-    discounts += s.discount;
-    if (s.promotion >= 0) spend_by_promotion[s.promotion] += s.discount;
-    CHECK(s.price_paid == s.list_price - s.discount);
-    CHECK(s.time >= last_sale_time);
-    last_sale_time = s.time;
+  void on_window(const WindowRecords& w) override {
+    for (const LineRecord& l : w.lines) {
+      CHECK(l.time >= last_time);
+      last_time = l.time;
+      if (l.quantity == 0) {
+        lost += l.lost;
+        continue;
+      }
+      units[l.product] += l.quantity;
+      discounts += l.discount();
+      if (l.promotion >= 0) spend_by_promotion[l.promotion] += l.discount();
+      CHECK(l.revenue() == l.quantity * (l.unit_price - l.unit_discount) - l.order_discount);
+    }
   }
-  void on_lost_sale(const LostSaleRecord& l) override {
-    ++lost;
-    CHECK(l.time >= last_lost_time);
-    last_lost_time = l.time;
+  void on_day_end(const DayRecord& d) override {
+    days.push_back(d.market);
+    visits += d.visits;
+    CHECK(d.sellers.size() == 1);
   }
-  void on_day_end(const DayRecord& d) override { days.push_back(d); }
   std::map<ProductId, std::int64_t> units;
   std::map<int, Money> spend_by_promotion;
   Money discounts = 0;
   std::int64_t lost = 0;
-  double last_sale_time = 0.0;
-  double last_lost_time = 0.0;
-  std::vector<DayRecord> days;
+  std::uint64_t visits = 0;
+  double last_time = 0.0;
+  std::vector<SellerBooks> days;  // the market's books, day by day
 };
 
 Scenario small_reference(std::vector<std::string> extra = {}) {
@@ -74,23 +79,22 @@ TEST_CASE("a run conserves units and its ledger reconciles with the sales", "[en
   const Scenario sc = small_reference({"/arms/0/promotions/0/budget=2000",
                                        "/arms/0/replenishment={\"name\":\"s_S\",\"s\":20,\"S\":60}"});
   const Market market = build_market(sc.market, sc.seed);
-  const BuildContext ctx{market.catalog, sc.market.lead_time_days, sc.market.expected_visits_per_day()};
+  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
+                         sc.market.expected_visits_per_day()};
   Arm arm = instantiate_arm(sc.arms[0], ctx);
   Recorder rec;
-  Simulation sim(market, arm, RunPlan{sc.seed, 0, sc.horizon_days, 1, 4096}, rec);
+  Simulation sim(market, arm, {}, RunPlan{sc.seed, 0, sc.horizon_days, 1, 4096});
+  sim.subscribe(rec);
   REQUIRE_NOTHROW(sim.run());  // the engine checks conservation and the ledger itself
   REQUIRE(rec.days.size() == static_cast<std::size_t>(sc.horizon_days));
   CHECK(rec.discounts <= 200000);
   CHECK(rec.discounts == rec.spend_by_promotion[0]);
   CHECK(rec.discounts > 190000);  // the budget did bind (remaining < one discount)
   CHECK(rec.lost > 0);
-  std::uint64_t cancelled = 0, visits = 0;
-  for (const auto& d : rec.days) {
-    cancelled += d.budget_cancelled;
-    visits += d.visits;
-  }
+  std::uint64_t cancelled = 0;
+  for (const auto& d : rec.days) cancelled += d.budget_cancelled;
   CHECK(cancelled > 0);
-  CHECK(visits == sim.visits());
+  CHECK(rec.visits == sim.visits());
   // Stock: initial (s_S: S per product) + received - sold = on hand at the end.
   std::int64_t sold = 0, received = 0;
   for (const auto& [j, u] : rec.units) sold += u;

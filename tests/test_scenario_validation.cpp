@@ -154,11 +154,15 @@ TEST_CASE("validation: the base document parses and defaults are filled in", "[v
   REQUIRE(sc.arms.size() == 1);
   CHECK(sc.baseline == 0);
   CHECK(sc.arms[0].baseline);
-  CHECK(sc.arms[0].pricing.name == "fixed");
-  CHECK(sc.arms[0].pricing.params["price_factor"] == 1.0);
-  CHECK(sc.arms[0].promotions.empty());
-  CHECK(sc.arms[0].recommendation.name == "popular_plus_random");
-  CHECK(sc.arms[0].replenishment.name == "order_up_to");
+  REQUIRE(sc.arms[0].sellers.size() == 1);
+  CHECK(sc.arms[0].sellers[0].pricing.name == "fixed");
+  CHECK(sc.arms[0].sellers[0].pricing.params["price_factor"] == 1.0);
+  CHECK(sc.arms[0].sellers[0].promotions.empty());
+  CHECK(sc.arms[0].sellers[0].recommendation.name == "popular_plus_random");
+  CHECK(sc.arms[0].sellers[0].replenishment.name == "order_up_to");
+  REQUIRE(sc.market.sellers.size() == 1);
+  CHECK(sc.market.sellers[0].name == "shop");
+  CHECK(sc.market.behaviours.empty());
   CHECK(sc.resolved["engine"]["window_days"] == 1.0);
   CHECK(sc.resolved["engine"]["shard_size"] == 65536);
   CHECK(sc.resolved["replications"] == 10);
@@ -166,11 +170,14 @@ TEST_CASE("validation: the base document parses and defaults are filled in", "[v
   CHECK(sc.resolved["market"]["browse_slots"] == 0);
   CHECK(sc.resolved["market"]["categories"][0]["price_min"] == 5.0);
   CHECK(sc.resolved["market"]["segments"][0]["visit_rate"] == 0.2);
-  CHECK(sc.resolved["market"]["learning"]["quality"]["memory"] == 8);
-  CHECK(sc.resolved["market"]["learning"]["reference_price"]["enabled"] == false);
-  CHECK(sc.resolved["arms"][0]["pricing"]["name"] == "fixed");
-  CHECK(sc.resolved["arms"][0]["recommendation"]["popular"] == 5);
-  CHECK(sc.resolved["arms"][0]["replenishment"]["forecast_days"] == 7);
+  CHECK(sc.resolved["market"]["behaviours"] == Json::array());
+  CHECK(!sc.resolved["market"].contains("learning"));
+  CHECK(sc.resolved["market"]["sellers"][0]["name"] == "shop");
+  CHECK(sc.resolved["market"]["sellers"][0]["products"] == "all");
+  CHECK(sc.resolved["arms"][0]["sellers"][0]["name"] == "shop");
+  CHECK(sc.resolved["arms"][0]["sellers"][0]["pricing"]["name"] == "fixed");
+  CHECK(sc.resolved["arms"][0]["sellers"][0]["recommendation"]["popular"] == 5);
+  CHECK(sc.resolved["arms"][0]["sellers"][0]["replenishment"]["forecast_days"] == 7);
 
   // The resolved document is itself a valid scenario that resolves to itself.
   const Scenario again = parse_scenario(sc.resolved, kFile);
@@ -185,7 +192,7 @@ TEST_CASE("validation: the shipped scenarios load", "[validation]") {
   CHECK(reference.market.products() == 1000);
   CHECK(reference.market.consumers() == 1000000);
   REQUIRE(reference.arms.size() == 1);
-  CHECK(reference.arms[0].promotions.size() == 1);
+  CHECK(reference.arms[0].sellers[0].promotions.size() == 1);
 
   Scenario summer;
   REQUIRE_NOTHROW(summer = load_scenario(dir + "summer-sale.json"));
@@ -193,7 +200,9 @@ TEST_CASE("validation: the shipped scenarios load", "[validation]") {
   CHECK(summer.arms.size() == 3);
   CHECK(summer.baseline == 0);
   CHECK(summer.warmup_days == 14);
-  CHECK(summer.market.quality.enabled);
+  REQUIRE(summer.market.behaviours.size() == 2);
+  CHECK(summer.market.behaviours[0].name == "quality_learning");
+  CHECK(summer.market.behaviours[1].name == "reference_price");
 
   // Overrides are applied before validation.
   Scenario overridden;

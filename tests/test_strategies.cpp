@@ -19,6 +19,23 @@ MarketSpec small_market(std::int64_t products = 40) {
   return m;
 }
 
+/// A one-seller market's catalog and offers, and a platform log holding a week.
+struct Shop {
+  explicit Shop(std::int64_t products = 40)
+      : spec(small_market(products)), catalog(build_catalog(spec, 1)), offers(build_offers(spec, catalog)),
+        log(offers.size(), LogNeeds{.lookback_days = 7}) {}
+  BuildContext build(std::int64_t lead_time, double visits_per_day) const {
+    return BuildContext{catalog, offers, 0, lead_time, visits_per_day};
+  }
+  MarketContext at(Day day) const {
+    return MarketContext{catalog, offers, log, 0, day, static_cast<Time>(day), static_cast<Time>(day + 1)};
+  }
+  MarketSpec spec;
+  Catalog catalog;
+  Offers offers;
+  PlatformLog log;
+};
+
 /// Builds a registered strategy from `params` (validated, defaults filled in).
 template <typename Interface>
 std::unique_ptr<Interface> make(const StrategyInfo<Interface>& info, const Json& params,
@@ -27,7 +44,7 @@ std::unique_ptr<Interface> make(const StrategyInfo<Interface>& info, const Json&
 }
 
 template <typename Interface>
-std::unique_ptr<Interface> build(Registry<Interface>& r, const std::string& name, Json params,
+std::unique_ptr<Interface> build(StrategyRegistry<Interface>& r, const std::string& name, Json params,
                                  const BuildContext& ctx) {
   register_builtin_strategies();
   const auto* info = r.find(name);
@@ -39,49 +56,47 @@ std::unique_ptr<Interface> build(Registry<Interface>& r, const std::string& name
 
 TEST_CASE("every recommender fills its slots with distinct valid products", "[strategies]") {
   register_builtin_strategies();
-  const Catalog catalog = build_catalog(small_market(), 1);
-  SalesHistory history(catalog.size());
-  history.begin_day(0);
-  const BuildContext ctx{catalog, 3, 20.0};
+  Shop shop;
+  shop.log.begin_day(0);
+  const BuildContext ctx = shop.build(3, 20.0);
   for (const auto& info : recommender_registry().entries()) {
     INFO("recommender " << info.name);
     auto rec = make(info, Json::object(), ctx);
-    rec->prepare(MarketContext{catalog, history, 0, 0.0, 1.0});
+    rec->prepare(shop.at(0));
     for (std::uint32_t v = 0; v < 200; ++v) {
       CounterRng rng = visit_stream(stream_key(1, 0, v, Purpose::kTest), v);
-      ShownSet shown;
+      LocalShownSet shown;
       rec->recommend(v, rng, shown);
       REQUIRE(shown.size() == rec->slots());
-      std::set<ProductId> distinct(shown.begin(), shown.end());
+      std::set<OfferId> distinct(shown.begin(), shown.end());
       CHECK(distinct.size() == shown.size());
-      for (ProductId j : shown) CHECK(j < catalog.size());
+      for (OfferId o : shown) CHECK(o < shop.offers.size());
     }
   }
 }
 
 TEST_CASE("popular_plus_random shows the trailing best sellers, ties to the lower id",
           "[strategies]") {
-  const Catalog catalog = build_catalog(small_market(), 1);
-  SalesHistory history(catalog.size());
-  const BuildContext ctx{catalog, 3, 20.0};
+  Shop shop;
+  const BuildContext ctx = shop.build(3, 20.0);
   auto rec = build(recommender_registry(), "popular_plus_random",
                    {{"popular", 3}, {"random", 2}, {"window_days", 2}}, ctx);
-  history.begin_day(0);
-  rec->prepare(MarketContext{catalog, history, 0, 0.0, 1.0});
+  shop.log.begin_day(0);
+  rec->prepare(shop.at(0));
   CounterRng rng(1);
-  ShownSet shown;
+  LocalShownSet shown;
   rec->recommend(0, rng, shown);
   CHECK(shown[0] == 0);  // day 0: no sales yet, so products 0, 1, 2
   CHECK(shown[1] == 1);
   CHECK(shown[2] == 2);
   // Day 0: product 7 sells 5, product 3 sells 2; day 1: product 9 sells 4, product 5 sells 2.
-  for (int i = 0; i < 5; ++i) history.add_sale(0, 7);
-  for (int i = 0; i < 2; ++i) history.add_sale(0, 3);
-  history.begin_day(1);
-  for (int i = 0; i < 4; ++i) history.add_sale(1, 9);
-  for (int i = 0; i < 2; ++i) history.add_sale(1, 5);
-  history.begin_day(2);
-  rec->prepare(MarketContext{catalog, history, 2, 2.0, 3.0});
+  for (int i = 0; i < 5; ++i) shop.log.add_sale(7, 1);
+  for (int i = 0; i < 2; ++i) shop.log.add_sale(3, 1);
+  shop.log.begin_day(1);
+  for (int i = 0; i < 4; ++i) shop.log.add_sale(9, 1);
+  for (int i = 0; i < 2; ++i) shop.log.add_sale(5, 1);
+  shop.log.begin_day(2);
+  rec->prepare(shop.at(2));
   shown.clear();
   rec->recommend(0, rng, shown);
   CHECK(shown[0] == 7);
@@ -93,8 +108,8 @@ TEST_CASE("popular_plus_random shows the trailing best sellers, ties to the lowe
     CHECK(shown[k] != 3);
   }
   // Day 3 with a 2-day window: only days 1 and 2 count, so product 7 drops out.
-  history.begin_day(3);
-  rec->prepare(MarketContext{catalog, history, 3, 3.0, 4.0});
+  shop.log.begin_day(3);
+  rec->prepare(shop.at(3));
   shown.clear();
   rec->recommend(0, rng, shown);
   CHECK(shown[0] == 9);
@@ -103,76 +118,75 @@ TEST_CASE("popular_plus_random shows the trailing best sellers, ties to the lowe
 }
 
 TEST_CASE("order_up_to orders up to ceil(cover * forecast * (L + R))", "[strategies][inventory]") {
-  const Catalog catalog = build_catalog(small_market(), 1);
-  const BuildContext ctx{catalog, 3, 400.0};  // 400 visits a day over 40 products
+  Shop shop;
+  const BuildContext ctx = shop.build(3, 400.0);  // 400 visits a day over 40 products
   auto policy = build(replenishment_registry(), "order_up_to",
                       {{"forecast_days", 7}, {"cover", 1.5}, {"review_days", 1},
                        {"initial_demand_per_visit", 0.3}},
                       ctx);
   // f0 = 0.3 * 400 / 40 = 3; initial = ceil(1.5 * 3 * 4) = 18.
   CHECK(policy->initial_stock(0) == 18);
-  SalesHistory history(catalog.size());
-  history.begin_day(0);
-  for (int i = 0; i < 4; ++i) history.add_sale(0, 2);
-  history.add_lost_sale(0, 2);  // demand day 0 = 5
-  history.begin_day(1);
-  history.add_sale(1, 2);       // demand day 1 = 1
-  history.begin_day(2);
+  PlatformLog& log = shop.log;
+  log.begin_day(0);
+  for (int i = 0; i < 4; ++i) log.add_sale(2, 1);
+  log.add_lost(2, 1);  // demand day 0 = 5
+  log.begin_day(1);
+  log.add_sale(2, 1);  // demand day 1 = 1
+  log.begin_day(2);
   // Day 2: forecast = (5 + 1) / 2 = 3, level = ceil(1.5 * 3 * 4) = 18; position 10 + 2 = 12.
-  CHECK(policy->order_quantity(InventoryView{2, 2, 10, 2, 3, history}) == 6);
-  CHECK(policy->order_quantity(InventoryView{2, 2, 18, 0, 3, history}) == 0);
-  CHECK(policy->order_quantity(InventoryView{2, 2, 20, 5, 3, history}) == 0);
-  CHECK(policy->order_quantity(InventoryView{2, 0, 0, 0, 3, history}) == 0);  // no history yet
+  CHECK(policy->order_quantity(InventoryView{2, 2, 2, 10, 2, 3, log}) == 6);
+  CHECK(policy->order_quantity(InventoryView{2, 2, 2, 18, 0, 3, log}) == 0);
+  CHECK(policy->order_quantity(InventoryView{2, 2, 2, 20, 5, 3, log}) == 0);
+  CHECK(policy->order_quantity(InventoryView{2, 2, 0, 0, 0, 3, log}) == 0);  // no history yet
 }
 
 TEST_CASE("s_S orders up to S only at or below s", "[strategies][inventory]") {
-  const Catalog catalog = build_catalog(small_market(), 1);
-  const BuildContext ctx{catalog, 2, 10.0};
+  Shop shop;
+  const BuildContext ctx = shop.build(2, 10.0);
   auto policy = build(replenishment_registry(), "s_S", {{"s", 5}, {"S", 20}}, ctx);
-  SalesHistory history(catalog.size());
-  history.begin_day(0);
+  const PlatformLog& log = shop.log;
   CHECK(policy->initial_stock(0) == 20);
-  CHECK(policy->order_quantity(InventoryView{0, 1, 6, 0, 2, history}) == 0);
-  CHECK(policy->order_quantity(InventoryView{0, 1, 5, 0, 2, history}) == 15);
-  CHECK(policy->order_quantity(InventoryView{0, 1, 2, 2, 2, history}) == 16);
-  CHECK(policy->order_quantity(InventoryView{0, 1, 0, 10, 2, history}) == 0);
+  CHECK(policy->order_quantity(InventoryView{0, 0, 1, 6, 0, 2, log}) == 0);
+  CHECK(policy->order_quantity(InventoryView{0, 0, 1, 5, 0, 2, log}) == 15);
+  CHECK(policy->order_quantity(InventoryView{0, 0, 1, 2, 2, 2, log}) == 16);
+  CHECK(policy->order_quantity(InventoryView{0, 0, 1, 0, 10, 2, log}) == 0);
   auto with_initial = build(replenishment_registry(), "s_S", {{"s", 1}, {"S", 3}, {"initial", 7}}, ctx);
   CHECK(with_initial->initial_stock(0) == 7);
 }
 
 TEST_CASE("percent_off discounts the selected products inside its window only", "[strategies]") {
-  const Catalog catalog = build_catalog(small_market(), 1);
-  const BuildContext ctx{catalog, 3, 10.0};
-  SalesHistory history(catalog.size());
+  Shop shop;
+  const Catalog& catalog = shop.catalog;
+  const BuildContext ctx = shop.build(3, 10.0);
   auto promo = build(promotion_registry(), "percent_off",
                      {{"products", {{"categories", {"b"}}}}, {"depth", 0.25}, {"start", 2},
                       {"end", 4}, {"budget", 100}},
                      ctx);
   CHECK(promo->budget() == Money{10000});
   std::vector<Money> prices(catalog.size(), 1000), discounts(catalog.size(), -1);
-  CHECK_FALSE(promo->offers(MarketContext{catalog, history, 1, 1.0, 2.0}, prices, discounts));
-  CHECK(promo->offers(MarketContext{catalog, history, 2, 2.0, 3.0}, prices, discounts));
+  CHECK_FALSE(promo->offers(shop.at(1), prices, discounts));
+  CHECK(promo->offers(shop.at(2), prices, discounts));
   for (ProductId j = 0; j < catalog.size(); ++j) {
     CHECK(discounts[j] == (catalog.category[j] == 1 ? 250 : 0));
   }
-  CHECK_FALSE(promo->offers(MarketContext{catalog, history, 4, 4.0, 5.0}, prices, discounts));
+  CHECK_FALSE(promo->offers(shop.at(4), prices, discounts));
 }
 
 TEST_CASE("every pricing strategy prices every product positively", "[strategies]") {
   register_builtin_strategies();
-  const Catalog catalog = build_catalog(small_market(), 1);
-  SalesHistory history(catalog.size());
-  history.begin_day(0);
-  const BuildContext ctx{catalog, 3, 10.0};
+  Shop shop;
+  const Catalog& catalog = shop.catalog;
+  shop.log.begin_day(0);
+  const BuildContext ctx = shop.build(3, 10.0);
   for (const auto& info : pricing_registry().entries()) {
     INFO("pricing " << info.name);
     auto pricing = make(info, Json::object(), ctx);
     std::vector<Money> prices(catalog.size(), 0);
-    pricing->set_prices(MarketContext{catalog, history, 0, 0.0, 1.0}, prices);
+    pricing->set_prices(shop.at(0), prices);
     for (ProductId j = 0; j < catalog.size(); ++j) CHECK(prices[j] > 0);
   }
   auto fixed = build(pricing_registry(), "fixed", Json::object(), ctx);
   std::vector<Money> prices(catalog.size(), 0);
-  fixed->set_prices(MarketContext{catalog, history, 0, 0.0, 1.0}, prices);
+  fixed->set_prices(shop.at(0), prices);
   CHECK(prices == catalog.list_price);
 }

@@ -1,0 +1,247 @@
+#pragma once
+// Behaviour modules: how consumers behave, one module per mechanism of MODEL.md (quality learning,
+// reference prices, and whatever comes next: stockpiling, churn, word of mouth, ...). A module is
+// a registered family like the strategies ({name, description, declared parameters, factory}),
+// chosen and configured per scenario under /market/behaviours, instantiated once per run.
+//
+// A module keeps its per-consumer state in columns it declares (sim/columns.h) and works in
+// hooks called on batches, stage by stage, never once per consumer per visit:
+//   intensity   candidate visits of a batch: multiply each one's visit intensity (thinning);
+//   utility     visits of a batch with their shown offers: add the module's term to utilities;
+//   basket      visits of a batch: how many items each basket may take; lines: their quantities;
+//   settled     a shard's lines of the window just settled, in commit order (learning);
+//   daily       a shard at the end of each day (decay, consumption, churn hazard);
+//   messages    a shard's consumer-to-consumer messages of the window, in delivery order;
+//   commands    a shard's commands of the window (notify, points, tiers), in issue order.
+// Hooks of different shards run concurrently: a hook writes only its shard's columns, the batch
+// it is given and its shard's outbox, and draws randomness only from its own streams
+// (ShardContext::stream), so the result does not depend on the number of threads.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "market/catalog.h"
+#include "market/commands.h"
+#include "market/market_spec.h"
+#include "market/offers.h"
+#include "market/population.h"
+#include "market/records.h"
+#include "sim/columns.h"
+#include "sim/registry.h"
+#include "sim/rng.h"
+#include "sim/time.h"
+
+namespace marketsim {
+
+/// The hooks a module implements, as bits of Behaviour::stages().
+enum Stage : unsigned {
+  kStageIntensity = 1u << 0,
+  kStageUtility = 1u << 1,
+  kStageBasket = 1u << 2,
+  kStageSettled = 1u << 3,
+  kStageDaily = 1u << 4,
+  kStageMessages = 1u << 5,
+  kStageCommands = 1u << 6,
+};
+
+/// A message from one consumer to another (word of mouth, referrals). Sent during a window's
+/// hooks, delivered at the window's end to the recipient's shard, ordered by (time, sender,
+/// sequence) whatever the thread count. `kind`, `value` and `data` are the module's to define.
+struct Message {
+  Time time;
+  ConsumerId sender;
+  ConsumerId recipient;
+  std::uint32_t sequence;  // order of sending within the sender's shard
+  std::uint16_t module;    // the sending (and receiving) module
+  std::uint16_t kind;
+  float value;
+  std::uint32_t data;
+};
+
+/// What the engine does for hooks on a shard's visit calendar (implemented by the engine).
+class CalendarControl {
+ public:
+  /// Consumer c leaves the visit calendar (churned): no visit until it re-enters.
+  virtual void leave(ConsumerId c) = 0;
+  /// Consumer c re-enters: its next candidate visit is drawn from time t on (or from the start of
+  /// the next window not yet simulated, whichever is later).
+  virtual void enter(ConsumerId c, Time t) = 0;
+  virtual bool active(ConsumerId c) const = 0;
+
+ protected:
+  ~CalendarControl() = default;
+};
+
+/// What a hook sees of one shard: its consumers [begin, end), its columns, its outbox, its
+/// calendar, and the calling module's random streams.
+class ShardContext {
+ public:
+  ShardContext(std::size_t index, ConsumerId begin, ConsumerId end, const ColumnStore& columns,
+               std::vector<Message>& outbox, CalendarControl& calendar, StreamFamily streams,
+               std::uint16_t module)
+      : index_(index),
+        begin_(begin),
+        end_(end),
+        columns_(&columns),
+        outbox_(&outbox),
+        calendar_(&calendar),
+        streams_(streams),
+        module_(module) {}
+
+  std::size_t index() const { return index_; }
+  ConsumerId begin() const { return begin_; }
+  ConsumerId end() const { return end_; }
+  bool owns(ConsumerId c) const { return c >= begin_ && c < end_; }
+
+  /// The shard's part of a column: element k of consumer c is at [(c - begin()) * width + k].
+  template <typename T>
+  T* column(Column<T> column) const {
+    return columns_->data(index_, column);
+  }
+  /// Consumer c's elements of a column (c must belong to the shard).
+  template <typename T>
+  T* row(Column<T> column, ConsumerId c) const {
+    return columns_->data(index_, column) + static_cast<std::size_t>(c - begin_) * column.width;
+  }
+
+  /// A stream of the calling module for consumer c, starting at `counter`: (seed, replication,
+  /// module, consumer) keyed, so every module draws its own numbers.
+  CounterRng stream(ConsumerId c, std::uint64_t counter) const { return CounterRng(streams_.key(c), counter); }
+
+  /// Sends a message from `sender` (a consumer of this shard) to `recipient` (any consumer).
+  void send(Time time, ConsumerId sender, ConsumerId recipient, std::uint16_t kind, float value,
+            std::uint32_t data = 0) const {
+    outbox_->push_back(Message{time, sender, recipient, static_cast<std::uint32_t>(outbox_->size()),
+                               module_, kind, value, data});
+  }
+
+  CalendarControl& calendar() const { return *calendar_; }
+
+ private:
+  std::size_t index_;
+  ConsumerId begin_;
+  ConsumerId end_;
+  const ColumnStore* columns_;
+  std::vector<Message>* outbox_;
+  CalendarControl* calendar_;
+  StreamFamily streams_;
+  std::uint16_t module_;
+};
+
+/// Candidate visits (intensity stage): multiply multiplier[i] by the module's intensity
+/// multiplier for consumer[i] at time[i]. The engine accepts the candidate with probability
+/// (product of the multipliers) / (product of the modules' bounds for the window).
+struct IntensityBatch {
+  const ShardContext& shard;
+  std::span<const ConsumerId> consumer;
+  std::span<const Time> time;
+  std::span<double> multiplier;
+};
+
+/// Visits with their shown offers (utility and basket stages). Visit v's slots are
+/// [first_slot[v], first_slot[v + 1]); price[s] is what the consumer would pay for one unit of
+/// offer[s] (seller's price after per-item promotions and the consumer's own coupons, currency
+/// units); utility[s] starts at a + theta.phi - beta * price + gamma * deal and modules add their
+/// terms.
+struct VisitBatch {
+  const ShardContext& shard;
+  std::span<const ConsumerId> consumer;
+  std::span<const Time> time;
+  std::span<const std::uint32_t> visit;
+  std::span<const std::uint32_t> first_slot;
+  std::span<const OfferId> offer;
+  std::span<const float> price;
+  std::span<float> utility;
+  /// Basket stage only: how many items each visit's basket may take (engine default 1). A basket
+  /// repeats the logit choice without the items already taken until the outside option wins or
+  /// the basket is full.
+  std::span<std::uint8_t> max_lines;
+};
+
+/// Chosen lines before settlement (basket stage): set each line's quantity (engine default 1).
+struct LineBatch {
+  const ShardContext& shard;
+  std::span<const ConsumerId> consumer;
+  std::span<const Time> time;
+  std::span<const OfferId> offer;
+  std::span<const float> price;
+  std::span<std::uint16_t> quantity;
+};
+
+/// A shard's lines of the settled window, in commit order (sold and lost lines).
+struct SettledBatch {
+  const ShardContext& shard;
+  std::span<const LineRecord> lines;
+};
+
+/// A shard at the end of a day.
+struct DayBatch {
+  const ShardContext& shard;
+  Day day;
+};
+
+/// The messages for the module's consumers of a shard, in delivery order.
+struct MessageBatch {
+  const ShardContext& shard;
+  std::span<const Message> messages;
+};
+
+/// The commands for a shard's consumers of the kinds the module handles, in issue order.
+struct CommandBatch {
+  const ShardContext& shard;
+  std::span<const Command> commands;
+};
+
+class Behaviour {
+ public:
+  virtual ~Behaviour() = default;
+  /// The hooks it implements (Stage bits); the engine calls no other.
+  virtual unsigned stages() const = 0;
+  /// The command kinds its commands() hook wants (bits 1 << CommandKind).
+  virtual unsigned commands_handled() const { return 0; }
+  /// Declares its per-consumer columns; called once per run, before the first window.
+  virtual void declare(ColumnLayout& layout) { (void)layout; }
+  /// An upper bound, valid for every consumer in every arm, of its intensity multiplier over
+  /// [start, end). Must depend only on parameters and time (not on state), so that every arm
+  /// draws the same candidate visits.
+  virtual double intensity_bound(Time start, Time end) const {
+    (void)start;
+    (void)end;
+    return 1.0;
+  }
+  virtual void intensity(IntensityBatch& batch) const { (void)batch; }
+  virtual void utility(VisitBatch& batch) const { (void)batch; }
+  virtual void basket(VisitBatch& batch) const { (void)batch; }
+  virtual void quantities(LineBatch& batch) const { (void)batch; }
+  virtual void settled(const SettledBatch& batch) const { (void)batch; }
+  virtual void daily(const DayBatch& batch) const { (void)batch; }
+  virtual void messages(const MessageBatch& batch) const { (void)batch; }
+  virtual void commands(const CommandBatch& batch) const { (void)batch; }
+};
+
+/// What a behaviour factory may use: the market's description, catalog and offers.
+struct BehaviourContext {
+  const MarketSpec& spec;
+  const Catalog& catalog;
+  const Offers& offers;
+};
+
+using BehaviourInfo = ComponentInfo<Behaviour, BehaviourContext>;
+using BehaviourRegistry = Registry<Behaviour, BehaviourContext>;
+
+BehaviourRegistry& behaviour_registry();
+
+/// Registers every built-in behaviour module; idempotent.
+void register_builtin_behaviours();
+
+// Registration functions of the built-in modules, one per implementation file.
+void register_quality_learning();
+void register_reference_price();
+
+/// Instantiates the scenario's modules, in order.
+std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,
+                                                               const BehaviourContext& ctx);
+
+}  // namespace marketsim

@@ -1,0 +1,36 @@
+#include <mutex>
+
+#include "agents/behaviour.h"
+#include "sim/error.h"
+
+namespace marketsim {
+
+BehaviourRegistry& behaviour_registry() {
+  static BehaviourRegistry r("behaviour", "module");
+  return r;
+}
+
+void register_builtin_behaviours() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_quality_learning();
+    register_reference_price();
+  });
+}
+
+std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,
+                                                               const BehaviourContext& ctx) {
+  register_builtin_behaviours();
+  std::vector<std::unique_ptr<Behaviour>> out;
+  for (const auto& spec : specs) {
+    const BehaviourInfo* info = behaviour_registry().find(spec.name);
+    if (info == nullptr) {
+      throw Error("unknown behaviour module \"" + spec.name + "\"; Valid values are: " +
+                  behaviour_registry().names());
+    }
+    out.push_back(info->make(spec.params, ctx));
+  }
+  return out;
+}
+
+}  // namespace marketsim

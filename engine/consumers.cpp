@@ -1,0 +1,176 @@
+// What acts on consumers between their visits: strategies' commands (applied at a window's
+// start), modules' hooks after settlement and at a day's end, coupons expiring, and
+// consumer-to-consumer messages (delivered at a window's end). Everything here is either serial
+// in a fixed order or parallel over shards touching only the shard's own consumers.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <string>
+
+#include "engine/shard.h"
+#include "sim/error.h"
+
+namespace marketsim {
+
+void Simulation::apply_commands(Time start) {
+  for (auto& shard : shards_) shard->earliest_entry = start;
+  if (commands_.empty()) return;
+  const std::size_t consumers = market_.population.size();
+  bool any_for_modules = false;
+  for (Command& cmd : commands_) {
+    if (cmd.consumer >= consumers) {
+      throw Error("seller \"" + market_.offers.seller_names[cmd.seller] + "\" promotion " +
+                  std::to_string(cmd.promotion) + " issued " + command_name(cmd.kind) + " for consumer " +
+                  std::to_string(cmd.consumer) + ", which does not exist");
+    }
+    BudgetLedger& ledger = ledgers_[cmd.seller];
+    const auto account = static_cast<std::size_t>(cmd.promotion);
+    if (cmd.cost > 0 && (ledger.exhausted(account) || !ledger.charge_cost(account, cmd.cost, cmd.cost_kind))) {
+      ++commands_dropped_;
+      continue;
+    }
+    cmd.time = start;
+    books_today_[cmd.seller].costs[static_cast<std::size_t>(cmd.cost_kind)] += cmd.cost;
+    recorded_costs_[cmd.seller] += cmd.cost;
+    Shard& shard = *shards_[cmd.consumer / plan_.shard_size];
+    switch (cmd.kind) {
+      case CommandKind::kIssueCoupon:
+      {
+        auto [wallet, created] = shard.wallets.try_emplace(cmd.consumer);
+        wallet->second.push_back(HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
+        wallets_ += created ? 1 : 0;
+      }
+        columns_->data(shard.index, flags_)[cmd.consumer - shard.begin] |= kHasCoupons;
+        log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
+                                     cmd.coupon.amount_off, 0});
+        break;
+      case CommandKind::kNotify:
+        log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kNotified, cmd.seller, cmd.promotion, 0, 0,
+                                     cmd.cost, 0});
+        break;
+      default:
+        break;
+    }
+    if (commands_handled_ & (1u << static_cast<unsigned>(cmd.kind))) {
+      shard.commands.push_back(cmd);
+      any_for_modules = true;
+    }
+  }
+  commands_.clear();
+  if (!any_for_modules) return;
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    Shard& shard = *shards_[s];
+    if (shard.commands.empty()) return;
+    for (std::size_t m : command_modules_) {
+      const unsigned kinds = behaviours_[m]->commands_handled();
+      shard.module_commands.clear();
+      for (const Command& cmd : shard.commands) {
+        if (kinds & (1u << static_cast<unsigned>(cmd.kind))) shard.module_commands.push_back(cmd);
+      }
+      if (shard.module_commands.empty()) continue;
+      const ShardContext ctx = context(shard, m);
+      behaviours_[m]->commands(CommandBatch{ctx, shard.module_commands});
+    }
+    shard.commands.clear();
+  });
+}
+
+void Simulation::run_settled_hooks() {
+  // The window's lines grouped by shard (a counting pass that keeps commit order within a shard),
+  // then each shard's modules in parallel: a consumer's state belongs to one shard and every draw
+  // comes from a (consumer, visit) stream, so the result is the same as in sequence.
+  const std::vector<LineRecord>& lines = lines_[window_ % 2];
+  if (lines.empty()) return;
+  group_offsets_.assign(shards_.size() + 1, 0);
+  for (const LineRecord& l : lines) ++group_offsets_[l.consumer / plan_.shard_size + 1];
+  for (std::size_t s = 0; s < shards_.size(); ++s) group_offsets_[s + 1] += group_offsets_[s];
+  grouped_lines_.resize(lines.size());
+  std::vector<std::size_t> next(group_offsets_.begin(), group_offsets_.end() - 1);
+  for (const LineRecord& l : lines) grouped_lines_[next[l.consumer / plan_.shard_size]++] = l;
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    if (group_offsets_[s] == group_offsets_[s + 1]) return;
+    const std::span<const LineRecord> mine(grouped_lines_.data() + group_offsets_[s],
+                                           group_offsets_[s + 1] - group_offsets_[s]);
+    for (std::size_t m : settled_modules_) {
+      const ShardContext ctx = context(*shards_[s], m);
+      behaviours_[m]->settled(SettledBatch{ctx, mine});
+    }
+  });
+}
+
+void Simulation::run_daily_hooks(Day day) {
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    for (std::size_t m : daily_modules_) {
+      const ShardContext ctx = context(*shards_[s], m);
+      behaviours_[m]->daily(DayBatch{ctx, day});
+    }
+  });
+}
+
+void Simulation::expire_coupons(Time now) {
+  // Coupons usable only before `now` leave their wallets (shards in order, consumers in id order).
+  for (auto& shard : shards_) {
+    for (auto it = shard->wallets.begin(); it != shard->wallets.end();) {
+      auto& held = it->second;
+      for (const HeldCoupon& h : held) {
+        if (h.coupon.expires <= now) {
+          log_.add_event(ConsumerEvent{now, it->first, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
+                                       h.coupon.amount_off, 0});
+        }
+      }
+      std::erase_if(held, [&](const HeldCoupon& h) { return h.coupon.expires <= now; });
+      if (held.empty()) {
+        columns_->data(shard->index, flags_)[it->first - shard->begin] &= static_cast<std::uint8_t>(~kHasCoupons);
+        it = shard->wallets.erase(it);
+        --wallets_;
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+void Simulation::deliver_messages() {
+  // All shards' outboxes in (time, sender, sequence) order: a total order that does not depend
+  // on the threads, then to the recipients' shards, each delivering in parallel.
+  messages_.clear();
+  for (auto& shard : shards_) {
+    messages_.insert(messages_.end(), shard->outbox.begin(), shard->outbox.end());
+    shard->outbox.clear();
+  }
+  if (messages_.empty()) return;
+  std::sort(messages_.begin(), messages_.end(), [](const Message& a, const Message& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.sender != b.sender) return a.sender < b.sender;
+    return a.sequence < b.sequence;
+  });
+  const std::size_t consumers = market_.population.size();
+  for (const Message& m : messages_) {
+    if (m.recipient >= consumers) {
+      throw InvariantViolation("a message was sent to consumer " + std::to_string(m.recipient) +
+                               ", which does not exist");
+    }
+    shards_[m.recipient / plan_.shard_size]->inbox.push_back(m);
+  }
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    Shard& shard = *shards_[s];
+    if (shard.inbox.empty()) return;
+    // Each module receives its own messages, in delivery order.
+    std::stable_sort(shard.inbox.begin(), shard.inbox.end(),
+                     [](const Message& a, const Message& b) { return a.module < b.module; });
+    std::size_t i = 0;
+    while (i < shard.inbox.size()) {
+      std::size_t j = i;
+      while (j < shard.inbox.size() && shard.inbox[j].module == shard.inbox[i].module) ++j;
+      const std::size_t m = shard.inbox[i].module;
+      if (behaviours_[m]->stages() & kStageMessages) {
+        const ShardContext ctx = context(shard, m);
+        behaviours_[m]->messages(MessageBatch{ctx, std::span<const Message>(shard.inbox.data() + i, j - i)});
+      }
+      i = j;
+    }
+    shard.inbox.clear();
+  });
+}
+
+}  // namespace marketsim

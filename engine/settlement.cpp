@@ -1,0 +1,269 @@
+// Settlement: the window's chosen lines in commit order, stock per line, per-item promotions
+// charged to their budgets, then order-level rules and coupons, the records and the books.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "engine/shard.h"
+#include "sim/error.h"
+
+namespace marketsim {
+
+void Simulation::order_lines(Time start, Time end) {
+  // Put the window's lines into (time, consumer, visit, line) order, in parallel: scatter them
+  // into kBuckets equal slices of the window's time (counts and offsets per shard and slice, so
+  // each shard writes its own places), then sort each slice. The order is total, so the result
+  // does not depend on how the work is scheduled.
+  constexpr std::size_t kBuckets = 64;
+  const std::size_t shards = shards_.size();
+  const double slice = (end - start) / static_cast<double>(kBuckets);
+  const auto bucket_of = [&](Time t) {  // monotone in t
+    const double b = std::floor((t - start) / slice);
+    return b <= 0.0 ? std::size_t{0} : std::min(kBuckets - 1, static_cast<std::size_t>(b));
+  };
+  bucket_counts_.assign(shards * kBuckets, 0);
+  tbb::parallel_for(std::size_t{0}, shards, [&](std::size_t s) {
+    for (const OrderLine& l : shards_[s]->lines) ++bucket_counts_[s * kBuckets + bucket_of(l.time)];
+  });
+  std::vector<std::size_t> bucket_begin(kBuckets + 1, 0);
+  std::size_t running = 0;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    bucket_begin[b] = running;
+    for (std::size_t s = 0; s < shards; ++s) {
+      const std::size_t n = bucket_counts_[s * kBuckets + b];
+      bucket_counts_[s * kBuckets + b] = running;  // now: where shard s writes into bucket b
+      running += n;
+    }
+  }
+  bucket_begin[kBuckets] = running;
+  merged_.resize(running);
+  tbb::parallel_for(std::size_t{0}, shards, [&](std::size_t s) {
+    for (const OrderLine& l : shards_[s]->lines) merged_[bucket_counts_[s * kBuckets + bucket_of(l.time)]++] = l;
+    shards_[s]->lines.clear();
+  });
+  tbb::parallel_for(std::size_t{0}, kBuckets, [&](std::size_t b) {
+    std::sort(merged_.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b]),
+              merged_.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b + 1]), CommitOrder{});
+  });
+  for (auto& shard : shards_) {
+    visits_today_ += shard->visits;
+    total_visits_ += shard->visits;
+    shard->visits = 0;
+  }
+  // Exposures the platform logs (per offer, and per consumer in commit order).
+  if (log_.needs().exposures) {
+    for (auto& shard : shards_) {
+      for (OfferId o = 0; o < offers_; ++o) {
+        if (shard->exposures[o] == 0) continue;
+        log_.add_exposures(o, shard->exposures[o]);
+        shard->exposures[o] = 0;
+      }
+    }
+  }
+  if (log_.needs().consumer_exposures) {
+    std::vector<ConsumerEvent> all;
+    for (auto& shard : shards_) {
+      all.insert(all.end(), shard->exposure_events.begin(), shard->exposure_events.end());
+      shard->exposure_events.clear();
+    }
+    std::sort(all.begin(), all.end(), [](const ConsumerEvent& a, const ConsumerEvent& b) {
+      if (a.time != b.time) return a.time < b.time;
+      if (a.consumer != b.consumer) return a.consumer < b.consumer;
+      return a.quantity < b.quantity;
+    });
+    for (const ConsumerEvent& e : all) log_.add_event(e);
+  }
+}
+
+void Simulation::settle(Day day) {
+  // Double-buffered: subscribers may still be reading the previous window's records.
+  lines_[window_ % 2].clear();
+  orders_[window_ % 2].clear();
+  std::size_t first = 0;
+  while (first < merged_.size()) {
+    std::size_t last = first + 1;
+    while (last < merged_.size() && merged_[last].consumer == merged_[first].consumer &&
+           merged_[last].visit == merged_[first].visit) {
+      ++last;
+    }
+    settle_order(first, last, day);
+    first = last;
+  }
+}
+
+void Simulation::settle_order(std::size_t first, std::size_t last, Day day) {
+  const Catalog& cat = market_.catalog;
+  const Offers& offers = market_.offers;
+  std::vector<LineRecord>& records = lines_[window_ % 2];
+  const std::size_t first_record = records.size();
+  const OrderLine& head = merged_[first];
+  const bool events = log_.needs().consumer_events;
+  std::uint32_t units = 0;
+  std::uint64_t sellers_with_units = 0;  // bit s: seller s sold something in this order
+  for (std::size_t i = first; i < last; ++i) {
+    const OrderLine& l = merged_[i];
+    const OfferId o = l.offer;
+    const SellerId s = offers.seller[o];
+    const ProductId j = offers.product[o];
+    SellerBooks& books = books_today_[s];
+    log_.add_click(o);
+    const Units wanted = l.quantity;
+    const Units available = std::max<Units>(0, std::min(wanted, inventory_.on_hand[o]));
+    if (available == 0) {  // out of stock: the line is lost
+      log_.add_lost(o, static_cast<std::uint32_t>(wanted));
+      books.units_lost += static_cast<std::uint64_t>(wanted);
+      records.push_back(LineRecord{l.time, l.consumer, l.visit, o, j, s, l.line, -1, 0,
+                                   static_cast<std::uint32_t>(wanted), price_[o], 0, 0, cat.unit_cost[j]});
+      if (events) {
+        log_.add_event(ConsumerEvent{l.time, l.consumer, EventKind::kClick, s, -1, o,
+                                     static_cast<std::uint32_t>(wanted), 0, 0});
+      }
+      continue;
+    }
+    const std::int32_t p = promotion_[o];
+    const Money unit_discount = p >= 0 ? discount_[o] : 0;
+    // A promotion stops at its first discount the budget cannot cover; lines it would have funded
+    // later in the same window are cancelled too (the shopper saw a price that no longer holds),
+    // so when it stops does not depend on the window length.
+    if (p >= 0 && (ledgers_[s].exhausted(static_cast<std::size_t>(p)) ||
+                   !ledgers_[s].charge(static_cast<std::size_t>(p), unit_discount * available))) {
+      ++books.budget_cancelled;
+      continue;
+    }
+    inventory_.take(o, available);
+    log_.add_sale(o, static_cast<std::uint32_t>(available));
+    const Units lost = wanted - available;
+    if (lost > 0) {
+      log_.add_lost(o, static_cast<std::uint32_t>(lost));
+      books.units_lost += static_cast<std::uint64_t>(lost);
+    }
+    const LineRecord& rec = records.emplace_back(
+        LineRecord{l.time, l.consumer, l.visit, o, j, s, l.line, p, static_cast<std::uint32_t>(available),
+                   static_cast<std::uint32_t>(lost), price_[o], unit_discount, 0, cat.unit_cost[j]});
+    // The books before order-level discounts (apply_order_rules books those).
+    books.units_sold += rec.quantity;
+    books.revenue += rec.revenue();
+    books.cogs += rec.cogs();
+    books.item_discounts += static_cast<Money>(rec.quantity) * unit_discount;
+    recorded_discounts_[s] += static_cast<Money>(rec.quantity) * unit_discount;
+    units += rec.quantity;
+    sellers_with_units |= std::uint64_t{1} << s;
+  }
+  if (units > 0 && (order_rules_ || (wallets_ > 0 && (columns_->data(head.consumer / plan_.shard_size, flags_)
+                                                          [head.consumer % plan_.shard_size] & kHasCoupons)))) {
+    apply_order_rules(first_record, head, day);
+  }
+  if (events) {
+    for (std::size_t r = first_record; r < records.size(); ++r) {
+      const LineRecord& rec = records[r];
+      if (rec.quantity == 0) continue;
+      log_.add_event(ConsumerEvent{rec.time, rec.consumer, EventKind::kPurchase, rec.seller, rec.promotion,
+                                   rec.offer, rec.quantity, rec.revenue(), rec.discount()});
+    }
+  }
+  if (units > 0) {
+    ++conversions_today_;
+    for (std::uint64_t bits = sellers_with_units; bits != 0; bits &= bits - 1) {
+      ++books_today_[static_cast<std::size_t>(std::countr_zero(bits))].orders;
+    }
+  }
+  orders_[window_ % 2].push_back(OrderRecord{head.time, head.consumer, head.visit,
+                                             static_cast<std::uint32_t>(first_record),
+                                             static_cast<std::uint32_t>(records.size() - first_record), units});
+}
+
+void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& head, Day day) {
+  // Per seller with units in the order: its promotions' order-level rules in promotion order,
+  // then the consumer's best coupon of that seller. Each discount is charged to its promotion's
+  // budget (a discount the budget cannot cover is not given) and shared among the seller's sold
+  // lines in proportion to what they cost after earlier discounts (the remainder on the last).
+  (void)day;
+  std::vector<LineRecord>& records = lines_[window_ % 2];
+  const Catalog& cat = market_.catalog;
+  Shard& shard = *shards_[head.consumer / plan_.shard_size];
+  for (std::size_t s = 0; s < sellers_; ++s) {
+    order_view_.clear();
+    view_records_.clear();
+    for (std::size_t r = first_record; r < records.size(); ++r) {
+      const LineRecord& rec = records[r];
+      if (rec.seller != s || rec.quantity == 0) continue;
+      order_view_.push_back(OrderLineView{rec.offer, rec.product, cat.category[rec.product], rec.quantity,
+                                          rec.unit_price, rec.unit_discount});
+      view_records_.push_back(r);
+    }
+    if (order_view_.empty()) continue;
+    const auto remaining = [&](const std::vector<std::size_t>& lines) {
+      Money t = 0;
+      for (std::size_t r : lines) t += records[r].revenue();
+      return t;
+    };
+    const auto allocate = [&](Money discount, const std::vector<std::size_t>& lines) {
+      __extension__ using i128 = __int128;
+      const Money base = remaining(lines);
+      Money left = discount;
+      for (std::size_t k = 0; k < lines.size(); ++k) {
+        LineRecord& rec = records[lines[k]];
+        const Money share = k + 1 == lines.size()
+                                ? left
+                                : static_cast<Money>(static_cast<i128>(discount) * rec.revenue() / base);
+        rec.order_discount += share;
+        left -= share;
+        SellerBooks& books = books_today_[rec.seller];
+        books.order_discounts += share;
+        books.revenue -= share;
+        recorded_discounts_[rec.seller] += share;
+      }
+    };
+    const OrderView view{head.time, head.consumer, static_cast<SellerId>(s), order_view_};
+    SellerStrategies& strategies = arm_.sellers[s];
+    for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
+      PromotionStrategy& promotion = *strategies.promotions[p];
+      if (!promotion.has_order_rule() || ledgers_[s].exhausted(p)) continue;
+      const Money discount = std::min(promotion.order_discount(view), remaining(view_records_));
+      if (discount <= 0 || !ledgers_[s].charge(p, discount)) continue;
+      allocate(discount, view_records_);
+    }
+    // Coupons of this seller held by the consumer: the one worth most on the eligible subtotal.
+    std::uint8_t& flags = columns_->data(shard.index, flags_)[head.consumer - shard.begin];
+    if (!(flags & kHasCoupons)) continue;
+    auto wallet = shard.wallets.find(head.consumer);
+    if (wallet == shard.wallets.end()) continue;
+    std::size_t best = SIZE_MAX;
+    Money best_value = 0;
+    const auto eligible_lines = [&](const Coupon& coupon) {
+      std::vector<std::size_t> out;
+      for (std::size_t r : view_records_) {
+        if (coupon.category == kAllCategories || coupon.category == cat.category[records[r].product]) out.push_back(r);
+      }
+      return out;
+    };
+    for (std::size_t k = 0; k < wallet->second.size(); ++k) {
+      const HeldCoupon& h = wallet->second[k];
+      if (h.seller != s || !(head.time < h.coupon.expires)) continue;
+      const Money value = h.coupon.value_on(remaining(eligible_lines(h.coupon)));
+      if (value > best_value) {
+        best_value = value;
+        best = k;
+      }
+    }
+    if (best == SIZE_MAX) continue;
+    const HeldCoupon used = wallet->second[best];
+    if (ledgers_[s].exhausted(static_cast<std::size_t>(used.promotion)) ||
+        !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
+      continue;
+    }
+    allocate(best_value, eligible_lines(used.coupon));
+    wallet->second.erase(wallet->second.begin() + static_cast<std::ptrdiff_t>(best));
+    if (wallet->second.empty()) {
+      shard.wallets.erase(wallet);
+      --wallets_;
+      flags &= static_cast<std::uint8_t>(~kHasCoupons);
+    }
+    log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
+                                 used.promotion, 0, 0, 0, best_value});
+  }
+}
+
+}  // namespace marketsim

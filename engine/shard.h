@@ -1,0 +1,91 @@
+#pragma once
+// A shard of a run (engine-internal): a fixed range of consumers with its own visit calendar,
+// batch scratch, chosen lines, outbox, wallets and command inbox. Shards advance in parallel;
+// nothing in a shard is touched by another shard's thread.
+#include <map>
+#include <vector>
+
+#include "engine/simulation.h"
+#include "market/shown_set.h"
+#include "market/commands.h"
+#include "sim/visit_calendar.h"
+
+namespace marketsim {
+
+/// A coupon held by a consumer, with its issuer.
+struct HeldCoupon {
+  Coupon coupon;
+  SellerId seller;
+  std::int32_t promotion;
+};
+
+/// The batch arrays of the visit pipeline: one chunk of consumers' visits at a time.
+struct VisitScratch {
+  // Visits (candidates until thinned).
+  std::vector<ConsumerId> consumer;
+  std::vector<Time> time;
+  std::vector<std::uint32_t> visit;
+  std::vector<CounterRng> rng;     // the visit's stream, where the gap draw left it
+  std::vector<double> multiplier;  // intensity stage
+  // Shown offers, flat: visit v's slots are [first_slot[v], first_slot[v + 1]).
+  std::vector<std::uint32_t> first_slot;
+  std::vector<OfferId> offer;
+  std::vector<float> price;
+  std::vector<float> utility;      // utilities, then their exponentials (room for whole blocks)
+  std::vector<std::uint8_t> max_lines;
+  // Chosen lines of the batch.
+  std::vector<ConsumerId> line_consumer;
+  std::vector<Time> line_time;
+  std::vector<std::uint32_t> line_visit;
+  std::vector<std::uint8_t> line_no;
+  std::vector<OfferId> line_offer;
+  std::vector<float> line_price;
+  std::vector<std::uint16_t> line_quantity;
+
+  void clear_visits() {
+    consumer.clear();
+    time.clear();
+    visit.clear();
+    rng.clear();
+  }
+  void clear_lines() {
+    line_consumer.clear();
+    line_time.clear();
+    line_visit.clear();
+    line_no.clear();
+    line_offer.clear();
+    line_price.clear();
+    line_quantity.clear();
+  }
+};
+
+struct Simulation::Shard final : CalendarControl {
+  Shard(Simulation& s, std::size_t i, ConsumerId b, ConsumerId e, std::size_t windows_per_day,
+        std::size_t windows)
+      : sim(s), index(i), begin(b), end(e), calendar(windows_per_day, windows), bitmap((e - b + 63) / 64, 0) {}
+
+  void leave(ConsumerId c) override;
+  void enter(ConsumerId c, Time t) override;
+  bool active(ConsumerId c) const override;
+
+  Simulation& sim;
+  std::size_t index;
+  ConsumerId begin;
+  ConsumerId end;
+  VisitCalendar calendar;
+  std::vector<OrderLine> lines;      // the window's chosen lines
+  std::uint64_t visits = 0;          // visits since the last commit
+  std::vector<std::uint64_t> bitmap;  // one bit per consumer of the shard (scratch)
+  std::vector<std::uint32_t> order;   // the window's consumers in id order (scratch)
+  VisitScratch scratch;
+  std::vector<Message> outbox;       // messages its consumers sent in the window
+  std::vector<Message> inbox;        // messages for its consumers, in delivery order
+  std::vector<Command> commands;     // the window's commands for its consumers, in issue order
+  std::vector<Command> module_commands;  // scratch: one module's share of `commands`
+  std::map<ConsumerId, std::vector<HeldCoupon>> wallets;  // consumers holding coupons
+  std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
+  std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
+  Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
+};
+
+}  // namespace marketsim

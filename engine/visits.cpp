@@ -1,0 +1,283 @@
+// The visit pipeline of a shard: candidate visits from the calendar, thinning by the intensity
+// modules, shown offers, utilities, logit choices and baskets, quantities; the chosen lines wait
+// in the shard for the window's settlement.
+#include <Eigen/Core>
+#include <algorithm>
+#include <bit>
+#include <boost/random/exponential_distribution.hpp>
+#include <cmath>
+#include <limits>
+
+#include "agents/choice.h"
+#include "engine/shard.h"
+
+namespace marketsim {
+namespace {
+
+/// Consumers per batch: their visits go through the stages together (a few kilobytes of
+/// scratch, so a batch stays in the first cache levels).
+constexpr std::size_t kBatchConsumers = 64;
+
+}  // namespace
+
+Time Simulation::next_candidate_thinned(Time t, double base_gap) const {
+  // Candidate visits of a consumer with base rate r form a Poisson process of rate r * bound(t),
+  // bound being the product of the intensity modules' bounds, piecewise constant by window:
+  // `base_gap` is an Exp(r) draw in intensity time, mapped back through the bound's integral.
+  if (!(t >= 0.0)) return std::numeric_limits<double>::infinity();
+  const double per_day = static_cast<double>(plan_.windows_per_day);
+  const auto w = static_cast<std::size_t>(std::floor(t * per_day));
+  if (w >= windows_) return std::numeric_limits<double>::infinity();
+  const double target = bound_integral_[w] + (t - static_cast<double>(w) / per_day) * window_bound_[w] + base_gap;
+  if (!(target < bound_integral_[windows_])) return std::numeric_limits<double>::infinity();
+  // The window whose integral range holds the target (windows of zero bound have empty ranges).
+  const auto it = std::upper_bound(bound_integral_.begin() + static_cast<std::ptrdiff_t>(w), bound_integral_.end(), target);
+  const auto v = static_cast<std::size_t>(it - bound_integral_.begin()) - 1;
+  const Time at = static_cast<double>(v) / per_day + (target - bound_integral_[v]) / window_bound_[v];
+  // Rounding may land a hair outside window v; keep the candidate inside it.
+  const Time lo = static_cast<double>(v) / per_day;
+  const Time hi = std::nextafter(static_cast<double>(v + 1) / per_day, lo);
+  return std::clamp(std::max(at, t), lo, hi);
+}
+
+void Simulation::Shard::leave(ConsumerId c) { sim.columns_->data(index, sim.flags_)[c - begin] |= kChurned; }
+
+bool Simulation::Shard::active(ConsumerId c) const {
+  return (sim.columns_->data(index, sim.flags_)[c - begin] & kChurned) == 0;
+}
+
+void Simulation::Shard::enter(ConsumerId c, Time t) { sim.enter_calendar(*this, c, t); }
+
+void Simulation::enter_calendar(Shard& shard, ConsumerId c, Time t) {
+  const std::size_t local = c - shard.begin;
+  std::uint8_t& flags = columns_->data(shard.index, flags_)[local];
+  flags &= static_cast<std::uint8_t>(~kChurned);
+  if (flags & kFiled) return;  // its next candidate visit is still in the calendar
+  // Memoryless: the next candidate after the (re-)entry time, from a draw of its own.
+  const Time from = std::max(t, shard.earliest_entry);
+  Time* next = columns_->data(shard.index, next_visit_);
+  const std::uint32_t k = columns_->data(shard.index, visit_index_)[local];
+  CounterRng rng(visit_keys_.key(c), (static_cast<std::uint64_t>(k) << 20) + (std::uint64_t{1} << 19));
+  const double rate = market_.population.visit_rate[c];
+  next[local] = next_candidate(from, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
+  if (shard.calendar.schedule(static_cast<std::uint32_t>(local), next[local])) flags |= kFiled;
+}
+
+void Simulation::advance(Shard& shard, std::size_t window) {
+  // Visit the window's consumers in id order: a bitmap over the shard's ids turns the bucket
+  // (filed in whatever order consumers were rescheduled) into a sorted list in O(n + size / 64),
+  // so taste vectors and per-consumer columns are read in address order.
+  const std::vector<std::uint32_t> due = shard.calendar.take(window);
+  for (std::uint32_t local : due) shard.bitmap[local >> 6] |= std::uint64_t{1} << (local & 63);
+  shard.order.clear();
+  for (std::size_t w = 0; w < shard.bitmap.size(); ++w) {
+    for (std::uint64_t bits = shard.bitmap[w]; bits != 0; bits &= bits - 1) {
+      shard.order.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits))));
+    }
+    shard.bitmap[w] = 0;
+  }
+  Time* next = columns_->data(shard.index, next_visit_);
+  std::uint32_t* index = columns_->data(shard.index, visit_index_);
+  std::uint8_t* flags = columns_->data(shard.index, flags_);
+  const std::size_t dims = market_.catalog.dimensions;
+  VisitScratch& b = shard.scratch;
+  for (std::size_t i0 = 0; i0 < shard.order.size(); i0 += kBatchConsumers) {
+    const std::size_t i1 = std::min(shard.order.size(), i0 + kBatchConsumers);
+    b.clear_visits();
+    for (std::size_t i = i0; i < i1; ++i) {
+      const std::uint32_t local = shard.order[i];
+      const ConsumerId c = shard.begin + local;
+      flags[local] &= static_cast<std::uint8_t>(~kFiled);
+      if (flags[local] & kChurned) continue;  // left the calendar: no visit until it re-enters
+      const float* taste = market_.population.taste_of(c);
+      for (std::size_t d = 0; d < dims; d += 16) __builtin_prefetch(taste + d);
+      const std::uint64_t key = visit_keys_.key(c);
+      const double rate = market_.population.visit_rate[c];
+      Time t = next[local];
+      std::uint32_t k = index[local];
+      // A consumer may have several candidate visits in one window; they run in order. The gap
+      // to the next candidate is the first draw of the candidate's stream, so candidate times are
+      // common to all arms whatever each visit then draws.
+      do {
+        CounterRng rng = visit_stream(key, k);
+        const double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
+        b.consumer.push_back(c);
+        b.time.push_back(t);
+        b.visit.push_back(k);
+        b.rng.push_back(rng);
+        t = next_candidate(t, gap);
+        ++k;
+      } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
+      next[local] = t;
+      index[local] = k;
+      if (shard.calendar.schedule(local, t)) flags[local] |= kFiled;
+    }
+    if (!intensity_modules_.empty()) thin(shard, window);
+    if (!b.consumer.empty()) visit_batch(shard);
+  }
+}
+
+void Simulation::thin(Shard& shard, std::size_t window) {
+  // Accept each candidate with probability (its intensity multiplier) / (the window's bound),
+  // with the second draw of its stream: the same uniform in every arm.
+  VisitScratch& b = shard.scratch;
+  b.multiplier.assign(b.consumer.size(), 1.0);
+  for (std::size_t m : intensity_modules_) {
+    const ShardContext ctx = context(shard, m);
+    IntensityBatch batch{ctx, b.consumer, b.time, b.multiplier};
+    behaviours_[m]->intensity(batch);
+  }
+  const double bound = window_bound_[window];
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < b.consumer.size(); ++i) {
+    const double u = b.rng[i].uniform();
+    if (!(u * bound < b.multiplier[i])) continue;
+    b.consumer[kept] = b.consumer[i];
+    b.time[kept] = b.time[i];
+    b.visit[kept] = b.visit[i];
+    b.rng[kept] = b.rng[i];
+    ++kept;
+  }
+  b.consumer.resize(kept);
+  b.time.resize(kept);
+  b.visit.resize(kept);
+  b.rng.erase(b.rng.begin() + static_cast<std::ptrdiff_t>(kept), b.rng.end());
+}
+
+void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+  VisitScratch& b = shard.scratch;
+  const auto wallet = shard.wallets.find(b.consumer[v]);
+  if (wallet == shard.wallets.end()) return;
+  const Offers& offers = market_.offers;
+  for (std::uint32_t s = first; s < end; ++s) {
+    const OfferId o = b.offer[s];
+    const Money unit = price_[o] - discount_[o];
+    Money best = 0;
+    for (const HeldCoupon& h : wallet->second) {
+      if (h.seller != offers.seller[o] || !(b.time[v] < h.coupon.expires)) continue;
+      if (h.coupon.category != kAllCategories && h.coupon.category != market_.catalog.category[offers.product[o]]) {
+        continue;
+      }
+      best = std::max(best, h.coupon.value_on(unit));
+    }
+    if (best > 0) b.price[s] = static_cast<float>(to_currency(unit - best));
+  }
+}
+
+void Simulation::visit_batch(Shard& shard) {
+  VisitScratch& b = shard.scratch;
+  const std::size_t n = b.consumer.size();
+  const Population& pop = market_.population;
+  const Catalog& cat = market_.catalog;
+  const Offers& offers = market_.offers;
+  std::uint8_t* flags = columns_->data(shard.index, flags_);
+
+  // Shown offers, written straight into the batch: each seller's recommendation slots, then
+  // organic browsing uniformly among the offers not shown yet. Then the prices the consumer faces
+  // (the window's price after per-item promotions, less the best coupon it holds for the offer
+  // when one item alone qualifies) and the engine's base utility, in single precision (their
+  // exponentials only set choice probabilities; money stays in integer cents).
+  const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
+  const auto dims = static_cast<Eigen::Index>(cat.dimensions);
+  const auto intercept = static_cast<float>(market_.spec.intercept);
+  b.first_slot.resize(n + 1);
+  b.offer.resize(n * ShownSet::kCapacity);
+  b.price.resize(n * ShownSet::kCapacity);
+  b.utility.resize(n * ShownSet::kCapacity + kExpBlock);
+  std::uint32_t slots = 0;
+  for (std::size_t v = 0; v < n; ++v) {
+    const ConsumerId c = b.consumer[v];
+    ShownSet shown(b.offer.data() + slots);
+    for (const SellerStrategies& seller : arm_.sellers) seller.recommender->recommend(c, b.rng[v], shown);
+    if (browse > 0) shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, b.rng[v]);
+    b.first_slot[v] = slots;
+    const std::uint32_t end = slots + static_cast<std::uint32_t>(shown.size());
+    const bool coupons = (flags[c - shard.begin] & kHasCoupons) != 0;
+    if (coupons) {
+      for (std::uint32_t s = slots; s < end; ++s) b.price[s] = paid_[b.offer[s]];
+      apply_coupons(shard, v, slots, end);
+    }
+    const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
+    const float beta = pop.price_sensitivity[c];
+    const float gamma = pop.deal_proneness[c];
+    for (std::uint32_t s = slots; s < end; ++s) {
+      const OfferId o = b.offer[s];
+      const float price = coupons ? b.price[s] : paid_[o];
+      b.price[s] = price;
+      const ProductId j = single_shop_ ? o : offers.product[o];
+      const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(j), dims);
+      b.utility[s] = intercept + theta.dot(phi) - beta * price + gamma * deal_[o];
+    }
+    slots = end;
+  }
+  b.first_slot[n] = slots;
+  b.max_lines.assign(n, 1);
+  const std::span<float> utility(b.utility.data(), slots);
+  for (std::size_t m : utility_modules_) {
+    const ShardContext ctx = context(shard, m);
+    VisitBatch mb{ctx, b.consumer, b.time, b.visit, b.first_slot, b.offer, b.price, utility, {}};
+    behaviours_[m]->utility(mb);
+  }
+  for (std::size_t m : basket_modules_) {
+    const ShardContext ctx = context(shard, m);
+    VisitBatch mb{ctx, b.consumer, b.time, b.visit, b.first_slot, b.offer, b.price, utility, b.max_lines};
+    behaviours_[m]->basket(mb);
+  }
+
+  // Choices: one vectorised exp over the batch, then per visit a logit draw; a basket draws
+  // again without the items already taken until the outside option wins or it is full.
+  exp_in_place(b.utility.data(), slots);
+  const bool quantities = !basket_modules_.empty();
+  b.clear_lines();
+  for (std::size_t v = 0; v < n; ++v) {
+    const std::uint32_t first = b.first_slot[v];
+    const std::size_t count = b.first_slot[v + 1] - first;
+    float* weights = b.utility.data() + first;
+    for (std::uint8_t line = 0; line < b.max_lines[v]; ++line) {
+      const int chosen = logit_choice(weights, count, b.rng[v].uniform());
+      if (chosen < 0 || weights[chosen] == 0.0f) break;
+      const auto s = static_cast<std::size_t>(chosen);
+      if (!quantities) {
+        shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + s], 1, line});
+      } else {
+        b.line_consumer.push_back(b.consumer[v]);
+        b.line_time.push_back(b.time[v]);
+        b.line_visit.push_back(b.visit[v]);
+        b.line_no.push_back(line);
+        b.line_offer.push_back(b.offer[first + s]);
+        b.line_price.push_back(b.price[first + s]);
+        b.line_quantity.push_back(1);
+      }
+      weights[s] = 0.0f;
+    }
+  }
+  if (quantities && !b.line_offer.empty()) {
+    for (std::size_t m : basket_modules_) {
+      const ShardContext ctx = context(shard, m);
+      LineBatch lb{ctx, b.line_consumer, b.line_time, b.line_offer, b.line_price, b.line_quantity};
+      behaviours_[m]->quantities(lb);
+    }
+    for (std::size_t l = 0; l < b.line_offer.size(); ++l) {
+      if (b.line_quantity[l] == 0) continue;
+      shard.lines.push_back(OrderLine{b.line_time[l], b.line_consumer[l], b.line_visit[l], b.line_offer[l],
+                                      b.line_quantity[l], b.line_no[l]});
+    }
+  }
+
+  // What the platform logs of the exposures, when a strategy reads them.
+  if (log_.needs().exposures) {
+    for (std::size_t s = 0; s < slots; ++s) ++shard.exposures[b.offer[s]];
+  }
+  if (log_.needs().consumer_exposures) {
+    for (std::size_t v = 0; v < n; ++v) {
+      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
+        shard.exposure_events.push_back(ConsumerEvent{b.time[v], b.consumer[v], EventKind::kExposure,
+                                                      offers.seller[b.offer[s]], -1, b.offer[s],
+                                                      s - b.first_slot[v], 0, 0});
+      }
+    }
+  }
+  shard.visits += n;
+}
+
+}  // namespace marketsim

@@ -1,0 +1,126 @@
+#pragma once
+// What the marketplace records as a run settles: order lines, orders and each seller's daily
+// books. These are the run's signals (engine/run_observer.h delivers them to collectors and
+// strategies) and what behaviour modules learn from; they hold what a real platform knows
+// (who bought what, when, at which price), never a consumer's traits or beliefs.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "market/catalog.h"
+#include "market/offers.h"
+#include "market/population.h"
+#include "sim/money.h"
+#include "sim/time.h"
+
+namespace marketsim {
+
+/// One settled line of an order. Money in cents. What the consumer paid for the line is
+/// revenue() = quantity * (unit_price - unit_discount) - order_discount.
+struct LineRecord {
+  Time time;
+  ConsumerId consumer;
+  std::uint32_t visit;          // the consumer's visit index (keys its streams)
+  OfferId offer;
+  ProductId product;
+  SellerId seller;
+  std::uint16_t line;           // position in the order (0 = first chosen)
+  std::int32_t promotion;       // seller's promotion funding unit_discount, or -1
+  std::uint32_t quantity;       // units sold
+  std::uint32_t lost;           // units asked for but out of stock (lost sales)
+  Money unit_price;             // the seller's price per unit, before promotions
+  Money unit_discount;          // per-item promotion discount per unit
+  Money order_discount;         // this line's share of order-level discounts (rules, coupons)
+  Money unit_cost;              // per unit
+
+  Money revenue() const {
+    return static_cast<Money>(quantity) * (unit_price - unit_discount) - order_discount;
+  }
+  Money cogs() const { return static_cast<Money>(quantity) * unit_cost; }
+  Money discount() const { return static_cast<Money>(quantity) * unit_discount + order_discount; }
+  /// Price paid per unit after per-item promotions (before order-level discounts).
+  Money unit_paid() const { return unit_price - unit_discount; }
+};
+
+/// One settled order: the lines of one visit, in line order ([first_line, first_line + lines)
+/// of the window's line records).
+struct OrderRecord {
+  Time time;
+  ConsumerId consumer;
+  std::uint32_t visit;
+  std::uint32_t first_line;
+  std::uint32_t lines;
+  std::uint32_t units;          // units sold over all lines (0: nothing sold, not a conversion)
+};
+
+/// Kinds of promotion costs that are not discounts (charged to a promotion's budget when they
+/// happen; MODEL.md "Metrics": contribution = gross profit - these).
+enum class CostKind : std::uint8_t {
+  kMessage = 0,         // notifications sent
+  kCouponDistribution,  // issuing coupons
+  kReferral,            // referral payouts
+  kFee,                 // other fees
+  kCount
+};
+inline constexpr std::size_t kCostKinds = static_cast<std::size_t>(CostKind::kCount);
+
+/// One seller's books for one day (or, summed, for a run). Money in cents.
+struct SellerBooks {
+  std::uint64_t orders = 0;           // orders with at least one unit from this seller
+  std::uint64_t units_sold = 0;
+  std::uint64_t units_lost = 0;
+  std::uint64_t budget_cancelled = 0; // lines dropped because their promotion's budget ran out
+  std::int64_t units_received = 0;    // deliveries
+  std::int64_t stock_on_hand = 0;     // at the end of the day
+  std::uint64_t replenishment_orders = 0;
+  Money revenue = 0;
+  Money cogs = 0;
+  Money item_discounts = 0;           // per-item promotion discounts
+  Money order_discounts = 0;          // order-level rules and coupons
+  Money costs[kCostKinds] = {};       // promotion costs that are not discounts, by kind
+  Money holding_cost = 0;
+  Money ordering_cost = 0;
+
+  Money discounts() const { return item_discounts + order_discounts; }
+  Money promotion_costs() const {
+    Money t = 0;
+    for (Money c : costs) t += c;
+    return t;
+  }
+  void add(const SellerBooks& o) {
+    orders += o.orders;
+    units_sold += o.units_sold;
+    units_lost += o.units_lost;
+    budget_cancelled += o.budget_cancelled;
+    units_received += o.units_received;
+    stock_on_hand += o.stock_on_hand;
+    replenishment_orders += o.replenishment_orders;
+    revenue += o.revenue;
+    cogs += o.cogs;
+    item_discounts += o.item_discounts;
+    order_discounts += o.order_discounts;
+    for (std::size_t k = 0; k < kCostKinds; ++k) costs[k] += o.costs[k];
+    holding_cost += o.holding_cost;
+    ordering_cost += o.ordering_cost;
+  }
+};
+
+/// The end of a day.
+struct DayRecord {
+  Day day;
+  std::uint64_t visits;           // visits that started on the day
+  std::uint64_t conversions;      // orders with at least one unit sold (any seller)
+  std::span<const SellerBooks> sellers;  // the day's books, per seller
+  SellerBooks market;             // the sum over sellers
+};
+
+/// A window's settled orders and lines, in commit order (time, consumer, visit, line).
+struct WindowRecords {
+  Day day;
+  Time start;
+  Time end;
+  std::span<const OrderRecord> orders;
+  std::span<const LineRecord> lines;
+};
+
+}  // namespace marketsim

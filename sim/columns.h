@@ -1,0 +1,142 @@
+#pragma once
+// Declared per-consumer columns.
+//
+// Whatever changes about a consumer during a run (the engine's visit clock, a behaviour module's
+// beliefs, reference prices, engagement, ...) is a *column*: a typed array with `width` elements
+// per consumer, declared by its owner before the run with a name and an initial value. The store
+// holds the columns partitioned by shard: each shard owns one block with every column laid out
+// as a structure of arrays (column after column, each 64-byte aligned), allocated and first
+// written by the thread that will use it (parallel first touch). There is no per-consumer
+// object and no virtual call per consumer: a hook asks for the base pointer of its column in
+// the shard once and indexes it by (consumer - shard begin) * width.
+#include <tbb/parallel_for.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace marketsim {
+
+/// A typed handle to a declared column: `width` elements of T per consumer.
+template <typename T>
+struct Column {
+  std::uint32_t index = UINT32_MAX;
+  std::uint32_t width = 0;
+  bool valid() const { return index != UINT32_MAX; }
+};
+
+/// What a column is: declared by its owner, laid out by the store.
+struct ColumnSpec {
+  std::string owner;  // the module or engine part that declared it
+  std::string name;
+  std::size_t element_bytes = 0;
+  std::size_t alignment = 1;
+  std::size_t width = 0;
+  std::vector<std::byte> initial;  // one element's bytes, copied into every element
+  std::size_t bytes_per_consumer() const { return element_bytes * width; }
+};
+
+/// The columns of a run, in declaration order.
+class ColumnLayout {
+ public:
+  /// Declares a column of `width` elements of T per consumer, each starting at `initial`.
+  template <typename T>
+  Column<T> add(std::string owner, std::string name, std::size_t width, T initial = T{}) {
+    static_assert(std::is_trivially_copyable_v<T>, "columns hold trivially copyable values");
+    ColumnSpec spec{std::move(owner), std::move(name), sizeof(T), alignof(T), width, {}};
+    spec.initial.resize(sizeof(T));
+    std::memcpy(spec.initial.data(), &initial, sizeof(T));
+    specs_.push_back(std::move(spec));
+    return Column<T>{static_cast<std::uint32_t>(specs_.size() - 1), static_cast<std::uint32_t>(width)};
+  }
+  const std::vector<ColumnSpec>& specs() const { return specs_; }
+  /// Bytes every consumer costs across all columns (padding excluded).
+  std::size_t bytes_per_consumer() const {
+    std::size_t b = 0;
+    for (const auto& s : specs_) b += s.bytes_per_consumer();
+    return b;
+  }
+
+ private:
+  std::vector<ColumnSpec> specs_;
+};
+
+/// The columns of every shard of a run.
+class ColumnStore {
+ public:
+  static constexpr std::size_t kAlign = 64;
+
+  /// Allocates each shard's block ([begin, end) consumers, given in shard order) and writes every
+  /// column's initial value into it, shards in parallel.
+  ColumnStore(const ColumnLayout& layout, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& shards)
+      : specs_(layout.specs()), shards_(shards.size()) {
+    tbb::parallel_for(std::size_t{0}, shards.size(), [&](std::size_t s) {
+      Block& block = shards_[s];
+      block.begin = shards[s].first;
+      const std::size_t n = shards[s].second - shards[s].first;
+      std::size_t bytes = 0;
+      block.offsets.resize(specs_.size());
+      for (std::size_t c = 0; c < specs_.size(); ++c) {
+        block.offsets[c] = bytes;
+        bytes += (n * specs_[c].bytes_per_consumer() + kAlign - 1) / kAlign * kAlign;
+      }
+      block.bytes = bytes;
+      block.data.reset(static_cast<std::byte*>(::operator new(bytes == 0 ? kAlign : bytes, std::align_val_t(kAlign))));
+      for (std::size_t c = 0; c < specs_.size(); ++c) {
+        const ColumnSpec& spec = specs_[c];
+        std::byte* base = block.data.get() + block.offsets[c];
+        const std::size_t elements = n * spec.width;
+        if (is_zero(spec.initial)) {
+          std::memset(base, 0, elements * spec.element_bytes);
+        } else {
+          for (std::size_t e = 0; e < elements; ++e) {
+            std::memcpy(base + e * spec.element_bytes, spec.initial.data(), spec.element_bytes);
+          }
+        }
+      }
+    });
+  }
+
+  /// The base of column `column` in shard `shard`: element k of consumer c is at
+  /// [(c - shard begin) * width + k].
+  template <typename T>
+  T* data(std::size_t shard, Column<T> column) const {
+    const Block& b = shards_[shard];
+    return std::launder(reinterpret_cast<T*>(b.data.get() + b.offsets[column.index]));
+  }
+  std::size_t shards() const { return shards_.size(); }
+  /// Bytes held for all shards (including alignment padding).
+  std::size_t bytes() const {
+    std::size_t t = 0;
+    for (const auto& b : shards_) t += b.bytes;
+    return t;
+  }
+  const std::vector<ColumnSpec>& specs() const { return specs_; }
+
+ private:
+  struct AlignedDelete {
+    void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t(kAlign)); }
+  };
+  struct Block {
+    std::uint32_t begin = 0;
+    std::size_t bytes = 0;
+    std::vector<std::size_t> offsets;
+    std::unique_ptr<std::byte[], AlignedDelete> data;
+  };
+  static bool is_zero(const std::vector<std::byte>& bytes) {
+    for (std::byte b : bytes) {
+      if (b != std::byte{0}) return false;
+    }
+    return true;
+  }
+
+  std::vector<ColumnSpec> specs_;
+  std::vector<Block> shards_;
+};
+
+}  // namespace marketsim
