@@ -21,7 +21,8 @@ struct HeldCoupon {
 
 /// The batch arrays of the visit pipeline: one chunk of consumers' visits at a time.
 struct VisitScratch {
-  // Visits (candidates until thinned).
+  // Visits (candidates until thinned): the first `visits` entries of each array.
+  std::size_t visits = 0;
   std::vector<ConsumerId> consumer;
   std::vector<Time> time;
   std::vector<std::uint32_t> visit;
@@ -41,12 +42,22 @@ struct VisitScratch {
   std::vector<OfferId> line_offer;
   std::vector<float> line_price;
   std::vector<std::uint16_t> line_quantity;
+  ShownSet shown;
 
-  void clear_visits() {
-    consumer.clear();
-    time.clear();
-    visit.clear();
-    rng.clear();
+  void clear_visits() { visits = 0; }
+  void add_visit(ConsumerId c, Time t, std::uint32_t k, const CounterRng& r) {
+    if (visits == consumer.size()) {
+      const std::size_t grown = visits == 0 ? 256 : 2 * visits;
+      consumer.resize(grown);
+      time.resize(grown);
+      visit.resize(grown);
+      rng.resize(grown);
+    }
+    consumer[visits] = c;
+    time[visits] = t;
+    visit[visits] = k;
+    rng[visits] = r;
+    ++visits;
   }
   void clear_lines() {
     line_consumer.clear();

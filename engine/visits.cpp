@@ -101,10 +101,7 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       do {
         CounterRng rng = visit_stream(key, k);
         const double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
-        b.consumer.push_back(c);
-        b.time.push_back(t);
-        b.visit.push_back(k);
-        b.rng.push_back(rng);
+        b.add_visit(c, t, k, rng);
         t = next_candidate(t, gap);
         ++k;
       } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
@@ -113,7 +110,7 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       if (shard.calendar.schedule(local, t)) flags[local] |= kFiled;
     }
     if (!intensity_modules_.empty()) thin(shard, window);
-    if (!b.consumer.empty()) visit_batch(shard);
+    if (b.visits > 0) visit_batch(shard);
   }
 }
 
@@ -121,15 +118,17 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   // Accept each candidate with probability (its intensity multiplier) / (the window's bound),
   // with the second draw of its stream: the same uniform in every arm.
   VisitScratch& b = shard.scratch;
-  b.multiplier.assign(b.consumer.size(), 1.0);
+  const std::size_t n = b.visits;
+  b.multiplier.assign(n, 1.0);
   for (std::size_t m : intensity_modules_) {
     const ShardContext ctx = context(shard, m);
-    IntensityBatch batch{ctx, b.consumer, b.time, b.multiplier};
+    IntensityBatch batch{ctx, std::span<const ConsumerId>(b.consumer.data(), n), std::span<const Time>(b.time.data(), n),
+                         b.multiplier};
     behaviours_[m]->intensity(batch);
   }
   const double bound = window_bound_[window];
   std::size_t kept = 0;
-  for (std::size_t i = 0; i < b.consumer.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const double u = b.rng[i].uniform();
     if (!(u * bound < b.multiplier[i])) continue;
     b.consumer[kept] = b.consumer[i];
@@ -138,10 +137,7 @@ void Simulation::thin(Shard& shard, std::size_t window) {
     b.rng[kept] = b.rng[i];
     ++kept;
   }
-  b.consumer.resize(kept);
-  b.time.resize(kept);
-  b.visit.resize(kept);
-  b.rng.erase(b.rng.begin() + static_cast<std::ptrdiff_t>(kept), b.rng.end());
+  b.visits = kept;
 }
 
 void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
@@ -166,7 +162,10 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
 
 void Simulation::visit_batch(Shard& shard) {
   VisitScratch& b = shard.scratch;
-  const std::size_t n = b.consumer.size();
+  const std::size_t n = b.visits;
+  const std::span<const ConsumerId> consumers(b.consumer.data(), n);
+  const std::span<const Time> times(b.time.data(), n);
+  const std::span<const std::uint32_t> visits(b.visit.data(), n);
   const Population& pop = market_.population;
   const Catalog& cat = market_.catalog;
   const Offers& offers = market_.offers;
@@ -185,28 +184,51 @@ void Simulation::visit_batch(Shard& shard) {
   b.price.resize(n * ShownSet::kCapacity);
   b.utility.resize(n * ShownSet::kCapacity + kExpBlock);
   std::uint32_t slots = 0;
+  OfferId* shown_offers = b.offer.data();
+  float* price = b.price.data();
+  float* utility_out = b.utility.data();
+  const float* paid = paid_.data();
+  const float* deal = deal_.data();
+  const ProductId* product = offers.product.data();
+  ShownSet& shown = b.shown;
+  const Recommender* single_recommender = arm_.sellers[0].recommender.get();
   for (std::size_t v = 0; v < n; ++v) {
     const ConsumerId c = b.consumer[v];
-    ShownSet shown(b.offer.data() + slots);
-    for (const SellerStrategies& seller : arm_.sellers) seller.recommender->recommend(c, b.rng[v], shown);
+    shown.clear();
+    if (sellers_ == 1) {
+      single_recommender->recommend(c, b.rng[v], shown);
+    } else {
+      for (const SellerStrategies& seller : arm_.sellers) seller.recommender->recommend(c, b.rng[v], shown);
+    }
     if (browse > 0) shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, b.rng[v]);
     b.first_slot[v] = slots;
     const std::uint32_t end = slots + static_cast<std::uint32_t>(shown.size());
-    const bool coupons = (flags[c - shard.begin] & kHasCoupons) != 0;
-    if (coupons) {
-      for (std::uint32_t s = slots; s < end; ++s) b.price[s] = paid_[b.offer[s]];
-      apply_coupons(shard, v, slots, end);
-    }
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
     const float beta = pop.price_sensitivity[c];
     const float gamma = pop.deal_proneness[c];
-    for (std::uint32_t s = slots; s < end; ++s) {
-      const OfferId o = b.offer[s];
-      const float price = coupons ? b.price[s] : paid_[o];
-      b.price[s] = price;
-      const ProductId j = single_shop_ ? o : offers.product[o];
-      const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(j), dims);
-      b.utility[s] = intercept + theta.dot(phi) - beta * price + gamma * deal_[o];
+    if (single_shop_ && !(flags[c - shard.begin] & kHasCoupons)) {
+      // The common case in one pass: offer o is product o, the price is the window's.
+      OfferId* out_offer = shown_offers + slots;
+      float* out_price = price + slots;
+      float* out_utility = utility_out + slots;
+      for (const OfferId o : shown) {
+        const float p = paid[o];
+        *out_offer++ = o;
+        *out_price++ = p;
+        const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(o), dims);
+        *out_utility++ = intercept + theta.dot(phi) - beta * p + gamma * deal[o];
+      }
+    } else {
+      for (std::size_t k = 0; k < shown.size(); ++k) {
+        shown_offers[slots + k] = shown[k];
+        price[slots + k] = paid[shown[k]];
+      }
+      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end);
+      for (std::uint32_t s = slots; s < end; ++s) {
+        const OfferId o = shown_offers[s];
+        const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[o]), dims);
+        utility_out[s] = intercept + theta.dot(phi) - beta * price[s] + gamma * deal[o];
+      }
     }
     slots = end;
   }
@@ -215,12 +237,12 @@ void Simulation::visit_batch(Shard& shard) {
   const std::span<float> utility(b.utility.data(), slots);
   for (std::size_t m : utility_modules_) {
     const ShardContext ctx = context(shard, m);
-    VisitBatch mb{ctx, b.consumer, b.time, b.visit, b.first_slot, b.offer, b.price, utility, {}};
+    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, {}};
     behaviours_[m]->utility(mb);
   }
   for (std::size_t m : basket_modules_) {
     const ShardContext ctx = context(shard, m);
-    VisitBatch mb{ctx, b.consumer, b.time, b.visit, b.first_slot, b.offer, b.price, utility, b.max_lines};
+    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines};
     behaviours_[m]->basket(mb);
   }
 
@@ -229,7 +251,15 @@ void Simulation::visit_batch(Shard& shard) {
   exp_in_place(b.utility.data(), slots);
   const bool quantities = !basket_modules_.empty();
   b.clear_lines();
-  for (std::size_t v = 0; v < n; ++v) {
+  if (!quantities) {  // one item per visit, quantity 1: the choice alone
+    for (std::size_t v = 0; v < n; ++v) {
+      const std::uint32_t first = b.first_slot[v];
+      const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first, b.rng[v].uniform());
+      if (chosen < 0) continue;
+      shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + static_cast<std::size_t>(chosen)], 1, 0});
+    }
+  }
+  for (std::size_t v = 0; quantities && v < n; ++v) {
     const std::uint32_t first = b.first_slot[v];
     const std::size_t count = b.first_slot[v + 1] - first;
     float* weights = b.utility.data() + first;
@@ -237,17 +267,13 @@ void Simulation::visit_batch(Shard& shard) {
       const int chosen = logit_choice(weights, count, b.rng[v].uniform());
       if (chosen < 0 || weights[chosen] == 0.0f) break;
       const auto s = static_cast<std::size_t>(chosen);
-      if (!quantities) {
-        shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + s], 1, line});
-      } else {
-        b.line_consumer.push_back(b.consumer[v]);
-        b.line_time.push_back(b.time[v]);
-        b.line_visit.push_back(b.visit[v]);
-        b.line_no.push_back(line);
-        b.line_offer.push_back(b.offer[first + s]);
-        b.line_price.push_back(b.price[first + s]);
-        b.line_quantity.push_back(1);
-      }
+      b.line_consumer.push_back(b.consumer[v]);
+      b.line_time.push_back(b.time[v]);
+      b.line_visit.push_back(b.visit[v]);
+      b.line_no.push_back(line);
+      b.line_offer.push_back(b.offer[first + s]);
+      b.line_price.push_back(b.price[first + s]);
+      b.line_quantity.push_back(1);
       weights[s] = 0.0f;
     }
   }

@@ -1,10 +1,7 @@
 #pragma once
 // The offers shown in one visit: each seller's recommendation slots first, then organic browsing.
-// A ShownSet writes into storage it is given (the engine's batch of shown offers), so filling it
-// copies nothing; LocalShownSet brings its own.
 #include <array>
 #include <cstdint>
-#include <cstring>
 
 #include "market/offers.h"
 #include "sim/rng.h"
@@ -15,17 +12,12 @@ class ShownSet {
  public:
   static constexpr std::size_t kCapacity = 64;
 
-  /// A set writing into storage[0 .. kCapacity).
-  explicit ShownSet(OfferId* storage) : items_(storage) {}
-  ShownSet(const ShownSet&) = delete;
-  ShownSet& operator=(const ShownSet&) = delete;
-
   void clear() { size_ = 0; }
   std::size_t size() const { return size_; }
   bool full() const { return size_ == kCapacity; }
   OfferId operator[](std::size_t k) const { return items_[k]; }
-  const OfferId* begin() const { return items_; }
-  const OfferId* end() const { return items_ + size_; }
+  const OfferId* begin() const { return items_.data(); }
+  const OfferId* end() const { return items_.data() + size_; }
 
   bool contains(OfferId o) const {
     for (std::size_t k = 0; k < size_; ++k) {
@@ -35,11 +27,6 @@ class ShownSet {
   }
   /// Appends o; the caller keeps the set within kCapacity (validated from the scenario).
   void push(OfferId o) { items_[size_++] = o; }
-  /// Appends offers[0 .. n), which must not be in the set yet.
-  void append(const OfferId* offers, std::size_t n) {
-    std::memcpy(items_ + size_, offers, n * sizeof(OfferId));
-    size_ += n;
-  }
 
   /// Appends `count` distinct offers drawn uniformly from [first, first + n) among those not shown
   /// yet (rejection sampling: cheap while the set is small next to the range). The caller ensures
@@ -53,19 +40,8 @@ class ShownSet {
   }
 
  private:
-  OfferId* items_;
+  std::array<OfferId, kCapacity> items_{};
   std::size_t size_ = 0;
-};
-
-/// Storage for a LocalShownSet (a base, so that it exists before the ShownSet pointing into it).
-struct ShownStorage {
-  std::array<OfferId, ShownSet::kCapacity> storage{};
-};
-
-/// A ShownSet with storage of its own.
-class LocalShownSet : private ShownStorage, public ShownSet {
- public:
-  LocalShownSet() : ShownStorage(), ShownSet(storage.data()) {}
 };
 
 }  // namespace marketsim

@@ -60,6 +60,7 @@ class CounterRng {
  public:
   using result_type = std::uint64_t;
 
+  CounterRng() : CounterRng(0) {}
   explicit CounterRng(std::uint64_t key, std::uint64_t counter = 0) : key_(key), counter_(counter) {}
 
   static constexpr result_type min() { return 0; }

@@ -47,8 +47,8 @@ class VisitCalendar {
     if (!within(t)) return false;
     const std::size_t w = window_of(t);
     if (w >= windows_) return false;
-    if (w < ring_end()) {
-      buckets_[w % buckets_.size()].push_back(id);
+    if (w < turn_ + buckets_.size()) {  // inside the current turn of the ring: slot w - turn
+      buckets_[w - turn_].push_back(id);
     } else {
       overflow_.emplace_back(w, id);
     }
@@ -58,36 +58,30 @@ class VisitCalendar {
   /// Hands over the entities of window w, leaving it empty. Windows are taken in order.
   std::vector<std::uint32_t> take(std::size_t w) {
     const std::size_t ring = buckets_.size();
-    if (w % ring == 0 && !overflow_.empty()) {
-      // A new turn of the ring: file what falls in [w, w + ring).
+    if (w >= turn_ + ring) {
+      // A new turn of the ring, [w, w + ring): its buckets were all taken; file the overflow
+      // that falls in it.
+      turn_ = w - w % ring;
       std::size_t kept = 0;
       for (const auto& [window, id] : overflow_) {
-        if (window < w + ring) {
-          buckets_[window % ring].push_back(id);
+        if (window < turn_ + ring) {
+          buckets_[window - turn_].push_back(id);
         } else {
           overflow_[kept++] = {window, id};
         }
       }
       overflow_.resize(kept);
     }
-    current_ = w;
     std::vector<std::uint32_t> out;
-    out.swap(buckets_[w % ring]);
+    out.swap(buckets_[w - turn_]);
     return out;
   }
 
  private:
-  /// Windows before this one have a bucket in the ring: up to the end of the current turn plus
-  /// one turn (a bucket is reused only after its window was taken).
-  std::size_t ring_end() const {
-    const std::size_t ring = buckets_.size();
-    return (current_ / ring + 1) * ring;
-  }
-
   double windows_per_day_;
   std::size_t windows_;
   double end_time_;
-  std::size_t current_ = 0;
+  std::size_t turn_ = 0;  // first window of the ring's current turn; bucket k holds window turn_ + k
   std::vector<std::vector<std::uint32_t>> buckets_;
   std::vector<std::pair<std::size_t, std::uint32_t>> overflow_;
 };

@@ -39,7 +39,7 @@ class PopularPlusRandom final : public Recommender {
   }
 
   void recommend(ConsumerId, CounterRng& rng, ShownSet& shown) const override {
-    shown.append(top_.data(), top_.size());
+    for (OfferId o : top_) shown.push(o);
     shown.add_uniform(random_, first_, count_, rng);
   }
 

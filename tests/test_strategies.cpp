@@ -65,7 +65,7 @@ TEST_CASE("every recommender fills its slots with distinct valid products", "[st
     rec->prepare(shop.at(0));
     for (std::uint32_t v = 0; v < 200; ++v) {
       CounterRng rng = visit_stream(stream_key(1, 0, v, Purpose::kTest), v);
-      LocalShownSet shown;
+      ShownSet shown;
       rec->recommend(v, rng, shown);
       REQUIRE(shown.size() == rec->slots());
       std::set<OfferId> distinct(shown.begin(), shown.end());
@@ -84,7 +84,7 @@ TEST_CASE("popular_plus_random shows the trailing best sellers, ties to the lowe
   shop.log.begin_day(0);
   rec->prepare(shop.at(0));
   CounterRng rng(1);
-  LocalShownSet shown;
+  ShownSet shown;
   rec->recommend(0, rng, shown);
   CHECK(shown[0] == 0);  // day 0: no sales yet, so products 0, 1, 2
   CHECK(shown[1] == 1);
