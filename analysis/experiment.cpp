@@ -35,7 +35,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
     const std::size_t arm_index = i / reps;
     const std::size_t rep = i % reps;
     Arm arm = instantiate_arm(sc.arms[arm_index], build);
-    RunCollector collector(market.population.size(), sc.horizon_days, sc.warmup_days);
+    RunCollector collector(MetricContext{market, sc.horizon_days, sc.warmup_days});
     RunPlan plan{sc.seed, rep, sc.horizon_days, sc.windows_per_day, sc.shard_size};
     Simulation simulation(market, arm, instantiate_behaviours(sc.market.behaviours, behaviour_ctx), plan);
     simulation.subscribe(collector);
@@ -52,6 +52,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
     r.market_seconds = simulation.phase_seconds().market_seconds;
     r.visit_seconds = simulation.phase_seconds().visit_seconds;
     r.commit_seconds = simulation.phase_seconds().commit_seconds;
+    r.column_bytes_per_consumer = simulation.column_bytes_per_consumer();
     r.simulation_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     collector.finish(r);
   });

@@ -1,69 +1,50 @@
 #pragma once
-// The metrics collected per run: daily series and run totals.
-#include <array>
+// What a run's collectors produce: daily series, totals, per-seller totals, the breakdown by
+// seller, category and segment, and cohort tables. Values are indexed by metric column
+// (analysis/metric.h: metric_list()); money in currency units, exact to the cent.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "analysis/metric.h"
 #include "sim/time.h"
 
 namespace marketsim {
 
-enum Metric : std::size_t {
-  kVisits,
-  kConversions,
-  kUnits,
-  kRevenue,
-  kCogs,
-  kGrossProfit,
-  kPromotionSpend,
-  kLostSales,
-  kFillRate,
-  kStockOnHand,
-  kActiveCustomers,
-  kRepeatRate,
-  kBudgetCancelled,
-  kMetricCount
-};
-
-struct MetricInfo {
-  const char* name;
-  const char* description;
-};
-
-/// Names and one-line descriptions of every metric, indexed by Metric.
-const std::array<MetricInfo, kMetricCount>& metric_info();
-
-using MetricValues = std::array<double, kMetricCount>;
-
-/// One day of one run. Money in currency units (exact to the cent).
+/// One day of one run.
 struct DailyRow {
   Day day;
   bool warmup;
-  MetricValues values;  // kRepeatRate is not a daily metric and stays NaN
+  std::vector<double> values;  // NaN where a metric has no daily value
 };
 
-/// One cell of a cohort table: of the `size` consumers whose first purchase (after warm-up) fell in
-/// week `cohort_week`, `buyers` bought again in week cohort_week + week_offset.
-struct CohortRow {
-  int cohort_week;
-  std::uint64_t size;
-  int week_offset;
-  std::uint64_t buyers;
+/// One cell of the breakdown: a seller's sales of one category to one segment over the measured
+/// days. `values` holds the metrics that break down by line (breakdown_metrics()), in order.
+struct BreakdownRow {
+  std::uint32_t seller;
+  std::uint32_t category;
+  std::uint32_t segment;
+  std::vector<double> values;
 };
 
 struct RunResult {
   std::size_t arm = 0;
   std::uint64_t replication = 0;
-  MetricValues totals{};  // over the measured days (after warm-up)
+  std::vector<double> totals;                      // over the measured days (after warm-up)
   std::vector<DailyRow> daily;
   std::vector<CohortRow> cohorts;
+  std::vector<std::vector<double>> seller_totals;  // per seller; NaN for market-only metrics
+  std::vector<BreakdownRow> breakdown;
   std::uint64_t visits_simulated = 0;  // including warm-up
   double simulation_seconds = 0.0;
   double market_seconds = 0.0;  // phases of the windows (see PhaseSeconds)
   double visit_seconds = 0.0;
   double commit_seconds = 0.0;
   std::size_t shards = 0;
+  std::size_t column_bytes_per_consumer = 0;
 };
+
+/// The columns of metric_list() that break down by order line, in order.
+std::vector<std::size_t> breakdown_metrics();
 
 }  // namespace marketsim

@@ -41,16 +41,17 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string metric_header() {
+std::string metric_header(const std::vector<std::size_t>* columns = nullptr) {
   std::string h;
-  for (const auto& m : metric_info()) {
+  const auto& list = metric_list();
+  for (std::size_t k = 0; k < (columns ? columns->size() : list.size()); ++k) {
     h += ',';
-    h += m.name;
+    h += list[columns ? (*columns)[k] : k].name;
   }
   return h;
 }
 
-std::string metric_fields(const MetricValues& v) {
+std::string metric_fields(const std::vector<double>& v) {
   std::string s;
   for (double x : v) {
     s += ',';
@@ -119,20 +120,16 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
   Json arms = Json::array();
   for (const auto& a : summary.arms) {
     Json metrics = Json::object();
-    for (std::size_t m = 0; m < kMetricCount; ++m) metrics[metric_info()[m].name] = interval_json(a.metrics[m]);
+    for (std::size_t m = 0; m < metric_list().size(); ++m) metrics[metric_list()[m].name] = interval_json(a.metrics[m]);
     arms.push_back(Json{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}});
   }
   doc["arms"] = arms;
   Json diffs = Json::array();
   for (const auto& c : summary.comparisons) {
-    diffs.push_back(Json{{"arm", c.arm},
-                         {"versus", sc.arms[sc.baseline].name},
-                         {"gross_profit", interval_json(c.gross_profit)},
-                         {"units", interval_json(c.units)},
-                         {"revenue", interval_json(c.revenue)},
-                         {"repeat_rate", interval_json(c.repeat_rate)},
-                         {"promotion_spend", interval_json(c.promotion_spend)},
-                         {"roi", interval_json(c.roi)}});
+    Json d{{"arm", c.arm}, {"versus", sc.arms[sc.baseline].name}};
+    for (std::size_t k = 0; k < paired_metrics().size(); ++k) d[paired_metrics()[k]] = interval_json(c.differences[k]);
+    d["roi"] = interval_json(c.roi);
+    diffs.push_back(d);
   }
   doc["paired_differences"] = diffs;
   doc["scenario"] = sc.resolved;
@@ -164,10 +161,14 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create output directory " + dir + ": " + ec.message());
 
-  std::ostringstream runs, daily, cohorts;
+  std::ostringstream runs, daily, cohorts, sellers, breakdown;
+  const std::vector<std::size_t> line_metrics = breakdown_metrics();
   runs << "arm,replication" << metric_header() << "\n";
   daily << "arm,replication,day,warmup" << metric_header() << "\n";
   cohorts << "arm,replication,cohort_week,cohort_size,week_offset,buyers,rate\n";
+  sellers << "arm,replication,seller" << metric_header() << "\n";
+  breakdown << "arm,replication,seller,category,segment" << metric_header(&line_metrics) << "\n";
+  const MarketSpec& ms = sc.market;
   for (const RunResult& r : result.runs) {
     const std::string arm = csv_field(sc.arms[r.arm].name);
     runs << arm << "," << r.replication << metric_fields(r.totals) << "\n";
@@ -176,10 +177,20 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
             << metric_fields(d.values) << "\n";
     }
     for (const CohortRow& c : r.cohorts) {
+      if (c.period != "week") continue;
       const double rate = c.size > 0 ? static_cast<double>(c.buyers) / static_cast<double>(c.size)
                                      : std::nan("");
-      cohorts << arm << "," << r.replication << "," << c.cohort_week << "," << c.size << ","
-              << c.week_offset << "," << c.buyers << "," << csv_number(rate) << "\n";
+      cohorts << arm << "," << r.replication << "," << c.cohort << "," << c.size << ","
+              << c.offset << "," << c.buyers << "," << csv_number(rate) << "\n";
+    }
+    for (std::size_t s = 0; s < r.seller_totals.size(); ++s) {
+      sellers << arm << "," << r.replication << "," << csv_field(ms.sellers[s].name)
+              << metric_fields(r.seller_totals[s]) << "\n";
+    }
+    for (const BreakdownRow& b : r.breakdown) {
+      breakdown << arm << "," << r.replication << "," << csv_field(ms.sellers[b.seller].name) << ","
+                << csv_field(ms.categories[b.category].name) << "," << csv_field(ms.segments[b.segment].name)
+                << metric_fields(b.values) << "\n";
     }
   }
   const std::vector<std::pair<std::string, std::string>> files = {
@@ -187,6 +198,8 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
       {"runs.csv", runs.str()},
       {"daily.csv", daily.str()},
       {"cohorts.csv", cohorts.str()},
+      {"sellers.csv", sellers.str()},
+      {"breakdown.csv", breakdown.str()},
   };
   std::vector<fs::path> temps;
   try {
@@ -221,34 +234,36 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
   const std::vector<int> w1 = {0, 20, 30, 30, 28, 20};
   row({"arm", "units", "revenue", "gross profit", "promotion spend", "repeat rate"}, w1);
   for (const auto& a : summary.arms) {
-    row({a.name + (a.baseline ? " *" : ""), plus_minus(a.metrics[kUnits], 0),
-         plus_minus(a.metrics[kRevenue], 2), plus_minus(a.metrics[kGrossProfit], 2),
-         plus_minus(a.metrics[kPromotionSpend], 2), plus_minus(a.metrics[kRepeatRate], 4)},
+    const auto metric = [&](const char* name) -> const Interval& { return a.metrics[metric_index(name)]; };
+    row({a.name + (a.baseline ? " *" : ""), plus_minus(metric("units"), 0),
+         plus_minus(metric("revenue"), 2), plus_minus(metric("gross_profit"), 2),
+         plus_minus(metric("promotion_spend"), 2), plus_minus(metric("repeat_rate"), 4)},
         w1);
   }
   out << "(* baseline)\n";
   if (summary.comparisons.empty()) return;
   out << "\nPaired differences against the baseline (same replications, common random numbers),\n"
-         "mean [95% CI]; ROI = (gross profit - baseline gross profit) / promotion spend:\n\n";
-  const std::vector<int> w2 = {0, 40, 28, 30, 28};
-  row({"arm", "gross profit", "units", "repeat rate", "ROI"}, w2);
+         "mean [95% CI]; contribution = gross profit - promotion costs that are not discounts;\n"
+         "ROI = (contribution - baseline contribution) / promotion spend:\n\n";
+  const std::vector<int> w2 = {0, 40, 40, 28, 30, 28};
+  row({"arm", "gross profit", "contribution", "units", "repeat rate", "ROI"}, w2);
   for (const auto& c : summary.comparisons) {
-    row({c.arm, bracket(c.gross_profit, 2), bracket(c.units, 0), bracket(c.repeat_rate, 4),
-         bracket(c.roi, 3)},
+    row({c.arm, bracket(c.difference("gross_profit"), 2), bracket(c.difference("contribution"), 2),
+         bracket(c.difference("units"), 0), bracket(c.difference("repeat_rate"), 4), bracket(c.roi, 3)},
         w2);
   }
   out << "\n";
   for (const auto& c : summary.comparisons) {
-    const Interval& p = c.gross_profit;
+    const Interval& p = c.difference("contribution");
     std::string verdict;
     if (!std::isfinite(p.low)) {
       verdict = "needs at least 2 replications for a confidence interval";
     } else if (p.low > 0) {
-      verdict = "earns more gross profit than the baseline (95% CI above zero)";
+      verdict = "earns more contribution than the baseline (95% CI above zero)";
     } else if (p.high < 0) {
-      verdict = "earns less gross profit than the baseline (95% CI below zero)";
+      verdict = "earns less contribution than the baseline (95% CI below zero)";
     } else {
-      verdict = "is not distinguishable from the baseline on gross profit (95% CI spans zero)";
+      verdict = "is not distinguishable from the baseline on contribution (95% CI spans zero)";
     }
     out << "  " << c.arm << " " << verdict << ".\n";
   }

@@ -1,143 +1,162 @@
 #include "analysis/run_collector.h"
 
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_reduce.h>
-
-#include <bit>
 #include <cmath>
 #include <limits>
 
 #include "sim/money.h"
 
 namespace marketsim {
+namespace {
 
-RunCollector::RunCollector(std::size_t consumers, Day horizon_days, Day warmup_days)
-    : horizon_(horizon_days),
-      warmup_(warmup_days),
-      weeks_((horizon_days - warmup_days + 6) / 7),
-      consumers_(consumers) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, consumers, 1 << 16),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t i = r.begin(); i != r.end(); ++i) consumers_[i] = {0, -1};
-                    });
-  today_.fill(0.0);
-}
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-void RunCollector::on_sale(const LineRecord& s) {
-  const Day day = day_of(s.time);
-  ConsumerRecord& c = consumers_[s.consumer];
-  if (c.last_day != day) {
-    c.last_day = day;
-    today_[kActiveCustomers] += 1;
+/// A books or market value (cents for money) as the daily figure.
+double daily_figure(const MetricInfo& m, double raw) { return m.unit == MetricUnit::kMoney ? raw / 100.0 : raw; }
+
+}  // namespace
+
+std::vector<std::size_t> breakdown_metrics() {
+  std::vector<std::size_t> out;
+  const auto& list = metric_list();
+  for (std::size_t m = 0; m < list.size(); ++m) {
+    if (list[m].line != nullptr) out.push_back(m);
   }
-  if (day >= warmup_) c.weeks_bought |= std::uint64_t{1} << ((day - warmup_) / 7);
+  return out;
 }
+
+RunCollector::RunCollector(const MetricContext& ctx)
+    : market_(ctx.market),
+      warmup_(ctx.warmup_days),
+      metrics_(metric_list()),
+      line_metrics_(breakdown_metrics()),
+      categories_(ctx.market.catalog.category_names.size()),
+      segments_(ctx.market.population.segment_names.size()) {
+  for (const CollectorInfo& info : metric_registry()) {
+    std::size_t collector = SIZE_MAX;
+    if (info.make) {
+      collector = collectors_.size();
+      collectors_.push_back(info.make(ctx));
+      collector_first_.push_back(columns_.size());
+    }
+    for (std::size_t k = 0; k < info.metrics.size(); ++k) {
+      columns_.push_back(Column{collector, k});
+      infos_.push_back(&info);
+    }
+  }
+  const std::size_t sellers = ctx.market.offers.sellers();
+  sums_.assign(sellers + 1, std::vector<double>(metrics_.size(), 0.0));
+  numerators_ = sums_;
+  denominators_ = sums_;
+  cells_.assign(sellers * categories_ * segments_ * line_metrics_.size(), 0);
+}
+
+RunCollector::~RunCollector() = default;
 
 void RunCollector::on_window(const WindowRecords& records) {
-  for (const OrderRecord& o : records.orders) today_[kConversions] += o.units > 0 ? 1 : 0;
-  // Sales touch consumers in time order, i.e. at random addresses: fetch a few lines ahead.
+  for (const auto& c : collectors_) c->on_window(records);
+  if (line_metrics_.empty() || records.day < warmup_) return;
+  // The breakdown: each line's metrics into its (seller, category, segment) cell. Segments are
+  // looked up at random addresses: fetch a few lines ahead.
   constexpr std::size_t kAhead = 8;
   const auto lines = records.lines;
+  const Population& pop = market_.population;
+  line_cells_.resize(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i + kAhead < lines.size()) __builtin_prefetch(&consumers_[lines[i + kAhead].consumer], 1);
-    if (lines[i].quantity > 0) on_sale(lines[i]);
+    if (i + kAhead < lines.size()) __builtin_prefetch(&pop.segment[lines[i + kAhead].consumer]);
+    const LineRecord& l = lines[i];
+    line_cells_[i] = static_cast<std::uint32_t>(
+        (static_cast<std::size_t>(l.seller) * categories_ + market_.catalog.category[l.product]) * segments_ +
+        pop.segment[l.consumer]);
   }
+  const std::size_t width = line_metrics_.size();
+  for (std::size_t k = 0; k < width; ++k) metrics_[line_metrics_[k]].line(lines, line_cells_.data(), cells_.data() + k, width);
 }
 
 void RunCollector::on_day_end(const DayRecord& d) {
-  const SellerBooks& b = d.market;
-  DailyRow row{d.day, d.day < warmup_, today_};
-  row.values[kVisits] = static_cast<double>(d.visits);
-  row.values[kUnits] = static_cast<double>(b.units_sold);
-  row.values[kLostSales] = static_cast<double>(b.units_lost);
-  row.values[kRevenue] = to_currency(b.revenue);
-  row.values[kCogs] = to_currency(b.cogs);
-  row.values[kGrossProfit] = to_currency(b.revenue - b.cogs);
-  row.values[kPromotionSpend] = to_currency(b.discounts() + b.promotion_costs());
-  const double demand = row.values[kUnits] + row.values[kLostSales];
-  row.values[kFillRate] = demand > 0 ? row.values[kUnits] / demand : 1.0;
-  row.values[kStockOnHand] = static_cast<double>(b.stock_on_hand);
-  row.values[kRepeatRate] = std::numeric_limits<double>::quiet_NaN();
-  row.values[kBudgetCancelled] = static_cast<double>(b.budget_cancelled);
-  daily_.push_back(row);
-  today_.fill(0.0);
+  DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN)};
+  for (std::size_t c = 0; c < collectors_.size(); ++c) {
+    const std::size_t first = collector_first_[c];
+    std::size_t count = 0;
+    while (first + count < columns_.size() && columns_[first + count].collector == c) ++count;
+    collectors_[c]->on_day_end(d, std::span<double>(row.values.data() + first, count));
+  }
+  const bool measured = !row.warmup;
+  if (measured) ++measured_days_;
+  const std::size_t sellers = d.sellers.size();
+  for (std::size_t m = 0; m < metrics_.size(); ++m) {
+    if (columns_[m].collector != SIZE_MAX) continue;
+    const MetricInfo& info = metrics_[m];
+    if (info.totaling == Totaling::kRatio) {
+      const double num = info.numerator(d.market), den = info.denominator(d.market);
+      row.values[m] = den > 0 ? num / den : info.empty_ratio;
+      if (!measured) continue;
+      numerators_[sellers][m] += num;
+      denominators_[sellers][m] += den;
+      for (std::size_t s = 0; s < sellers; ++s) {
+        numerators_[s][m] += info.numerator(d.sellers[s]);
+        denominators_[s][m] += info.denominator(d.sellers[s]);
+      }
+      continue;
+    }
+    const double raw = infos_[m]->market ? infos_[m]->market(d) : info.books(d.market);
+    row.values[m] = daily_figure(info, raw);
+    if (!measured) continue;
+    sums_[sellers][m] += raw;
+    if (info.books) {
+      for (std::size_t s = 0; s < sellers; ++s) sums_[s][m] += info.books(d.sellers[s]);
+    }
+  }
+  daily_.push_back(std::move(row));
 }
 
 void RunCollector::finish(RunResult& result) const {
   result.daily = daily_;
-  MetricValues& t = result.totals;
-  t.fill(0.0);
-  // Sums over measured days; money is summed in cents so totals are exact.
-  std::int64_t revenue = 0, cogs = 0, spend = 0;
-  double stock = 0.0;
-  int days = 0;
-  for (const DailyRow& row : daily_) {
-    if (row.warmup) continue;
-    ++days;
-    for (Metric m : {kVisits, kConversions, kUnits, kLostSales, kBudgetCancelled}) {
-      t[m] += row.values[m];
+  const std::size_t sellers = sums_.size() - 1;
+  // Totals of the metrics of the books (the market's, then each seller's).
+  const auto total = [&](std::size_t who, std::size_t m) {
+    const MetricInfo& info = metrics_[m];
+    switch (info.totaling) {
+      case Totaling::kSum:
+        return info.unit == MetricUnit::kMoney ? sums_[who][m] / 100.0 : sums_[who][m];
+      case Totaling::kMean:
+        return measured_days_ > 0 ? sums_[who][m] / measured_days_ : 0.0;
+      case Totaling::kRatio:
+        return denominators_[who][m] > 0 ? numerators_[who][m] / denominators_[who][m] : info.empty_ratio;
+      case Totaling::kCollector:
+        break;
     }
-    revenue += to_cents(row.values[kRevenue]);
-    cogs += to_cents(row.values[kCogs]);
-    spend += to_cents(row.values[kPromotionSpend]);
-    stock += row.values[kStockOnHand];
-  }
-  t[kRevenue] = to_currency(revenue);
-  t[kCogs] = to_currency(cogs);
-  t[kGrossProfit] = to_currency(revenue - cogs);
-  t[kPromotionSpend] = to_currency(spend);
-  const double demand = t[kUnits] + t[kLostSales];
-  t[kFillRate] = demand > 0 ? t[kUnits] / demand : 1.0;
-  t[kStockOnHand] = days > 0 ? stock / days : 0.0;
-
-  // Cohorts: the lowest set bit of a consumer's week mask is its first-purchase week.
-  const auto weeks = static_cast<std::size_t>(weeks_);
-  // Integer counts summed over blocks of consumers in parallel: the result is exact, whatever
-  // the split.
-  struct Counts {
-    std::vector<std::uint64_t> size, buyers;
-    std::uint64_t active = 0, eligible = 0, repeaters = 0;
+    return kNaN;
   };
-  const auto empty = [&] { return Counts{std::vector<std::uint64_t>(weeks, 0), std::vector<std::uint64_t>(weeks * weeks, 0)}; };
-  const Counts counts = tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, consumers_.size(), 1 << 16), empty(),
-      [&](const tbb::blocked_range<std::size_t>& r, Counts acc) {
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-          const std::uint64_t mask = consumers_[i].weeks_bought;
-          if (mask == 0) continue;
-          ++acc.active;
-          const auto first = static_cast<std::size_t>(std::countr_zero(mask));
-          ++acc.size[first];
-          if (first + 1 < weeks) {
-            ++acc.eligible;
-            if ((mask >> (first + 1)) != 0) ++acc.repeaters;
-          }
-          for (std::uint64_t later = mask & (mask - 1); later != 0; later &= later - 1) {
-            const auto w = static_cast<std::size_t>(std::countr_zero(later));
-            ++acc.buyers[first * weeks + (w - first)];
-          }
-        }
-        return acc;
-      },
-      [](Counts a, const Counts& b) {
-        for (std::size_t k = 0; k < a.size.size(); ++k) a.size[k] += b.size[k];
-        for (std::size_t k = 0; k < a.buyers.size(); ++k) a.buyers[k] += b.buyers[k];
-        a.active += b.active;
-        a.eligible += b.eligible;
-        a.repeaters += b.repeaters;
-        return a;
-      });
-  const std::vector<std::uint64_t>& size = counts.size;
-  const std::vector<std::uint64_t>& buyers = counts.buyers;
-  const std::uint64_t active = counts.active, eligible = counts.eligible, repeaters = counts.repeaters;
-  t[kActiveCustomers] = static_cast<double>(active);
-  t[kRepeatRate] = eligible > 0 ? static_cast<double>(repeaters) / static_cast<double>(eligible)
-                                : std::numeric_limits<double>::quiet_NaN();
+  result.totals.assign(metrics_.size(), kNaN);
+  result.seller_totals.assign(sellers, std::vector<double>(metrics_.size(), kNaN));
+  for (std::size_t m = 0; m < metrics_.size(); ++m) {
+    if (columns_[m].collector != SIZE_MAX) continue;
+    result.totals[m] = total(sellers, m);
+    if (!metrics_[m].books && metrics_[m].totaling != Totaling::kRatio) continue;
+    for (std::size_t s = 0; s < sellers; ++s) result.seller_totals[s][m] = total(s, m);
+  }
   result.cohorts.clear();
-  for (std::size_t c = 0; c < weeks; ++c) {
-    for (std::size_t off = 1; c + off < weeks; ++off) {
-      result.cohorts.push_back(CohortRow{static_cast<int>(c), size[c], static_cast<int>(off),
-                                         buyers[c * weeks + off]});
+  for (std::size_t c = 0; c < collectors_.size(); ++c) {
+    const std::size_t first = collector_first_[c];
+    std::size_t count = 0;
+    while (first + count < columns_.size() && columns_[first + count].collector == c) ++count;
+    collectors_[c]->totals(std::span<double>(result.totals.data() + first, count));
+    for (CohortRow& row : collectors_[c]->cohorts()) result.cohorts.push_back(std::move(row));
+  }
+  // The breakdown, every cell (money in currency units).
+  result.breakdown.clear();
+  const std::size_t width = line_metrics_.size();
+  if (width == 0) return;
+  for (std::size_t s = 0; s < sellers; ++s) {
+    for (std::size_t c = 0; c < categories_; ++c) {
+      for (std::size_t g = 0; g < segments_; ++g) {
+        const std::int64_t* sums = cells_.data() + ((s * categories_ + c) * segments_ + g) * width;
+        BreakdownRow row{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(g), {}};
+        for (std::size_t k = 0; k < width; ++k) {
+          row.values.push_back(daily_figure(metrics_[line_metrics_[k]], static_cast<double>(sums[k])));
+        }
+        result.breakdown.push_back(std::move(row));
+      }
     }
   }
 }

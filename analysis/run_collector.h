@@ -1,36 +1,52 @@
 #pragma once
-// Turns a run's signals into its daily series, totals and cohort table.
+// Turns a run's signals into its results: forwards them to every registered collector, forms
+// the marketplace's daily series and totals, each seller's totals, and the breakdown by seller,
+// category and segment. One RunCollector per run; it is one subscriber of the run's signals.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "engine/run_observer.h"
+#include "analysis/metric.h"
 #include "analysis/metrics.h"
-#include "sim/uninitialized.h"
+#include "engine/run_observer.h"
 
 namespace marketsim {
 
 class RunCollector final : public RunObserver {
  public:
-  RunCollector(std::size_t consumers, Day horizon_days, Day warmup_days);
+  explicit RunCollector(const MetricContext& ctx);
+  ~RunCollector() override;
 
   void on_window(const WindowRecords& records) override;
   void on_day_end(const DayRecord& day) override;
 
-  /// Fills `result` (totals, daily rows, cohorts) once the run has ended.
+  /// Fills `result` (totals, daily rows, per-seller totals, breakdown, cohorts) once the run has
+  /// ended.
   void finish(RunResult& result) const;
 
  private:
-  Day horizon_;
-  Day warmup_;
-  int weeks_;
-  struct ConsumerRecord {
-    std::uint64_t weeks_bought;  // bit w = bought in measured week w
-    Day last_day;                // last day with a purchase
+  struct Column {            // where a metric comes from
+    std::size_t collector;   // index into collectors_ (stateful) or SIZE_MAX (books or market)
+    std::size_t offset;      // its place among the collector's metrics
   };
-  UninitializedVector<ConsumerRecord> consumers_;  // all a sale touches, in one cache line
-  void on_sale(const LineRecord& line);
-  MetricValues today_{};
+  const Market& market_;
+  Day warmup_;
+  std::vector<MetricInfo> metrics_;
+  std::vector<const CollectorInfo*> infos_;  // per metric: its collector's registration
+  std::vector<Column> columns_;
+  std::vector<std::unique_ptr<MetricCollector>> collectors_;
+  std::vector<std::size_t> collector_first_;  // first column of each stateful collector
   std::vector<DailyRow> daily_;
+  // Sums over measured days of each metric's books value, per seller (+ the market at the end):
+  // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
+  std::vector<std::vector<double>> sums_, numerators_, denominators_;
+  int measured_days_ = 0;
+  // Breakdown: sums per (seller, category, segment) cell of the metrics that break down by line.
+  std::vector<std::size_t> line_metrics_;
+  std::vector<std::int64_t> cells_;
+  std::vector<std::uint32_t> line_cells_;  // the window's lines' cells (scratch)
+  std::size_t categories_;
+  std::size_t segments_;
 };
 
 }  // namespace marketsim

@@ -3,6 +3,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace marketsim {
 
@@ -28,6 +29,20 @@ Interval mean_interval(std::span<const double> values, double level) {
   return Interval{mean, mean - t * se, mean + t * se, n};
 }
 
+const std::vector<std::string>& paired_metrics() {
+  static const std::vector<std::string> names = {"gross_profit", "contribution", "operating_profit", "units",
+                                                 "revenue", "repeat_rate", "promotion_spend"};
+  return names;
+}
+
+const Interval& PairedComparison::difference(const std::string& name) const {
+  const auto& names = paired_metrics();
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (names[k] == name) return differences[k];
+  }
+  throw std::out_of_range("no paired difference for \"" + name + "\"");
+}
+
 ExperimentSummary summarize(const std::vector<RunResult>& runs,
                             const std::vector<std::string>& arm_names, std::size_t baseline,
                             std::size_t replications) {
@@ -35,34 +50,33 @@ ExperimentSummary summarize(const std::vector<RunResult>& runs,
   const auto at = [&](std::size_t arm, std::size_t rep) -> const RunResult& {
     return runs[arm * replications + rep];
   };
+  const std::size_t metrics = metric_list().size();
   std::vector<double> values(replications);
   for (std::size_t a = 0; a < arm_names.size(); ++a) {
     ArmSummary s{arm_names[a], a == baseline, {}};
-    for (std::size_t m = 0; m < kMetricCount; ++m) {
+    for (std::size_t m = 0; m < metrics; ++m) {
       for (std::size_t r = 0; r < replications; ++r) values[r] = at(a, r).totals[m];
       s.metrics.push_back(mean_interval(values));
     }
     out.arms.push_back(std::move(s));
   }
-  const auto paired = [&](std::size_t a, Metric m) {
+  const auto paired = [&](std::size_t a, std::size_t m) {
     for (std::size_t r = 0; r < replications; ++r) {
       values[r] = at(a, r).totals[m] - at(baseline, r).totals[m];
     }
     return mean_interval(values);
   };
+  const std::size_t contribution = metric_index("contribution");
+  const std::size_t spend = metric_index("promotion_spend");
   for (std::size_t a = 0; a < arm_names.size(); ++a) {
     if (a == baseline) continue;
     PairedComparison c;
     c.arm = arm_names[a];
-    c.gross_profit = paired(a, kGrossProfit);
-    c.units = paired(a, kUnits);
-    c.revenue = paired(a, kRevenue);
-    c.repeat_rate = paired(a, kRepeatRate);
-    c.promotion_spend = paired(a, kPromotionSpend);
+    for (const auto& name : paired_metrics()) c.differences.push_back(paired(a, metric_index(name)));
     for (std::size_t r = 0; r < replications; ++r) {
-      const double spend = at(a, r).totals[kPromotionSpend];
-      values[r] = spend > 0 ? (at(a, r).totals[kGrossProfit] - at(baseline, r).totals[kGrossProfit]) / spend
-                            : std::numeric_limits<double>::quiet_NaN();  // ROI undefined without spend
+      const double s = at(a, r).totals[spend];
+      values[r] = s > 0 ? (at(a, r).totals[contribution] - at(baseline, r).totals[contribution]) / s
+                        : std::numeric_limits<double>::quiet_NaN();  // ROI undefined without spend
     }
     c.roi = mean_interval(values);
     out.comparisons.push_back(c);

@@ -23,20 +23,22 @@ Interval mean_interval(std::span<const double> values, double level = 0.95);
 struct ArmSummary {
   std::string name;
   bool baseline;
-  std::vector<Interval> metrics;  // indexed by Metric
+  std::vector<Interval> metrics;  // indexed by metric column (metric_list())
 };
 
 /// Per non-baseline arm: paired differences arm - baseline over replications (common random
-/// numbers), and ROI = (profit_arm - profit_baseline) / spend_arm per replication.
+/// numbers) for the metrics of paired_metrics(), and ROI = (contribution_arm -
+/// contribution_baseline) / promotion_spend_arm per replication (MODEL.md "Metrics").
 struct PairedComparison {
   std::string arm;
-  Interval gross_profit;
-  Interval units;
-  Interval revenue;
-  Interval repeat_rate;
-  Interval promotion_spend;
+  std::vector<Interval> differences;  // indexed like paired_metrics()
   Interval roi;
+  /// The difference of metric `name` (one of paired_metrics()).
+  const Interval& difference(const std::string& name) const;
 };
+
+/// The metrics compared pairwise against the baseline, in order.
+const std::vector<std::string>& paired_metrics();
 
 struct ExperimentSummary {
   std::vector<ArmSummary> arms;

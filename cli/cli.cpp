@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "analysis/experiment.h"
+#include "analysis/metric.h"
 #include "analysis/progress.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
@@ -35,7 +36,7 @@ const char* kUsage =
     "  marketsim run SCENARIO [--out DIR] [--threads N] [--seed S] [--replications R]\n"
     "                         [--set /json/pointer=VALUE]... [--quiet]\n"
     "  marketsim validate SCENARIO [--set /json/pointer=VALUE]...\n"
-    "  marketsim list [strategies | behaviours]\n"
+    "  marketsim list [strategies | behaviours | metrics]\n"
     "  marketsim --help | --version\n"
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error.\n";
@@ -77,6 +78,28 @@ void print_list(std::ostream& out, const std::string& what) {
     section(replenishment_registry());
   }
   if (what.empty() || what == "behaviours") section(behaviour_registry());
+  if (what.empty() || what == "metrics") {
+    register_builtin_metrics();
+    out << "metrics (columns of runs.csv and daily.csv, in order):\n";
+    const auto totaling = [](const MetricInfo& m) -> std::string {
+      switch (m.totaling) {
+        case Totaling::kSum: return "sum over measured days";
+        case Totaling::kMean: return "mean over measured days";
+        case Totaling::kRatio: return "ratio of the sums over measured days";
+        case Totaling::kCollector: return m.daily ? "computed by its collector" : "computed by its collector; no daily value";
+      }
+      return "";
+    };
+    for (const CollectorInfo& c : metric_registry()) {
+      for (const MetricInfo& m : c.metrics) {
+        out << "  " << std::left << std::setw(20) << m.name << m.description << "\n      totals: "
+            << totaling(m) << "; collector \"" << c.name << "\" subscribes to "
+            << ((c.signals & kSignalLines) ? "order lines and days" : "days")
+            << (m.books ? "; per seller" : "") << (m.line ? "; in breakdown.csv" : "") << "\n";
+      }
+    }
+    out << "\n";
+  }
 }
 
 struct RunArgs {
@@ -168,7 +191,9 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
       << std::setprecision(0)
       << 100.0 * result.cpu_seconds / (result.simulation_seconds * static_cast<double>(threads))
       << "% core utilisation)";
-  if (r.out_dir) err << "; wrote " << *r.out_dir << "/{summary.json,runs.csv,daily.csv,cohorts.csv}";
+  if (r.out_dir) {
+    err << "; wrote " << *r.out_dir << "/{summary.json,runs.csv,daily.csv,cohorts.csv,sellers.csv,breakdown.csv}";
+  }
   err << "\n";
   return kOk;
 }
@@ -204,8 +229,9 @@ int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std:
     if (command == "run") return command_run(rest, out, err);
     if (command == "validate") return command_validate(rest, out);
     if (command == "list") {
-      if (!rest.empty() && !(rest.size() == 1 && (rest[0] == "strategies" || rest[0] == "behaviours"))) {
-        throw UsageError("`list` takes at most one argument; Valid values are: strategies, behaviours");
+      if (!rest.empty() &&
+          !(rest.size() == 1 && (rest[0] == "strategies" || rest[0] == "behaviours" || rest[0] == "metrics"))) {
+        throw UsageError("`list` takes at most one argument; Valid values are: strategies, behaviours, metrics");
       }
       print_list(out, rest.empty() ? "" : rest[0]);
       return kOk;

@@ -32,20 +32,27 @@ TEST_CASE("undefined observations are left out and one observation gives no inte
 }
 
 TEST_CASE("paired comparison and ROI are computed per replication", "[statistics]") {
-  // Two arms, two replications; arm 1 earns 10 and 20 more profit with spend 5 and 10.
+  // Two arms, two replications; arm 1 earns 10 and 20 more gross profit, pays 2 and 4 of
+  // messages (contribution +8, +16) and spends 4 and 8 in all: ROI = 8/4 = 16/8 = 2.
+  const std::size_t profit = metric_index("gross_profit"), contribution = metric_index("contribution"),
+                    spend = metric_index("promotion_spend"), costs = metric_index("promotion_costs");
   std::vector<RunResult> runs(4);
   const double base_profit[] = {100, 200};
   for (std::size_t r = 0; r < 2; ++r) {
-    runs[r].totals.fill(0.0);
-    runs[r].totals[kGrossProfit] = base_profit[r];
-    runs[2 + r].totals.fill(0.0);
-    runs[2 + r].totals[kGrossProfit] = base_profit[r] + 10.0 * static_cast<double>(r + 1);
-    runs[2 + r].totals[kPromotionSpend] = 5.0 * static_cast<double>(r + 1);
+    const double k = static_cast<double>(r + 1);
+    runs[r].totals.assign(metric_list().size(), 0.0);
+    runs[r].totals[profit] = runs[r].totals[contribution] = base_profit[r];
+    runs[2 + r].totals.assign(metric_list().size(), 0.0);
+    runs[2 + r].totals[profit] = base_profit[r] + 10.0 * k;
+    runs[2 + r].totals[costs] = 2.0 * k;
+    runs[2 + r].totals[contribution] = base_profit[r] + 10.0 * k - 2.0 * k;
+    runs[2 + r].totals[spend] = 4.0 * k;
   }
   const ExperimentSummary s = summarize(runs, {"base", "promo"}, 0, 2);
   REQUIRE(s.comparisons.size() == 1);
-  CHECK(s.comparisons[0].gross_profit.mean == Approx(15.0));
+  CHECK(s.comparisons[0].difference("gross_profit").mean == Approx(15.0));
+  CHECK(s.comparisons[0].difference("contribution").mean == Approx(12.0));
   CHECK(s.comparisons[0].roi.mean == Approx(2.0));
   CHECK(s.comparisons[0].roi.low == Approx(2.0));  // no variation in ROI
-  CHECK(s.arms[1].metrics[kGrossProfit].mean == Approx(165.0));
+  CHECK(s.arms[1].metrics[profit].mean == Approx(165.0));
 }

@@ -1,0 +1,12 @@
+// Metric "budget_cancelled": order lines dropped because their promotion's budget ran out.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_budget_cancelled_metric() {
+  metric_registry().push_back(books_metric(
+      "budget_cancelled", "order lines dropped because their promotion's budget ran out", MetricUnit::kCount,
+      [](const SellerBooks& b) { return static_cast<double>(b.budget_cancelled); }));
+}
+
+}  // namespace marketsim

@@ -1,0 +1,12 @@
+// Metric "inventory_costs": holding (units on hand at a day's end) and ordering costs.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_inventory_costs_metric() {
+  metric_registry().push_back(books_metric(
+      "inventory_costs", "holding and ordering costs (currency)", MetricUnit::kMoney,
+      [](const SellerBooks& b) { return static_cast<double>(b.holding_cost + b.ordering_cost); }));
+}
+
+}  // namespace marketsim

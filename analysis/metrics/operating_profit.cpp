@@ -1,0 +1,14 @@
+// Metric "operating_profit": contribution - holding and ordering costs.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_operating_profit_metric() {
+  metric_registry().push_back(books_metric(
+      "operating_profit", "contribution - inventory_costs (currency)", MetricUnit::kMoney,
+      [](const SellerBooks& b) {
+        return static_cast<double>(b.revenue - b.cogs - b.promotion_costs() - b.holding_cost - b.ordering_cost);
+      }));
+}
+
+}  // namespace marketsim

@@ -1,0 +1,14 @@
+// Metric "promotion_spend": discounts given plus the promotion costs that are not discounts
+// (notifications, coupon distribution, referral payouts, fees), all charged to promotion budgets.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_promotion_spend_metric() {
+  metric_registry().push_back(books_metric(
+      "promotion_spend", "discounts given + promotion costs that are not discounts, charged to promotion budgets (currency)",
+      MetricUnit::kMoney,
+      [](const SellerBooks& b) { return static_cast<double>(b.discounts() + b.promotion_costs()); }));
+}
+
+}  // namespace marketsim
