@@ -165,7 +165,7 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
   const std::vector<std::size_t> line_metrics = breakdown_metrics();
   runs << "arm,replication" << metric_header() << "\n";
   daily << "arm,replication,day,warmup" << metric_header() << "\n";
-  cohorts << "arm,replication,cohort_week,cohort_size,week_offset,buyers,rate\n";
+  cohorts << "arm,replication,period,cohort,cohort_size,offset,buyers,rate\n";
   sellers << "arm,replication,seller" << metric_header() << "\n";
   breakdown << "arm,replication,seller,category,segment" << metric_header(&line_metrics) << "\n";
   const MarketSpec& ms = sc.market;
@@ -177,10 +177,9 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
             << metric_fields(d.values) << "\n";
     }
     for (const CohortRow& c : r.cohorts) {
-      if (c.period != "week") continue;
       const double rate = c.size > 0 ? static_cast<double>(c.buyers) / static_cast<double>(c.size)
                                      : std::nan("");
-      cohorts << arm << "," << r.replication << "," << c.cohort << "," << c.size << ","
+      cohorts << arm << "," << r.replication << "," << c.period << "," << c.cohort << "," << c.size << ","
               << c.offset << "," << c.buyers << "," << csv_number(rate) << "\n";
     }
     for (std::size_t s = 0; s < r.seller_totals.size(); ++s) {

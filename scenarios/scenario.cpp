@@ -19,7 +19,6 @@ namespace marketsim {
 namespace {
 
 constexpr double kMaxConsumers = 4294967295.0;  // consumer ids are 32-bit
-constexpr Day kMaxCohortWeeks = 64;             // cohorts track up to 64 weeks after warm-up
 constexpr std::size_t kMaxSellers = 64;
 
 /// Validates a component object {"name": NAME, parameters...} against its registry's entry and
@@ -311,10 +310,6 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   if (sc.warmup_days >= sc.horizon_days) {
     throw ScenarioError(file, "/warmup_days", "must be less than horizon_days (" +
                                                   std::to_string(sc.horizon_days) + ")");
-  }
-  if ((sc.horizon_days - sc.warmup_days) > 7 * kMaxCohortWeeks) {
-    throw ScenarioError(file, "/horizon_days", "at most " + std::to_string(7 * kMaxCohortWeeks) +
-                                                   " measured days (horizon - warm-up) are supported");
   }
 
   Json engine = validate_object(engine_schema(), top["engine"], file, "/engine");

@@ -55,7 +55,8 @@ std::vector<std::string> shrink(const fs::path& scenario) {
 
 TEST_CASE("run writes identical bytes with 1 and 2 threads", "[cli][determinism]") {
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
-  std::vector<std::string> files = {"runs.csv", "daily.csv", "cohorts.csv", "summary.json"};
+  std::vector<std::string> files = {"runs.csv",    "daily.csv",     "cohorts.csv",
+                                    "sellers.csv", "breakdown.csv", "summary.json"};
   std::map<std::string, std::string> first;
   for (int threads : {1, 2}) {
     const fs::path dir = fresh_dir("threads" + std::to_string(threads));
@@ -105,7 +106,16 @@ TEST_CASE("output files hold what the README says", "[cli]") {
   const std::string daily = slurp(dir / "daily.csv");
   CHECK(std::count(daily.begin(), daily.end(), '\n') == 1 + 3 * 2 * 56);
   const std::string cohorts = slurp(dir / "cohorts.csv");
-  CHECK(cohorts.rfind("arm,replication,cohort_week,cohort_size,week_offset,buyers,rate", 0) == 0);
+  CHECK(cohorts.rfind("arm,replication,period,cohort,cohort_size,offset,buyers,rate", 0) == 0);
+  // 42 measured days: 6 weekly cohorts (15 later-week cells each arm and replication) and 2
+  // 30-day cohorts (1 later-month cell).
+  CHECK(std::count(cohorts.begin(), cohorts.end(), '\n') == 1 + 3 * 2 * (15 + 1));
+  const std::string sellers = slurp(dir / "sellers.csv");
+  CHECK(sellers.rfind("arm,replication,seller,visits,conversions,units,revenue", 0) == 0);
+  CHECK(std::count(sellers.begin(), sellers.end(), '\n') == 1 + 3 * 2);
+  const std::string breakdown = slurp(dir / "breakdown.csv");
+  CHECK(breakdown.rfind("arm,replication,seller,category,segment,units,revenue,cogs,gross_profit,lost_sales,discounts", 0) == 0);
+  CHECK(std::count(breakdown.begin(), breakdown.end(), '\n') == 1 + 3 * 2 * 3 * 2);  // 3 categories x 2 segments
 }
 
 TEST_CASE("every shipped scenario runs at a small consumer count", "[cli][scenarios]") {
