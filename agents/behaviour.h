@@ -197,6 +197,9 @@ struct CommandBatch {
 class Behaviour {
  public:
   virtual ~Behaviour() = default;
+  /// The registered name it was built under (keys its random streams).
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
   /// The hooks it implements (Stage bits); the engine calls no other.
   virtual unsigned stages() const = 0;
   /// The command kinds its commands() hook wants (bits 1 << CommandKind).
@@ -219,6 +222,9 @@ class Behaviour {
   virtual void daily(const DayBatch& batch) const { (void)batch; }
   virtual void messages(const MessageBatch& batch) const { (void)batch; }
   virtual void commands(const CommandBatch& batch) const { (void)batch; }
+
+ private:
+  std::string name_;
 };
 
 /// What a behaviour factory may use: the market's description, catalog and offers.

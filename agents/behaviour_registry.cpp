@@ -29,6 +29,7 @@ std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector
                   behaviour_registry().names());
     }
     out.push_back(info->make(spec.params, ctx));
+    out.back()->set_name(spec.name);
   }
   return out;
 }

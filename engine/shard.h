@@ -26,7 +26,7 @@ struct VisitScratch {
   std::vector<ConsumerId> consumer;
   std::vector<Time> time;
   std::vector<std::uint32_t> visit;
-  std::vector<CounterRng> rng;     // the visit's stream, where the gap draw left it
+  std::vector<std::uint64_t> key;  // the consumer's visit-stream key (its stages' streams)
   std::vector<double> multiplier;  // intensity stage
   // Shown offers, flat: visit v's slots are [first_slot[v], first_slot[v + 1]).
   std::vector<std::uint32_t> first_slot;
@@ -45,18 +45,18 @@ struct VisitScratch {
   ShownSet shown;
 
   void clear_visits() { visits = 0; }
-  void add_visit(ConsumerId c, Time t, std::uint32_t k, const CounterRng& r) {
+  void add_visit(ConsumerId c, Time t, std::uint32_t k, std::uint64_t stream_key) {
     if (visits == consumer.size()) {
       const std::size_t grown = visits == 0 ? 256 : 2 * visits;
       consumer.resize(grown);
       time.resize(grown);
       visit.resize(grown);
-      rng.resize(grown);
+      key.resize(grown);
     }
     consumer[visits] = c;
     time[visits] = t;
     visit[visits] = k;
-    rng[visits] = r;
+    key[visits] = stream_key;
     ++visits;
   }
   void clear_lines() {

@@ -64,7 +64,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
       command_modules_.push_back(m);
       commands_handled_ |= b.commands_handled();
     }
-    module_streams_.push_back(StreamFamily(plan.seed, plan.replication, Purpose::kConsumption));
+    module_streams_.push_back(StreamFamily(plan.seed, plan.replication, Purpose::kBehaviour, name_hash(b.name())));
   }
 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
@@ -97,7 +97,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     bound_integral_[w + 1] = bound_integral_[w] + window_bound_[w] * (end - start);
   }
 
-  // Each consumer's first candidate visit: the first draw of its visit stream 0 is the gap from
+  // Each consumer's first candidate visit: the gap stream of its visit 0 gives the gap from
   // time 0 (in intensity time).
   tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
     Shard& shard = *shards_[s];
@@ -106,7 +106,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     std::uint8_t* flags = columns_->data(s, flags_);
     for (ConsumerId c = shard.begin; c < shard.end; ++c) {
       const std::size_t local = c - shard.begin;
-      CounterRng rng = visit_stream(visit_keys_.key(c), 0);
+      CounterRng rng = visit_stream(visit_keys_.key(c), 0, VisitStage::kGap);
       const double rate = market_.population.visit_rate[c];
       next[local] = next_candidate(0.0, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
       index[local] = 1;

@@ -57,7 +57,7 @@ void Simulation::enter_calendar(Shard& shard, ConsumerId c, Time t) {
   const Time from = std::max(t, shard.earliest_entry);
   Time* next = columns_->data(shard.index, next_visit_);
   const std::uint32_t k = columns_->data(shard.index, visit_index_)[local];
-  CounterRng rng(visit_keys_.key(c), (static_cast<std::uint64_t>(k) << 20) + (std::uint64_t{1} << 19));
+  CounterRng rng = visit_stream(visit_keys_.key(c), k, VisitStage::kReentry);
   const double rate = market_.population.visit_rate[c];
   next[local] = next_candidate(from, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
   if (shard.calendar.schedule(static_cast<std::uint32_t>(local), next[local])) flags |= kFiled;
@@ -96,12 +96,12 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       Time t = next[local];
       std::uint32_t k = index[local];
       // A consumer may have several candidate visits in one window; they run in order. The gap
-      // to the next candidate is the first draw of the candidate's stream, so candidate times are
+      // to the next candidate comes from the candidate's gap stream, so candidate times are
       // common to all arms whatever each visit then draws.
       do {
-        CounterRng rng = visit_stream(key, k);
+        CounterRng rng = visit_stream(key, k, VisitStage::kGap);
         const double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
-        b.add_visit(c, t, k, rng);
+        b.add_visit(c, t, k, key);
         t = next_candidate(t, gap);
         ++k;
       } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
@@ -116,7 +116,7 @@ void Simulation::advance(Shard& shard, std::size_t window) {
 
 void Simulation::thin(Shard& shard, std::size_t window) {
   // Accept each candidate with probability (its intensity multiplier) / (the window's bound),
-  // with the second draw of its stream: the same uniform in every arm.
+  // with the uniform of its thinning stream: the same in every arm.
   VisitScratch& b = shard.scratch;
   const std::size_t n = b.visits;
   b.multiplier.assign(n, 1.0);
@@ -129,12 +129,12 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   const double bound = window_bound_[window];
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double u = b.rng[i].uniform();
+    const double u = visit_stream(b.key[i], b.visit[i], VisitStage::kThin).uniform();
     if (!(u * bound < b.multiplier[i])) continue;
     b.consumer[kept] = b.consumer[i];
     b.time[kept] = b.time[i];
     b.visit[kept] = b.visit[i];
-    b.rng[kept] = b.rng[i];
+    b.key[kept] = b.key[i];
     ++kept;
   }
   b.visits = kept;
@@ -196,11 +196,18 @@ void Simulation::visit_batch(Shard& shard) {
     const ConsumerId c = b.consumer[v];
     shown.clear();
     if (sellers_ == 1) {
-      single_recommender->recommend(c, b.rng[v], shown);
+      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kRecommend);
+      single_recommender->recommend(c, rng, shown);
     } else {
-      for (const SellerStrategies& seller : arm_.sellers) seller.recommender->recommend(c, b.rng[v], shown);
+      for (std::size_t s = 0; s < sellers_; ++s) {
+        CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kRecommend, s);
+        arm_.sellers[s].recommender->recommend(c, rng, shown);
+      }
     }
-    if (browse > 0) shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, b.rng[v]);
+    if (browse > 0) {
+      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kBrowse);
+      shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, rng);
+    }
     b.first_slot[v] = slots;
     const std::uint32_t end = slots + static_cast<std::uint32_t>(shown.size());
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
@@ -254,7 +261,8 @@ void Simulation::visit_batch(Shard& shard) {
   if (!quantities) {  // one item per visit, quantity 1: the choice alone
     for (std::size_t v = 0; v < n; ++v) {
       const std::uint32_t first = b.first_slot[v];
-      const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first, b.rng[v].uniform());
+      const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first,
+                                      visit_stream(b.key[v], b.visit[v], VisitStage::kChoice).uniform());
       if (chosen < 0) continue;
       shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + static_cast<std::size_t>(chosen)], 1, 0});
     }
@@ -263,8 +271,9 @@ void Simulation::visit_batch(Shard& shard) {
     const std::uint32_t first = b.first_slot[v];
     const std::size_t count = b.first_slot[v + 1] - first;
     float* weights = b.utility.data() + first;
+    CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kChoice);
     for (std::uint8_t line = 0; line < b.max_lines[v]; ++line) {
-      const int chosen = logit_choice(weights, count, b.rng[v].uniform());
+      const int chosen = logit_choice(weights, count, rng.uniform());
       if (chosen < 0 || weights[chosen] == 0.0f) break;
       const auto s = static_cast<std::size_t>(chosen);
       b.line_consumer.push_back(b.consumer[v]);

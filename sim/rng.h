@@ -3,13 +3,17 @@
 // (seed, replication, entity, purpose); there is no shared engine and the clock is never used.
 //
 // The engine is counter-based (SplitMix64 output function over key + counter * golden gamma): a
-// stream costs no state beyond its key and counter, so each visit of each consumer can open its
-// own stream (counter = visit index << 20) and two arms of an experiment consume identical
-// numbers for the same consumer and visit however many draws the other visits took — common
-// random numbers by construction. Distributions come from Boost.Random, whose output does not
-// change between standard libraries.
+// stream costs no state beyond its key and counter, so each visit of each consumer opens its own
+// streams, one per stage of the visit (gap, thinning, each seller's recommendation, browsing,
+// choice): counter = visit index << 24 | stage << 16. Two arms of an experiment therefore consume
+// identical numbers for the same consumer, visit and stage however many draws the other visits
+// and stages took — the choice draw of a visit is the same in every arm even when the shown sets
+// differ: common random numbers by construction. Behaviour modules draw from streams keyed by a
+// hash of their name. Distributions come from Boost.Random, whose output does not change between
+// standard libraries.
 #include <cstdint>
 #include <limits>
+#include <string_view>
 
 namespace marketsim {
 
@@ -26,6 +30,7 @@ enum class Purpose : std::uint64_t {
   kConsumerTraits = 2,
   kVisit = 3,
   kConsumption = 4,
+  kBehaviour = 5,  // a behaviour module's streams, salted with a hash of its name
   kTest = 99,
 };
 
@@ -36,10 +41,12 @@ inline constexpr std::uint64_t kAllReplications = std::numeric_limits<std::uint6
 /// mixed once, each entity's key costs one more mix.
 class StreamFamily {
  public:
-  constexpr StreamFamily(std::uint64_t seed, std::uint64_t replication, Purpose purpose)
+  constexpr StreamFamily(std::uint64_t seed, std::uint64_t replication, Purpose purpose,
+                         std::uint64_t salt = 0)
       : prefix_(mix64(mix64(mix64(seed ^ 0x6a09e667f3bcc909ULL) ^
                             (replication + 0xbb67ae8584caa73bULL)) ^
-                      (static_cast<std::uint64_t>(purpose) * 0x3c6ef372fe94f82bULL))) {}
+                      (static_cast<std::uint64_t>(purpose) * 0x3c6ef372fe94f82bULL)) ^
+                mix64(salt)) {}
   constexpr std::uint64_t key(std::uint64_t entity) const {
     return mix64(prefix_ ^ (entity + 0xa54ff53a5f1d36f1ULL));
   }
@@ -97,10 +104,29 @@ class CounterRng {
   std::uint64_t counter_;
 };
 
-/// The stream for one visit of one consumer: room for 2^20 draws per visit before the next
-/// visit's numbers begin.
-inline CounterRng visit_stream(std::uint64_t consumer_key, std::uint32_t visit_index) {
-  return CounterRng(consumer_key, static_cast<std::uint64_t>(visit_index) << 20);
+/// The stages of a visit, each with a sub-stream of its own.
+enum class VisitStage : std::uint64_t {
+  kGap = 0,        // the gap to the next candidate visit (its first draw)
+  kThin = 1,       // the acceptance uniform of a candidate visit (intensity modules)
+  kBrowse = 2,     // organic browsing
+  kChoice = 3,     // the logit draws (one per basket item)
+  kReentry = 4,    // the first candidate after re-entering the visit calendar
+  kRecommend = 8,  // seller s's recommendation: kRecommend + s (up to 248 sellers)
+};
+
+/// The sub-stream of one stage of one visit of one consumer: 2^16 draws per stage, 256 stages
+/// per visit, 2^40 visits per consumer.
+inline CounterRng visit_stream(std::uint64_t consumer_key, std::uint32_t visit_index, VisitStage stage,
+                               std::uint64_t offset = 0) {
+  return CounterRng(consumer_key, (static_cast<std::uint64_t>(visit_index) << 24) |
+                                      ((static_cast<std::uint64_t>(stage) + offset) << 16));
+}
+
+/// A 64-bit FNV-1a hash of a name (salts a module's streams).
+constexpr std::uint64_t name_hash(std::string_view name) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  return h;
 }
 
 }  // namespace marketsim

@@ -76,7 +76,7 @@ TEST_CASE("budget ledger charges until the budget is spent, then stops", "[budge
 
 TEST_CASE("a run conserves units and its ledger reconciles with the sales", "[engine][invariants]") {
   // A budget that binds mid-promotion, a short lead time and (s, S) make stock-outs likely.
-  const Scenario sc = small_reference({"/arms/0/promotions/0/budget=2000",
+  const Scenario sc = small_reference({"/arms/0/promotions/0/budget=1500",
                                        "/arms/0/replenishment={\"name\":\"s_S\",\"s\":20,\"S\":60}"});
   const Market market = build_market(sc.market, sc.seed);
   const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
@@ -87,9 +87,9 @@ TEST_CASE("a run conserves units and its ledger reconciles with the sales", "[en
   sim.subscribe(rec);
   REQUIRE_NOTHROW(sim.run());  // the engine checks conservation and the ledger itself
   REQUIRE(rec.days.size() == static_cast<std::size_t>(sc.horizon_days));
-  CHECK(rec.discounts <= 200000);
+  CHECK(rec.discounts <= 150000);
   CHECK(rec.discounts == rec.spend_by_promotion[0]);
-  CHECK(rec.discounts > 190000);  // the budget did bind (remaining < one discount)
+  CHECK(rec.discounts > 150000 - 1000);  // the budget did bind (remaining < one discount, at most 10.00)
   CHECK(rec.lost > 0);
   std::uint64_t cancelled = 0;
   for (const auto& d : rec.days) cancelled += d.budget_cancelled;

@@ -2,6 +2,7 @@
 #include <boost/random/normal_distribution.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <set>
 #include <vector>
 
 #include "sim/rng.h"
@@ -59,16 +60,25 @@ TEST_CASE("neighbouring entities' streams are uncorrelated", "[rng][statistical]
   CHECK(std::fabs(r * std::sqrt(n)) < 3.29);
 }
 
-TEST_CASE("consecutive visits of one consumer have disjoint streams", "[rng]") {
+TEST_CASE("visits of one consumer, and the stages of a visit, have disjoint streams", "[rng]") {
   const std::uint64_t key = stream_key(9, 0, 5, Purpose::kVisit);
-  CounterRng v0 = visit_stream(key, 0);
-  CounterRng v1 = visit_stream(key, 1);
-  std::vector<std::uint64_t> first;
-  for (int i = 0; i < 1000; ++i) first.push_back(v0());
-  for (int i = 0; i < 1000; ++i) {
-    const auto x = v1();
-    CHECK(std::find(first.begin(), first.end(), x) == first.end());
+  const std::vector<CounterRng> streams = {
+      visit_stream(key, 0, VisitStage::kGap),     visit_stream(key, 0, VisitStage::kChoice),
+      visit_stream(key, 0, VisitStage::kBrowse),  visit_stream(key, 0, VisitStage::kRecommend),
+      visit_stream(key, 0, VisitStage::kRecommend, 1), visit_stream(key, 1, VisitStage::kGap),
+      visit_stream(key, 1, VisitStage::kChoice)};
+  std::set<std::uint64_t> seen;
+  for (CounterRng s : streams) {
+    for (int i = 0; i < 1000; ++i) CHECK(seen.insert(s()).second);
   }
+  // A stage's first draws do not depend on how many draws another stage took.
+  CounterRng choice = visit_stream(key, 3, VisitStage::kChoice);
+  CounterRng recommend = visit_stream(key, 3, VisitStage::kRecommend);
+  for (int i = 0; i < 37; ++i) (void)recommend();
+  CHECK(choice() == visit_stream(key, 3, VisitStage::kChoice)());
+  // Module streams are keyed by the module's name.
+  CHECK(StreamFamily(1, 0, Purpose::kBehaviour, name_hash("a")).key(7) !=
+        StreamFamily(1, 0, Purpose::kBehaviour, name_hash("b")).key(7));
   // Boost.Random distributions run on the engine, reproducibly.
   CounterRng a(key), b(key);
   boost::random::normal_distribution<double> n1(0.0, 1.0), n2(0.0, 1.0);

@@ -64,7 +64,7 @@ TEST_CASE("every recommender fills its slots with distinct valid products", "[st
     auto rec = make(info, Json::object(), ctx);
     rec->prepare(shop.at(0));
     for (std::uint32_t v = 0; v < 200; ++v) {
-      CounterRng rng = visit_stream(stream_key(1, 0, v, Purpose::kTest), v);
+      CounterRng rng = visit_stream(stream_key(1, 0, v, Purpose::kTest), v, VisitStage::kRecommend);
       ShownSet shown;
       rec->recommend(v, rng, shown);
       REQUIRE(shown.size() == rec->slots());
