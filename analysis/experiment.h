@@ -23,13 +23,16 @@ struct ExperimentResult {
   double market_seconds = 0.0;
   double visit_seconds = 0.0;
   double commit_seconds = 0.0;
+  std::size_t column_bytes_per_consumer = 0;  // per-consumer run state the run declared
 };
 
 /// Progress: (windows done, windows in all), called from worker threads.
 using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 
-/// Draws the market once, then runs all arms x replications. Parallelism is whatever the caller's
-/// oneTBB arena allows (the command line bounds it with --threads); results never depend on it.
+/// Draws the markets (one per replication, or one shared by all, as the scenario says) and runs
+/// all arms x replications; a replication's arms share its market (common random numbers).
+/// Parallelism is whatever the caller's oneTBB limits allow (the command line bounds it with
+/// --threads); results never depend on it.
 ExperimentResult run_experiment(const Scenario& scenario, const ProgressFn& progress = {});
 
 /// CPU time (user + system) this process has used so far, in seconds.

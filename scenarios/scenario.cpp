@@ -83,7 +83,7 @@ const ParamSchema& scenario_schema() {
       {.name = "market", .type = ParamType::kObject, .description = "products and consumers"},
       {.name = "arms", .type = ParamType::kObjectList,
        .description = "strategy bundles to compare; exactly one has \"baseline\": true"},
-      {.name = "market_sampling", .type = ParamType::kString, .default_value = "shared",
+      {.name = "market_sampling", .type = ParamType::kString, .default_value = "per_replication",
        .description = "per_replication: each replication draws its own catalog and population, "
                       "shared by its arms; shared: one market for all replications",
        .choices = {"per_replication", "shared"}},
