@@ -73,6 +73,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       r.visit_seconds = simulation.phase_seconds().visit_seconds;
       r.commit_seconds = simulation.phase_seconds().commit_seconds;
       r.column_bytes_per_consumer = simulation.column_bytes_per_consumer();
+      if (rep == 0 && arm_index == 0) out.columns = simulation.columns().specs();
       r.simulation_seconds = seconds(start, Clock::now());
       collector.finish(r);
     });

@@ -6,6 +6,7 @@
 
 #include "market/market.h"
 #include "analysis/metrics.h"
+#include "sim/columns.h"
 #include "scenarios/scenario.h"
 
 namespace marketsim {
@@ -24,6 +25,7 @@ struct ExperimentResult {
   double visit_seconds = 0.0;
   double commit_seconds = 0.0;
   std::size_t column_bytes_per_consumer = 0;  // per-consumer run state the run declared
+  std::vector<ColumnSpec> columns;            // that state: the declared columns
 };
 
 /// Progress: (windows done, windows in all), called from worker threads.

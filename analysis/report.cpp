@@ -146,6 +146,15 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
       {"core_utilisation", perf.simulation_seconds > 0 && perf.threads > 0
                                ? perf.cpu_seconds / (perf.simulation_seconds * static_cast<double>(perf.threads))
                                : 0.0},
+      {"bytes_per_consumer", [&] {
+         std::size_t columns = 0;
+         Json list = Json::array();
+         for (const ColumnSpec& c : perf.columns) {
+           columns += c.bytes_per_consumer();
+           list.push_back(Json{{"owner", c.owner}, {"name", c.name}, {"bytes", c.bytes_per_consumer()}});
+         }
+         return Json{{"columns", columns}, {"population", perf.population_bytes_per_consumer}, {"column_list", list}};
+       }()},
       {"run_phase_seconds", Json{{"market", perf.market_seconds},
                                  {"visits", perf.visit_seconds},
                                  {"commit", perf.commit_seconds},

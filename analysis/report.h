@@ -6,6 +6,7 @@
 
 #include "analysis/experiment.h"
 #include "analysis/statistics.h"
+#include "sim/columns.h"
 #include "scenarios/scenario.h"
 
 namespace marketsim {
@@ -22,6 +23,8 @@ struct PerformanceInfo {
   double visit_seconds = 0.0;   // ... shards advancing visits in parallel
   double commit_seconds = 0.0;  // ... committing intents, collectors, learning
   double cpu_seconds = 0.0;     // process CPU time (user + system) during the simulation
+  std::size_t population_bytes_per_consumer = 0;  // traits, shared by a market's runs
+  std::vector<ColumnSpec> columns;                // per-consumer state of a run
 };
 
 /// The version string of this build.

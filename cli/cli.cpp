@@ -179,7 +179,12 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
   PerformanceInfo perf{result.visits,         result.setup_seconds,  result.simulation_seconds,
                        peak_rss_bytes(),      threads,               result.shards,
                        result.run_seconds,    result.market_seconds, result.visit_seconds,
-                       result.commit_seconds, result.cpu_seconds};
+                       result.commit_seconds, result.cpu_seconds,
+                       // Population traits: taste (D floats), price sensitivity, deal proneness and
+                       // visit rate (floats), segment (16 bits).
+                       static_cast<std::size_t>(sc.market.latent_dimensions) * sizeof(float) + 3 * sizeof(float) +
+                           sizeof(std::uint16_t),
+                       result.columns};
   if (r.out_dir) write_outputs(*r.out_dir, sc, result, summary, perf);
   print_comparison(out, sc, summary);
   err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
