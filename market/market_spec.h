@@ -59,7 +59,7 @@ struct MarketSpec {
   std::vector<SellerSpec> sellers = {SellerSpec{}};
   /// Behaviour modules, in the order their hooks run (scenario key /market/behaviours).
   std::vector<ComponentSpec> behaviours;
-  MarketSampling sampling = MarketSampling::kShared;
+  MarketSampling sampling = MarketSampling::kPerReplication;
 
   std::int64_t products() const {
     std::int64_t n = 0;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -32,9 +33,13 @@ ComponentSpec parse_component(const Registry<Interface, Context>& registry, cons
   if (!object.is_object()) {
     throw ScenarioError(file, pointer, "expected an object {\"name\": ..., parameters...}");
   }
-  if (!object.contains("name") || !object["name"].is_string()) {
+  if (!object.contains("name")) {
     throw ScenarioError(file, pointer + "/name",
                         "required " + what + " name is missing; Valid values are: " + registry.names());
+  }
+  if (!object["name"].is_string()) {
+    throw ScenarioError(file, pointer + "/name",
+                        "expected a " + what + " name (a string); Valid values are: " + registry.names());
   }
   const std::string name = object["name"].get<std::string>();
   const auto* info = registry.find(name);
@@ -420,10 +425,13 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   const BehaviourContext behaviour_ctx{ms, catalog, offers};
   Json behaviours = Json::array();
   std::set<std::string> modules;
+  std::map<std::string, std::string> configured_at;  // module name -> where it was configured
   const auto add_module = [&](ComponentSpec spec, const std::string& pointer) {
     if (!modules.insert(spec.name).second) {
-      throw ScenarioError(file, pointer, "behaviour module \"" + spec.name + "\" is configured twice");
+      throw ScenarioError(file, pointer, "behaviour module \"" + spec.name + "\" is configured twice (also at " +
+                                             configured_at[spec.name] + "); each module may appear once");
     }
+    configured_at[spec.name] = pointer;
     Json resolved = spec.params;
     resolved["name"] = spec.name;
     behaviours.push_back(resolved);
@@ -514,7 +522,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
       per_seller[0] = {validate_object(arm_seller_schema(), ss, file, p), p};
     }
     Json resolved_sellers = Json::array();
-    std::size_t slots = static_cast<std::size_t>(ms.browse_slots);
+    std::size_t slots = 0;  // recommendation slots of the sellers so far
     for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
       auto& [ss, ps] = per_seller[m];
       const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
@@ -532,10 +540,13 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
       seller.replenishment = parse_component(replenishment_registry(), ss["replenishment"], file,
                                              ps + "/replenishment", selectors, build, ss["replenishment"]);
       slots += recommender_registry().find(seller.recommendation.name)->make(seller.recommendation.params, build)->slots();
-      if (slots > ShownSet::kCapacity || slots > offers.size()) {
+      const std::size_t shown = slots + static_cast<std::size_t>(ms.browse_slots);
+      if (shown > ShownSet::kCapacity || shown > offers.size()) {
         throw ScenarioError(file, ps + "/recommendation",
-                            "recommendation slots + browse_slots must be at most 64 and at most the "
-                            "number of products offered");
+                            "the sellers' recommendation slots (" + std::to_string(slots) + " up to this seller) + browse_slots (" +
+                                std::to_string(ms.browse_slots) + ") = " + std::to_string(shown) +
+                                " offers shown per visit; allowed: at most 64 and at most the number of offers (" +
+                                std::to_string(offers.size()) + ")");
       }
       arm.sellers.push_back(std::move(seller));
       resolved_sellers.push_back(ss);

@@ -47,6 +47,25 @@ Json percent_off() {
   return Json{{"name", "percent_off"}, {"depth", 0.1}, {"start", 1}, {"end", 3}};
 }
 
+/// The base document with two sellers whose products overlap: "north" offers every second product
+/// (25 offers), "south" every product of "widgets" (50 offers). Its arm lists both under
+/// "sellers" with every strategy left at its default.
+Json two_sellers() {
+  Json doc = base_document();
+  const Json widgets = Json{{"categories", Json::array({"widgets"})}};
+  doc["market"]["sellers"] = Json::array({Json{{"name", "north"}, {"products", Json{{"every", 2}}}},
+                                          Json{{"name", "south"}, {"products", widgets}}});
+  doc["arms"][0]["sellers"] = Json::array({Json{{"name", "north"}}, Json{{"name", "south"}}});
+  return doc;
+}
+
+/// The base document with /market/behaviours set to `modules`.
+Json with_behaviours(const Json& modules) {
+  Json doc = base_document();
+  doc["market"]["behaviours"] = modules;
+  return doc;
+}
+
 struct Caught {
   bool thrown = false;
   bool unknown_strategy = false;
@@ -697,7 +716,7 @@ TEST_CASE("validation: recommendation slots + browse_slots at most the product c
   doc["market"]["browse_slots"] = 1;
   doc["arms"][0]["recommendation"] =
       Json{{"name", "popular_plus_random"}, {"popular", 25}, {"random", 25}};
-  check_rejected(doc, "/arms/0/recommendation", {"at most the number of products"});
+  check_rejected(doc, "/arms/0/recommendation", {"at most the number of offers"});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -778,4 +797,425 @@ TEST_CASE("validation: missing scenario file", "[validation]") {
   CHECK_THROWS_AS(load_scenario(path), ScenarioError);
   const Caught c = catch_scenario_error([&] { (void)load_scenario(path); });
   check_caught(c, path, "", {"cannot open the scenario file"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sellers (/market/sellers).
+
+TEST_CASE("validation: at least one seller is required", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array();
+  check_rejected(doc, "/market/sellers", {"at least one seller"});
+}
+
+TEST_CASE("validation: at most 64 sellers", "[validation]") {
+  Json doc = base_document();
+  Json ok = base_document();
+  ok["arms"][0]["sellers"] = Json::array();
+  for (int i = 0; i < 65; ++i) {
+    std::string name = "s";  // not "s" + ...: GCC 12 warns falsely (-Wrestrict) on that
+    name += std::to_string(i);
+    doc["market"]["sellers"].push_back(Json{{"name", name}});
+    if (i == 64) break;
+    ok["market"]["sellers"].push_back(Json{{"name", name}});
+    ok["arms"][0]["sellers"].push_back(
+        Json{{"name", name}, {"recommendation", Json{{"name", "random"}, {"slots", 0}}}});
+  }
+  check_rejected(doc, "/market/sellers", {"at most 64 sellers"});
+
+  // 64 sellers, each recommending nothing (so the slots stay within 64), are accepted.
+  const Scenario sc = parse_scenario(ok, kFile);
+  CHECK(sc.market.sellers.size() == 64);
+  CHECK(sc.arms[0].sellers.size() == 64);
+}
+
+TEST_CASE("validation: unknown key in a seller", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"bogus", 1}}});
+  check_rejected(doc, "/market/sellers/0/bogus",
+                 {"unknown key \"bogus\"", "allowed keys", "\"products\"", "\"holding_cost\""});
+}
+
+TEST_CASE("validation: a seller's name is required", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array({Json{{"products", "all"}}});
+  check_rejected(doc, "/market/sellers/0/name", {"required key is missing", "string"});
+}
+
+TEST_CASE("validation: seller names must be non-empty", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array({Json{{"name", ""}}});
+  check_rejected(doc, "/market/sellers/0/name", {"seller names must be non-empty and unique"});
+}
+
+TEST_CASE("validation: seller names must be unique", "[validation]") {
+  Json doc = two_sellers();
+  doc["market"]["sellers"][1]["name"] = "north";
+  check_rejected(doc, "/market/sellers/1/name", {"seller names must be non-empty and unique"});
+}
+
+TEST_CASE("validation: a seller's products must be a product selector", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"products", 5}}});
+  check_rejected(doc, "/market/sellers/0/products",
+                 {"expected a product selector, got an integer", "\"all\"", "{\"ids\""});
+
+  Json list = base_document();
+  list["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"products", {1, 2}}}});
+  check_rejected(list, "/market/sellers/0/products",
+                 {"expected a product selector, got a list", "\"all\""});
+
+  Json word = base_document();
+  word["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"products", "some"}}});
+  check_rejected(word, "/market/sellers/0/products",
+                 {"unknown product selector \"some\"", "\"all\""});
+
+  // {"ids": []} is rejected by the selector itself.
+  Json no_ids = base_document();
+  no_ids["market"]["sellers"] =
+      Json::array({Json{{"name", "shop"}, {"products", Json{{"ids", Json::array()}}}}});
+  check_rejected(no_ids, "/market/sellers/0/products/ids", {"non-empty list of product ids"});
+}
+
+TEST_CASE("validation: a seller's products with an unknown category", "[validation]") {
+  Json doc = two_sellers();
+  doc["market"]["sellers"][1]["products"] = Json{{"categories", Json::array({"gadgets"})}};
+  check_rejected(doc, "/market/sellers/1/products/categories/0",
+                 {"unknown category \"gadgets\"", "Valid values are", "\"widgets\""});
+}
+
+TEST_CASE("validation: a seller's products with a product id out of range", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] =
+      Json::array({Json{{"name", "shop"}, {"products", Json{{"ids", Json::array({3, 50})}}}}});
+  check_rejected(doc, "/market/sellers/0/products/ids/1",
+                 {"product id 50 does not exist", "allowed: 0 to 49"});
+}
+
+TEST_CASE("validation: a seller's products must select at least one product", "[validation]") {
+  // A valid selector that picks nothing: every 100th product from offset 60 of 50 products.
+  Json doc = base_document();
+  doc["market"]["sellers"] =
+      Json::array({Json{{"name", "shop"}, {"products", Json{{"every", 100}, {"offset", 60}}}}});
+  check_rejected(doc, "/market/sellers/0/products",
+                 {"selects no product", "a seller offers at least one"});
+
+  Json ok = base_document();
+  ok["market"]["sellers"] =
+      Json::array({Json{{"name", "shop"}, {"products", Json{{"every", 100}, {"offset", 49}}}}});
+  ok["arms"][0]["recommendation"] = Json{{"name", "random"}, {"slots", 1}};
+  CHECK_NOTHROW(parse_scenario(ok, kFile));
+}
+
+TEST_CASE("validation: holding_cost must be a number from 0 to 1e6", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"holding_cost", -0.5}}});
+  check_rejected(doc, "/market/sellers/0/holding_cost",
+                 {"value -0.5 is out of range", "number in [0, 1e+06]"});
+
+  Json high = base_document();
+  high["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"holding_cost", 2e6}}});
+  check_rejected(high, "/market/sellers/0/holding_cost", {"out of range", "number in [0, 1e+06]"});
+
+  Json text = base_document();
+  text["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"holding_cost", "0.1"}}});
+  check_rejected(text, "/market/sellers/0/holding_cost",
+                 {"expected number in [0, 1e+06]", "got a string"});
+
+  Json ok = base_document();
+  ok["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"holding_cost", 0.05}}});
+  CHECK(parse_scenario(ok, kFile).market.sellers[0].holding_cost == 0.05);
+}
+
+TEST_CASE("validation: order_cost must be a number from 0 to 1e9", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"order_cost", -1}}});
+  check_rejected(doc, "/market/sellers/0/order_cost",
+                 {"value -1 is out of range", "number in [0, 1e+09]"});
+
+  Json high = base_document();
+  high["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"order_cost", 2e9}}});
+  check_rejected(high, "/market/sellers/0/order_cost", {"out of range", "number in [0, 1e+09]"});
+
+  Json flag = base_document();
+  flag["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"order_cost", true}}});
+  check_rejected(flag, "/market/sellers/0/order_cost",
+                 {"expected number in [0, 1e+09]", "got a boolean"});
+
+  Json ok = base_document();
+  ok["market"]["sellers"] = Json::array({Json{{"name", "shop"}, {"order_cost", 25}}});
+  CHECK(parse_scenario(ok, kFile).market.sellers[0].order_cost == 25.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Behaviour modules (/market/behaviours).
+
+TEST_CASE("validation: a behaviour module must be an object", "[validation]") {
+  check_rejected(with_behaviours(Json::array({"quality_learning"})), "/market/behaviours/0",
+                 {"expected an object", "got a string"});
+}
+
+TEST_CASE("validation: a behaviour module needs a name", "[validation]") {
+  check_rejected(with_behaviours(Json::array({Json{{"memory", 4}}})), "/market/behaviours/0/name",
+                 {"behaviour module name is missing", "Valid values are", "\"quality_learning\"",
+                  "\"reference_price\""});
+  check_rejected(with_behaviours(Json::array({Json{{"name", 5}}})), "/market/behaviours/0/name",
+                 {"expected a behaviour module name (a string)", "Valid values are"});
+}
+
+TEST_CASE("validation: unknown behaviour module", "[validation]") {
+  check_unknown_strategy(
+      with_behaviours(Json::array({Json{{"name", "herding"}}})), "/market/behaviours/0/name",
+      {"unknown behaviour module \"herding\"", "\"quality_learning\"", "\"reference_price\""});
+}
+
+TEST_CASE("validation: unknown key in a behaviour module's parameters", "[validation]") {
+  const Json module = Json{{"name", "quality_learning"}, {"bogus", 1}};
+  check_rejected(with_behaviours(Json::array({module})), "/market/behaviours/0/bogus",
+                 {"unknown key \"bogus\"", "allowed keys", "\"prior_sd\"", "\"memory\""});
+
+  // "enabled" belongs to the deprecated switches only.
+  const Json switch_key = Json{{"name", "reference_price"}, {"enabled", true}};
+  check_rejected(with_behaviours(Json::array({switch_key})), "/market/behaviours/0/enabled",
+                 {"unknown key \"enabled\"", "\"loss_aversion\""});
+}
+
+TEST_CASE("validation: quality_learning prior_sd must be greater than 0", "[validation]") {
+  const Json module = Json{{"name", "quality_learning"}, {"prior_sd", 0}};
+  check_rejected(with_behaviours(Json::array({module})), "/market/behaviours/0/prior_sd",
+                 {"value 0 is out of range", "number in (0, 100]"});
+}
+
+TEST_CASE("validation: quality_learning module memory must be from 1 to 64", "[validation]") {
+  const Json zero = Json{{"name", "quality_learning"}, {"memory", 0}};
+  check_rejected(with_behaviours(Json::array({zero})), "/market/behaviours/0/memory",
+                 {"value 0 is out of range", "integer in [1, 64]"});
+
+  const Json big = Json{{"name", "quality_learning"}, {"memory", 65}};
+  check_rejected(with_behaviours(Json::array({big})), "/market/behaviours/0/memory",
+                 {"value 65 is out of range", "integer in [1, 64]"});
+
+  const Json ok = Json{{"name", "quality_learning"}, {"memory", 64}};
+  CHECK_NOTHROW(parse_scenario(with_behaviours(Json::array({ok})), kFile));
+}
+
+TEST_CASE("validation: quality_learning observation_sd must be greater than 0", "[validation]") {
+  const Json module = Json{{"name", "quality_learning"}, {"observation_sd", -1}};
+  check_rejected(with_behaviours(Json::array({module})), "/market/behaviours/0/observation_sd",
+                 {"value -1 is out of range", "number in (0, 100]"});
+}
+
+TEST_CASE("validation: reference_price loss_aversion must be at least 1", "[validation]") {
+  const Json module = Json{{"name", "reference_price"}, {"loss_aversion", 0.5}};
+  check_rejected(with_behaviours(Json::array({module})), "/market/behaviours/0/loss_aversion",
+                 {"value 0.5 is out of range", "number in [1, 100]"});
+}
+
+TEST_CASE("validation: reference_price adaptation must be at most 1", "[validation]") {
+  const Json module = Json{{"name", "reference_price"}, {"adaptation", 1.5}};
+  check_rejected(with_behaviours(Json::array({module})), "/market/behaviours/0/adaptation",
+                 {"value 1.5 is out of range", "number in [0, 1]"});
+}
+
+TEST_CASE("validation: a behaviour module listed twice", "[validation]") {
+  const Json modules =
+      Json::array({Json{{"name", "quality_learning"}}, Json{{"name", "reference_price"}},
+                   Json{{"name", "quality_learning"}, {"memory", 4}}});
+  check_rejected(with_behaviours(modules), "/market/behaviours/2/name",
+                 {"behaviour module \"quality_learning\" is configured twice",
+                  "also at /market/behaviours/0/name", "each module may appear once"});
+}
+
+TEST_CASE("validation: a behaviour module in both /market/learning and /market/behaviours",
+          "[validation]") {
+  Json doc = with_behaviours(Json::array({Json{{"name", "quality_learning"}}}));
+  doc["market"]["learning"] = Json{{"quality", Json{{"enabled", true}}}};
+  check_rejected(doc, "/market/behaviours/0/name",
+                 {"behaviour module \"quality_learning\" is configured twice",
+                  "also at /market/learning/quality"});
+
+  Json doc2 = with_behaviours(Json::array({Json{{"name", "reference_price"}}}));
+  doc2["market"]["learning"] = Json{{"reference_price", Json{{"enabled", true}}}};
+  check_rejected(doc2, "/market/behaviours/0/name",
+                 {"behaviour module \"reference_price\" is configured twice",
+                  "also at /market/learning/reference_price"});
+}
+
+TEST_CASE("validation: the deprecated /market/learning switches become behaviour modules",
+          "[validation]") {
+  Json doc = base_document();
+  doc["market"]["learning"] = Json{{"quality", Json{{"enabled", true}, {"memory", 4}}}};
+  const Scenario sc = parse_scenario(doc, kFile);
+  REQUIRE(sc.market.behaviours.size() == 1);
+  CHECK(sc.market.behaviours[0].name == "quality_learning");
+  CHECK(sc.market.behaviours[0].params["memory"] == 4);
+  CHECK(sc.market.behaviours[0].params["prior_sd"] == 1.0);
+  CHECK(!sc.market.behaviours[0].params.contains("enabled"));
+  CHECK(!sc.resolved["market"].contains("learning"));
+  REQUIRE(sc.resolved["market"]["behaviours"].size() == 1);
+  CHECK(sc.resolved["market"]["behaviours"][0]["name"] == "quality_learning");
+  CHECK(sc.resolved["market"]["behaviours"][0]["memory"] == 4);
+  CHECK(parse_scenario(sc.resolved, kFile).resolved == sc.resolved);
+
+  // The switches come first, then /market/behaviours in order.
+  Json both = with_behaviours(Json::array({Json{{"name", "quality_learning"}}}));
+  both["market"]["learning"] = Json{{"reference_price", Json{{"enabled", true}}}};
+  const Scenario sc2 = parse_scenario(both, kFile);
+  REQUIRE(sc2.market.behaviours.size() == 2);
+  CHECK(sc2.market.behaviours[0].name == "reference_price");
+  CHECK(sc2.market.behaviours[1].name == "quality_learning");
+  CHECK(sc2.resolved["market"]["behaviours"][0]["name"] == "reference_price");
+}
+
+TEST_CASE("validation: /market/learning with enabled false adds no module", "[validation]") {
+  Json doc = base_document();
+  doc["market"]["learning"] = Json{{"quality", Json{{"enabled", false}, {"memory", 4}}},
+                                   {"reference_price", Json::object()}};
+  const Scenario sc = parse_scenario(doc, kFile);
+  CHECK(sc.market.behaviours.empty());
+  CHECK(sc.resolved["market"]["behaviours"] == Json::array());
+  CHECK(!sc.resolved["market"].contains("learning"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each seller's strategies in an arm (/arms/N/sellers).
+
+TEST_CASE("validation: two sellers with their own strategies parse", "[validation]") {
+  Json doc = two_sellers();
+  // Listed in the other order than in the market: strategies follow the market's order.
+  doc["arms"][0]["sellers"] =
+      Json::array({Json{{"name", "south"},
+                        {"replenishment", Json{{"name", "s_S"}, {"s", 10}, {"S", 20}}},
+                        {"promotions", Json::array({percent_off()})}},
+                   Json{{"name", "north"},
+                        {"pricing", Json{{"name", "fixed"}, {"price_factor", 0.9}}},
+                        {"recommendation", Json{{"name", "random"}, {"slots", 3}}}}});
+  const Scenario sc = parse_scenario(doc, kFile);
+  REQUIRE(sc.market.sellers.size() == 2);
+  CHECK(sc.market.sellers[0].name == "north");
+  CHECK(sc.market.sellers[1].name == "south");
+  REQUIRE(sc.arms.size() == 1);
+  REQUIRE(sc.arms[0].sellers.size() == 2);
+  const SellerStrategySpec& north = sc.arms[0].sellers[0];
+  const SellerStrategySpec& south = sc.arms[0].sellers[1];
+  CHECK(north.pricing.params["price_factor"] == 0.9);
+  CHECK(north.recommendation.name == "random");
+  CHECK(north.replenishment.name == "order_up_to");
+  CHECK(north.promotions.empty());
+  CHECK(south.pricing.params["price_factor"] == 1.0);
+  CHECK(south.recommendation.name == "popular_plus_random");
+  CHECK(south.replenishment.name == "s_S");
+  CHECK(south.promotions.size() == 1);
+  CHECK(sc.resolved["arms"][0]["sellers"][0]["name"] == "north");
+  CHECK(sc.resolved["arms"][0]["sellers"][1]["name"] == "south");
+  CHECK(parse_scenario(sc.resolved, kFile).resolved == sc.resolved);
+}
+
+TEST_CASE("validation: an arm names an unknown seller", "[validation]") {
+  Json doc = two_sellers();
+  doc["arms"][0]["sellers"][1]["name"] = "east";
+  check_rejected(doc, "/arms/0/sellers/1/name",
+                 {"unknown seller \"east\"", "Valid values are", "\"north\", \"south\""});
+}
+
+TEST_CASE("validation: an arm lists a seller twice", "[validation]") {
+  Json doc = two_sellers();
+  doc["arms"][0]["sellers"].push_back(Json{{"name", "north"}});
+  check_rejected(doc, "/arms/0/sellers/2/name", {"seller \"north\" is listed twice"});
+}
+
+TEST_CASE("validation: an arm must give every market seller its strategies", "[validation]") {
+  Json doc = two_sellers();
+  doc["arms"][0]["sellers"].erase(0);
+  check_rejected(doc, "/arms/0/sellers", {"seller \"north\" has no strategies in this arm"});
+
+  // Also with one seller: an empty list leaves it without strategies.
+  Json one = base_document();
+  one["arms"][0]["sellers"] = Json::array();
+  check_rejected(one, "/arms/0/sellers", {"seller \"shop\" has no strategies in this arm"});
+}
+
+TEST_CASE("validation: strategies either on the arm or under sellers, not both", "[validation]") {
+  Json doc = two_sellers();
+  doc["arms"][0]["pricing"] = Json{{"name", "fixed"}};
+  check_rejected(doc, "/arms/0/pricing", {"either on the arm or under \"sellers\", not both"});
+
+  Json one = base_document();
+  one["arms"][0]["sellers"] = Json::array({Json{{"name", "shop"}}});
+  one["arms"][0]["promotions"] = Json::array();
+  check_rejected(one, "/arms/0/promotions", {"either on the arm or under \"sellers\""});
+}
+
+TEST_CASE("validation: with several sellers an arm needs \"sellers\"", "[validation]") {
+  Json doc = two_sellers();
+  doc["arms"].push_back(Json{{"name", "treatment"}});
+  check_rejected(doc, "/arms/1",
+                 {"the market has 2 sellers", "give each its strategies under \"sellers\""});
+}
+
+TEST_CASE("validation: recommendation slots over all sellers + browse_slots at most 64",
+          "[validation]") {
+  // 32 browse slots + 16 (north) + 17 (south) = 65.
+  Json doc = two_sellers();
+  doc["market"]["browse_slots"] = 32;
+  doc["arms"][0]["sellers"][0]["recommendation"] =
+      Json{{"name", "popular_plus_random"}, {"popular", 16}, {"random", 0}};
+  doc["arms"][0]["sellers"][1]["recommendation"] =
+      Json{{"name", "popular_plus_random"}, {"popular", 16}, {"random", 1}};
+  check_rejected(doc, "/arms/0/sellers/1/recommendation", {"= 65 offers shown per visit", "at most 64"});
+
+  Json ok = doc;
+  ok["arms"][0]["sellers"][1]["recommendation"]["random"] = 0;
+  CHECK_NOTHROW(parse_scenario(ok, kFile));
+}
+
+TEST_CASE("validation: recommendation slots over all sellers + browse_slots at most the offers",
+          "[validation]") {
+  // Two sellers of two products each: 4 offers; 1 browse slot + 2 + 2 = 5.
+  Json doc = base_document();
+  doc["market"]["browse_slots"] = 1;
+  doc["market"]["sellers"] =
+      Json::array({Json{{"name", "a"}, {"products", Json{{"ids", Json::array({0, 1})}}}},
+                   Json{{"name", "b"}, {"products", Json{{"ids", Json::array({1, 2})}}}}});
+  const Json two_random = Json{{"name", "random"}, {"slots", 2}};
+  doc["arms"][0]["sellers"] = Json::array({Json{{"name", "a"}, {"recommendation", two_random}},
+                                           Json{{"name", "b"}, {"recommendation", two_random}}});
+  check_rejected(doc, "/arms/0/sellers/1/recommendation",
+                 {"recommendation slots (4 up to this seller) + browse_slots (1) = 5",
+                  "at most the number of offers (4)"});
+
+  Json ok = doc;
+  ok["market"]["browse_slots"] = 0;
+  CHECK_NOTHROW(parse_scenario(ok, kFile));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Market sampling (/market_sampling).
+
+TEST_CASE("validation: market_sampling must be per_replication or shared", "[validation]") {
+  Json doc = base_document();
+  doc["market_sampling"] = "per_arm";
+  check_rejected(doc, "/market_sampling",
+                 {"value \"per_arm\" is not allowed", "one of \"per_replication\", \"shared\""});
+
+  Json number = base_document();
+  number["market_sampling"] = 1;
+  check_rejected(number, "/market_sampling",
+                 {"expected one of \"per_replication\", \"shared\"", "got an integer"});
+}
+
+TEST_CASE("validation: market_sampling defaults to per_replication", "[validation]") {
+  const Scenario sc = parse_scenario(base_document(), kFile);
+  CHECK(sc.market.sampling == MarketSampling::kPerReplication);
+  CHECK(sc.resolved["market_sampling"] == "per_replication");
+
+  Json shared = base_document();
+  shared["market_sampling"] = "shared";
+  const Scenario sc2 = parse_scenario(shared, kFile);
+  CHECK(sc2.market.sampling == MarketSampling::kShared);
+  CHECK(sc2.resolved["market_sampling"] == "shared");
+
+  Json explicit_default = base_document();
+  explicit_default["market_sampling"] = "per_replication";
+  CHECK(parse_scenario(explicit_default, kFile).market.sampling == MarketSampling::kPerReplication);
 }
