@@ -44,7 +44,8 @@ const char* kUsage =
 po::options_description run_options() {
   po::options_description o("run options");
   o.add_options()
-      ("out", po::value<std::string>(), "write summary.json, runs.csv, daily.csv, cohorts.csv to DIR")
+      ("out", po::value<std::string>(),
+       "write summary.json, runs.csv, daily.csv, cohorts.csv, sellers.csv, breakdown.csv to DIR")
       ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
       ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
       ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
@@ -58,7 +59,9 @@ void print_list(std::ostream& out, const std::string& what) {
   register_builtin_strategies();
   register_builtin_behaviours();
   const auto section = [&](const auto& registry) {
-    out << registry.family() << " " << registry.kind() << "s:\n";
+    const std::string& kind = registry.kind();
+    out << registry.family() << " " << (kind.ends_with('y') ? kind.substr(0, kind.size() - 1) + "ies" : kind + "s")
+        << ":\n";
     for (const auto& info : registry.entries()) {
       out << "  " << info.name << "\n      " << info.description << "\n";
       for (const auto& p : info.params) {
@@ -95,7 +98,8 @@ void print_list(std::ostream& out, const std::string& what) {
         out << "  " << std::left << std::setw(20) << m.name << m.description << "\n      totals: "
             << totaling(m) << "; collector \"" << c.name << "\" subscribes to "
             << ((c.signals & kSignalLines) ? "order lines and days" : "days")
-            << (m.books ? "; per seller" : "") << (m.line ? "; in breakdown.csv" : "") << "\n";
+            << (m.books || m.totaling == Totaling::kRatio ? "; per seller (sellers.csv)" : "")
+            << (m.line ? "; in breakdown.csv" : "") << "\n";
       }
     }
     out << "\n";
