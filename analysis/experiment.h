@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "market/market.h"
-#include "analysis/metrics.h"
+#include "analysis/run_result.h"
 #include "sim/columns.h"
 #include "scenarios/scenario.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "analysis/metric.h"
-#include "analysis/metrics.h"
+#include "analysis/run_result.h"
 #include "engine/run_observer.h"
 
 namespace marketsim {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/metrics.h"
+#include "analysis/run_result.h"
 
 namespace marketsim {
 
