@@ -108,8 +108,9 @@ struct MetricInfo {
 };
 
 /// A registered collector: the metrics it computes, what it subscribes to, and (for collectors
-/// with state of their own) its factory. Without a factory, every metric must define `books`
-/// (or, for visits and conversions, `market`).
+/// with state of their own) its factory. Without a factory, each of its metrics is read from the
+/// books (`books`, or `numerator` and `denominator` for a ratio) or, when the collector gives
+/// one, from the day record (`market`: visits, conversions).
 struct CollectorInfo {
   std::string name;
   std::string description;

@@ -32,7 +32,7 @@ struct LogNeeds {
   void merge(const LogNeeds& o) {
     lookback_days = std::max(lookback_days, o.lookback_days);
     exposures = exposures || o.exposures;
-    consumer_events = consumer_events || o.consumer_events || o.consumer_exposures;
+    consumer_events = consumer_events || o.consumer_events || consumer_exposures || o.consumer_exposures;
     consumer_exposures = consumer_exposures || o.consumer_exposures;
   }
 };
@@ -115,7 +115,9 @@ class PlatformLog {
   void add_sale(OfferId o, std::uint32_t units) { units_[today_ + o] += units; }
   void add_lost(OfferId o, std::uint32_t units) { lost_[today_ + o] += units; }
   void add_click(OfferId o) { ++clicks_[today_ + o]; }
-  void add_exposures(OfferId o, std::uint32_t n) { exposures_[today_ + o] += n; }
+  void add_exposures(OfferId o, std::uint32_t n) {
+    if (needs_.exposures) exposures_[today_ + o] += n;  // (not counted unless declared)
+  }
   void set_price(OfferId o, Money p) { price_[today_ + o] = p; }
   void add_event(const ConsumerEvent& e) {
     if (needs_.consumer_events) events_.push_back(e);

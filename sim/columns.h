@@ -35,7 +35,6 @@ struct ColumnSpec {
   std::string owner;  // the module or engine part that declared it
   std::string name;
   std::size_t element_bytes = 0;
-  std::size_t alignment = 1;
   std::size_t width = 0;
   std::vector<std::byte> initial;  // one element's bytes, copied into every element
   std::size_t bytes_per_consumer() const { return element_bytes * width; }
@@ -48,7 +47,8 @@ class ColumnLayout {
   template <typename T>
   Column<T> add(std::string owner, std::string name, std::size_t width, T initial = T{}) {
     static_assert(std::is_trivially_copyable_v<T>, "columns hold trivially copyable values");
-    ColumnSpec spec{std::move(owner), std::move(name), sizeof(T), alignof(T), width, {}};
+    static_assert(alignof(T) <= 64, "a column's blocks are 64-byte aligned");
+    ColumnSpec spec{std::move(owner), std::move(name), sizeof(T), width, {}};
     spec.initial.resize(sizeof(T));
     std::memcpy(spec.initial.data(), &initial, sizeof(T));
     specs_.push_back(std::move(spec));

@@ -14,6 +14,7 @@
 // overflow list, which is re-filed once per turn of the ring.
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -38,15 +39,18 @@ class VisitCalendar {
     return static_cast<std::size_t>(std::floor(t * windows_per_day_));
   }
   std::size_t windows() const { return windows_; }
+  /// The window buckets it holds (at most kMaxRing, whatever the horizon).
+  std::size_t buckets() const { return buckets_.size(); }
   /// Whether time t falls inside the horizon (false for NaN and infinity too).
   bool within(Time t) const { return t >= 0.0 && t < end_time_; }
 
-  /// Files entity `id` (a shard-local index) for a visit at time t, which must not fall in a
-  /// window already taken; times past the horizon are dropped (returns false).
+  /// Files entity `id` (a shard-local index) for a visit at time t; times past the horizon are
+  /// dropped (returns false). Throws std::logic_error for a window already taken.
   bool schedule(std::uint32_t id, Time t) {
     if (!within(t)) return false;
     const std::size_t w = window_of(t);
     if (w >= windows_) return false;
+    if (w < next_) throw std::logic_error("visit calendar: a visit filed in a window already taken");
     if (w < turn_ + buckets_.size()) {  // inside the current turn of the ring: slot w - turn
       buckets_[w - turn_].push_back(id);
     } else {
@@ -55,8 +59,11 @@ class VisitCalendar {
     return true;
   }
 
-  /// Hands over the entities of window w, leaving it empty. Windows are taken in order.
+  /// Hands over the entities of window w, leaving it empty. Every window is taken, in order
+  /// (0, 1, 2, ...); anything else throws std::logic_error.
   std::vector<std::uint32_t> take(std::size_t w) {
+    if (w != next_ || w >= windows_) throw std::logic_error("visit calendar: windows are taken in order");
+    ++next_;
     const std::size_t ring = buckets_.size();
     if (w >= turn_ + ring) {
       // A new turn of the ring, [w, w + ring): its buckets were all taken; file the overflow
@@ -81,6 +88,7 @@ class VisitCalendar {
   double windows_per_day_;
   std::size_t windows_;
   double end_time_;
+  std::size_t next_ = 0;  // the next window to take
   std::size_t turn_ = 0;  // first window of the ring's current turn; bucket k holds window turn_ + k
   std::vector<std::vector<std::uint32_t>> buckets_;
   std::vector<std::pair<std::size_t, std::uint32_t>> overflow_;
