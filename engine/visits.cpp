@@ -59,7 +59,13 @@ void Simulation::enter_calendar(Shard& shard, ConsumerId c, Time t) {
   const std::uint32_t k = columns_->data(shard.index, visit_index_)[local];
   CounterRng rng = visit_stream(visit_keys_.key(c), k, VisitStage::kReentry);
   const double rate = market_.population.visit_rate[c];
-  next[local] = next_candidate(from, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
+  Time at = next_candidate(from, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
+  // A window's start time, computed as w / windows_per_day, may round into the window before it:
+  // never file a visit in a window already taken.
+  while (shard.calendar.within(at) && shard.calendar.window_of(at) < shard.calendar.next_window()) {
+    at = std::nextafter(at, std::numeric_limits<double>::infinity());
+  }
+  next[local] = at;
   if (shard.calendar.schedule(static_cast<std::uint32_t>(local), next[local])) flags |= kFiled;
 }
 

@@ -39,6 +39,8 @@ class VisitCalendar {
     return static_cast<std::size_t>(std::floor(t * windows_per_day_));
   }
   std::size_t windows() const { return windows_; }
+  /// The first window not taken yet: visits can be filed from it on.
+  std::size_t next_window() const { return next_; }
   /// The window buckets it holds (at most kMaxRing, whatever the horizon).
   std::size_t buckets() const { return buckets_.size(); }
   /// Whether time t falls inside the horizon (false for NaN and infinity too).

@@ -288,6 +288,13 @@ TEST_CASE("churned consumers leave the visit calendar and a notification brings 
   const ExperimentResult once = run_experiment(market_with("\"churn\": true", ""));
   CHECK(churned < 0.75 * base);
   CHECK(won_back > 1.2 * churned);
+  // Re-entry with short windows (0.1 and 1/24 day), whose start times are not whole numbers.
+  for (const char* window : {"0.1", "0.041666666666666664"}) {
+    INFO("window " << window);
+    const ExperimentResult short_windows =
+        run_experiment(market_with("\"churn\": true", "\"notify_cost\": 0", {std::string("/engine/window_days=") + window}));
+    CHECK(total(short_windows, "visits") > 1.2 * churned);
+  }
   // Without win-back no consumer buys on two different days: the daily distinct buyers add up to
   // the run's distinct buyers.
   for (const RunResult& run : once.runs) {
