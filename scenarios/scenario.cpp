@@ -500,7 +500,9 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
           valid += (valid.empty() ? "\"" : ", \"") + ms.sellers[m].name + "\"";
         }
         if (index == ms.sellers.size()) {
-          throw ScenarioError(file, ps + "/name", "unknown seller \"" + name + "\"; Valid values are: " + valid);
+          std::string what = "unknown seller \"" + name + "\"; Valid values are: ";
+          what += valid;
+          throw ScenarioError(file, ps + "/name", what);
         }
         if (seen[index]) throw ScenarioError(file, ps + "/name", "seller \"" + name + "\" is listed twice");
         seen[index] = true;
