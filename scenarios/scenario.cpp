@@ -199,31 +199,29 @@ const ParamSchema& learning_schema() {
   return s;
 }
 
+namespace {
+
+/// A deprecated /market/learning switch: "enabled" plus the parameters of the module it stands
+/// for (declared once, by the module).
+ParamSchema legacy_switch_schema(const char* module, const char* enabled_description) {
+  register_builtin_behaviours();
+  ParamSchema schema = {{.name = "enabled", .type = ParamType::kBoolean, .default_value = false,
+                         .description = enabled_description}};
+  const BehaviourInfo* info = behaviour_registry().find(module);
+  schema.insert(schema.end(), info->params.begin(), info->params.end());
+  return schema;
+}
+
+}  // namespace
+
 const ParamSchema& quality_learning_schema() {
-  static const ParamSchema s = {
-      {.name = "enabled", .type = ParamType::kBoolean, .default_value = false,
-       .description = "consumers learn quality from consumption"},
-      {.name = "prior_sd", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0,
-       .max = 100.0, .description = "sd of the prior belief", .min_exclusive = true},
-      {.name = "observation_sd", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0,
-       .max = 100.0, .description = "sd of one consumption experience", .min_exclusive = true},
-      {.name = "memory", .type = ParamType::kInteger, .default_value = 8, .min = 1, .max = 64,
-       .description = "products a consumer keeps beliefs about"},
-  };
+  static const ParamSchema s = legacy_switch_schema("quality_learning", "consumers learn quality from consumption");
   return s;
 }
 
 const ParamSchema& reference_price_schema() {
-  static const ParamSchema s = {
-      {.name = "enabled", .type = ParamType::kBoolean, .default_value = false,
-       .description = "consumers compare prices with adaptive reference prices"},
-      {.name = "weight", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0,
-       .max = 100.0, .description = "eta, utility per unit of ln(reference / price)"},
-      {.name = "loss_aversion", .type = ParamType::kNumber, .default_value = 2.25, .min = 1.0,
-       .max = 100.0, .description = "nu, weight of losses relative to gains"},
-      {.name = "adaptation", .type = ParamType::kNumber, .default_value = 0.2, .min = 0.0,
-       .max = 1.0, .description = "kappa, weight of the price paid in the new reference"},
-  };
+  static const ParamSchema s =
+      legacy_switch_schema("reference_price", "consumers compare prices with adaptive reference prices");
   return s;
 }
 
