@@ -79,11 +79,14 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   }
 
   // The intensity bound of each window (the same in every arm: modules' bounds depend only on
-  // their parameters and time) and its integral, the clock of candidate visits.
-  window_bound_.assign(windows_, 1.0);
-  bound_integral_.assign(windows_ + 1, 0.0);
+  // their parameters and time) and its integral, the clock of candidate visits. Without intensity
+  // modules every bound is 1 and candidate visits are visits.
   const double per_day = static_cast<double>(plan.windows_per_day);
-  for (std::size_t w = 0; w < windows_; ++w) {
+  if (!intensity_modules_.empty()) {
+    window_bound_.assign(windows_, 1.0);
+    bound_integral_.assign(windows_ + 1, 0.0);
+  }
+  for (std::size_t w = 0; w < windows_ && !intensity_modules_.empty(); ++w) {
     const Time start = static_cast<double>(w) / per_day;
     const Time end = static_cast<double>(w + 1) / per_day;
     for (std::size_t m : intensity_modules_) {
