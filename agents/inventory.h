@@ -21,12 +21,14 @@ struct Inventory {
     on_order[o] -= q;
     received[o] += q;
   }
-  /// Takes up to `wanted` units of o; returns the units taken.
-  Units take(OfferId o, Units wanted) {
-    const Units got = wanted < on_hand[o] ? wanted : (on_hand[o] > 0 ? on_hand[o] : 0);
-    on_hand[o] -= got;
-    sold[o] += got;
-    return got;
+  /// Units of o that an order for `wanted` can have: all of them, or what is on hand.
+  Units available(OfferId o, Units wanted) const {
+    return wanted < on_hand[o] ? wanted : (on_hand[o] > 0 ? on_hand[o] : 0);
+  }
+  /// Sells `units` of o (at most available()).
+  void sell(OfferId o, Units units) {
+    on_hand[o] -= units;
+    sold[o] += units;
   }
   /// The first offer whose units are not conserved, or -1.
   std::int64_t unconserved() const {

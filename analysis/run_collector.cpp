@@ -36,7 +36,7 @@ RunCollector::RunCollector(const MetricContext& ctx)
     if (info.make) {
       collector = collectors_.size();
       collectors_.push_back(info.make(ctx));
-      collector_first_.push_back(columns_.size());
+      collector_columns_.push_back(Span{columns_.size(), info.metrics.size()});
     }
     for (std::size_t k = 0; k < info.metrics.size(); ++k) {
       columns_.push_back(Column{collector, k});
@@ -75,10 +75,8 @@ void RunCollector::on_window(const WindowRecords& records) {
 void RunCollector::on_day_end(const DayRecord& d) {
   DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN)};
   for (std::size_t c = 0; c < collectors_.size(); ++c) {
-    const std::size_t first = collector_first_[c];
-    std::size_t count = 0;
-    while (first + count < columns_.size() && columns_[first + count].collector == c) ++count;
-    collectors_[c]->on_day_end(d, std::span<double>(row.values.data() + first, count));
+    const Span cols = collector_columns_[c];
+    collectors_[c]->on_day_end(d, std::span<double>(row.values.data() + cols.first, cols.count));
   }
   const bool measured = !row.warmup;
   if (measured) ++measured_days_;
@@ -137,10 +135,8 @@ void RunCollector::finish(RunResult& result) const {
   }
   result.cohorts.clear();
   for (std::size_t c = 0; c < collectors_.size(); ++c) {
-    const std::size_t first = collector_first_[c];
-    std::size_t count = 0;
-    while (first + count < columns_.size() && columns_[first + count].collector == c) ++count;
-    collectors_[c]->totals(std::span<double>(result.totals.data() + first, count));
+    const Span cols = collector_columns_[c];
+    collectors_[c]->totals(std::span<double>(result.totals.data() + cols.first, cols.count));
     for (CohortRow& row : collectors_[c]->cohorts()) result.cohorts.push_back(std::move(row));
   }
   // The breakdown, every cell (money in currency units).

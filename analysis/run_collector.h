@@ -35,7 +35,11 @@ class RunCollector final : public RunObserver {
   std::vector<const CollectorInfo*> infos_;  // per metric: its collector's registration
   std::vector<Column> columns_;
   std::vector<std::unique_ptr<MetricCollector>> collectors_;
-  std::vector<std::size_t> collector_first_;  // first column of each stateful collector
+  struct Span {               // a stateful collector's columns: [first, first + count)
+    std::size_t first;
+    std::size_t count;
+  };
+  std::vector<Span> collector_columns_;
   std::vector<DailyRow> daily_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.

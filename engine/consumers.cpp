@@ -119,15 +119,17 @@ void Simulation::expire_coupons(Time now) {
         }
       }
       std::erase_if(held, [&](const HeldCoupon& h) { return h.coupon.expires <= now; });
-      if (held.empty()) {
-        columns_->data(shard->index, flags_)[it->first - shard->begin] &= static_cast<std::uint8_t>(~kHasCoupons);
-        it = shard->wallets.erase(it);
-        --wallets_;
-      } else {
-        ++it;
-      }
+      const auto next = std::next(it);
+      if (held.empty()) close_wallet(*shard, it->first);
+      it = next;
     }
   }
+}
+
+void Simulation::close_wallet(Shard& shard, ConsumerId c) {
+  columns_->data(shard.index, flags_)[c - shard.begin] &= static_cast<std::uint8_t>(~kHasCoupons);
+  --wallets_;
+  shard.wallets.erase(c);
 }
 
 void Simulation::deliver_messages() {

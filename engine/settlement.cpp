@@ -78,7 +78,7 @@ void Simulation::order_lines(Time start, Time end) {
 }
 
 // Inlined into settle(): one call per order is a measurable share of the serial commit.
-[[gnu::always_inline]] inline void Simulation::settle_order(std::size_t first, std::size_t last, Day day) {
+[[gnu::always_inline]] inline void Simulation::settle_order(std::size_t first, std::size_t last) {
   const Catalog& cat = market_.catalog;
   const Offers& offers = market_.offers;
   std::vector<LineRecord>& records = lines_[window_ % 2];
@@ -95,7 +95,7 @@ void Simulation::order_lines(Time start, Time end) {
     SellerBooks& books = books_today_[s];
     log_.add_click(o);
     const Units wanted = l.quantity;
-    const Units available = std::max<Units>(0, std::min(wanted, inventory_.on_hand[o]));
+    const Units available = inventory_.available(o, wanted);
     if (available == 0) {  // out of stock: the line is lost
       log_.add_lost(o, static_cast<std::uint32_t>(wanted));
       books.units_lost += static_cast<std::uint64_t>(wanted);
@@ -117,7 +117,7 @@ void Simulation::order_lines(Time start, Time end) {
       ++books.budget_cancelled;
       continue;
     }
-    inventory_.take(o, available);
+    inventory_.sell(o, available);
     log_.add_sale(o, static_cast<std::uint32_t>(available));
     const Units lost = wanted - available;
     if (lost > 0) {
@@ -139,7 +139,7 @@ void Simulation::order_lines(Time start, Time end) {
   }
   if (units > 0 && (order_rules_ || (wallets_ > 0 && (columns_->data(head.consumer / plan_.shard_size, flags_)
                                                           [head.consumer % plan_.shard_size] & kHasCoupons)))) {
-    apply_order_rules(first_record, head, day);
+    apply_order_rules(first_record, head);
   }
   if (events) {
     for (std::size_t r = first_record; r < records.size(); ++r) {
@@ -160,7 +160,7 @@ void Simulation::order_lines(Time start, Time end) {
                                              static_cast<std::uint32_t>(records.size() - first_record), units});
 }
 
-void Simulation::settle(Day day) {
+void Simulation::settle() {
   // Double-buffered: subscribers may still be reading the previous window's records.
   lines_[window_ % 2].clear();
   orders_[window_ % 2].clear();
@@ -173,17 +173,16 @@ void Simulation::settle(Day day) {
            merged_[last].visit == merged_[first].visit) {
       ++last;
     }
-    settle_order(first, last, day);
+    settle_order(first, last);
     first = last;
   }
 }
 
-void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& head, Day day) {
+void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& head) {
   // Per seller with units in the order: its promotions' order-level rules in promotion order,
   // then the consumer's best coupon of that seller. Each discount is charged to its promotion's
   // budget (a discount the budget cannot cover is not given) and shared among the seller's sold
   // lines in proportion to what they cost after earlier discounts (the remainder on the last).
-  (void)day;
   std::vector<LineRecord>& records = lines_[window_ % 2];
   const Catalog& cat = market_.catalog;
   Shard& shard = *shards_[head.consumer / plan_.shard_size];
@@ -230,8 +229,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       allocate(discount, view_records_);
     }
     // Coupons of this seller held by the consumer: the one worth most on the eligible subtotal.
-    std::uint8_t& flags = columns_->data(shard.index, flags_)[head.consumer - shard.begin];
-    if (!(flags & kHasCoupons)) continue;
+    if (!(columns_->data(shard.index, flags_)[head.consumer - shard.begin] & kHasCoupons)) continue;
     auto wallet = shard.wallets.find(head.consumer);
     if (wallet == shard.wallets.end()) continue;
     std::size_t best = SIZE_MAX;
@@ -239,13 +237,13 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     const auto eligible_lines = [&](const Coupon& coupon) {
       std::vector<std::size_t> out;
       for (std::size_t r : view_records_) {
-        if (coupon.category == kAllCategories || coupon.category == cat.category[records[r].product]) out.push_back(r);
+        if (coupon.covers(cat.category[records[r].product])) out.push_back(r);
       }
       return out;
     };
     for (std::size_t k = 0; k < wallet->second.size(); ++k) {
       const HeldCoupon& h = wallet->second[k];
-      if (h.seller != s || !(head.time < h.coupon.expires)) continue;
+      if (!h.usable(static_cast<SellerId>(s), head.time)) continue;
       const Money value = h.coupon.value_on(remaining(eligible_lines(h.coupon)));
       if (value > best_value) {
         best_value = value;
@@ -260,11 +258,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     }
     allocate(best_value, eligible_lines(used.coupon));
     wallet->second.erase(wallet->second.begin() + static_cast<std::ptrdiff_t>(best));
-    if (wallet->second.empty()) {
-      shard.wallets.erase(wallet);
-      --wallets_;
-      flags &= static_cast<std::uint8_t>(~kHasCoupons);
-    }
+    if (wallet->second.empty()) close_wallet(shard, head.consumer);
     log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
                                  used.promotion, 0, 0, 0, best_value});
   }

@@ -17,7 +17,11 @@ struct HeldCoupon {
   Coupon coupon;
   SellerId seller;
   std::int32_t promotion;
+  /// Whether an order of seller `s` at time `t` may use it.
+  bool usable(SellerId s, Time t) const { return seller == s && t < coupon.expires; }
 };
+
+using Wallets = std::map<ConsumerId, std::vector<HeldCoupon>>;
 
 /// The batch arrays of the visit pipeline: one chunk of consumers' visits at a time.
 struct VisitScratch {
@@ -93,7 +97,7 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
   std::vector<Command> commands;     // the window's commands for its consumers, in issue order
   std::vector<Command> module_commands;  // scratch: one module's share of `commands`
-  std::map<ConsumerId, std::vector<HeldCoupon>> wallets;  // consumers holding coupons
+  Wallets wallets;                   // consumers holding coupons
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time

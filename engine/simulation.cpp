@@ -17,11 +17,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-LogNeeds needs_of(const Arm& arm) {
-  LogNeeds needs;
+std::vector<Strategy*> strategies_of(const Arm& arm) {
+  std::vector<Strategy*> out;
   for (const auto& seller : arm.sellers) {
-    for (const Strategy* s : seller.all()) needs.merge(s->needs());
+    for (Strategy* s : seller.all()) out.push_back(s);
   }
+  return out;
+}
+
+LogNeeds needs_of(const std::vector<Strategy*>& strategies) {
+  LogNeeds needs;
+  for (const Strategy* s : strategies) needs.merge(s->needs());
   return needs;
 }
 
@@ -31,6 +37,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
                        const RunPlan& plan)
     : market_(market),
       arm_(arm),
+      strategies_(strategies_of(arm)),
       behaviours_(std::move(behaviours)),
       plan_(plan),
       windows_(static_cast<std::size_t>(plan.horizon_days) * plan.windows_per_day),
@@ -39,7 +46,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
       single_shop_(market.offers.sellers() == 1 && market.offers.size() == market.catalog.size()),
       visit_keys_(plan.seed, plan.replication, Purpose::kVisit),
       inventory_(market.offers.size()),
-      log_(market.offers.size(), needs_of(arm)) {
+      log_(market.offers.size(), needs_of(strategies_)) {
   if (arm_.sellers.size() != sellers_) {
     throw Error("the arm has strategies for " + std::to_string(arm_.sellers.size()) +
                 " sellers, the market has " + std::to_string(sellers_));
@@ -181,8 +188,8 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     const auto t2 = Clock::now();
     window_ = w;
     order_lines(start, end);
-    settle(day);
-    const std::optional<DayRecord> day_end = end_window(w, day, day_ends);
+    settle();
+    const std::optional<DayRecord> day_end = end_window(w, day, start, end, day_ends);
     const auto t3 = Clock::now();
     phases_.market_seconds += std::chrono::duration<double>(t1 - t0).count();
     phases_.visit_seconds += std::chrono::duration<double>(t2 - t1).count();
@@ -216,7 +223,6 @@ void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
       break;
     case MarketEvent::Kind::kDayStart: {
       const Day d = day_of(event.time);
-      current_day_ = d;
       log_.begin_day(d);
       // Deliveries of day d ran before this event (lower priority value).
       if (d < 1) break;
@@ -276,13 +282,10 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
   }
 }
 
-std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, bool day_ends) {
+std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time start, Time end, bool day_ends) {
   // Consumers learn from what they bought; at a day's end, modules' daily hooks; then the
   // window's messages; then the strategies observe. Consumers re-entering the calendar from
   // these hooks can visit from the next window on.
-  const double per_day = static_cast<double>(plan_.windows_per_day);
-  const Time start = static_cast<double>(w) / per_day;
-  const Time end = static_cast<double>(w + 1) / per_day;
   for (auto& shard : shards_) shard->earliest_entry = end;
   if (!settled_modules_.empty()) run_settled_hooks();
   const std::size_t batch = w % 2;
@@ -308,11 +311,9 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, bool day
   }
   deliver_messages();
   const WindowRecords records{day, start, end, orders_[batch], lines_[batch]};
-  for (const auto& seller : arm_.sellers) {
-    for (Strategy* s : seller.all()) {
-      s->observe(records);
-      if (day_record) s->observe_day(*day_record);
-    }
+  for (Strategy* s : strategies_) {
+    s->observe(records);
+    if (day_record) s->observe_day(*day_record);
   }
   return day_record;
 }

@@ -120,7 +120,7 @@ class Simulation {
   // simulation.cpp: set-up, the window loop, market events, strategies.
   void handle(const EventQueue<MarketEvent>::Event& event);
   void prepare_window(Day day, Time start, Time end);
-  std::optional<DayRecord> end_window(std::size_t w, Day day, bool day_ends);
+  std::optional<DayRecord> end_window(std::size_t w, Day day, Time start, Time end, bool day_ends);
   ShardContext context(Shard& shard, std::size_t module);
   // visits.cpp: the visit pipeline of a shard.
   void advance(Shard& shard, std::size_t window);
@@ -135,20 +135,23 @@ class Simulation {
   void enter_calendar(Shard& shard, ConsumerId c, Time t);
   // settlement.cpp: ordering and settling orders.
   void order_lines(Time start, Time end);
-  void settle(Day day);
-  void settle_order(std::size_t first, std::size_t last, Day day);
-  void apply_order_rules(std::size_t first_record, const OrderLine& head, Day day);
+  void settle();
+  void settle_order(std::size_t first, std::size_t last);
+  void apply_order_rules(std::size_t first_record, const OrderLine& head);
   // consumers.cpp: commands, wallets, modules' hooks after settlement, messages.
   void apply_commands(Time start);
   void run_settled_hooks();
   void run_daily_hooks(Day day);
   void expire_coupons(Time now);
+  /// Closes consumer c's wallet, left empty: it no longer holds coupons.
+  void close_wallet(Shard& shard, ConsumerId c);
   void deliver_messages();
   // invariants.cpp
   void check_invariants() const;
 
   const Market& market_;
   Arm& arm_;
+  std::vector<Strategy*> strategies_;  // every seller's, in seller and family order (signals)
   std::vector<std::unique_ptr<Behaviour>> behaviours_;
   RunPlan plan_;
   std::vector<RunObserver*> observers_;
@@ -192,7 +195,6 @@ class Simulation {
   std::vector<Command> commands_;  // issued while preparing the window, applied at its start
   std::uint64_t commands_dropped_ = 0;
   std::uint64_t wallets_ = 0;      // consumers holding coupons (0: settlement skips wallets)
-  Day current_day_ = -1;
   std::uint64_t visits_today_ = 0;
   std::uint64_t conversions_today_ = 0;
   std::vector<SellerBooks> books_today_;

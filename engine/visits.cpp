@@ -156,8 +156,7 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
     const Money unit = price_[o] - discount_[o];
     Money best = 0;
     for (const HeldCoupon& h : wallet->second) {
-      if (h.seller != offers.seller[o] || !(b.time[v] < h.coupon.expires)) continue;
-      if (h.coupon.category != kAllCategories && h.coupon.category != market_.catalog.category[offers.product[o]]) {
+      if (!h.usable(offers.seller[o], b.time[v]) || !h.coupon.covers(market_.catalog.category[offers.product[o]])) {
         continue;
       }
       best = std::max(best, h.coupon.value_on(unit));

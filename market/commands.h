@@ -50,6 +50,10 @@ struct Coupon {
   Time expires = 1e300;         // usable by orders strictly before this time
   std::uint32_t category = kAllCategories;  // eligible category, or every category
 
+  /// Whether it applies to products of `product_category`.
+  bool covers(std::uint32_t product_category) const {
+    return category == kAllCategories || category == product_category;
+  }
   /// The discount on an eligible subtotal (0 below the minimum spend).
   Money value_on(Money subtotal) const {
     if (subtotal <= 0 || subtotal < min_spend) return 0;

@@ -422,14 +422,13 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   register_builtin_behaviours();
   const BehaviourContext behaviour_ctx{ms, catalog, offers};
   Json behaviours = Json::array();
-  std::set<std::string> modules;
   std::map<std::string, std::string> configured_at;  // module name -> where it was configured
   const auto add_module = [&](ComponentSpec spec, const std::string& pointer) {
-    if (!modules.insert(spec.name).second) {
+    const auto [at, added] = configured_at.emplace(spec.name, pointer);
+    if (!added) {
       throw ScenarioError(file, pointer, "behaviour module \"" + spec.name + "\" is configured twice (also at " +
-                                             configured_at[spec.name] + "); each module may appear once");
+                                             at->second + "); each module may appear once");
     }
-    configured_at[spec.name] = pointer;
     Json resolved = spec.params;
     resolved["name"] = spec.name;
     behaviours.push_back(resolved);
