@@ -165,6 +165,54 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
   }
 }
 
+void Simulation::choose_baskets(Shard& shard, std::span<const ConsumerId> consumers, std::span<const Time> times,
+                                std::span<const std::uint32_t> visits, std::span<float> utility) {
+  // The basket modules say how many items each basket may take (default 1; they see the
+  // utilities); then one vectorised exp, and the logit draw repeats without the items already
+  // taken until the outside option wins or the basket is full; then the modules set each line's
+  // quantity.
+  VisitScratch& b = shard.scratch;
+  const std::size_t n = consumers.size();
+  b.max_lines.assign(n, 1);
+  for (std::size_t m : basket_modules_) {
+    const ShardContext ctx = context(shard, m);
+    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines};
+    behaviours_[m]->basket(mb);
+  }
+  exp_in_place(utility.data(), utility.size());
+  b.clear_lines();
+  for (std::size_t v = 0; v < n; ++v) {
+    const std::uint32_t first = b.first_slot[v];
+    const std::size_t count = b.first_slot[v + 1] - first;
+    float* weights = b.utility.data() + first;
+    CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kChoice);
+    for (std::uint8_t line = 0; line < b.max_lines[v]; ++line) {
+      const int chosen = logit_choice(weights, count, rng.uniform());
+      if (chosen < 0 || weights[chosen] == 0.0f) break;
+      const auto s = static_cast<std::size_t>(chosen);
+      b.line_consumer.push_back(b.consumer[v]);
+      b.line_time.push_back(b.time[v]);
+      b.line_visit.push_back(b.visit[v]);
+      b.line_no.push_back(line);
+      b.line_offer.push_back(b.offer[first + s]);
+      b.line_price.push_back(b.price[first + s]);
+      b.line_quantity.push_back(1);
+      weights[s] = 0.0f;
+    }
+  }
+  if (b.line_offer.empty()) return;
+  for (std::size_t m : basket_modules_) {
+    const ShardContext ctx = context(shard, m);
+    LineBatch lb{ctx, b.line_consumer, b.line_time, b.line_offer, b.line_price, b.line_quantity};
+    behaviours_[m]->quantities(lb);
+  }
+  for (std::size_t l = 0; l < b.line_offer.size(); ++l) {
+    if (b.line_quantity[l] == 0) continue;
+    shard.lines.push_back(OrderLine{b.line_time[l], b.line_consumer[l], b.line_visit[l], b.line_offer[l],
+                                    b.line_quantity[l], b.line_no[l]});
+  }
+}
+
 void Simulation::visit_batch(Shard& shard) {
   VisitScratch& b = shard.scratch;
   const std::size_t n = b.visits;
@@ -245,25 +293,16 @@ void Simulation::visit_batch(Shard& shard) {
     slots = end;
   }
   b.first_slot[n] = slots;
-  b.max_lines.assign(n, 1);
   const std::span<float> utility(b.utility.data(), slots);
   for (std::size_t m : utility_modules_) {
     const ShardContext ctx = context(shard, m);
     VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, {}};
     behaviours_[m]->utility(mb);
   }
-  for (std::size_t m : basket_modules_) {
-    const ShardContext ctx = context(shard, m);
-    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines};
-    behaviours_[m]->basket(mb);
-  }
 
-  // Choices: one vectorised exp over the batch, then per visit a logit draw; a basket draws
-  // again without the items already taken until the outside option wins or it is full.
-  exp_in_place(b.utility.data(), slots);
-  const bool quantities = !basket_modules_.empty();
-  b.clear_lines();
-  if (!quantities) {  // one item per visit, quantity 1: the choice alone
+  // Choices: one vectorised exp over the batch, then per visit a logit draw.
+  if (basket_modules_.empty()) {  // one item per visit, quantity 1: the choice alone
+    exp_in_place(b.utility.data(), slots);
     for (std::size_t v = 0; v < n; ++v) {
       const std::uint32_t first = b.first_slot[v];
       const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first,
@@ -271,39 +310,9 @@ void Simulation::visit_batch(Shard& shard) {
       if (chosen < 0) continue;
       shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + static_cast<std::size_t>(chosen)], 1, 0});
     }
+  } else {
+    choose_baskets(shard, consumers, times, visits, utility);
   }
-  for (std::size_t v = 0; quantities && v < n; ++v) {
-    const std::uint32_t first = b.first_slot[v];
-    const std::size_t count = b.first_slot[v + 1] - first;
-    float* weights = b.utility.data() + first;
-    CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kChoice);
-    for (std::uint8_t line = 0; line < b.max_lines[v]; ++line) {
-      const int chosen = logit_choice(weights, count, rng.uniform());
-      if (chosen < 0 || weights[chosen] == 0.0f) break;
-      const auto s = static_cast<std::size_t>(chosen);
-      b.line_consumer.push_back(b.consumer[v]);
-      b.line_time.push_back(b.time[v]);
-      b.line_visit.push_back(b.visit[v]);
-      b.line_no.push_back(line);
-      b.line_offer.push_back(b.offer[first + s]);
-      b.line_price.push_back(b.price[first + s]);
-      b.line_quantity.push_back(1);
-      weights[s] = 0.0f;
-    }
-  }
-  if (quantities && !b.line_offer.empty()) {
-    for (std::size_t m : basket_modules_) {
-      const ShardContext ctx = context(shard, m);
-      LineBatch lb{ctx, b.line_consumer, b.line_time, b.line_offer, b.line_price, b.line_quantity};
-      behaviours_[m]->quantities(lb);
-    }
-    for (std::size_t l = 0; l < b.line_offer.size(); ++l) {
-      if (b.line_quantity[l] == 0) continue;
-      shard.lines.push_back(OrderLine{b.line_time[l], b.line_consumer[l], b.line_visit[l], b.line_offer[l],
-                                      b.line_quantity[l], b.line_no[l]});
-    }
-  }
-
   // What the platform logs of the exposures, when a strategy reads them.
   if (log_.needs().exposures) {
     for (std::size_t s = 0; s < slots; ++s) ++shard.exposures[b.offer[s]];
