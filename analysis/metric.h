@@ -105,6 +105,9 @@ struct MetricInfo {
   LineSums line = nullptr;
   /// Whether it has a daily value (a cohort share does not).
   bool daily = true;
+
+  /// Whether each seller has its own total (sellers.csv): metrics of the books.
+  bool per_seller() const { return static_cast<bool>(books) || totaling == Totaling::kRatio; }
 };
 
 /// A registered collector: the metrics it computes, what it subscribes to, and (for collectors

@@ -108,6 +108,12 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 
 const char* marketsim_version() { return MARKETSIM_VERSION; }
 
+const std::vector<std::string>& output_file_names() {
+  static const std::vector<std::string> names = {"summary.json", "runs.csv",    "daily.csv",
+                                                 "cohorts.csv",  "sellers.csv", "breakdown.csv"};
+  return names;
+}
+
 Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
                   const PerformanceInfo& perf) {
   Json doc;
@@ -201,14 +207,11 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
                 << metric_fields(b.values) << "\n";
     }
   }
-  const std::vector<std::pair<std::string, std::string>> files = {
-      {"summary.json", summary_json(sc, summary, perf).dump(2) + "\n"},
-      {"runs.csv", runs.str()},
-      {"daily.csv", daily.str()},
-      {"cohorts.csv", cohorts.str()},
-      {"sellers.csv", sellers.str()},
-      {"breakdown.csv", breakdown.str()},
-  };
+  const std::vector<std::string> texts = {summary_json(sc, summary, perf).dump(2) + "\n",
+                                          runs.str(), daily.str(), cohorts.str(), sellers.str(),
+                                          breakdown.str()};
+  std::vector<std::pair<std::string, std::string>> files;
+  for (std::size_t k = 0; k < texts.size(); ++k) files.emplace_back(output_file_names()[k], texts[k]);
   std::vector<fs::path> temps;
   try {
     for (const auto& [name, text] : files) {

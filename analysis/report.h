@@ -30,8 +30,11 @@ struct PerformanceInfo {
 /// The version string of this build.
 const char* marketsim_version();
 
-/// Writes summary.json, runs.csv, daily.csv and cohorts.csv into `dir` (created if needed). Each
-/// file is written under a temporary name and renamed only when all four are complete.
+/// The files write_outputs() writes, in order.
+const std::vector<std::string>& output_file_names();
+
+/// Writes the output files (output_file_names()) into `dir` (created if needed). Each file is
+/// written under a temporary name and renamed only when all are complete.
 /// Every byte depends only on the scenario and seed, except the "performance" object of
 /// summary.json (timings and memory of this machine).
 void write_outputs(const std::string& dir, const Scenario& scenario, const ExperimentResult& result,

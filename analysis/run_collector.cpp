@@ -130,7 +130,7 @@ void RunCollector::finish(RunResult& result) const {
   for (std::size_t m = 0; m < metrics_.size(); ++m) {
     if (columns_[m].collector != SIZE_MAX) continue;
     result.totals[m] = total(sellers, m);
-    if (!metrics_[m].books && metrics_[m].totaling != Totaling::kRatio) continue;
+    if (!metrics_[m].per_seller()) continue;
     for (std::size_t s = 0; s < sellers; ++s) result.seller_totals[s][m] = total(s, m);
   }
   result.cohorts.clear();

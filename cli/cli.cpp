@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agents/behaviour.h"
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
 #include "analysis/progress.h"
@@ -17,7 +18,6 @@
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
-#include "agents/behaviour.h"
 #include "strategies/registry.h"
 
 namespace marketsim {
@@ -41,11 +41,17 @@ const char* kUsage =
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error.\n";
 
+/// The output files, joined by `separator`.
+std::string file_list(const char* separator) {
+  std::string out;
+  for (const auto& name : output_file_names()) out += (out.empty() ? "" : separator) + name;
+  return out;
+}
+
 po::options_description run_options() {
   po::options_description o("run options");
   o.add_options()
-      ("out", po::value<std::string>(),
-       "write summary.json, runs.csv, daily.csv, cohorts.csv, sellers.csv, breakdown.csv to DIR")
+      ("out", po::value<std::string>(), ("write " + file_list(", ") + " to DIR").c_str())
       ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
       ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
       ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
@@ -184,10 +190,7 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
                        peak_rss_bytes(),      threads,               result.shards,
                        result.run_seconds,    result.market_seconds, result.visit_seconds,
                        result.commit_seconds, result.cpu_seconds,
-                       // Population traits: taste (D floats), price sensitivity, deal proneness and
-                       // visit rate (floats), segment (16 bits).
-                       static_cast<std::size_t>(sc.market.latent_dimensions) * sizeof(float) + 3 * sizeof(float) +
-                           sizeof(std::uint16_t),
+                       Population::bytes_per_consumer(static_cast<std::size_t>(sc.market.latent_dimensions)),
                        result.columns};
   if (r.out_dir) write_outputs(*r.out_dir, sc, result, summary, perf);
   print_comparison(out, sc, summary);
@@ -201,7 +204,7 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
       << 100.0 * result.cpu_seconds / (result.simulation_seconds * static_cast<double>(threads))
       << "% core utilisation)";
   if (r.out_dir) {
-    err << "; wrote " << *r.out_dir << "/{summary.json,runs.csv,daily.csv,cohorts.csv,sellers.csv,breakdown.csv}";
+    err << "; wrote " << *r.out_dir << "/{" << file_list(",") << "}";
   }
   err << "\n";
   return kOk;

@@ -20,6 +20,11 @@ struct Population {
   std::vector<float> visit_rate;            // lambda_i, visits per day
 
   std::size_t size() const { return price_sensitivity.size(); }
+  /// Bytes of traits per consumer with `dimensions` latent dimensions: taste, price sensitivity,
+  /// deal proneness, visit rate and segment.
+  static constexpr std::size_t bytes_per_consumer(std::size_t dimensions) {
+    return dimensions * sizeof(float) + 3 * sizeof(float) + sizeof(std::uint16_t);
+  }
   const float* taste_of(ConsumerId i) const { return taste.data() + i * dimensions; }
 };
 
