@@ -14,6 +14,7 @@
 #include "analysis/run_collector.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
+#include "fingerprint.h"
 
 using namespace marketsim;
 
@@ -157,17 +158,8 @@ TEST_CASE("the reference market gives the same totals with many shards as with o
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                               static_cast<std::size_t>(threads));
     const Scenario sc = small_reference({"/engine/shard_size=" + shard_size, "/replications=2"});
-    const ExperimentResult r = run_experiment(sc);
     // Compared as text: NaN (the daily repeat rate) never equals itself as a double.
-    std::ostringstream out;
-    out.precision(17);
-    for (const auto& run : r.runs) {
-      for (double v : run.totals) out << v << ',';
-      for (const auto& d : run.daily) {
-        for (double v : d.values) out << v << ',';
-      }
-    }
-    return out.str();
+    return testing::fingerprint(run_experiment(sc));
   };
   const auto one_shard = totals("1000000", 1);
   CHECK(totals("1000", 1) == one_shard);
@@ -179,13 +171,7 @@ TEST_CASE("without consumer learning the window length changes nothing", "[engin
   // Stock is committed in (time, consumer) order and popularity, prices and replenishment move at
   // day boundaries, so on the reference market every window length gives the same run exactly.
   const auto totals = [](const std::string& window) {
-    const ExperimentResult r = run_experiment(small_reference({"/engine/window_days=" + window}));
-    std::ostringstream out;
-    out.precision(17);
-    for (const auto& d : r.runs[0].daily) {
-      for (double v : d.values) out << v << ',';
-    }
-    return out.str();
+    return testing::fingerprint(run_experiment(small_reference({"/engine/window_days=" + window})));
   };
   const std::string daily = totals("1");
   CHECK(totals("0.1") == daily);

@@ -23,8 +23,10 @@
 #include "analysis/experiment.h"
 #include "scenarios/scenario.h"
 #include "strategies/registry.h"
+#include "fingerprint.h"
 
 using namespace marketsim;
+using marketsim::testing::fingerprint;
 
 namespace {
 
@@ -190,21 +192,6 @@ double total(const ExperimentResult& r, const std::string& metric) {
   return t;
 }
 
-/// Every total and daily value of every run, as text (NaN compares equal to itself here).
-std::string fingerprint(const ExperimentResult& r) {
-  std::ostringstream out;
-  out.precision(17);
-  for (const auto& run : r.runs) {
-    for (double v : run.totals) out << v << ',';
-    for (const auto& d : run.daily) {
-      for (double v : d.values) out << v << ',';
-    }
-    for (const auto& b : run.breakdown) {
-      for (double v : b.values) out << v << ',';
-    }
-  }
-  return out.str();
-}
 
 }  // namespace
 

@@ -8,8 +8,10 @@
 
 #include "analysis/experiment.h"
 #include "scenarios/scenario.h"
+#include "fingerprint.h"
 
 using namespace marketsim;
+using marketsim::testing::fingerprint;
 
 namespace {
 
@@ -32,20 +34,6 @@ Scenario marketplace(double rival_factor, std::vector<std::string> extra = {}) {
   return load_scenario(kReference, o);
 }
 
-std::string fingerprint(const ExperimentResult& r) {
-  std::ostringstream out;
-  out.precision(17);
-  for (const auto& run : r.runs) {
-    for (double v : run.totals) out << v << ',';
-    for (const auto& s : run.seller_totals) {
-      for (double v : s) out << v << ',';
-    }
-    for (const auto& b : run.breakdown) {
-      for (double v : b.values) out << v << ',';
-    }
-  }
-  return out.str();
-}
 
 }  // namespace
 
