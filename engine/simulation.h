@@ -126,8 +126,7 @@ class Simulation {
   void advance(Shard& shard, std::size_t window);
   void thin(Shard& shard, std::size_t window);
   void visit_batch(Shard& shard);
-  void choose_baskets(Shard& shard, std::span<const ConsumerId> consumers, std::span<const Time> times,
-                      std::span<const std::uint32_t> visits, std::span<float> utility);
+  void choose_baskets(Shard& shard, std::span<float> weights_of_slots);
   void apply_coupons(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot);
   /// The next candidate visit after t, `base_gap` being an Exp(rate) draw in intensity time.
   Time next_candidate(Time t, double base_gap) const {

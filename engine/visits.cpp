@@ -165,26 +165,17 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
   }
 }
 
-void Simulation::choose_baskets(Shard& shard, std::span<const ConsumerId> consumers, std::span<const Time> times,
-                                std::span<const std::uint32_t> visits, std::span<float> utility) {
-  // The basket modules say how many items each basket may take (default 1; they see the
-  // utilities); then one vectorised exp, and the logit draw repeats without the items already
-  // taken until the outside option wins or the basket is full; then the modules set each line's
+void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots) {
+  // The logit draw repeats without the items already taken until the outside option wins or the
+  // basket is full (b.max_lines, set by the basket modules); then the modules set each line's
   // quantity.
   VisitScratch& b = shard.scratch;
-  const std::size_t n = consumers.size();
-  b.max_lines.assign(n, 1);
-  for (std::size_t m : basket_modules_) {
-    const ShardContext ctx = context(shard, m);
-    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines};
-    behaviours_[m]->basket(mb);
-  }
-  exp_in_place(utility.data(), utility.size());
+  const std::size_t n = b.visits;
   b.clear_lines();
   for (std::size_t v = 0; v < n; ++v) {
     const std::uint32_t first = b.first_slot[v];
     const std::size_t count = b.first_slot[v + 1] - first;
-    float* weights = b.utility.data() + first;
+    float* weights = weights_of_slots.data() + first;
     CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kChoice);
     for (std::uint8_t line = 0; line < b.max_lines[v]; ++line) {
       const int chosen = logit_choice(weights, count, rng.uniform());
@@ -300,9 +291,19 @@ void Simulation::visit_batch(Shard& shard) {
     behaviours_[m]->utility(mb);
   }
 
+  // Basket modules say how many items each basket may take (default 1; they see utilities).
+  if (!basket_modules_.empty()) {
+    b.max_lines.assign(n, 1);
+    for (std::size_t m : basket_modules_) {
+      const ShardContext ctx = context(shard, m);
+      VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines};
+      behaviours_[m]->basket(mb);
+    }
+  }
+
   // Choices: one vectorised exp over the batch, then per visit a logit draw.
+  exp_in_place(b.utility.data(), slots);
   if (basket_modules_.empty()) {  // one item per visit, quantity 1: the choice alone
-    exp_in_place(b.utility.data(), slots);
     for (std::size_t v = 0; v < n; ++v) {
       const std::uint32_t first = b.first_slot[v];
       const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first,
@@ -311,7 +312,7 @@ void Simulation::visit_batch(Shard& shard) {
       shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + static_cast<std::size_t>(chosen)], 1, 0});
     }
   } else {
-    choose_baskets(shard, consumers, times, visits, utility);
+    choose_baskets(shard, utility);
   }
   // What the platform logs of the exposures, when a strategy reads them.
   if (log_.needs().exposures) {
