@@ -41,10 +41,13 @@ class Buzz final : public Behaviour {
         churn_(p["churn"].get<bool>()),
         base_intensity_(p["intensity"].get<double>()),
         buzzed_intensity_(p["buzzed_intensity"].get<double>()),
+        basket_(p["basket"].get<std::uint8_t>()),
+        quantity_(p["quantity"].get<std::uint16_t>()),
         consumers_(static_cast<ConsumerId>(consumers)) {}
 
   unsigned stages() const override {
-    return kStageIntensity | kStageUtility | kStageSettled | kStageMessages | kStageCommands;
+    return kStageIntensity | kStageUtility | kStageSettled | kStageMessages | kStageCommands |
+           (basket_ > 1 || quantity_ > 1 ? kStageBasket : 0u);
   }
   unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
   void declare(ColumnLayout& layout) override { buzz_ = layout.add<float>("test_buzz", "buzz", 1, 0.0f); }
@@ -60,6 +63,12 @@ class Buzz final : public Behaviour {
       const float term = weight_ * *b.shard.row(buzz_, b.consumer[v]);
       for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) b.utility[s] += term;
     }
+  }
+  void basket(VisitBatch& b) const override {
+    for (std::uint8_t& cap : b.max_lines) cap = basket_;
+  }
+  void quantities(LineBatch& b) const override {
+    for (std::uint16_t& q : b.quantity) q = quantity_;
   }
   void settled(const SettledBatch& b) const override {
     for (const LineRecord& l : b.lines) {
@@ -85,6 +94,8 @@ class Buzz final : public Behaviour {
   bool churn_;
   double base_intensity_;
   double buzzed_intensity_;
+  std::uint8_t basket_;
+  std::uint16_t quantity_;
   ConsumerId consumers_;
   Column<float> buzz_;
 };
@@ -146,6 +157,10 @@ void register_test_extensions() {
              .description = "buyers leave the calendar until notified"},
             {.name = "intensity", .type = ParamType::kNumber, .default_value = 1.0, .min = 0, .max = 10,
              .description = "visit intensity multiplier without buzz"},
+            {.name = "basket", .type = ParamType::kInteger, .default_value = 1, .min = 1, .max = 8,
+             .description = "items a basket may take"},
+            {.name = "quantity", .type = ParamType::kInteger, .default_value = 1, .min = 1, .max = 5,
+             .description = "units of each line"},
             {.name = "buzzed_intensity", .type = ParamType::kNumber, .default_value = 1.0, .min = 0,
              .max = 10, .description = "visit intensity multiplier with buzz"},
         },
@@ -260,6 +275,23 @@ TEST_CASE("thinning keeps common random numbers: arms that differ accept the sam
     CHECK(r.runs[rep].totals[metric_index("units")] != r.runs[2 + rep].totals[metric_index("units")]);
     const double mean = 20000 * 0.2 * 30;
     CHECK(std::fabs(r.runs[rep].totals[metric_index("visits")] - mean) < 3.29 * std::sqrt(mean));
+  }
+}
+
+TEST_CASE("the module's basket hooks change the outcome: several items and units per order",
+          "[extension]") {
+  // Baskets of up to 3 items, 2 units each: orders hold 1 to 3 lines (a line is drawn again
+  // without the items taken until the outside option wins), every line 2 units, so units are
+  // between 2 and 6 times the orders and more than without baskets.
+  const ExperimentResult single = run_experiment(market_with("\"weight\": 0", ""));
+  const ExperimentResult baskets = run_experiment(market_with("\"basket\": 3, \"quantity\": 2", ""));
+  for (std::size_t rep = 0; rep < 2; ++rep) {
+    const auto& t = baskets.runs[rep].totals;
+    const double orders = t[metric_index("conversions")], units = t[metric_index("units")];
+    CHECK(units > 2.0 * orders);  // some orders have several lines
+    CHECK(units <= 6.0 * orders);
+    CHECK(units > single.runs[rep].totals[metric_index("units")]);
+    CHECK(orders == Approx(single.runs[rep].totals[metric_index("conversions")]).epsilon(0.05));
   }
 }
 
