@@ -566,7 +566,11 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  const std::string text = read_file(path);
+  return check_scenario_text(read_file(path), path, overrides);
+}
+
+Scenario check_scenario_text(std::string_view text, const std::string& path,
+                             const std::vector<std::string>& overrides) {
   Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (document.is_discarded()) {
     // Re-parse with exceptions for the position of the first error.

@@ -3,6 +3,7 @@
 // load_scenario(); runs read it and never change it.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "market/market_spec.h"
@@ -31,6 +32,13 @@ struct Scenario {
 /// Reads, overrides (`--set /pointer=value` assignments, applied in order) and validates a
 /// scenario file. Throws ScenarioError naming the file, the JSON pointer and what is allowed.
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// Checks a scenario given as text (as read from `file`) with its overrides, without drawing the
+/// market: what `marketsim validate` and the loader's fuzz target run. Throws ScenarioError (a
+/// one-line message naming the file, the JSON pointer and what is allowed) and nothing else on
+/// bad input.
+Scenario check_scenario_text(std::string_view text, const std::string& file,
+                             const std::vector<std::string>& overrides = {});
 
 /// Validates an already parsed document (`file` is used in messages).
 Scenario parse_scenario(const Json& document, const std::string& file);
