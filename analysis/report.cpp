@@ -1,5 +1,6 @@
 #include "analysis/report.h"
 
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "sim/error.h"
+#include "sim/text.h"
 
 #ifndef MARKETSIM_VERSION
 #define MARKETSIM_VERSION "0.0.0"
@@ -32,13 +34,6 @@ std::string csv_number(double v) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, ec == std::errc() ? end : buf);
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string metric_header(const std::vector<std::size_t>* columns = nullptr) {
@@ -229,12 +224,12 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
 }
 
 void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSummary& summary) {
-  out << "Scenario \"" << sc.name << "\": " << sc.arms.size() << " arms x " << sc.replications
+  out << "Scenario " << json_quoted(sc.name) << ": " << sc.arms.size() << " arms x " << sc.replications
       << " replications, " << sc.horizon_days << " days";
   if (sc.warmup_days > 0) out << " (first " << sc.warmup_days << " are warm-up, not counted)";
   out << "\nMeans over replications ± half-width of the 95% confidence interval.\n\n";
   std::size_t width = 8;
-  for (const auto& a : summary.arms) width = std::max(width, a.name.size() + 4);
+  for (const auto& a : summary.arms) width = std::max(width, one_line(a.name).size() + 4);
   const auto row = [&](const std::vector<std::string>& cells, const std::vector<int>& widths) {
     out << std::left << std::setw(static_cast<int>(width)) << cells[0];
     for (std::size_t i = 1; i < cells.size(); ++i) {
@@ -246,7 +241,7 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
   row({"arm", "units", "revenue", "gross profit", "promotion spend", "repeat rate"}, w1);
   for (const auto& a : summary.arms) {
     const auto metric = [&](const char* name) -> const Interval& { return a.metrics[metric_index(name)]; };
-    row({a.name + (a.baseline ? " *" : ""), plus_minus(metric("units"), 0),
+    row({one_line(a.name) + (a.baseline ? " *" : ""), plus_minus(metric("units"), 0),
          plus_minus(metric("revenue"), 2), plus_minus(metric("gross_profit"), 2),
          plus_minus(metric("promotion_spend"), 2), plus_minus(metric("repeat_rate"), 4)},
         w1);
@@ -259,7 +254,7 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
   const std::vector<int> w2 = {0, 40, 40, 28, 30, 28};
   row({"arm", "gross profit", "contribution", "units", "repeat rate", "ROI"}, w2);
   for (const auto& c : summary.comparisons) {
-    row({c.arm, bracket(c.difference("gross_profit"), 2), bracket(c.difference("contribution"), 2),
+    row({one_line(c.arm), bracket(c.difference("gross_profit"), 2), bracket(c.difference("contribution"), 2),
          bracket(c.difference("units"), 0), bracket(c.difference("repeat_rate"), 4), bracket(c.roi, 3)},
         w2);
   }
@@ -276,7 +271,7 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
     } else {
       verdict = "is not distinguishable from the baseline on contribution (95% CI spans zero)";
     }
-    out << "  " << c.arm << " " << verdict << ".\n";
+    out << "  " << one_line(c.arm) << " " << verdict << ".\n";
   }
 }
 

@@ -18,6 +18,7 @@
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
+#include "sim/text.h"
 #include "strategies/registry.h"
 
 namespace marketsim {
@@ -213,9 +214,9 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
 int command_validate(const std::vector<std::string>& args, std::ostream& out) {
   const RunArgs r = parse_run_args(args, false);
   const Scenario sc = load_scenario(r.scenario, r.overrides);
-  out << r.scenario << ": valid — \"" << sc.name << "\", " << sc.market.products()
-      << " products, " << sc.market.consumers() << " consumers, " << sc.arms.size() << " arms (baseline \""
-      << sc.arms[sc.baseline].name << "\"), " << sc.replications << " replications, "
+  out << one_line(r.scenario) << ": valid — " << json_quoted(sc.name) << ", " << sc.market.products()
+      << " products, " << sc.market.consumers() << " consumers, " << sc.arms.size() << " arms (baseline "
+      << json_quoted(sc.arms[sc.baseline].name) << "), " << sc.replications << " replications, "
       << sc.horizon_days << " days\n";
   return kOk;
 }
@@ -248,18 +249,21 @@ int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std:
       print_list(out, rest.empty() ? "" : rest[0]);
       return kOk;
     }
-    throw UsageError("unknown command \"" + command + "\"; Valid values are: run, validate, list");
+    throw UsageError("unknown command " + json_quoted(command) + "; Valid values are: run, validate, list");
   } catch (const ScenarioError& e) {
     err << "error: " << e.what() << "\n";
     return kBadInput;
   } catch (const UsageError& e) {
     err << "error: " << e.what() << " (see marketsim --help)\n";
     return kBadInput;
+  } catch (const RangeError& e) {
+    err << "error: " << e.what() << "\n";
+    return kBadInput;
   } catch (const InvariantViolation& e) {
     err << "internal error: invariant violated: " << e.what() << "\n";
     return kInternal;
   } catch (const std::exception& e) {
-    err << "internal error: " << e.what() << "\n";
+    err << "internal error: " << one_line(e.what()) << "\n";
     return kInternal;
   }
 }

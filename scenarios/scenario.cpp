@@ -14,6 +14,7 @@
 #include "market/product_selector.h"
 #include "market/shown_set.h"
 #include "sim/error.h"
+#include "sim/text.h"
 #include "strategies/registry.h"
 
 namespace marketsim {
@@ -45,7 +46,7 @@ ComponentSpec parse_component(const Registry<Interface, Context>& registry, cons
   const auto* info = registry.find(name);
   if (info == nullptr) {
     throw UnknownStrategy(file, pointer + "/name",
-                          "unknown " + what + " \"" + name + "\"; Valid values are: " + registry.names());
+                          "unknown " + what + " " + json_quoted(name) + "; Valid values are: " + registry.names());
   }
   Json params = object;
   params.erase("name");
@@ -58,14 +59,6 @@ ComponentSpec parse_component(const Registry<Interface, Context>& registry, cons
   resolved = spec.params;
   resolved["name"] = name;
   return spec;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path)) throw ScenarioError(path, "", "cannot open the scenario file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -263,42 +256,6 @@ const ParamSchema& arm_seller_schema() {
   return s;
 }
 
-void apply_override(Json& document, const std::string& assignment, const std::string& file) {
-  const auto eq = assignment.find('=');
-  if (assignment.empty() || assignment[0] != '/' || eq == std::string::npos) {
-    throw ScenarioError(file, assignment,
-                        "--set expects /json/pointer=value (e.g. --set /replications=20)");
-  }
-  const std::string pointer = assignment.substr(0, eq);
-  const std::string text = assignment.substr(eq + 1);
-  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = text;  // a bare word is a string
-  Json::json_pointer ptr;
-  try {
-    ptr = Json::json_pointer(pointer);
-  } catch (const Json::exception&) {
-    throw ScenarioError(file, pointer, "--set: not a valid JSON pointer");
-  }
-  const Json::json_pointer parent = ptr.parent_pointer();
-  if (!document.contains(parent) || !(document[parent].is_object() || document[parent].is_array())) {
-    throw ScenarioError(file, pointer, "--set: the scenario has no object or list at " +
-                                           (parent.empty() ? std::string("/") : parent.to_string()));
-  }
-  Json& container = document[parent];
-  if (container.is_array()) {
-    const std::string& last = ptr.back();
-    const bool digits = !last.empty() && last.find_first_not_of("0123456789") == std::string::npos &&
-                        !(last.size() > 1 && last[0] == '0') && last.size() < 10;
-    if (!digits) throw ScenarioError(file, pointer, "--set: a list index must be a plain number");
-    const std::size_t index = std::stoul(last);
-    if (index >= container.size()) {
-      throw ScenarioError(file, pointer, "--set: index out of range; the list has " +
-                                             std::to_string(container.size()) + " items");
-    }
-  }
-  document[ptr] = value;
-}
-
 Scenario parse_scenario(const Json& document, const std::string& file) {
   register_builtin_strategies();
   Scenario sc;
@@ -343,7 +300,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     CategorySpec cs;
     cs.name = c["name"].get<std::string>();
     if (!names.insert(cs.name).second) {
-      throw ScenarioError(file, p + "/name", "duplicate category name \"" + cs.name + "\"");
+      throw ScenarioError(file, p + "/name", "duplicate category name " + json_quoted(cs.name));
     }
     cs.products = c["products"].get<std::int64_t>();
     cs.price_min = c["price_min"].get<double>();
@@ -372,7 +329,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     SegmentSpec ss;
     ss.name = s["name"].get<std::string>();
     if (!names.insert(ss.name).second) {
-      throw ScenarioError(file, p + "/name", "duplicate segment name \"" + ss.name + "\"");
+      throw ScenarioError(file, p + "/name", "duplicate segment name " + json_quoted(ss.name));
     }
     ss.consumers = s["consumers"].get<std::int64_t>();
     ss.taste_sd = s["taste_sd"].get<double>();
@@ -426,7 +383,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   const auto add_module = [&](ComponentSpec spec, const std::string& pointer) {
     const auto [at, added] = configured_at.emplace(spec.name, pointer);
     if (!added) {
-      throw ScenarioError(file, pointer, "behaviour module \"" + spec.name + "\" is configured twice (also at " +
+      throw ScenarioError(file, pointer, "behaviour module " + json_quoted(spec.name) + " is configured twice (also at " +
                                              at->second + "); each module may appear once");
     }
     Json resolved = spec.params;
@@ -494,20 +451,20 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
         std::string valid;
         for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
           if (ms.sellers[m].name == name) index = m;
-          valid += (valid.empty() ? "\"" : ", \"") + ms.sellers[m].name + "\"";
+          valid += (valid.empty() ? "" : ", ") + json_quoted(ms.sellers[m].name);
         }
         if (index == ms.sellers.size()) {
-          std::string what = "unknown seller \"" + name + "\"; Valid values are: ";
+          std::string what = "unknown seller " + json_quoted(name) + "; Valid values are: ";
           what += valid;
           throw ScenarioError(file, ps + "/name", what);
         }
-        if (seen[index]) throw ScenarioError(file, ps + "/name", "seller \"" + name + "\" is listed twice");
+        if (seen[index]) throw ScenarioError(file, ps + "/name", "seller " + json_quoted(name) + " is listed twice");
         seen[index] = true;
         per_seller[index] = {ss, ps};
       }
       for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
         if (!seen[m]) {
-          throw ScenarioError(file, p + "/sellers", "seller \"" + ms.sellers[m].name + "\" has no strategies in this arm");
+          throw ScenarioError(file, p + "/sellers", "seller " + json_quoted(ms.sellers[m].name) + " has no strategies in this arm");
         }
       }
     } else {
@@ -566,27 +523,20 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  return check_scenario_text(read_file(path), path, overrides);
+  Json document = read_json_file(path);
+  for (const auto& o : overrides) apply_override(document, o, path);
+  return parse_scenario(document, path);
 }
 
 Scenario check_scenario_text(std::string_view text, const std::string& path,
                              const std::vector<std::string>& overrides) {
-  Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
-  if (document.is_discarded()) {
-    // Re-parse with exceptions for the position of the first error.
-    try {
-      const Json again = Json::parse(text, nullptr, true, true);
-      (void)again;
-    } catch (const Json::parse_error& e) {
-      std::string what = e.what();
-      for (char& ch : what) {
-        if (ch == '\n') ch = ' ';
-      }
-      throw ScenarioError(path, "", "invalid JSON: " + what);
-    }
-    throw ScenarioError(path, "", "invalid JSON");
+  const JsonLimits limits;
+  if (text.size() > limits.max_bytes) {
+    throw ScenarioError(path, "", "the file is larger than " + std::to_string(limits.max_bytes >> 20) +
+                                      " MiB; allowed: scenario files up to that size");
   }
-  for (const auto& o : overrides) apply_override(document, o, path);
+  Json document = parse_json(text, path, limits);
+  for (const auto& o : overrides) apply_override(document, o, path, limits);
   return parse_scenario(document, path);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "market/market_spec.h"
+#include "scenarios/json_input.h"
 #include "sim/params.h"
 #include "sim/time.h"
 #include "strategies/arm.h"
@@ -42,10 +43,6 @@ Scenario check_scenario_text(std::string_view text, const std::string& file,
 
 /// Validates an already parsed document (`file` is used in messages).
 Scenario parse_scenario(const Json& document, const std::string& file);
-
-/// Applies one "/json/pointer=value" assignment to `document`; value is JSON, or a plain string
-/// when it does not parse as JSON.
-void apply_override(Json& document, const std::string& assignment, const std::string& file);
 
 /// The declared keys of each scenario object, for validation and documentation.
 const ParamSchema& scenario_schema();

@@ -5,12 +5,15 @@
 #include <string>
 #include <utility>
 
+#include "sim/text.h"
+
 namespace marketsim {
 
-/// Root of every error marketsim throws on purpose.
+/// Root of every error marketsim throws on purpose. Its message is always one line: whatever
+/// bytes the input put into it are escaped (sim/text.h one_line()).
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& what) : std::runtime_error(one_line(what)) {}
 };
 
 /// Bad input in a scenario file or a --set override: names the file, the JSON pointer and what is
@@ -48,6 +51,14 @@ class ParamError : public Error {
 
 /// Bad command-line use (unknown flag, malformed value).
 class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A quantity of a run left the range its arithmetic can hold (a money total beyond 64-bit cents,
+/// a stock total beyond 64-bit units): the scenario's magnitudes are too large. Bad input (exit 2),
+/// found during the run.
+class RangeError : public Error {
  public:
   using Error::Error;
 };

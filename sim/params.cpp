@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "sim/error.h"
+#include "sim/text.h"
 
 namespace marketsim {
 namespace {
@@ -50,8 +51,7 @@ void check_selector(const Json& v, const std::string& file, const std::string& p
       "{\"every\": k, \"offset\": r}";
   if (v.is_string()) {
     if (v.get<std::string>() != "all") {
-      throw ScenarioError(file, pointer, "unknown product selector \"" + v.get<std::string>() +
-                                             "\"; " + allowed);
+      throw ScenarioError(file, pointer, "unknown product selector " + json_quoted(v.get<std::string>()) + "; " + allowed);
     }
     return;
   }
@@ -89,11 +89,10 @@ void check_selector(const Json& v, const std::string& file, const std::string& p
         std::string names;
         for (const auto& c : ctx->categories) {
           found = found || c == cats[i].get<std::string>();
-          names += (names.empty() ? "\"" : ", \"") + c + "\"";
+          names += (names.empty() ? "" : ", ") + json_quoted(c);
         }
         if (!found) {
-          throw ScenarioError(file, p, "unknown category \"" + cats[i].get<std::string>() +
-                                           "\"; Valid values are: " + names);
+          throw ScenarioError(file, p, "unknown category " + json_quoted(cats[i].get<std::string>()) + "; Valid values are: " + names);
         }
       }
     }
@@ -151,7 +150,7 @@ std::string allowed_text(const ParamSpec& spec) {
   if (!spec.choices.empty()) {
     out = "one of ";
     for (std::size_t i = 0; i < spec.choices.size(); ++i) {
-      out += (i ? ", \"" : "\"") + spec.choices[i] + "\"";
+      out += (i ? ", " : "") + json_quoted(spec.choices[i]);
     }
     return out;
   }
@@ -180,7 +179,7 @@ Json validate_object(const ParamSchema& schema, const Json& object, const std::s
       std::string names;
       for (const auto& spec : schema) names += (names.empty() ? "\"" : ", \"") + spec.name + "\"";
       throw ScenarioError(file, pointer + "/" + pointer_token(it.key()),
-                          "unknown key \"" + it.key() + "\"; allowed keys: " +
+                          "unknown key " + json_quoted(it.key()) + "; allowed keys: " +
                               (names.empty() ? std::string("none") : names));
     }
   }
@@ -218,8 +217,7 @@ Json validate_object(const ParamSchema& schema, const Json& object, const std::s
           bool ok = false;
           for (const auto& c : spec.choices) ok = ok || c == v.get<std::string>();
           if (!ok) {
-            throw ScenarioError(file, p, "value \"" + v.get<std::string>() +
-                                             "\" is not allowed; allowed: " + allowed_text(spec));
+            throw ScenarioError(file, p, "value " + json_quoted(v.get<std::string>()) + " is not allowed; allowed: " + allowed_text(spec));
           }
         }
         out[spec.name] = v;
