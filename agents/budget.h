@@ -57,15 +57,15 @@ class BudgetLedger {
   };
   bool charge_entry(std::size_t a, Money amount, Entry entry, CostKind kind) {
     Account& acc = accounts_[a];
-    if (acc.budget && acc.spent + amount > *acc.budget) {
+    if (acc.budget && amount > *acc.budget - acc.spent) {  // spent <= budget: no overflow
       acc.exhausted = true;
       return false;
     }
-    acc.spent += amount;
+    add_checked(acc.spent, amount);
     if (entry == Entry::kDiscount) {
-      acc.discounts += amount;
+      add_checked(acc.discounts, amount);
     } else {
-      acc.costs[static_cast<std::size_t>(kind)] += amount;
+      add_checked(acc.costs[static_cast<std::size_t>(kind)], amount);
     }
     if (acc.budget && acc.spent == *acc.budget) acc.exhausted = true;
     return true;

@@ -64,7 +64,7 @@ using LineSums = void (*)(std::span<const LineRecord> lines, const std::uint32_t
 template <std::int64_t (*Value)(const LineRecord&)>
 void sum_lines(std::span<const LineRecord> lines, const std::uint32_t* cells, std::int64_t* sums,
                std::size_t stride) {
-  for (std::size_t i = 0; i < lines.size(); ++i) sums[cells[i] * stride] += Value(lines[i]);
+  for (std::size_t i = 0; i < lines.size(); ++i) add_checked(sums[cells[i] * stride], Value(lines[i]));
 }
 
 /// What a collector may know of the run it measures.

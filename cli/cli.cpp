@@ -179,8 +179,13 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
   }
 
   ProgressBar bar(!r.quiet);
-  const ExperimentResult result =
-      run_experiment(sc, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+  const ExperimentResult result = [&] {
+    try {
+      return run_experiment(sc, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+    } catch (const RangeError& e) {  // the scenario's magnitudes: bad input, named by its file
+      throw ScenarioError(r.scenario, "", e.what());
+    }
+  }();
   bar.finish();
 
   std::vector<std::string> names;

@@ -30,8 +30,8 @@ void Simulation::apply_commands(Time start) {
       continue;
     }
     cmd.time = start;
-    books_today_[cmd.seller].costs[static_cast<std::size_t>(cmd.cost_kind)] += cmd.cost;
-    recorded_costs_[cmd.seller] += cmd.cost;
+    add_checked(books_today_[cmd.seller].costs[static_cast<std::size_t>(cmd.cost_kind)], cmd.cost);
+    add_checked(recorded_costs_[cmd.seller], cmd.cost);
     Shard& shard = *shards_[cmd.consumer / plan_.shard_size];
     switch (cmd.kind) {
       case CommandKind::kIssueCoupon:

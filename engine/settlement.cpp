@@ -129,11 +129,11 @@ void Simulation::order_lines(Time start, Time end) {
                              static_cast<std::uint32_t>(available), static_cast<std::uint32_t>(lost), price_[o],
                              unit_discount, Money{0}, cat.unit_cost[j]);
     // The books before order-level discounts (apply_order_rules books those).
-    books.units_sold += rec.quantity;
-    books.revenue += rec.revenue();
-    books.cogs += rec.cogs();
-    books.item_discounts += static_cast<Money>(rec.quantity) * unit_discount;
-    recorded_discounts_[s] += static_cast<Money>(rec.quantity) * unit_discount;
+    books.units_sold += rec.quantity;  // at most 65,535 per line: a day cannot have 2^64 lines
+    add_checked(books.revenue, rec.revenue());
+    add_checked(books.cogs, rec.cogs());
+    add_checked(books.item_discounts, static_cast<Money>(rec.quantity) * unit_discount);
+    add_checked(recorded_discounts_[s], static_cast<Money>(rec.quantity) * unit_discount);
     units += rec.quantity;
     sellers_with_units |= std::uint64_t{1} << s;
   }
@@ -214,9 +214,9 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
         rec.order_discount += share;
         left -= share;
         SellerBooks& books = books_today_[rec.seller];
-        books.order_discounts += share;
-        books.revenue -= share;
-        recorded_discounts_[rec.seller] += share;
+        add_checked(books.order_discounts, share);
+        add_checked(books.revenue, -share);
+        add_checked(recorded_discounts_[rec.seller], share);
       }
     };
     const OrderView view{head.time, head.consumer, static_cast<SellerId>(s), order_view_};

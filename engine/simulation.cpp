@@ -235,7 +235,7 @@ void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
           if (q <= 0) continue;
           inventory_.on_order[o] += q;
           ++books_today_[s].replenishment_orders;
-          books_today_[s].ordering_cost += order_cost_[s];
+          add_checked(books_today_[s].ordering_cost, order_cost_[s]);
           events_.schedule(static_cast<Time>(d + market_.spec.lead_time_days), EventPriority::kDelivery,
                            MarketEvent{MarketEvent::Kind::kDelivery, o, q});
         }
@@ -299,9 +299,11 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     for (std::size_t s = 0; s < sellers_; ++s) {
       const auto seller = static_cast<SellerId>(s);
       Units stock = 0;
-      for (OfferId o = market_.offers.begin(seller); o < market_.offers.end(seller); ++o) stock += inventory_.on_hand[o];
+      for (OfferId o = market_.offers.begin(seller); o < market_.offers.end(seller); ++o) {
+        add_checked(stock, inventory_.on_hand[o], "stock");
+      }
       books[s].stock_on_hand = stock;
-      books[s].holding_cost = stock * holding_cost_[s];
+      books[s].holding_cost = mul_checked(stock, holding_cost_[s]);
       market_books.add(books[s]);
     }
     books_today_.assign(sellers_, SellerBooks{});

@@ -81,10 +81,14 @@ struct SellerBooks {
   Money holding_cost = 0;
   Money ordering_cost = 0;
 
-  Money discounts() const { return item_discounts + order_discounts; }
+  Money discounts() const {
+    Money t = item_discounts;
+    add_checked(t, order_discounts);
+    return t;
+  }
   Money promotion_costs() const {
     Money t = 0;
-    for (Money c : costs) t += c;
+    for (Money c : costs) add_checked(t, c);
     return t;
   }
   void add(const SellerBooks& o) {
@@ -92,16 +96,16 @@ struct SellerBooks {
     units_sold += o.units_sold;
     units_lost += o.units_lost;
     budget_cancelled += o.budget_cancelled;
-    units_received += o.units_received;
-    stock_on_hand += o.stock_on_hand;
+    add_checked(units_received, o.units_received, "unit");
+    add_checked(stock_on_hand, o.stock_on_hand, "stock");
     replenishment_orders += o.replenishment_orders;
-    revenue += o.revenue;
-    cogs += o.cogs;
-    item_discounts += o.item_discounts;
-    order_discounts += o.order_discounts;
-    for (std::size_t k = 0; k < kCostKinds; ++k) costs[k] += o.costs[k];
-    holding_cost += o.holding_cost;
-    ordering_cost += o.ordering_cost;
+    add_checked(revenue, o.revenue);
+    add_checked(cogs, o.cogs);
+    add_checked(item_discounts, o.item_discounts);
+    add_checked(order_discounts, o.order_discounts);
+    for (std::size_t k = 0; k < kCostKinds; ++k) add_checked(costs[k], o.costs[k]);
+    add_checked(holding_cost, o.holding_cost);
+    add_checked(ordering_cost, o.ordering_cost);
   }
 };
 

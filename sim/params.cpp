@@ -1,5 +1,6 @@
 #include "sim/params.h"
 
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -13,6 +14,14 @@ std::string format_number(double v) {
   std::ostringstream os;
   os << v;
   return os.str();
+}
+
+/// An offending value exactly (1000000000001, not 1e+12 as format_number would round it).
+std::string format_value(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e16) return std::to_string(static_cast<std::int64_t>(v));
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : format_number(v);
 }
 
 std::string json_type_of(const Json& v) {
@@ -39,7 +48,7 @@ void check_range(const ParamSpec& spec, double value, const std::string& file,
   const bool below = spec.min_exclusive ? !(value > spec.min) : !(value >= spec.min);
   if (below || !(value <= spec.max) || !std::isfinite(value)) {
     throw ScenarioError(file, pointer,
-                        "value " + format_number(value) + " is out of range; allowed: " +
+                        "value " + format_value(value) + " is out of range; allowed: " +
                             allowed_text(spec));
   }
 }
@@ -69,7 +78,7 @@ void check_selector(const Json& v, const std::string& file, const std::string& p
       if (!is_integral(ids[i])) throw ScenarioError(file, p, "expected an integer product id, got " + json_type_of(ids[i]));
       const double id = ids[i].get<double>();
       if (id < 0 || (ctx && id >= static_cast<double>(ctx->products))) {
-        throw ScenarioError(file, p, "product id " + format_number(id) + " does not exist; allowed: 0 to " +
+        throw ScenarioError(file, p, "product id " + format_value(id) + " does not exist; allowed: 0 to " +
                                          (ctx ? std::to_string(ctx->products - 1) : std::string("M-1")));
       }
     }
