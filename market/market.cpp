@@ -2,6 +2,8 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+
 #include <boost/random/lognormal_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
@@ -33,6 +35,33 @@ Offers build_offers(const MarketSpec& spec, const Catalog& catalog) {
   }
   offers.seller_begin.push_back(static_cast<OfferId>(offers.product.size()));
   return offers;
+}
+
+Catalog outline_catalog(const MarketSpec& spec) {
+  Catalog cat;
+  const auto products = static_cast<std::size_t>(spec.products());
+  cat.dimensions = static_cast<std::size_t>(spec.latent_dimensions);
+  cat.category.resize(products);
+  cat.list_price.resize(products);
+  cat.unit_cost.resize(products);
+  cat.quality.resize(products);
+  std::size_t first = 0;
+  for (std::size_t c = 0; c < spec.categories.size(); ++c) {
+    const CategorySpec& cs = spec.categories[c];
+    cat.category_names.push_back(cs.name);
+    cat.category_quality_mean.push_back(cs.quality_mean);
+    const auto end = first + static_cast<std::size_t>(cs.products);
+    std::fill(cat.category.begin() + static_cast<std::ptrdiff_t>(first), cat.category.begin() + static_cast<std::ptrdiff_t>(end),
+              static_cast<std::uint16_t>(c));
+    std::fill(cat.list_price.begin() + static_cast<std::ptrdiff_t>(first),
+              cat.list_price.begin() + static_cast<std::ptrdiff_t>(end), to_cents(cs.price_min));
+    std::fill(cat.unit_cost.begin() + static_cast<std::ptrdiff_t>(first),
+              cat.unit_cost.begin() + static_cast<std::ptrdiff_t>(end), to_cents(cs.cost_ratio * cs.price_min));
+    std::fill(cat.quality.begin() + static_cast<std::ptrdiff_t>(first), cat.quality.begin() + static_cast<std::ptrdiff_t>(end),
+              cs.quality_mean);
+    first = end;
+  }
+  return cat;
 }
 
 Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed, std::uint64_t replication) {

@@ -25,7 +25,13 @@ struct Market {
 Market build_market(const MarketSpec& spec, std::uint64_t seed,
                     std::uint64_t replication = kAllReplications);
 
-/// The catalog alone (cheap: used to validate strategies against the market).
+/// The catalog's outline: categories, and each product's category, a list price of its
+/// category's price_min, its cost and its category's mean quality, but no attribute vectors and
+/// no random draws. Enough to validate product selectors and strategies against the market
+/// (26 bytes per product) without drawing it: what the scenario loader and `validate` use.
+Catalog outline_catalog(const MarketSpec& spec);
+
+/// The catalog alone.
 Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed,
                       std::uint64_t replication = kAllReplications);
 /// The population alone, drawn in parallel.

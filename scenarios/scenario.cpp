@@ -346,7 +346,8 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   }
   if (ms.segments.size() > 65535) throw ScenarioError(file, "/market/segments", "at most 65535 segments");
   // Sellers: each offers the products its selector picks (at least one).
-  const Catalog catalog = build_catalog(ms, sc.seed);
+  // The market's outline, not the market: validation draws nothing and allocates no consumer.
+  const Catalog catalog = outline_catalog(ms);
   SelectorContext selectors{catalog.size(), catalog.category_names};
   if (market["sellers"].empty()) throw ScenarioError(file, "/market/sellers", "at least one seller is required");
   if (market["sellers"].size() > kMaxSellers) {
