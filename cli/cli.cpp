@@ -14,6 +14,7 @@
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
 #include "analysis/progress.h"
+#include "analysis/resources.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
@@ -169,6 +170,8 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
       r.threads > 0 ? r.threads : std::max(1u, std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   const Scenario sc = load_scenario(r.scenario, r.overrides);
+  // Before anything is allocated: a run that cannot fit or would not finish stops here.
+  check_resources(sc, estimate_resources(sc, threads), available_memory_bytes());
   if (r.out_dir) {  // fail before a long run, not after it
     std::error_code ec;
     std::filesystem::create_directories(*r.out_dir, ec);
@@ -219,10 +222,20 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
 int command_validate(const std::vector<std::string>& args, std::ostream& out) {
   const RunArgs r = parse_run_args(args, false);
   const Scenario sc = load_scenario(r.scenario, r.overrides);
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  const ResourceEstimate estimate = estimate_resources(sc, threads);
+  char visits[32];
+  std::snprintf(visits, sizeof visits, "%.3g", estimate.expected_visits);
+  const std::optional<double> available = available_memory_bytes();
   out << one_line(r.scenario) << ": valid — " << json_quoted(sc.name) << ", " << sc.market.products()
       << " products, " << sc.market.consumers() << " consumers, " << sc.arms.size() << " arms (baseline "
       << json_quoted(sc.arms[sc.baseline].name) << "), " << sc.replications << " replications, "
-      << sc.horizon_days << " days\n";
+      << sc.horizon_days << " days; a run needs about " << format_bytes(estimate.total_bytes)
+      << " of memory on " << threads << " threads"
+      << (available && estimate.total_bytes > *available ? " (more than the " + format_bytes(*available) +
+                                                               " available here: `run` would refuse it)"
+                                                         : std::string())
+      << " and simulates about " << visits << " visits\n";
   return kOk;
 }
 

@@ -33,6 +33,26 @@ LogNeeds needs_of(const std::vector<Strategy*>& strategies) {
 
 }  // namespace
 
+namespace {
+
+void declare_engine_columns(ColumnLayout& layout, Column<Time>& next_visit, Column<std::uint32_t>& visit_index,
+                            Column<std::uint8_t>& flags) {
+  next_visit = layout.add<Time>("engine", "next_visit", 1, 0.0);
+  visit_index = layout.add<std::uint32_t>("engine", "visit_index", 1, 0u);
+  flags = layout.add<std::uint8_t>("engine", "flags", 1, std::uint8_t{0});
+}
+
+}  // namespace
+
+ColumnLayout Simulation::engine_columns() {
+  ColumnLayout layout;
+  Column<Time> next;
+  Column<std::uint32_t> index;
+  Column<std::uint8_t> flags;
+  declare_engine_columns(layout, next, index, flags);
+  return layout;
+}
+
 Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_ptr<Behaviour>> behaviours,
                        const RunPlan& plan)
     : market_(market),
@@ -54,9 +74,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   const std::size_t n = market.population.size();
 
   // Columns: the engine's own, then each module's, in scenario order.
-  next_visit_ = layout_.add<Time>("engine", "next_visit", 1, 0.0);
-  visit_index_ = layout_.add<std::uint32_t>("engine", "visit_index", 1, 0u);
-  flags_ = layout_.add<std::uint8_t>("engine", "flags", 1, std::uint8_t{0});
+  declare_engine_columns(layout_, next_visit_, visit_index_, flags_);
   for (std::size_t m = 0; m < behaviours_.size(); ++m) {
     Behaviour& b = *behaviours_[m];
     b.declare(layout_);

@@ -86,6 +86,8 @@ class Simulation {
   std::size_t column_bytes_per_consumer() const { return layout_.bytes_per_consumer(); }
   /// The declared columns (owner, name, bytes).
   const ColumnLayout& columns() const { return layout_; }
+  /// The engine's own columns, which every run declares before its modules' (for estimates).
+  static ColumnLayout engine_columns();
   /// Commands dropped because the issuing promotion's budget could not pay their cost.
   std::uint64_t commands_dropped() const { return commands_dropped_; }
 

@@ -29,7 +29,8 @@ constexpr std::size_t kMaxSellers = 64;
 template <typename Interface, typename Context>
 ComponentSpec parse_component(const Registry<Interface, Context>& registry, const Json& object,
                               const std::string& file, const std::string& pointer,
-                              const SelectorContext& selectors, const Context& ctx, Json& resolved) {
+                              const SelectorContext& selectors, const Context& ctx, Json& resolved,
+                              Day* lookback_days = nullptr) {
   const std::string what = registry.family() + " " + registry.kind();
   if (!object.is_object()) {
     throw ScenarioError(file, pointer, "expected an object {\"name\": ..., parameters...}");
@@ -52,7 +53,10 @@ ComponentSpec parse_component(const Registry<Interface, Context>& registry, cons
   params.erase("name");
   ComponentSpec spec{name, validate_object(info->params, params, file, pointer, &selectors)};
   try {
-    (void)info->make(spec.params, ctx);  // cross-parameter checks live in the factory
+    const auto made = info->make(spec.params, ctx);  // cross-parameter checks live in the factory
+    if constexpr (requires { made->needs().lookback_days; }) {
+      if (lookback_days != nullptr) *lookback_days = std::max(*lookback_days, made->needs().lookback_days);
+    }
   } catch (const ParamError& e) {
     throw ScenarioError(file, pointer + "/" + pointer_token(e.key()), e.what());
   }
@@ -390,6 +394,9 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     Json resolved = spec.params;
     resolved["name"] = spec.name;
     behaviours.push_back(resolved);
+    ColumnLayout layout;
+    behaviour_registry().find(spec.name)->make(spec.params, behaviour_ctx)->declare(layout);
+    sc.module_columns.insert(sc.module_columns.end(), layout.specs().begin(), layout.specs().end());
     ms.behaviours.push_back(std::move(spec));
   };
   if (market.contains("learning")) {
@@ -486,16 +493,18 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
                                ms.expected_visits_per_day()};
       SellerStrategySpec seller;
       seller.pricing = parse_component(pricing_registry(), ss["pricing"], file, ps + "/pricing", selectors, build,
-                                       ss["pricing"]);
+                                       ss["pricing"], &sc.log_lookback_days);
       for (std::size_t k = 0; k < ss["promotions"].size(); ++k) {
         seller.promotions.push_back(parse_component(promotion_registry(), ss["promotions"][k], file,
                                                     ps + "/promotions/" + std::to_string(k), selectors, build,
-                                                    ss["promotions"][k]));
+                                                    ss["promotions"][k], &sc.log_lookback_days));
       }
       seller.recommendation = parse_component(recommender_registry(), ss["recommendation"], file,
-                                              ps + "/recommendation", selectors, build, ss["recommendation"]);
+                                              ps + "/recommendation", selectors, build, ss["recommendation"],
+                                              &sc.log_lookback_days);
       seller.replenishment = parse_component(replenishment_registry(), ss["replenishment"], file,
-                                             ps + "/replenishment", selectors, build, ss["replenishment"]);
+                                             ps + "/replenishment", selectors, build, ss["replenishment"],
+                                             &sc.log_lookback_days);
       slots += recommender_registry().find(seller.recommendation.name)->make(seller.recommendation.params, build)->slots();
       const std::size_t shown = slots + static_cast<std::size_t>(ms.browse_slots);
       if (shown > ShownSet::kCapacity || shown > offers.size()) {

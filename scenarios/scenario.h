@@ -8,6 +8,7 @@
 
 #include "market/market_spec.h"
 #include "scenarios/json_input.h"
+#include "sim/columns.h"
 #include "sim/params.h"
 #include "sim/time.h"
 #include "strategies/arm.h"
@@ -28,6 +29,11 @@ struct Scenario {
   std::vector<ArmSpec> arms;
   std::size_t baseline = 0;  // index into arms
   Json resolved;             // the scenario as resolved: overrides applied, defaults filled in
+  /// The per-consumer columns the behaviour modules declare (for the memory estimate before a
+  /// run; the engine adds its own).
+  std::vector<ColumnSpec> module_columns;
+  /// The longest platform-log lookback any strategy of any arm declares (days).
+  Day log_lookback_days = 0;
 };
 
 /// Reads, overrides (`--set /pointer=value` assignments, applied in order) and validates a
