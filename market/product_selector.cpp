@@ -1,5 +1,8 @@
 #include "market/product_selector.h"
 
+#include <string_view>
+#include <unordered_map>
+
 namespace marketsim {
 
 std::vector<char> select_products(const Json& selector, const Catalog& catalog) {
@@ -9,14 +12,16 @@ std::vector<char> select_products(const Json& selector, const Catalog& catalog) 
   } else if (selector.contains("ids")) {
     for (const auto& id : selector["ids"]) chosen.at(id.get<std::size_t>()) = 1;
   } else if (selector.contains("categories")) {
+    // The listed categories as flags first (a name may be listed any number of times), then one
+    // pass over the products.
+    std::unordered_map<std::string_view, std::size_t> index;
+    for (std::size_t c = 0; c < catalog.category_names.size(); ++c) index.emplace(catalog.category_names[c], c);
+    std::vector<char> listed(catalog.category_names.size(), 0);
     for (const auto& name : selector["categories"]) {
-      for (std::size_t c = 0; c < catalog.category_names.size(); ++c) {
-        if (catalog.category_names[c] != name.get<std::string>()) continue;
-        for (std::size_t j = 0; j < catalog.size(); ++j) {
-          if (catalog.category[j] == c) chosen[j] = 1;
-        }
-      }
+      const auto it = index.find(name.get_ref<const std::string&>());
+      if (it != index.end()) listed[it->second] = 1;
     }
+    for (std::size_t j = 0; j < catalog.size(); ++j) chosen[j] = listed[catalog.category[j]];
   } else {
     const auto every = selector["every"].get<std::size_t>();
     const auto offset = selector.value("offset", std::size_t{0});

@@ -251,8 +251,8 @@ Json read_json_file(const std::string& path, const JsonLimits& limits) {
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (text.size() > limits.max_bytes) {
-      throw ScenarioError(path, "", "the file is larger than " + std::to_string(limits.max_bytes >> 20) +
-                                        " MiB; allowed: scenario files up to that size");
+      throw ScenarioError(path, "", "the file is larger than the limit; allowed: scenario files up to " +
+                                        std::to_string(limits.max_bytes) + " bytes");
     }
   }
   if (in.bad()) throw ScenarioError(path, "", "cannot read the scenario file");

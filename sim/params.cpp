@@ -1,5 +1,6 @@
 #include "sim/params.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -94,13 +95,12 @@ void check_selector(const Json& v, const std::string& file, const std::string& p
       const std::string p = pointer + "/categories/" + std::to_string(i);
       if (!cats[i].is_string()) throw ScenarioError(file, p, "expected a category name, got " + json_type_of(cats[i]));
       if (ctx) {
-        bool found = false;
-        std::string names;
-        for (const auto& c : ctx->categories) {
-          found = found || c == cats[i].get<std::string>();
-          names += (names.empty() ? "" : ", ") + json_quoted(c);
-        }
+        const bool found =
+            std::find(ctx->categories.begin(), ctx->categories.end(), cats[i].get_ref<const std::string&>()) !=
+            ctx->categories.end();
         if (!found) {
+          std::string names;  // only when it is needed: the check itself is one scan
+          for (const auto& c : ctx->categories) names += (names.empty() ? "" : ", ") + json_quoted(c);
           throw ScenarioError(file, p, "unknown category " + json_quoted(cats[i].get<std::string>()) + "; Valid values are: " + names);
         }
       }

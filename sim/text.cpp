@@ -61,6 +61,11 @@ std::string escape(std::string_view s, bool json_quotes) {
       } else {
         out += static_cast<char>(c);
       }
+    } else if (n == 2 && c == 0xC2 && static_cast<std::uint8_t>(s[i + 1]) <= 0x9F) {  // C1 controls
+      const auto c1 = static_cast<std::uint8_t>(s[i + 1]);
+      out += "\\u00";
+      out += hex[c1 >> 4];
+      out += hex[c1 & 15];
     } else {
       out.append(s.substr(i, n));
     }
@@ -82,8 +87,15 @@ bool is_valid_utf8(std::string_view s) {
 
 std::string one_line(std::string_view s) { return escape(s, false); }
 
-std::string json_quoted(std::string_view s) {
+std::string json_quoted(std::string_view s, std::size_t max_bytes) {
   std::string out(1, '"');
+  if (s.size() > max_bytes) {
+    std::size_t cut = max_bytes;  // not inside a UTF-8 sequence
+    while (cut > 0 && (static_cast<std::uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
+    out += escape(s.substr(0, cut), true);
+    out += "...\" (" + std::to_string(s.size()) + " bytes)";
+    return out;
+  }
   out += escape(s, true);
   out += '"';
   return out;

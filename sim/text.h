@@ -9,13 +9,14 @@ namespace marketsim {
 /// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
-/// `s` made printable on one line: control characters become \n, \r, \t or \u00XX, DEL becomes
-/// \u007f and bytes that are not UTF-8 become \xNN; everything else is kept.
+/// `s` made printable on one line: control characters (C0, DEL and C1) become \n, \r, \t or
+/// \u00XX and bytes that are not UTF-8 become \xNN; everything else is kept.
 std::string one_line(std::string_view s);
 
 /// `s` as a JSON-style quoted string: one_line() plus \" and \\ escapes, between double quotes.
 /// Every user-supplied string echoed in an error message goes through this.
-std::string json_quoted(std::string_view s);
+/// A string longer than `max_bytes` is cut there and its length given ("abc..." (5000 bytes)).
+std::string json_quoted(std::string_view s, std::size_t max_bytes = 200);
 
 /// `s` as one CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote,
 /// a carriage return or a line feed (or begins or ends with a space); as is otherwise.
