@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <sstream>
@@ -13,9 +12,11 @@
 #include "agents/behaviour.h"
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
+#include "analysis/output_dir.h"
 #include "analysis/progress.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
+#include "cli/signals.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "strategies/registry.h"
@@ -164,18 +165,23 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
 
 int command_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const RunArgs r = parse_run_args(args, true);
+  OutputDirectory output(output_file_names());  // outlives `interrupts`, which cleans it up
+  // From here SIGINT and SIGTERM wait for the guard's thread (blocked before oneTBB starts a
+  // thread, so every worker inherits the mask): it removes the staging directory, prints one line
+  // and exits 130 or 143.
+  InterruptGuard interrupts([&]() -> std::string {
+    output.abandon();
+    if (!r.out_dir) return "";
+    return output.committed() ? "the output set in " + *r.out_dir + " is complete"
+                              : "no output written to " + *r.out_dir;
+  });
   const std::size_t threads =
       r.threads > 0 ? r.threads : std::max(1u, std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   const Scenario sc = load_scenario(r.scenario, r.overrides);
-  if (r.out_dir) {  // fail before a long run, not after it
-    std::error_code ec;
-    std::filesystem::create_directories(*r.out_dir, ec);
-    if (ec || !std::filesystem::is_directory(*r.out_dir)) {
-      throw UsageError("--out " + *r.out_dir + ": cannot create the directory" +
-                       (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
-    }
-  }
+  // Fail before a long run, not after it: creates and locks DIR, refuses foreign files in it and
+  // proves that the staging directory next to it is writable.
+  if (r.out_dir) interrupts.critical([&] { output.open(*r.out_dir); });
 
   ProgressBar bar(!r.quiet);
   const ExperimentResult result =
@@ -192,7 +198,14 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
                        result.commit_seconds, result.cpu_seconds,
                        Population::bytes_per_consumer(static_cast<std::size_t>(sc.market.latent_dimensions)),
                        result.columns};
-  if (r.out_dir) write_outputs(*r.out_dir, sc, result, summary, perf);
+  if (r.out_dir) {
+    // One file at a time under the guard's lock, so that a signal removes the staging directory
+    // between files, or after the commit finds the set complete.
+    for (const auto& [name, text] : output_texts(sc, result, summary, perf)) {
+      interrupts.critical([&] { output.write(name, text); });
+    }
+    interrupts.critical([&] { output.commit(); });
+  }
   print_comparison(out, sc, summary);
   err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
       << result.simulation_seconds << " s ("
