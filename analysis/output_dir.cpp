@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>  // renameat2 (glibc >= 2.28, _GNU_SOURCE, which g++ defines)
 #include <filesystem>
@@ -240,10 +241,19 @@ void OutputDirectory::remove_stale_staging() const {
   // unlocked staging directory is a killed run's. A locked one (only conceivable if something
   // replaced DIR by hand) is left alone.
   const std::string prefix = "." + name_ + ".marketsim-";
+  // PREFIX + mkdtemp's 6 characters (+ "-old": the fallback swap's previous set); not the
+  // staging directory of a DIR whose name merely starts like ours ("out.marketsim-x").
+  const auto staging_name = [&](const std::string& s) {
+    if (!s.starts_with(prefix)) return false;
+    const std::string rest = s.substr(prefix.size());
+    return (rest.size() == 6 || (rest.size() == 10 && rest.ends_with("-old"))) &&
+           std::all_of(rest.begin(), rest.begin() + 6,
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+  };
   std::vector<std::string> siblings;
   if (!list_dir(parent_fd_.get(), siblings)) return;
   for (const std::string& s : siblings) {
-    if (!s.starts_with(prefix)) continue;
+    if (!staging_name(s)) continue;
     const Fd fd(open_dir_at(parent_fd_.get(), s));
     if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) remove_set(s);
   }
