@@ -40,7 +40,7 @@ const char* kUsage =
     "  marketsim list [strategies | behaviours | metrics]\n"
     "  marketsim --help | --version\n"
     "\n"
-    "Exit codes: 0 success, 2 bad input, 1 internal error.\n";
+    "Exit codes: 0 success, 2 bad input, 1 internal error, 130 SIGINT, 143 SIGTERM.\n";
 
 /// The output files, joined by `separator`.
 std::string file_list(const char* separator) {
@@ -52,7 +52,8 @@ std::string file_list(const char* separator) {
 po::options_description run_options() {
   po::options_description o("run options");
   o.add_options()
-      ("out", po::value<std::string>(), ("write " + file_list(", ") + " to DIR").c_str())
+      ("out", po::value<std::string>(),
+       ("write " + file_list(", ") + " to DIR, as one set that replaces DIR whole").c_str())
       ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
       ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
       ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
