@@ -4,11 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
+#include "analysis/output_dir.h"
 #include "sim/error.h"
 #include "sim/text.h"
 
@@ -92,13 +91,6 @@ std::string bracket(const Interval& i, int decimals) {
          signed_grouped(i.high, decimals) + "]";
 }
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error("cannot write " + path.string());
-}
-
 }  // namespace
 
 const char* marketsim_version() { return MARKETSIM_VERSION; }
@@ -164,13 +156,10 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
   return doc;
 }
 
-void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentResult& result,
-                   const ExperimentSummary& summary, const PerformanceInfo& perf) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create output directory " + dir + ": " + ec.message());
-
+std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc,
+                                                              const ExperimentResult& result,
+                                                              const ExperimentSummary& summary,
+                                                              const PerformanceInfo& perf) {
   std::ostringstream runs, daily, cohorts, sellers, breakdown;
   const std::vector<std::size_t> line_metrics = breakdown_metrics();
   runs << "arm,replication" << metric_header() << "\n";
@@ -207,20 +196,15 @@ void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentR
                                           breakdown.str()};
   std::vector<std::pair<std::string, std::string>> files;
   for (std::size_t k = 0; k < texts.size(); ++k) files.emplace_back(output_file_names()[k], texts[k]);
-  std::vector<fs::path> temps;
-  try {
-    for (const auto& [name, text] : files) {
-      temps.push_back(fs::path(dir) / ("." + name + ".tmp"));
-      write_text(temps.back(), text);
-    }
-  } catch (...) {
-    for (const auto& t : temps) fs::remove(t, ec);
-    throw;
-  }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    fs::rename(temps[i], fs::path(dir) / files[i].first, ec);
-    if (ec) throw Error("cannot rename " + temps[i].string() + ": " + ec.message());
-  }
+  return files;
+}
+
+void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentResult& result,
+                   const ExperimentSummary& summary, const PerformanceInfo& perf) {
+  OutputDirectory out(output_file_names());
+  out.open(dir);
+  for (const auto& [name, text] : output_texts(sc, result, summary, perf)) out.write(name, text);
+  out.commit();
 }
 
 void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSummary& summary) {

@@ -3,6 +3,8 @@
 // Model code never writes files; only these functions do.
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "analysis/experiment.h"
 #include "analysis/statistics.h"
@@ -30,13 +32,20 @@ struct PerformanceInfo {
 /// The version string of this build.
 const char* marketsim_version();
 
-/// The files write_outputs() writes, in order.
+/// The files of the output set (--out DIR), in order.
 const std::vector<std::string>& output_file_names();
 
-/// Writes the output files (output_file_names()) into `dir` (created if needed). Each file is
-/// written under a temporary name and renamed only when all are complete.
+/// The output set: (name, text) for every file of output_file_names(), in that order.
 /// Every byte depends only on the scenario and seed, except the "performance" object of
 /// summary.json (timings and memory of this machine).
+std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& scenario,
+                                                              const ExperimentResult& result,
+                                                              const ExperimentSummary& summary,
+                                                              const PerformanceInfo& performance);
+
+/// Writes the output set into `dir` as one set (analysis/output_dir.h): opens (creating and
+/// locking `dir`), writes output_texts() and commits. The command line does the same steps
+/// itself, opening before the run and committing with signals held off.
 void write_outputs(const std::string& dir, const Scenario& scenario, const ExperimentResult& result,
                    const ExperimentSummary& summary, const PerformanceInfo& performance);
 

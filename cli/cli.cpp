@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <sstream>
@@ -13,10 +12,12 @@
 #include "agents/behaviour.h"
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
+#include "analysis/output_dir.h"
 #include "analysis/progress.h"
 #include "analysis/resources.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
+#include "cli/signals.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "sim/text.h"
@@ -41,7 +42,7 @@ const char* kUsage =
     "  marketsim list [strategies | behaviours | metrics]\n"
     "  marketsim --help | --version\n"
     "\n"
-    "Exit codes: 0 success, 2 bad input, 1 internal error.\n";
+    "Exit codes: 0 success, 2 bad input, 1 internal error, 130 SIGINT, 143 SIGTERM.\n";
 
 /// The output files, joined by `separator`.
 std::string file_list(const char* separator) {
@@ -53,7 +54,8 @@ std::string file_list(const char* separator) {
 po::options_description run_options() {
   po::options_description o("run options");
   o.add_options()
-      ("out", po::value<std::string>(), ("write " + file_list(", ") + " to DIR").c_str())
+      ("out", po::value<std::string>(),
+       ("write " + file_list(", ") + " to DIR, as one set that replaces DIR whole").c_str())
       ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
       ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
       ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
@@ -166,20 +168,25 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
 
 int command_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const RunArgs r = parse_run_args(args, true);
+  OutputDirectory output(output_file_names());  // outlives `interrupts`, which cleans it up
+  // From here SIGINT and SIGTERM wait for the guard's thread (blocked before oneTBB starts a
+  // thread, so every worker inherits the mask): it removes the staging directory, prints one line
+  // and exits 130 or 143.
+  InterruptGuard interrupts([&]() -> std::string {
+    output.abandon();
+    if (!r.out_dir) return "";
+    return output.committed() ? "the output set in " + *r.out_dir + " is complete"
+                              : "no output written to " + *r.out_dir;
+  });
   const std::size_t threads =
       r.threads > 0 ? r.threads : std::max(1u, std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   const Scenario sc = load_scenario(r.scenario, r.overrides);
   // Before anything is allocated: a run that cannot fit or would not finish stops here.
   check_resources(sc, estimate_resources(sc, threads), available_memory_bytes());
-  if (r.out_dir) {  // fail before a long run, not after it
-    std::error_code ec;
-    std::filesystem::create_directories(*r.out_dir, ec);
-    if (ec || !std::filesystem::is_directory(*r.out_dir)) {
-      throw UsageError("--out " + *r.out_dir + ": cannot create the directory" +
-                       (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
-    }
-  }
+  // Fail before a long run, not after it: creates and locks DIR, refuses foreign files in it and
+  // proves that the staging directory next to it is writable.
+  if (r.out_dir) interrupts.critical([&] { output.open(*r.out_dir); });
 
   ProgressBar bar(!r.quiet);
   const ExperimentResult result = [&] {
@@ -201,7 +208,14 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
                        result.commit_seconds, result.cpu_seconds,
                        Population::bytes_per_consumer(static_cast<std::size_t>(sc.market.latent_dimensions)),
                        result.columns};
-  if (r.out_dir) write_outputs(*r.out_dir, sc, result, summary, perf);
+  if (r.out_dir) {
+    // One file at a time under the guard's lock, so that a signal removes the staging directory
+    // between files, or after the commit finds the set complete.
+    for (const auto& [name, text] : output_texts(sc, result, summary, perf)) {
+      interrupts.critical([&] { output.write(name, text); });
+    }
+    interrupts.critical([&] { output.commit(); });
+  }
   print_comparison(out, sc, summary);
   err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
       << result.simulation_seconds << " s ("
@@ -213,7 +227,9 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
       << 100.0 * result.cpu_seconds / (result.simulation_seconds * static_cast<double>(threads))
       << "% core utilisation)";
   if (r.out_dir) {
-    err << "; wrote " << *r.out_dir << "/{" << file_list(",") << "}";
+    std::string dir = *r.out_dir;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    err << "; wrote " << one_line(dir) << (dir == "/" ? "{" : "/{") << file_list(",") << "}";
   }
   err << "\n";
   return kOk;

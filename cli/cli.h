@@ -7,7 +7,8 @@
 
 namespace marketsim {
 
-/// Exit codes: 0 success, 2 bad input (scenario, flags), 1 internal error.
+/// Exit codes: 0 success, 2 bad input (scenario, flags), 1 internal error. A `run` that SIGINT or
+/// SIGTERM stops does not return: the process exits 130 or 143 (cli/signals.h).
 int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace marketsim

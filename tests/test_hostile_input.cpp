@@ -941,10 +941,8 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
 }
 
 TEST_CASE("hostile: run's closing line on stderr stays one line for a hostile --out directory",
-          "[hostile][!mayfail]") {
-  // DEFECT: command_run (cli/cli.cpp) writes "; wrote DIR/{...}" with the --out directory as given;
-  // a directory name holding a line feed or a carriage return breaks stderr over lines (every
-  // error message is escaped, this report line is not).
+          "[hostile]") {
+  // "; wrote DIR/{...}" escapes the directory as error messages do.
   const fs::path dir = scratch("outdir");
   const fs::path out_dir = dir / "out\nput\r";
   const Result r = cli({"run", kReference, "--quiet", "--threads", "1", "--out", out_dir.string(), "--set",
