@@ -65,25 +65,16 @@ Catalog outline_catalog(const MarketSpec& spec) {
 }
 
 Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed, std::uint64_t replication) {
-  const auto dims = static_cast<std::size_t>(spec.latent_dimensions);
-  Catalog cat;
-  const auto products = static_cast<std::size_t>(spec.products());
-  cat.dimensions = dims;
-  cat.category.resize(products);
-  cat.list_price.resize(products);
-  cat.unit_cost.resize(products);
-  cat.attributes.resize(products * dims);
-  cat.quality.resize(products);
+  // The outline gives the shape (categories, per-product arrays); the draws fill in each product.
+  Catalog cat = outline_catalog(spec);
+  const std::size_t dims = cat.dimensions;
+  cat.attributes.resize(cat.size() * dims);
   std::size_t first = 0;
-  for (std::size_t c = 0; c < spec.categories.size(); ++c) {
-    const CategorySpec& cs = spec.categories[c];
-    cat.category_names.push_back(cs.name);
-    cat.category_quality_mean.push_back(cs.quality_mean);
+  for (const CategorySpec& cs : spec.categories) {
     for (std::size_t j = first; j < first + static_cast<std::size_t>(cs.products); ++j) {
       CounterRng rng(stream_key(seed, replication, j, Purpose::kProductAttributes));
       boost::random::uniform_real_distribution<double> price(cs.price_min, cs.price_max);
       boost::random::normal_distribution<double> normal(0.0, 1.0);
-      cat.category[j] = static_cast<std::uint16_t>(c);
       // (Boost's uniform_real_distribution never returns its upper bound, so an empty range loops.)
       cat.list_price[j] = to_cents(cs.price_max > cs.price_min ? price(rng) : cs.price_min);
       cat.unit_cost[j] = to_cents(cs.cost_ratio * to_currency(cat.list_price[j]));

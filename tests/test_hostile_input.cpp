@@ -24,44 +24,20 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli_harness.h"
 #include "scenarios/json_input.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "sim/text.h"
 
 using namespace marketsim;
+using namespace marketsim::testing;
 using namespace std::string_literals;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json";
-
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = marketsim_main(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  REQUIRE(out.good());
-}
 
 /// A fresh scratch directory for one test case (ctest runs test cases in parallel processes, and
 /// other build trees may run the same tests: the process id keeps them apart).

@@ -20,29 +20,20 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_harness.h"
 #include "analysis/output_dir.h"
 #include "analysis/report.h"
 #include "sim/error.h"
 #include "sim/params.h"
 
 using namespace marketsim;
+using namespace marketsim::testing;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 using FileSet = std::map<std::string, std::string>;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 /// A fresh, empty parent directory for one test: DIR is `parent / "out"`.
 fs::path fresh_parent(const std::string& name) {

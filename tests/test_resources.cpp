@@ -8,28 +8,18 @@
 #include "analysis/experiment.h"
 #include "analysis/resources.h"
 #include "cli/cli.h"
+#include "cli_harness.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "sim/money.h"
 
 using namespace marketsim;
+using namespace marketsim::testing;
 
 namespace {
 
 const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json";
 const std::string kSummer = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
-
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = marketsim_main(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 bool one_line(const std::string& s) { return s.find('\n') == s.size() - 1 && s.find('\r') == std::string::npos; }
 
