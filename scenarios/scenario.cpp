@@ -22,6 +22,9 @@ namespace {
 
 constexpr double kMaxConsumers = 4294967295.0;  // consumer ids are 32-bit
 constexpr std::size_t kMaxSellers = 64;
+// Offers are (seller, product) pairs: each has its own stock, prices and log. As many as the
+// largest catalogue, however it is split among sellers.
+constexpr std::size_t kMaxOffers = 10000000;
 
 /// Validates a component object {"name": NAME, parameters...} against its registry's entry and
 /// builds it once on `ctx` so that cross-parameter checks fail here, not mid-run. `resolved`
@@ -359,6 +362,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   }
   ms.sellers.clear();
   names.clear();
+  std::size_t offer_count = 0;
   for (std::size_t i = 0; i < market["sellers"].size(); ++i) {
     const std::string p = "/market/sellers/" + std::to_string(i);
     Json s = validate_object(seller_schema(), market["sellers"][i], file, p, &selectors);
@@ -371,8 +375,15 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     seller.holding_cost = s["holding_cost"].get<double>();
     seller.order_cost = s["order_cost"].get<double>();
     const auto chosen = select_products(seller.products, catalog);
-    if (std::count(chosen.begin(), chosen.end(), 1) == 0) {
+    const auto count = static_cast<std::size_t>(std::count(chosen.begin(), chosen.end(), 1));
+    if (count == 0) {
       throw ScenarioError(file, p + "/products", "selects no product; a seller offers at least one");
+    }
+    offer_count += count;
+    if (offer_count > kMaxOffers) {
+      throw ScenarioError(file, p + "/products", "the sellers offer " + std::to_string(offer_count) +
+                                                     " (seller, product) pairs up to this seller; allowed: at most "
+                                                     "10,000,000 offers in all");
     }
     ms.sellers.push_back(seller);
     market["sellers"][i] = s;

@@ -124,3 +124,20 @@ TEST_CASE("resources: checked additions are exact up to the limit and throw past
   std::uint64_t u = UINT64_MAX;
   CHECK_THROWS_AS(add_checked(u, std::uint64_t{1}), RangeError);
 }
+
+TEST_CASE("resources: offers are bounded however sellers split the catalogue", "[resources]") {
+  // Two sellers offering all of 10^7 products are 2 x 10^7 offers, each with stock, prices and a
+  // log: refused at the second seller's selector, before any offer is allocated.
+  const Result r = cli({"validate", kReference, "--set", "/market/categories/0/products=10000000", "--set",
+                        "/market/sellers=[{\"name\":\"a\"},{\"name\":\"b\"}]", "--set",
+                        "/arms/0={\"name\":\"x\",\"baseline\":true,\"sellers\":[{\"name\":\"a\"},{\"name\":\"b\"}]}"});
+  CHECK(r.code == 2);
+  CHECK(one_line(r.err));
+  CHECK_THAT(r.err, Catch::Contains("/market/sellers/1/products: the sellers offer 20000000"));
+  // Splitting the same catalogue between them is fine.
+  const Result split = cli({"validate", kReference, "--set", "/market/categories/0/products=10000000", "--set",
+                            "/market/sellers=[{\"name\":\"a\",\"products\":{\"every\":2}},"
+                            "{\"name\":\"b\",\"products\":{\"every\":2,\"offset\":1}}]",
+                            "--set", "/arms/0={\"name\":\"x\",\"baseline\":true,\"sellers\":[{\"name\":\"a\"},{\"name\":\"b\"}]}"});
+  CHECK(split.code == 0);
+}
