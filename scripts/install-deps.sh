@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs marketsim's build dependencies from Debian 12 packages, idempotently:
 # it checks what is already installed and runs `apt-get update` only when something is missing.
+# Usage: scripts/install-deps.sh [EXTRA_PACKAGE...]  (extra packages, e.g. the fuzzer's
+# toolchain `clang-14 libfuzzer-14-dev libclang-rt-14-dev`, are checked and installed the same way)
 set -euo pipefail
 
 packages=(
@@ -8,6 +10,7 @@ packages=(
   libboost-dev libboost-program-options-dev libboost-random-dev libboost-math-dev
   libboost-graph-dev
   libeigen3-dev nlohmann-json3-dev libtbb-dev catch2
+  "$@"
 )
 
 missing=()
