@@ -27,6 +27,8 @@ constexpr double kCalendarBytesPerConsumer = 4;
 constexpr double kWindowBytesPerVisit = 128;
 // A kept number is a double in memory and about 12 bytes of text in an output file.
 constexpr double kValueBytes = 8 + 12;
+// A shard's fixed state (visit batch, outboxes, calendar ring of up to 4096 buckets).
+constexpr double kShardBytes = 4096 * 24 + 16384;
 // The program, its libraries, thread stacks and allocator slack.
 constexpr double kFixedBytes = 64.0 * 1024 * 1024;
 
@@ -76,6 +78,10 @@ ResourceEstimate estimate_resources(const Scenario& sc, std::size_t threads) {
                std::exp(s.visit_rate_log_sd * s.visit_rate_log_sd / 2.0);
   }
   e.run_bytes += per_day / static_cast<double>(sc.windows_per_day) * kWindowBytesPerVisit;
+  const double shards = std::ceil(consumers / static_cast<double>(sc.shard_size));
+  const double windows = static_cast<double>(sc.horizon_days) * static_cast<double>(sc.windows_per_day);
+  e.run_bytes += shards * kShardBytes + windows * 16.0;  // and the intensity bound per window
+  e.shard_windows = shards * windows * runs;
 
   // Kept for the output files: daily rows, seller totals, breakdown cells, cohort tables.
   const double metrics = static_cast<double>(metric_list().size());
@@ -137,6 +143,13 @@ void check_resources(const Scenario& sc, const ResourceEstimate& e, std::optiona
     throw ScenarioError(sc.file, "", "the runs would simulate about " + std::string(buf) +
                                          " visits (consumers x visit rate x days x arms x replications); allowed: "
                                          "at most 1e13 per invocation; split the study or shrink the market");
+  }
+  if (e.shard_windows > kMaxShardWindows) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3g", e.shard_windows);
+    throw ScenarioError(sc.file, "/engine", "the runs would step " + std::string(buf) +
+                                                " shard-windows (windows x shards x runs); allowed: at most 1e11; "
+                                                "raise shard_size or window_days");
   }
   if (available && e.total_bytes > *available) {
     std::ostringstream what;

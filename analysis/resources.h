@@ -21,6 +21,7 @@ struct ResourceEstimate {
   double total_bytes = 0.0;        // all of the above plus a fixed allowance for the program
   std::size_t run_state_bytes_per_consumer = 0;  // engine and module columns
   double expected_visits = 0.0;    // all runs, at the modules' base intensity
+  double shard_windows = 0.0;      // all runs: windows x shards, each a unit of fixed work
 };
 
 /// The estimate for `scenario` run on `threads` threads.
@@ -34,8 +35,12 @@ std::optional<double> available_memory_bytes();
 /// machine at 10 M visits/s); split such a study into several scenarios.
 constexpr double kMaxExpectedVisits = 1e13;
 
+/// Runs above this many shard-windows (windows x shards x runs, each a fixed cost even without a
+/// visit: tiny shards over minute-long windows) are refused too.
+constexpr double kMaxShardWindows = 1e11;
+
 /// Throws ScenarioError (exit 2) naming the scenario file when the estimate exceeds
-/// `available_bytes` (if known) or the expected visits exceed kMaxExpectedVisits.
+/// `available_bytes` (if known), or the expected visits or shard-windows exceed their bounds.
 void check_resources(const Scenario& scenario, const ResourceEstimate& estimate,
                      std::optional<double> available_bytes);
 

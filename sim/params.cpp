@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "sim/error.h"
@@ -14,7 +15,11 @@ namespace {
 std::string format_number(double v) {
   std::ostringstream os;
   os << v;
-  return os.str();
+  // Short (1e+09) where that is exact, else every digit (4294967295, not 4.29497e+09).
+  if (std::strtod(os.str().c_str(), nullptr) == v) return os.str();
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : os.str();
 }
 
 /// An offending value exactly (1000000000001, not 1e+12 as format_number would round it).

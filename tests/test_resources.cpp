@@ -141,3 +141,15 @@ TEST_CASE("resources: offers are bounded however sellers split the catalogue", "
                             "--set", "/arms/0={\"name\":\"x\",\"baseline\":true,\"sellers\":[{\"name\":\"a\"},{\"name\":\"b\"}]}"});
   CHECK(split.code == 0);
 }
+
+TEST_CASE("resources: a run of tiny shards over minute-long windows stops before it starts", "[resources]") {
+  // One consumer per shard, 1440 windows a day for ten years: 5.3e12 shard-windows of fixed work
+  // with almost no visits.
+  const Result r = cli({"run", kReference, "--quiet", "--set", "/engine/shard_size=1", "--set", "/horizon_days=3650",
+                        "--set", "/engine/window_days=0.000694444444444444"});
+  CHECK(r.code == 2);
+  CHECK(one_line(r.err));
+  CHECK_THAT(r.err, Catch::Contains("/engine: the runs would step 5.26e+12 shard-windows"));
+  const Scenario sc = load_scenario(kReference);
+  CHECK(estimate_resources(sc, 1).shard_windows == Approx(16.0 * 30.0));  // 10^6 / 65536 -> 16 shards
+}
