@@ -223,6 +223,17 @@ class Behaviour {
   virtual void messages(const MessageBatch& batch) const { (void)batch; }
   virtual void commands(const CommandBatch& batch) const { (void)batch; }
 
+  /// Gauges: figures of the module's state it reports at every day's end (after the daily hooks),
+  /// each a sum over consumers, e.g. {"churned", "engagement_sum"}. The run names them
+  /// "MODULE.GAUGE" in DayRecord::gauges; metrics read them by name (a mean is two gauges).
+  virtual std::vector<std::string> gauges() const { return {}; }
+  /// Adds the shard's part of each gauge, in gauges() order, to `sums` (called once per shard per
+  /// day; the engine adds the shards' parts in shard order, so the sums do not depend on threads).
+  virtual void gauge(const DayBatch& batch, std::span<double> sums) const {
+    (void)batch;
+    (void)sums;
+  }
+
  private:
   std::string name_;
 };

@@ -140,6 +140,12 @@ CollectorInfo books_metric(std::string name, std::string description, MetricUnit
                            LineSums line = nullptr,
                            Totaling totaling = Totaling::kSum);
 
+/// A metric of the behaviour modules' gauges (DayRecord::gauge): the daily value is the gauge
+/// `numerator` ("module.gauge"), divided by the gauge `denominator` when one is given (a mean:
+/// engagement sum / consumers); NaN, and so empty in the CSVs, when the run has no such module.
+CollectorInfo gauge_metric(std::string name, std::string description, MetricUnit unit, std::string numerator,
+                           std::string denominator = {}, Totaling totaling = Totaling::kMean);
+
 // Registration functions of the built-in collectors, one per file in analysis/metrics/.
 void register_visits_metric();
 void register_conversions_metric();

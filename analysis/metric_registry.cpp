@@ -55,6 +55,22 @@ std::size_t metric_index(const std::string& name) {
   throw std::out_of_range("no metric named \"" + name + "\"");
 }
 
+CollectorInfo gauge_metric(std::string name, std::string description, MetricUnit unit, std::string numerator,
+                           std::string denominator, Totaling totaling) {
+  MetricInfo m;
+  m.name = name;
+  m.description = description;
+  m.unit = unit;
+  m.totaling = totaling;
+  auto value = [numerator = std::move(numerator), denominator = std::move(denominator)](const DayRecord& d) {
+    const double n = d.gauge(numerator);
+    if (denominator.empty()) return n;
+    const double q = d.gauge(denominator);
+    return q > 0 ? n / q : std::numeric_limits<double>::quiet_NaN();
+  };
+  return CollectorInfo{std::move(name), std::move(description), kSignalDays, {std::move(m)}, std::move(value), {}};
+}
+
 CollectorInfo books_metric(std::string name, std::string description, MetricUnit unit,
                            std::function<double(const SellerBooks&)> books,
                            LineSums line, Totaling totaling) {

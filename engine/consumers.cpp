@@ -107,6 +107,25 @@ void Simulation::run_daily_hooks(Day day) {
   });
 }
 
+void Simulation::read_gauges(Day day, std::size_t batch) {
+  shard_gauges_.resize(shards_.size());
+  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+    std::vector<double>& parts = shard_gauges_[s];
+    parts.assign(gauge_names_.size(), 0.0);
+    for (std::size_t k = 0; k < gauge_modules_.size(); ++k) {
+      const auto [m, first] = gauge_modules_[k];
+      const std::size_t end = k + 1 < gauge_modules_.size() ? gauge_modules_[k + 1].second : gauge_names_.size();
+      const ShardContext ctx = context(*shards_[s], m);
+      behaviours_[m]->gauge(DayBatch{ctx, day}, std::span<double>(parts).subspan(first, end - first));
+    }
+  });
+  std::vector<double>& values = gauge_values_[batch];
+  values.assign(gauge_names_.size(), 0.0);
+  for (const auto& parts : shard_gauges_) {  // shards in order: the same sums on any thread count
+    for (std::size_t g = 0; g < parts.size(); ++g) values[g] += parts[g];
+  }
+}
+
 void Simulation::expire_coupons(Time now) {
   // Coupons usable only before `now` leave their wallets (shards in order, consumers in id order).
   for (auto& shard : shards_) {

@@ -90,6 +90,11 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
       commands_handled_ |= b.commands_handled();
     }
     module_streams_.push_back(StreamFamily(plan.seed, plan.replication, Purpose::kBehaviour, name_hash(b.name())));
+    const std::vector<std::string> gauges = b.gauges();
+    if (!gauges.empty()) {
+      gauge_modules_.emplace_back(m, gauge_names_.size());
+      for (const std::string& g : gauges) gauge_names_.push_back(b.name() + "." + g);
+    }
   }
 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
@@ -325,7 +330,9 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
       market_books.add(books[s]);
     }
     books_today_.assign(sellers_, SellerBooks{});
-    day_record = DayRecord{day, visits_today_, conversions_today_, books, market_books};
+    if (!gauge_modules_.empty()) read_gauges(day, batch);
+    day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
+                           market_books, gauge_names_,  gauge_values_[batch]};
     visits_today_ = 0;
     conversions_today_ = 0;
   }

@@ -145,6 +145,7 @@ class Simulation {
   void apply_commands(Time start);
   void run_settled_hooks();
   void run_daily_hooks(Day day);
+  void read_gauges(Day day, std::size_t batch);
   void expire_coupons(Time now);
   /// Closes consumer c's wallet, left empty: it no longer holds coupons.
   void close_wallet(Shard& shard, ConsumerId c);
@@ -176,6 +177,11 @@ class Simulation {
   std::vector<std::size_t> intensity_modules_, utility_modules_, basket_modules_, settled_modules_,
       daily_modules_, message_modules_, command_modules_;
   unsigned commands_handled_ = 0;  // union of the modules' command kinds
+  // Gauges: per module with gauges, its first index into gauge_names_; per shard, its parts.
+  std::vector<std::pair<std::size_t, std::size_t>> gauge_modules_;  // (module, first gauge)
+  std::vector<std::string> gauge_names_;
+  std::vector<double> gauge_values_[2];  // double-buffered like day_books_: observers overlap the next window
+  std::vector<std::vector<double>> shard_gauges_;
   // The intensity bound per window (product of the intensity modules' bounds) and its integral.
   std::vector<double> window_bound_;
   std::vector<double> bound_integral_;  // at each window's start, in intensity time

@@ -4,7 +4,10 @@
 // strategies) and what behaviour modules learn from; they hold what a real platform knows
 // (who bought what, when, at which price), never a consumer's traits or beliefs.
 #include <cstdint>
+#include <limits>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "market/catalog.h"
@@ -116,6 +119,18 @@ struct DayRecord {
   std::uint64_t conversions;      // orders with at least one unit sold (any seller)
   std::span<const SellerBooks> sellers;  // the day's books, per seller
   SellerBooks market;             // the sum over sellers
+  /// The behaviour modules' gauges at the day's end ("module.gauge" names, summed over shards in
+  /// shard order), e.g. churned consumers or the sum of engagement.
+  std::span<const std::string> gauge_names = {};
+  std::span<const double> gauges = {};
+
+  /// The gauge called `name`, or NaN when no module of the run reports it.
+  double gauge(std::string_view name) const {
+    for (std::size_t k = 0; k < gauge_names.size(); ++k) {
+      if (gauge_names[k] == name) return gauges[k];
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  }
 };
 
 /// A window's settled orders and lines, in commit order (time, consumer, visit, line).

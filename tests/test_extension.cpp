@@ -21,6 +21,8 @@
 
 #include "agents/behaviour.h"
 #include "analysis/experiment.h"
+#include "engine/run_observer.h"
+#include "engine/simulation.h"
 #include "scenarios/scenario.h"
 #include "strategies/registry.h"
 #include "fingerprint.h"
@@ -86,6 +88,14 @@ class Buzz final : public Behaviour {
       if (churn_) b.shard.calendar().enter(c.consumer, c.time);
     }
   }
+  std::vector<std::string> gauges() const override { return {"buzzed", "buzz_sum"}; }
+  void gauge(const DayBatch& b, std::span<double> sums) const override {
+    const float* buzz = b.shard.column(buzz_);
+    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+      sums[0] += buzz[c - b.shard.begin()] > 0.0f ? 1.0 : 0.0;
+      sums[1] += buzz[c - b.shard.begin()];
+    }
+  }
 
  private:
   float weight_;
@@ -98,6 +108,23 @@ class Buzz final : public Behaviour {
   std::uint16_t quantity_;
   ConsumerId consumers_;
   Column<float> buzz_;
+};
+
+/// Records each day's gauges and each window's sold lines.
+struct GaugeRecorder : RunObserver {
+  std::vector<double> buzz_sum, buzzed;
+  std::vector<std::string> names;
+  std::uint64_t sold_lines = 0;
+  std::vector<std::uint64_t> sold_lines_by_day;
+  void on_window(const WindowRecords& w) override {
+    for (const LineRecord& l : w.lines) sold_lines += l.quantity > 0 ? 1 : 0;
+  }
+  void on_day_end(const DayRecord& d) override {
+    names.assign(d.gauge_names.begin(), d.gauge_names.end());
+    buzz_sum.push_back(d.gauge("test_buzz.buzz_sum"));
+    buzzed.push_back(d.gauge("test_buzz.buzzed"));
+    sold_lines_by_day.push_back(sold_lines);
+  }
 };
 
 // --- the promotion -----------------------------------------------------------------------------
@@ -373,4 +400,35 @@ TEST_CASE("a run with modules, messages, commands and coupons is identical for a
   CHECK(run("1000", 2) == one);
   CHECK(run("777", 8) == one);
   CHECK(run("4096", 8) == one);
+}
+
+TEST_CASE("a module's gauges reach the day record, summed over shards whatever the thread count",
+          "[extension]") {
+  // Every sold line sends one message of value 1 that lands in the next consumer's buzz at the
+  // window's end, after the day's gauges are read (gauges follow the daily hooks, messages come
+  // last): with one window a day, a day's buzz summed over consumers is the sold lines of the
+  // days before it.
+  const Scenario sc = market_with("\"weight\": 0.5, \"tell\": true", "", {"/engine/shard_size=3000"});
+  const Market market = build_market(sc.market, sc.seed, 0);
+  std::vector<std::vector<double>> by_threads;
+  for (int threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
+                           sc.market.expected_visits_per_day()};
+    Arm arm = instantiate_arm(sc.arms[0], ctx);
+    GaugeRecorder rec;
+    Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
+                   RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
+    sim.subscribe(rec);
+    sim.run();
+    REQUIRE(rec.buzz_sum.size() == static_cast<std::size_t>(sc.horizon_days));
+    CHECK(rec.names == std::vector<std::string>{"test_buzz.buzzed", "test_buzz.buzz_sum"});
+    for (std::size_t d = 0; d < rec.buzz_sum.size(); ++d) {
+      CHECK(rec.buzz_sum[d] == static_cast<double>(d == 0 ? 0 : rec.sold_lines_by_day[d - 1]));
+      CHECK(rec.buzzed[d] <= rec.buzz_sum[d]);
+    }
+    CHECK(rec.buzz_sum.back() > 0);
+    by_threads.push_back(rec.buzz_sum);
+  }
+  CHECK(by_threads[0] == by_threads[1]);
 }
