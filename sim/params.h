@@ -19,6 +19,7 @@ enum class ParamType {
   kBoolean,
   kString,
   kIntegerList,
+  kNumberList,       // list of numbers, each in [min, max]
   kStringList,
   kObject,           // nested object; the owner validates its contents
   kObjectList,       // array of nested objects; the owner validates each
