@@ -254,6 +254,7 @@ BehaviourRegistry& behaviour_registry();
 void register_builtin_behaviours();
 
 // Registration functions of the built-in modules, one per implementation file.
+void register_calendar();
 void register_quality_learning();
 void register_reference_price();
 

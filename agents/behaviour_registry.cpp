@@ -13,6 +13,7 @@ BehaviourRegistry& behaviour_registry() {
 void register_builtin_behaviours() {
   static std::once_flag once;
   std::call_once(once, [] {
+    register_calendar();
     register_quality_learning();
     register_reference_price();
   });
