@@ -15,6 +15,9 @@ void register_builtin_behaviours() {
   std::call_once(once, [] {
     register_quality_learning();
     register_reference_price();
+    register_basket();
+    register_household_stock();
+    register_loyalty();
   });
 }
 
