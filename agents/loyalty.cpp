@@ -102,7 +102,7 @@ void register_loyalty() {
           {.name = "omega", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 100.0,
            .description = "omega, utility per unit of loyalty (loyal_ij in [0, 1])"},
           {.name = "alpha", .type = ParamType::kNumber, .default_value = 0.8, .min = 0.0, .max = 1.0,
-           .description = "alpha, carry-over of loyalty at each purchase occasion (Guadagni & Little: 0.8)"},
+           .description = "alpha, carry-over of loyalty at each purchase occasion (Guadagni & Little 1983: about 0.8-0.9)"},
           {.name = "memory", .type = ParamType::kInteger, .default_value = 4, .min = 1, .max = 64,
            .description = "K, products remembered per consumer (the largest weights are kept)"},
       },
