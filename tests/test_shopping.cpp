@@ -12,6 +12,9 @@
 
 #include "agents/behaviour.h"
 #include "analysis/experiment.h"
+#include "analysis/promotion_effects.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "scenarios/scenario.h"
@@ -234,6 +237,55 @@ TEST_CASE("household_stock: a deep sale pulls purchases forward, deeper sales mo
   CHECK(lower_bound_99(dbump) > 0);
   CHECK(lower_bound_99(ddip) > 0);
   CHECK(lower_bound_99(dip20) > 0);
+}
+
+TEST_CASE("promotion effects in summary.json: bump, dip and pull-forward share per arm", "[shopping]") {
+  // Two arms: baseline and 40% off on days [10, 20) of 40; the after window is [20, 40) (28 days
+  // clipped to the horizon). The effects are the hand-computed sums of daily units, per
+  // replication, then their mean; summary.json carries them for the sale arm only.
+  Scenario sc = small_market(R"([{"name": "household_stock", "psi": 0.1}])", 40);
+  ArmSpec sale = sc.arms[0];
+  sale.name = "sale";
+  sale.baseline = false;
+  sale.sellers[0].promotions = {ComponentSpec{
+      "percent_off", Json{{"products", "all"}, {"depth", 0.4}, {"start", 10.0}, {"end", 20.0}}}};
+  sc.arms.push_back(sale);
+  CHECK_FALSE(promotion_window(sc.arms[0], sc.horizon_days));
+  const auto w = promotion_window(sale, sc.horizon_days);
+  REQUIRE(w);
+  CHECK(w->start == 10);
+  CHECK(w->end == 20);
+  CHECK(w->after_end == 40);
+  const ExperimentResult r = run_experiment(sc);
+  const std::size_t units = metric_index("units");
+  std::vector<double> bump, dip;
+  for (std::size_t rep = 0; rep < 2; ++rep) {
+    double b = 0.0, d = 0.0;
+    for (std::size_t day = 0; day < 40; ++day) {
+      const double diff = r.runs[2 + rep].daily[day].values[units] - r.runs[rep].daily[day].values[units];
+      if (day >= 10 && day < 20) b += diff;
+      if (day >= 20) d -= diff;
+    }
+    bump.push_back(b);
+    dip.push_back(d);
+  }
+  const auto e = promotion_effects(sc, r, 1);
+  REQUIRE(e);
+  CHECK_FALSE(promotion_effects(sc, r, 0));
+  CHECK(e->bump.mean == Approx((bump[0] + bump[1]) / 2));
+  CHECK(e->dip.mean == Approx((dip[0] + dip[1]) / 2));
+  CHECK(e->pull_forward_share.mean == Approx((dip[0] / bump[0] + dip[1] / bump[1]) / 2));
+  CHECK(e->bump.mean > 0);
+  CHECK(e->dip.mean > 0);
+  const ExperimentSummary summary = summarize(r.runs, {"reference", "sale"}, 0, 2);
+  const Json doc = summary_json(sc, summary, PerformanceInfo{}, &r);
+  REQUIRE(doc["paired_differences"].size() == 1);
+  const Json& pe = doc["paired_differences"][0]["promotion_effects"];
+  CHECK(pe["window"] == Json::array({10, 20}));
+  CHECK(pe["after"] == Json::array({20, 40}));
+  CHECK(pe["bump"]["mean"].get<double>() == e->bump.mean);
+  CHECK(pe["pull_forward_share"]["n"] == 2);
+  CHECK_FALSE(summary_json(sc, summary, PerformanceInfo{})["paired_differences"][0].contains("promotion_effects"));
 }
 
 TEST_CASE("household_stock: cross-parameter rules", "[shopping][validation]") {
