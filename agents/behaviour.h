@@ -257,6 +257,9 @@ void register_builtin_behaviours();
 void register_calendar();
 void register_quality_learning();
 void register_reference_price();
+void register_basket();
+void register_household_stock();
+void register_loyalty();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

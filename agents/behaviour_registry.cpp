@@ -16,6 +16,9 @@ void register_builtin_behaviours() {
     register_calendar();
     register_quality_learning();
     register_reference_price();
+    register_basket();
+    register_household_stock();
+    register_loyalty();
   });
 }
 

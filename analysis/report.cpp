@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysis/output_dir.h"
+#include "analysis/promotion_effects.h"
 #include "sim/error.h"
 #include "sim/text.h"
 
@@ -102,7 +103,7 @@ const std::vector<std::string>& output_file_names() {
 }
 
 Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
-                  const PerformanceInfo& perf) {
+                  const PerformanceInfo& perf, const ExperimentResult* result) {
   Json doc;
   doc["marketsim_version"] = marketsim_version();
   doc["scenario_name"] = sc.name;
@@ -122,6 +123,16 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
     Json d{{"arm", c.arm}, {"versus", sc.arms[sc.baseline].name}};
     for (std::size_t k = 0; k < paired_metrics().size(); ++k) d[paired_metrics()[k]] = interval_json(c.differences[k]);
     d["roi"] = interval_json(c.roi);
+    for (std::size_t a = 0; result != nullptr && a < sc.arms.size(); ++a) {
+      if (sc.arms[a].name != c.arm) continue;
+      if (const auto e = promotion_effects(sc, *result, a)) {
+        d["promotion_effects"] = Json{{"window", Json::array({e->window.start, e->window.end})},
+                                      {"after", Json::array({e->window.end, e->window.after_end})},
+                                      {"bump", interval_json(e->bump)},
+                                      {"dip", interval_json(e->dip)},
+                                      {"pull_forward_share", interval_json(e->pull_forward_share)}};
+      }
+    }
     diffs.push_back(d);
   }
   doc["paired_differences"] = diffs;
@@ -191,7 +202,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
                 << metric_fields(b.values) << "\n";
     }
   }
-  const std::vector<std::string> texts = {summary_json(sc, summary, perf).dump(2) + "\n",
+  const std::vector<std::string> texts = {summary_json(sc, summary, perf, &result).dump(2) + "\n",
                                           runs.str(), daily.str(), cohorts.str(), sellers.str(),
                                           breakdown.str()};
   std::vector<std::pair<std::string, std::string>> files;

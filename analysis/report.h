@@ -49,9 +49,10 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
 void write_outputs(const std::string& dir, const Scenario& scenario, const ExperimentResult& result,
                    const ExperimentSummary& summary, const PerformanceInfo& performance);
 
-/// The summary document (what summary.json holds).
+/// The summary document (what summary.json holds). With `result`, each paired difference of an
+/// arm with a timed promotion also holds its "promotion_effects" (analysis/promotion_effects.h).
 Json summary_json(const Scenario& scenario, const ExperimentSummary& summary,
-                  const PerformanceInfo& performance);
+                  const PerformanceInfo& performance, const ExperimentResult* result = nullptr);
 
 /// The readable comparison of arms, with confidence intervals and paired differences.
 void print_comparison(std::ostream& out, const Scenario& scenario, const ExperimentSummary& summary);

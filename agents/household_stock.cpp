@@ -1,0 +1,197 @@
+// Behaviour "household_stock" (MODEL.md "Choice": stockpiling): each consumer holds a stock h of
+// every stocked (consumable) category, in units. It starts at a random few days of consumption,
+// grows by the units bought and is used up at `consumption` units a day (h <- max(0, h - c) at
+// each day's end). A full cupboard makes buying less attractive: every shown offer of the
+// category loses psi * h / c from its utility (h / c: days of supply). A deep discount met with
+// a low stock makes the consumer buy more than one unit:
+//   q = 1 + floor(max_extra * min(1, depth / full_depth) * max(0, 1 - h / capacity)),
+//   depth = max(0, 1 - price / list price),
+// non-decreasing in the depth and non-increasing in the stock. Units bought during a sale are
+// consumed afterwards instead of bought then: the post-promotion dip (Hendel & Nevo 2006).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "agents/behaviour.h"
+#include "sim/error.h"
+
+namespace marketsim {
+namespace {
+
+struct StockParams {
+  std::vector<double> consumption;  // per category, units a day; NaN: not stocked
+  double psi;
+  double max_extra;
+  double full_depth;
+  double capacity;
+  double initial_days;
+};
+
+class HouseholdStock final : public Behaviour {
+ public:
+  HouseholdStock(const BehaviourContext& ctx, StockParams p)
+      : catalog_(ctx.catalog),
+        offers_(ctx.offers),
+        p_(std::move(p)),
+        categories_(p_.consumption.size()),
+        list_(ctx.catalog.size()) {
+    for (ProductId j = 0; j < list_.size(); ++j) list_[j] = to_currency(ctx.catalog.list_price[j]);
+  }
+
+  unsigned stages() const override { return kStageUtility | kStageBasket | kStageSettled | kStageDaily; }
+
+  void declare(ColumnLayout& layout) override {
+    // -1: not drawn yet (the initial stock is drawn on first use from the consumer's stream).
+    stock_ = layout.add<float>("household_stock", "stock", categories_, -1.0f);
+  }
+
+  void utility(VisitBatch& b) const override {
+    if (p_.psi == 0.0) return;
+    for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+      const float* h = stock(b.shard, b.consumer[v]);
+      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
+        const std::size_t k = catalog_.category[offers_.product[b.offer[s]]];
+        if (!stocked(k)) continue;
+        b.utility[s] -= static_cast<float>(p_.psi * h[k] / p_.consumption[k]);
+      }
+    }
+  }
+
+  void quantities(LineBatch& b) const override {
+    if (p_.max_extra == 0.0) return;
+    for (std::size_t l = 0; l < b.consumer.size(); ++l) {
+      const ProductId j = offers_.product[b.offer[l]];
+      const std::size_t k = catalog_.category[j];
+      if (!stocked(k) || list_[j] <= 0.0) continue;
+      const double h = stock(b.shard, b.consumer[l])[k];
+      const double depth = std::max(0.0, 1.0 - static_cast<double>(b.price[l]) / list_[j]);
+      const double extra = std::floor(p_.max_extra * std::min(1.0, depth / p_.full_depth) *
+                                      std::max(0.0, 1.0 - h / p_.capacity));
+      b.quantity[l] = static_cast<std::uint16_t>(b.quantity[l] + static_cast<std::uint16_t>(extra));
+    }
+  }
+
+  void settled(const SettledBatch& b) const override {
+    for (const LineRecord& line : b.lines) {
+      if (line.quantity == 0) continue;
+      const std::size_t k = catalog_.category[line.product];
+      if (!stocked(k)) continue;
+      stock(b.shard, line.consumer)[k] += static_cast<float>(line.quantity);
+    }
+  }
+
+  void daily(const DayBatch& b) const override {
+    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+      float* h = stock(b.shard, c);
+      for (std::size_t k = 0; k < categories_; ++k) {
+        if (stocked(k)) h[k] = std::max(0.0f, static_cast<float>(h[k] - p_.consumption[k]));
+      }
+    }
+  }
+
+  std::vector<std::string> gauges() const override { return {"stock"}; }
+  void gauge(const DayBatch& b, std::span<double> sums) const override {
+    // After the daily hook, which has drawn every consumer's initial stock.
+    const float* h = b.shard.column(stock_);
+    const std::size_t n = static_cast<std::size_t>(b.shard.end() - b.shard.begin()) * categories_;
+    for (std::size_t i = 0; i < n; ++i) sums[0] += h[i];
+  }
+
+ private:
+  bool stocked(std::size_t k) const { return !std::isnan(p_.consumption[k]); }
+
+  /// Consumer c's stock row, its initial stock drawn on first use: uniform on
+  /// [0, 2 * initial_days] days of consumption, per category, from the consumer's stream.
+  float* stock(const ShardContext& shard, ConsumerId c) const {
+    float* h = shard.row(stock_, c);
+    if (h[0] < 0.0f) {
+      CounterRng rng = shard.stream(c, 0);
+      for (std::size_t k = 0; k < categories_; ++k) {
+        const double u = rng.uniform();
+        h[k] = stocked(k) ? static_cast<float>(u * 2.0 * p_.initial_days * p_.consumption[k]) : 0.0f;
+      }
+    }
+    return h;
+  }
+
+  const Catalog& catalog_;
+  const Offers& offers_;
+  StockParams p_;
+  std::size_t categories_;
+  std::vector<double> list_;  // list price per product, currency units
+  Column<float> stock_;
+};
+
+std::unique_ptr<Behaviour> make_household_stock(const Json& p, const BehaviourContext& ctx) {
+  const std::vector<std::string>& names = ctx.catalog.category_names;
+  const auto index_of = [&](const std::string& name, const char* key) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) throw ParamError(key, "unknown category \"" + name + "\"");
+    return static_cast<std::size_t>(it - names.begin());
+  };
+  StockParams s;
+  const double all = p["consumption"].get<double>();
+  const auto chosen = p["categories"].get<std::vector<std::string>>();
+  s.consumption.assign(names.size(), chosen.empty() ? all : std::numeric_limits<double>::quiet_NaN());
+  for (const std::string& name : chosen) s.consumption[index_of(name, "categories")] = all;
+  for (const auto& [name, value] : p["category_consumption"].items()) {
+    const std::size_t k = index_of(name, "category_consumption");
+    if (!value.is_number() || !(value.get<double>() >= 0.0) || !(value.get<double>() <= 1000.0)) {
+      throw ParamError("category_consumption", "the consumption of \"" + name +
+                                                   "\" must be a number in [0, 1000] (units a day)");
+    }
+    if (std::isnan(s.consumption[k])) {
+      throw ParamError("category_consumption", "\"" + name + "\" is not one of the stocked categories");
+    }
+    s.consumption[k] = value.get<double>();
+  }
+  s.psi = p["psi"].get<double>();
+  s.max_extra = p["max_extra"].get<double>();
+  s.full_depth = p["full_depth"].get<double>();
+  s.capacity = p["capacity"].get<double>();
+  s.initial_days = p["initial_days"].get<double>();
+  if (s.psi > 0.0) {
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (s.consumption[k] == 0.0) {
+        throw ParamError("psi", "must be 0 when a stocked category is not consumed (consumption 0 in \"" +
+                                    names[k] + "\"): the stock term is psi * stock / consumption");
+      }
+    }
+  }
+  return std::make_unique<HouseholdStock>(ctx, std::move(s));
+}
+
+}  // namespace
+
+void register_household_stock() {
+  behaviour_registry().add({
+      "household_stock",
+      "Household stock per consumable category: consumed daily, a full cupboard lowers utility, "
+      "deep discounts with a low stock buy several units (stockpiling, post-promotion dip).",
+      {
+          {.name = "consumption", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0,
+           .max = 1000.0, .description = "c, units of a stocked category used up per consumer per day"},
+          {.name = "categories", .type = ParamType::kStringList, .default_value = Json::array(),
+           .description = "the stocked (consumable) categories; empty: all"},
+          {.name = "category_consumption", .type = ParamType::kObject, .default_value = Json::object(),
+           .description = "per-category consumption overriding `consumption`, e.g. {\"laundry\": 0.05}"},
+          {.name = "psi", .type = ParamType::kNumber, .default_value = 0.05, .min = 0.0, .max = 100.0,
+           .description = "psi, utility lost per day of supply held (stock / consumption)"},
+          {.name = "max_extra", .type = ParamType::kInteger, .default_value = 2, .min = 0, .max = 100,
+           .description = "extra units of a line at full depth with an empty stock"},
+          {.name = "full_depth", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
+           .description = "discount (1 - price / list price) at which all max_extra units are bought",
+           .min_exclusive = true},
+          {.name = "capacity", .type = ParamType::kNumber, .default_value = 6.0, .min = 0.0,
+           .max = 1.0e6, .description = "stock (units) at which no extra unit is bought",
+           .min_exclusive = true},
+          {.name = "initial_days", .type = ParamType::kNumber, .default_value = 7.0, .min = 0.0,
+           .max = 3650.0,
+           .description = "mean initial stock in days of consumption (uniform on [0, 2 x initial_days])"},
+      },
+      make_household_stock,
+  });
+}
+
+}  // namespace marketsim

@@ -1,0 +1,366 @@
+// Shoppers who behave like shoppers (issue 8): the behaviour modules basket, household_stock
+// and loyalty. Small markets (4,000 consumers, 40 products) built from the reference market.
+#include <tbb/global_control.h>
+
+#include <boost/math/distributions/students_t.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agents/behaviour.h"
+#include "analysis/experiment.h"
+#include "analysis/promotion_effects.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "engine/run_observer.h"
+#include "engine/simulation.h"
+#include "scenarios/scenario.h"
+#include "sim/error.h"
+#include "strategies/registry.h"
+#include "fingerprint.h"
+
+using namespace marketsim;
+using marketsim::testing::fingerprint;
+
+namespace {
+
+const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json";
+
+/// The reference market at 4,000 consumers and 40 products over `days` days, with `modules` as
+/// /market/behaviours (a JSON array) and no promotion in its one arm.
+Scenario small_market(const std::string& modules, int days = 30, std::vector<std::string> extra = {}) {
+  register_builtin_behaviours();
+  register_builtin_strategies();
+  std::vector<std::string> o = {"/market/segments/0/consumers=4000", "/market/categories/0/products=40",
+                                "/replications=2", "/horizon_days=" + std::to_string(days),
+                                "/arms/0/promotions=[]", "/market/behaviours=" + modules};
+  o.insert(o.end(), extra.begin(), extra.end());
+  return load_scenario(kReference, o);
+}
+
+double total(const ExperimentResult& r, const std::string& metric) {
+  double t = 0.0;
+  for (const RunResult& run : r.runs) t += run.totals[metric_index(metric)];
+  return t;
+}
+
+/// Records, per day, the module gauges and the units sold so far, and every sold line.
+struct Recorder : RunObserver {
+  std::string gauge_name;
+  std::vector<double> gauge;
+  std::vector<double> units_so_far;
+  double units = 0.0;
+  std::vector<LineRecord> lines;
+  void on_window(const WindowRecords& w) override {
+    for (const LineRecord& l : w.lines) {
+      units += l.quantity;
+      if (l.quantity > 0) lines.push_back(l);
+    }
+  }
+  void on_day_end(const DayRecord& d) override {
+    gauge.push_back(d.gauge(gauge_name));
+    units_so_far.push_back(units);
+  }
+};
+
+/// Runs replication 0 of arm 0 of `sc` with `rec` subscribed.
+void run_observed(const Scenario& sc, Recorder& rec) {
+  const Market market = build_market(sc.market, sc.seed, 0);
+  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
+                         sc.market.expected_visits_per_day()};
+  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
+                 RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
+  sim.subscribe(rec);
+  sim.run();
+}
+
+/// The scenario's error message when loading it fails ("" when it loads).
+std::string load_error(const std::string& modules) {
+  try {
+    (void)small_market(modules);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// --- basket ------------------------------------------------------------------------------------
+
+TEST_CASE("basket: a cap of one item is the single choice, byte for byte", "[shopping]") {
+  const ExperimentResult without = run_experiment(small_market("[]"));
+  const ExperimentResult one = run_experiment(small_market(R"([{"name": "basket", "max_items": 1}])"));
+  CHECK(fingerprint(one) == fingerprint(without));
+}
+
+TEST_CASE("basket: a larger cap puts more lines in an order", "[shopping]") {
+  // Quantities stay 1, so units / conversions is the mean number of lines per order: 1 without
+  // baskets, between 1 and the cap with them, and rising with the cap. Orders (conversions) stay
+  // about as they were: the first draw of each visit is the single choice's draw (only the
+  // stock-outs caused by the extra lines differ).
+  const ExperimentResult one = run_experiment(small_market("[]"));
+  const ExperimentResult three = run_experiment(small_market(R"([{"name": "basket", "max_items": 3}])"));
+  const ExperimentResult six = run_experiment(small_market(R"([{"name": "basket", "max_items": 6}])"));
+  const double orders = total(one, "conversions");
+  CHECK(total(one, "units") == orders);
+  CHECK(total(three, "conversions") == Approx(orders).epsilon(0.02));
+  CHECK(total(six, "conversions") == Approx(orders).epsilon(0.02));
+  const double lines3 = total(three, "units") / orders, lines6 = total(six, "units") / orders;
+  CHECK(lines3 > 1.05);
+  CHECK(lines3 <= 3.0);
+  CHECK(lines6 > lines3);
+}
+
+// --- household_stock ---------------------------------------------------------------------------
+
+TEST_CASE("household_stock: without a stock term or extra units it changes nothing", "[shopping]") {
+  // psi 0 and max_extra 0: the stock is kept (and drawn from the module's own streams) but
+  // enters neither utility nor quantities, so the run is the run without the module.
+  const ExperimentResult without = run_experiment(small_market("[]"));
+  const ExperimentResult idle =
+      run_experiment(small_market(R"([{"name": "household_stock", "psi": 0, "max_extra": 0}])"));
+  CHECK(fingerprint(idle) == fingerprint(without));
+}
+
+TEST_CASE("household_stock: the stock is the units bought when nothing is consumed", "[shopping]") {
+  // consumption 0, no initial stock: each day's stock summed over consumers (the gauge) equals
+  // the units sold up to that day, exactly; with a 40% promotion some lines take extra units.
+  const Scenario sc = small_market(
+      R"([{"name": "household_stock", "consumption": 0, "psi": 0, "initial_days": 0, "max_extra": 3}])", 30,
+      {R"(/arms/0/promotions=[{"name": "percent_off", "products": {"every": 2}, "depth": 0.4, "start": 5, "end": 12}])"});
+  Recorder rec;
+  rec.gauge_name = "household_stock.stock";
+  run_observed(sc, rec);
+  REQUIRE(rec.gauge.size() == 30);
+  CHECK(rec.units_so_far.back() > static_cast<double>(rec.lines.size()));  // some extra units
+  for (std::size_t d = 0; d < rec.gauge.size(); ++d) {
+    INFO("day " << d);
+    CHECK(rec.gauge[d] == rec.units_so_far[d]);
+  }
+}
+
+TEST_CASE("household_stock: consumption empties the stock day by day", "[shopping]") {
+  // Nobody can buy (intercept -50): the initial stock, uniform on [0, 2 x 10] days of 0.5 units,
+  // averages 5 units a consumer (99.9% band of a mean of 4,000 uniforms on [0, 10]) and falls
+  // by at most 0.5 a day per consumer, reaching 0 after 20 days.
+  const Scenario sc = small_market(R"([{"name": "household_stock", "consumption": 0.5, "initial_days": 10}])", 25,
+                                   {"/market/intercept=-50"});
+  Recorder rec;
+  rec.gauge_name = "household_stock.stock";
+  run_observed(sc, rec);
+  CHECK(rec.units_so_far.back() == 0.0);
+  // Day 0's gauge follows day 0's consumption: mean initial stock 5 less at most 0.5.
+  const double sd = 10.0 / std::sqrt(12.0) / std::sqrt(4000.0);
+  const double mean0 = rec.gauge[0] / 4000.0;
+  CHECK(mean0 > 5.0 - 0.5 - 3.29 * sd);
+  CHECK(mean0 < 5.0 + 3.29 * sd);
+  for (std::size_t d = 1; d < rec.gauge.size(); ++d) {
+    CHECK(rec.gauge[d] <= rec.gauge[d - 1]);
+    CHECK(rec.gauge[d] >= rec.gauge[d - 1] - 0.5 * 4000 - 1e-6);
+  }
+  CHECK(rec.gauge[19] == 0.0);
+}
+
+namespace {
+
+struct PromotionEffects {
+  double bump;  // extra units during the promotion, against the baseline
+  double dip;   // units lost in the four weeks after it, against the baseline
+};
+
+/// Arms: baseline (no promotion) then one arm per depth, 40% ... off every product on days
+/// [28, 42), 70 days, four replications (common random numbers across arms).
+std::vector<std::vector<PromotionEffects>> promotion_effects(const std::string& modules,
+                                                             const std::vector<double>& depths) {
+  Scenario sc = small_market(modules, 70, {"/replications=4"});
+  for (double depth : depths) {
+    ArmSpec arm = sc.arms[0];
+    arm.name = "off-" + std::to_string(depth);
+    arm.baseline = false;
+    arm.sellers[0].promotions = {ComponentSpec{
+        "percent_off", Json{{"products", "all"}, {"depth", depth}, {"start", 28.0}, {"end", 42.0}}}};
+    sc.arms.push_back(arm);
+  }
+  const ExperimentResult r = run_experiment(sc);
+  const std::size_t units = metric_index("units");
+  const auto window = [&](const RunResult& run, int from, int to) {
+    double u = 0.0;
+    for (const DailyRow& d : run.daily) u += (d.day >= from && d.day < to) ? d.values[units] : 0.0;
+    return u;
+  };
+  std::vector<std::vector<PromotionEffects>> out(depths.size());
+  for (const RunResult& run : r.runs) {
+    if (run.arm == 0) continue;
+    const RunResult& base = r.runs[run.replication];  // arm 0's runs come first
+    REQUIRE(base.arm == 0);
+    out[run.arm - 1].push_back({window(run, 28, 42) - window(base, 28, 42), window(base, 42, 70) - window(run, 42, 70)});
+  }
+  return out;
+}
+
+/// Mean of x less its one-sided 99% Student-t bound: > 0 means x > 0 at 99% confidence.
+double lower_bound_99(const std::vector<double>& x) {
+  const double n = static_cast<double>(x.size());
+  double mean = 0.0, ss = 0.0;
+  for (double v : x) mean += v / n;
+  for (double v : x) ss += (v - mean) * (v - mean);
+  const boost::math::students_t t(n - 1);
+  return mean - boost::math::quantile(t, 0.99) * std::sqrt(ss / (n - 1) / n);
+}
+
+}  // namespace
+
+TEST_CASE("household_stock: a deep sale pulls purchases forward, deeper sales more",
+          "[shopping][statistical]") {
+  // Bump: extra units during a two-week sale against the baseline arm; dip: units lost in the
+  // four weeks after it; pull-forward share = dip / bump. Paired over 4 replications (the same
+  // seeds in every arm): a deeper sale gives a larger bump and a larger dip, each difference
+  // above zero at 99% (one-sided Student t bound over the replications); without the module
+  // there is no dip to speak of (the reference market has no memory of past purchases).
+  const std::string stock = R"([{"name": "household_stock", "consumption": 0.05, "psi": 0.1, "initial_days": 14}])";
+  const auto e = promotion_effects(stock, {0.2, 0.4});
+  std::vector<double> dbump, ddip, dip20;
+  for (std::size_t rep = 0; rep < 4; ++rep) {
+    dbump.push_back(e[1][rep].bump - e[0][rep].bump);
+    ddip.push_back(e[1][rep].dip - e[0][rep].dip);
+    dip20.push_back(e[0][rep].dip);
+    const double share = e[1][rep].dip / e[1][rep].bump;
+    INFO("replication " << rep << ": bump " << e[1][rep].bump << ", dip " << e[1][rep].dip << ", share " << share);
+    CHECK(share > 0.1);
+    CHECK(share < 1.0);
+  }
+  CHECK(lower_bound_99(dbump) > 0);
+  CHECK(lower_bound_99(ddip) > 0);
+  CHECK(lower_bound_99(dip20) > 0);
+}
+
+TEST_CASE("promotion effects in summary.json: bump, dip and pull-forward share per arm", "[shopping]") {
+  // Two arms: baseline and 40% off on days [10, 20) of 40; the after window is [20, 40) (28 days
+  // clipped to the horizon). The effects are the hand-computed sums of daily units, per
+  // replication, then their mean; summary.json carries them for the sale arm only.
+  Scenario sc = small_market(R"([{"name": "household_stock", "psi": 0.1}])", 40);
+  ArmSpec sale = sc.arms[0];
+  sale.name = "sale";
+  sale.baseline = false;
+  sale.sellers[0].promotions = {ComponentSpec{
+      "percent_off", Json{{"products", "all"}, {"depth", 0.4}, {"start", 10.0}, {"end", 20.0}}}};
+  sc.arms.push_back(sale);
+  CHECK_FALSE(promotion_window(sc.arms[0], sc.horizon_days));
+  const auto w = promotion_window(sale, sc.horizon_days);
+  REQUIRE(w);
+  CHECK(w->start == 10);
+  CHECK(w->end == 20);
+  CHECK(w->after_end == 40);
+  const ExperimentResult r = run_experiment(sc);
+  const std::size_t units = metric_index("units");
+  std::vector<double> bump, dip;
+  for (std::size_t rep = 0; rep < 2; ++rep) {
+    double b = 0.0, d = 0.0;
+    for (std::size_t day = 0; day < 40; ++day) {
+      const double diff = r.runs[2 + rep].daily[day].values[units] - r.runs[rep].daily[day].values[units];
+      if (day >= 10 && day < 20) b += diff;
+      if (day >= 20) d -= diff;
+    }
+    bump.push_back(b);
+    dip.push_back(d);
+  }
+  const auto e = promotion_effects(sc, r, 1);
+  REQUIRE(e);
+  CHECK_FALSE(promotion_effects(sc, r, 0));
+  CHECK(e->bump.mean == Approx((bump[0] + bump[1]) / 2));
+  CHECK(e->dip.mean == Approx((dip[0] + dip[1]) / 2));
+  CHECK(e->pull_forward_share.mean == Approx((dip[0] / bump[0] + dip[1] / bump[1]) / 2));
+  CHECK(e->bump.mean > 0);
+  CHECK(e->dip.mean > 0);
+  const ExperimentSummary summary = summarize(r.runs, {"reference", "sale"}, 0, 2);
+  const Json doc = summary_json(sc, summary, PerformanceInfo{}, &r);
+  REQUIRE(doc["paired_differences"].size() == 1);
+  const Json& pe = doc["paired_differences"][0]["promotion_effects"];
+  CHECK(pe["window"] == Json::array({10, 20}));
+  CHECK(pe["after"] == Json::array({20, 40}));
+  CHECK(pe["bump"]["mean"].get<double>() == e->bump.mean);
+  CHECK(pe["pull_forward_share"]["n"] == 2);
+  CHECK_FALSE(summary_json(sc, summary, PerformanceInfo{})["paired_differences"][0].contains("promotion_effects"));
+}
+
+TEST_CASE("household_stock: cross-parameter rules", "[shopping][validation]") {
+  // The stock term divides by consumption: psi > 0 needs every stocked category consumed.
+  CHECK_THAT(load_error(R"([{"name": "household_stock", "consumption": 0, "psi": 0.1}])"),
+             Catch::Contains("/market/behaviours/0/psi") && Catch::Contains("must be 0"));
+  CHECK(load_error(R"([{"name": "household_stock", "consumption": 0, "psi": 0}])").empty());
+  CHECK_THAT(load_error(R"([{"name": "household_stock", "category_consumption": {"all": 0}}])"),
+             Catch::Contains("/market/behaviours/0/psi"));
+  // Categories must exist, and per-category consumption must name a stocked category.
+  CHECK_THAT(load_error(R"([{"name": "household_stock", "categories": ["toys"]}])"),
+             Catch::Contains("/market/behaviours/0/categories") && Catch::Contains("unknown category \"toys\""));
+  CHECK_THAT(load_error(R"([{"name": "household_stock", "category_consumption": {"toys": 1}}])"),
+             Catch::Contains("/market/behaviours/0/category_consumption") && Catch::Contains("\"toys\""));
+  CHECK_THAT(load_error(R"([{"name": "household_stock", "category_consumption": {"all": "x"}}])"),
+             Catch::Contains("/market/behaviours/0/category_consumption") && Catch::Contains("a number"));
+  CHECK(load_error(R"([{"name": "household_stock", "categories": ["all"], "category_consumption": {"all": 0.2}}])").empty());
+}
+
+// --- loyalty -----------------------------------------------------------------------------------
+
+TEST_CASE("loyalty: omega 0 leaves the run as it was", "[shopping]") {
+  const ExperimentResult without = run_experiment(small_market("[]"));
+  const ExperimentResult zero = run_experiment(small_market(R"([{"name": "loyalty", "omega": 0}])"));
+  CHECK(fingerprint(zero) == fingerprint(without));
+}
+
+TEST_CASE("loyalty: the smoothed history sums to 1 - alpha^n after n purchases", "[shopping]") {
+  // One item per order and a memory longer than anyone's purchases: a consumer's weights after
+  // n purchase occasions sum to (1 - alpha) (1 + alpha + ... + alpha^(n-1)) = 1 - alpha^n.
+  const Scenario sc = small_market(R"([{"name": "loyalty", "omega": 2, "alpha": 0.7, "memory": 64}])");
+  Recorder rec;
+  rec.gauge_name = "loyalty.loyalty_sum";
+  run_observed(sc, rec);
+  std::map<ConsumerId, int> purchases;
+  for (const LineRecord& l : rec.lines) ++purchases[l.consumer];
+  double expected = 0.0;
+  for (const auto& [c, n] : purchases) expected += 1.0 - std::pow(0.7, n);
+  CHECK(expected > 100);
+  CHECK(rec.gauge.back() == Approx(expected).epsilon(1e-5));
+}
+
+namespace {
+
+/// Share of sold lines whose product the consumer had bought before in the run.
+double repeat_share(const std::string& modules) {
+  Recorder rec;
+  rec.gauge_name = "none";
+  run_observed(small_market(modules, 60), rec);
+  std::set<std::pair<ConsumerId, ProductId>> seen;
+  double repeats = 0.0;
+  for (const LineRecord& l : rec.lines) repeats += seen.insert({l.consumer, l.product}).second ? 0.0 : 1.0;
+  return repeats / static_cast<double>(rec.lines.size());
+}
+
+}  // namespace
+
+TEST_CASE("loyalty: a positive omega raises the repeat purchase of the same product", "[shopping]") {
+  const double none = repeat_share("[]");
+  const double loyal = repeat_share(R"([{"name": "loyalty", "omega": 2}])");
+  INFO("repeat share without loyalty " << none << ", with " << loyal);
+  CHECK(loyal > none * 1.2);
+}
+
+// --- all together ------------------------------------------------------------------------------
+
+TEST_CASE("the shopping modules give identical results on any thread count and shard size",
+          "[shopping][determinism]") {
+  const auto run = [](const std::string& shard_size, int threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    return fingerprint(run_experiment(small_market(
+        R"([{"name": "household_stock", "psi": 0.1}, {"name": "basket", "max_items": 3}, {"name": "loyalty"}])", 30,
+        {"/engine/shard_size=" + shard_size,
+         R"(/arms/0/promotions=[{"name": "percent_off", "products": {"every": 3}, "depth": 0.4, "start": 10, "end": 20}])"})));
+  };
+  const std::string one = run("1000000", 1);
+  CHECK(run("1000", 2) == one);
+}
