@@ -151,6 +151,7 @@ std::string type_name(ParamType type) {
     case ParamType::kBoolean: return "boolean";
     case ParamType::kString: return "string";
     case ParamType::kIntegerList: return "list of integers";
+    case ParamType::kNumberList: return "list of numbers";
     case ParamType::kStringList: return "list of strings";
     case ParamType::kObject: return "object";
     case ParamType::kObjectList: return "list of objects";
@@ -244,6 +245,15 @@ Json validate_object(const ParamSchema& schema, const Json& object, const std::s
           if (!is_integral(v[i])) {
             throw ScenarioError(file, pi, "expected an integer, got " + json_type_of(v[i]));
           }
+          check_range(spec, v[i].get<double>(), file, pi);
+        }
+        out[spec.name] = v;
+        break;
+      case ParamType::kNumberList:
+        if (!v.is_array()) throw ScenarioError(file, p, wrong);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          const std::string pi = p + "/" + std::to_string(i);
+          if (!v[i].is_number()) throw ScenarioError(file, pi, "expected a number, got " + json_type_of(v[i]));
           check_range(spec, v[i].get<double>(), file, pi);
         }
         out[spec.name] = v;

@@ -19,6 +19,7 @@ enum class ParamType {
   kBoolean,
   kString,
   kIntegerList,
+  kNumberList,
   kStringList,
   kObject,           // nested object; the owner validates its contents
   kObjectList,       // array of nested objects; the owner validates each
