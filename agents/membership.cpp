@@ -3,7 +3,7 @@
 //
 // Trailing spend. Days fall into periods of `period_days` (period k = days [k P, (k+1) P)); a
 // consumer keeps a ring of B = window_days / period_days period sums (cents), so memory is bounded
-// (4 B bytes per consumer) whatever the horizon. The trailing spend at the end of day d is the sum
+// (4 B bytes per consumer, B <= 64) whatever the horizon. The trailing spend at the end of day d is the sum
 // of periods k-B+1 .. k, where k is d's period: the current period so far and the B-1 before it,
 // i.e. between window_days - period_days + 1 and window_days days. Spend is what the consumer
 // paid (line revenue, after every discount), counted when its order settles.
@@ -186,7 +186,7 @@ void register_membership() {
           {.name = "window_days", .type = ParamType::kInteger, .default_value = 360, .min = 1, .max = 3650,
            .description = "days of spend that count toward a tier (a multiple of period_days)"},
           {.name = "period_days", .type = ParamType::kInteger, .default_value = 30, .min = 1, .max = 3650,
-           .description = "granularity of the trailing spend: the window is kept as window_days / period_days sums"},
+           .description = "granularity of the trailing spend: the window is kept as window_days / period_days (<= 64) sums"},
           {.name = "point_value", .type = ParamType::kNumber, .default_value = 0.01, .min = 0.0, .max = 1000.0,
            .description = "currency a point is worth to its holder (the liability per point)"},
           {.name = "expiry_days", .type = ParamType::kInteger, .default_value = 0, .min = 0, .max = 36500,
@@ -210,6 +210,10 @@ void register_membership() {
                                         " rates (tier 0 and one per threshold), got " + std::to_string(rates.size()));
         }
         if (window % period != 0) throw ParamError("period_days", "must divide window_days");
+        if (window / period > 64) {
+          throw ParamError("period_days", "window_days / period_days is " + std::to_string(window / period) +
+                                              "; at most 64 period sums per consumer");
+        }
         return std::make_unique<Membership>(thresholds, rates, window, period, p["point_value"].get<double>(),
                                             p["expiry_days"].get<Day>(), p["pin_days"].get<Day>());
       },

@@ -296,6 +296,9 @@ TEST_CASE("membership parameters: cross-parameter rules are one-line errors", "[
         kReference + ": /market/behaviours/0/rates: expected 2 rates (tier 0 and one per threshold), got 3");
   CHECK(error_of(", \"rates\": [1]").find("/rates: expected 3 rates") != std::string::npos);
   CHECK(error_of(", \"window_days\": 100") == kReference + ": /market/behaviours/0/period_days: must divide window_days");
+  CHECK(error_of(", \"window_days\": 365, \"period_days\": 1") ==
+        kReference + ": /market/behaviours/0/period_days: window_days / period_days is 365; at most 64 period sums "
+                     "per consumer");
   CHECK(error_of(", \"thresholds\": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], \"rates\": "
                  "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]")
             .find("/thresholds: at most 15 thresholds") != std::string::npos);
