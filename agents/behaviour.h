@@ -260,6 +260,7 @@ void register_reference_price();
 void register_basket();
 void register_household_stock();
 void register_loyalty();
+void register_membership();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

@@ -19,6 +19,7 @@ void register_builtin_behaviours() {
     register_basket();
     register_household_stock();
     register_loyalty();
+    register_membership();
   });
 }
 

@@ -117,7 +117,8 @@ void RunCollector::finish(RunResult& result) const {
       case Totaling::kSum:
         return info.unit == MetricUnit::kMoney ? sums_[who][m] / 100.0 : sums_[who][m];
       case Totaling::kMean:
-        return measured_days_ > 0 ? sums_[who][m] / measured_days_ : 0.0;
+        if (measured_days_ == 0) return 0.0;
+        return (info.unit == MetricUnit::kMoney ? sums_[who][m] / 100.0 : sums_[who][m]) / measured_days_;
       case Totaling::kRatio:
         return denominators_[who][m] > 0 ? numerators_[who][m] / denominators_[who][m] : info.empty_ratio;
       case Totaling::kCollector:

@@ -198,7 +198,8 @@ TEST_CASE("every metric of a collector without a factory has what the run collec
       }
       if (!m.books) {
         CHECK(c.market);
-        from_day_record.insert(m.name);
+        // Metrics of modules' gauges (gauge_metric) are empty on a day without gauges.
+        if (c.market && !std::isnan(c.market(DayRecord{0, 1, 1, {}, {}}))) from_day_record.insert(m.name);
       }
     }
   }

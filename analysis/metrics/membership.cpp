@@ -1,0 +1,24 @@
+// Metrics of the "membership" behaviour module, read from its gauges at each day's end (empty
+// when the run has no such module); totals are means over the measured days.
+//   members           consumers with a status tier (tier >= 1)
+//   members_top_tier  consumers in the highest tier
+//   points_balance    points held by all consumers
+//   points_liability  points balance x point value (currency): a marketplace figure, since the
+//                     sellers' books know nothing of points
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_membership_metrics() {
+  metric_registry().push_back(gauge_metric("members", "consumers with a membership tier >= 1 (mean over days)",
+                                           MetricUnit::kCount, "membership.members"));
+  metric_registry().push_back(gauge_metric("members_top_tier", "consumers in the top membership tier (mean over days)",
+                                           MetricUnit::kCount, "membership.members_top_tier"));
+  metric_registry().push_back(gauge_metric("points_balance", "loyalty points held by consumers (mean over days)",
+                                           MetricUnit::kCount, "membership.points_balance"));
+  metric_registry().push_back(gauge_metric("points_liability",
+                                           "points balance x point value (currency, mean over days)",
+                                           MetricUnit::kMoney, "membership.points_liability"));
+}
+
+}  // namespace marketsim
