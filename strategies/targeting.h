@@ -3,9 +3,10 @@
 // parameters and the selection.
 //   to           "all" consumers; "random": each consumer independently with probability
 //                `share` (a fresh draw at every occasion, from `seed` and the day); "lapsed":
-//                consumers who bought before and have not bought for at least `lapsed_days` days
-//                (last purchase on day <= today - lapsed_days), from the settled orders the
-//                seller observes (what the platform knows).
+//                consumers who bought from the seller before and have not bought from it for at
+//                least `lapsed_days` days (last purchase on day <= today - lapsed_days), from the
+//                settled orders the seller observes (Strategy::observe; what the platform knows,
+//                without keeping lapsed_days of per-consumer events in the platform log).
 //   day, every   the first occasion (a day) and the days between occasions (0: once); it acts in
 //                the first window of an occasion's day.
 #include <cstdint>
@@ -48,6 +49,7 @@ class Targeting {
   /// Reads the parameters; cross-parameter rules throw ParamError.
   Targeting(const Json& p, const BuildContext& ctx)
       : consumers_(static_cast<std::size_t>(ctx.consumers)),
+        seller_(ctx.seller),
         seed_(p["seed"].get<std::uint64_t>()),
         day_(p["day"].get<Day>()),
         every_(p["every"].get<Day>()) {
@@ -68,11 +70,11 @@ class Targeting {
     }
   }
 
-  /// Records purchases (for "lapsed").
+  /// Records purchases from the seller (for "lapsed").
   void observe(const WindowRecords& w) {
     if (to_ != To::kLapsed) return;
     for (const LineRecord& l : w.lines) {
-      if (l.quantity > 0 && l.consumer < last_purchase_.size()) {
+      if (l.quantity > 0 && l.seller == seller_ && l.consumer < last_purchase_.size()) {
         last_purchase_[l.consumer] = static_cast<std::int32_t>(day_of(l.time));
       }
     }
@@ -108,6 +110,7 @@ class Targeting {
 
  private:
   std::size_t consumers_;
+  SellerId seller_;
   std::uint64_t seed_;
   Day day_;
   Day every_;
