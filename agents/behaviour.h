@@ -261,6 +261,7 @@ void register_basket();
 void register_household_stock();
 void register_loyalty();
 void register_membership();
+void register_engagement();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

@@ -20,6 +20,7 @@ void register_builtin_behaviours() {
     register_household_stock();
     register_loyalty();
     register_membership();
+    register_engagement();
   });
 }
 

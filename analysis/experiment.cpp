@@ -52,7 +52,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       const std::size_t arm_index = i % arms;
       const Market& market = *markets[shared ? 0 : i / arms];
       const BuildContext build{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                               sc.market.expected_visits_per_day()};
+                               sc.market.expected_visits_per_day(), sc.market.consumers()};
       const BehaviourContext behaviour_ctx{market.spec, market.catalog, market.offers};
       Arm arm = instantiate_arm(sc.arms[arm_index], build);
       RunCollector collector(MetricContext{market, sc.horizon_days, sc.warmup_days});

@@ -165,5 +165,6 @@ void register_contribution_metric();
 void register_inventory_costs_metric();
 void register_operating_profit_metric();
 void register_membership_metrics();
+void register_engagement_metrics();
 
 }  // namespace marketsim

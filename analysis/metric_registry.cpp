@@ -31,6 +31,7 @@ void register_builtin_metrics() {
     register_inventory_costs_metric();
     register_operating_profit_metric();
     register_membership_metrics();
+    register_engagement_metrics();
   });
 }
 

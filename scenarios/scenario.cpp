@@ -501,7 +501,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
       auto& [ss, ps] = per_seller[m];
       const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
-                               ms.expected_visits_per_day()};
+                               ms.expected_visits_per_day(), ms.consumers()};
       SellerStrategySpec seller;
       seller.pricing = parse_component(pricing_registry(), ss["pricing"], file, ps + "/pricing", selectors, build,
                                        ss["pricing"], &sc.log_lookback_days);

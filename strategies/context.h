@@ -34,6 +34,7 @@ struct BuildContext {
   SellerId seller;
   std::int64_t lead_time_days;
   double expected_visits_per_day;  // over the whole population
+  std::int64_t consumers = 0;      // consumers in the market (ids 0 .. consumers - 1)
 
   std::size_t offer_count() const { return offers.count(seller); }
 };

@@ -27,6 +27,8 @@ void register_builtin_strategies() {
     register_fixed_pricing();
     register_no_promotion();
     register_percent_off();
+    register_coupon();
+    register_notify();
     register_random_recommender();
     register_popular_plus_random();
     register_order_up_to();

@@ -29,6 +29,8 @@ void register_builtin_strategies();
 void register_fixed_pricing();
 void register_no_promotion();
 void register_percent_off();
+void register_coupon();
+void register_notify();
 void register_random_recommender();
 void register_popular_plus_random();
 void register_order_up_to();

@@ -1,0 +1,320 @@
+// The "engagement" behaviour module (agents/engagement.cpp) and the "coupon" and "notify"
+// promotions (strategies/coupon.cpp, notify.cpp, targeting.h): closed forms where the module's
+// dynamics are switched off but one (churn hazard, notification boost, win-back, opt-out),
+// directional tests for retention, ledger reconciliation, parameter errors and determinism.
+// Statistical checks use two-sided 99.9% normal bounds (z = 3.29) on binomial or Poisson counts.
+#include <tbb/global_control.h>
+
+#include <boost/math/distributions/normal.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/experiment.h"
+#include "fingerprint.h"
+#include "scenarios/scenario.h"
+#include "sim/error.h"
+#include "strategies/registry.h"
+#include "strategies/targeting.h"
+
+using namespace marketsim;
+using marketsim::testing::fingerprint;
+
+namespace {
+
+const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json";
+constexpr double kConsumers = 5000;
+constexpr double kRate = 0.2;  // the reference market's visits per consumer and day
+
+const double kZ = boost::math::quantile(boost::math::normal(), 0.9995);  // two-sided 99.9%
+
+/// The module with every dynamic off (constant engagement, no churn, no boost, g constant),
+/// then `extra` (", key: value" pairs, overriding those).
+std::string engagement(const std::string& extra = "") {
+  Json m = {{"name", "engagement"}, {"up_purchase", 0}, {"down_stockout", 0}, {"down_price", 0}, {"decay", 0},
+            {"churn_base", 0}, {"boost", 0}, {"intensity_min", 1}};
+  if (!extra.empty()) {
+    std::ostringstream body;
+    body << '{' << std::string_view(extra).substr(2) << '}';
+    m.update(Json::parse(body.str()));
+  }
+  return m.dump();
+}
+
+/// The reference market at 5,000 consumers and 100 products, one replication, with `module` as
+/// its behaviours (none when empty) and `promotions` as its arm's promotions (JSON list).
+Scenario market_with(const std::string& module, const std::string& promotions = "[]",
+                     std::vector<std::string> extra = {}) {
+  std::vector<std::string> o = {"/market/segments/0/consumers=5000", "/market/categories/0/products=100",
+                                "/replications=1", "/arms/0/promotions=" + promotions};
+  if (!module.empty()) o.push_back("/market/behaviours=[" + module + "]");
+  o.insert(o.end(), extra.begin(), extra.end());
+  return load_scenario(kReference, o);
+}
+
+double total(const ExperimentResult& r, const std::string& metric) {
+  return r.runs.at(0).totals[metric_index(metric)];
+}
+double on_day(const ExperimentResult& r, const std::string& metric, Day day) {
+  for (const DailyRow& d : r.runs.at(0).daily) {
+    if (d.day == day) return d.values[metric_index(metric)];
+  }
+  FAIL("no day " << day);
+  return 0.0;
+}
+bool within(double x, double mean, double variance) { return std::fabs(x - mean) <= kZ * std::sqrt(variance); }
+
+/// Every total and daily value except the engagement module's metrics.
+std::string fingerprint_without_engagement(const ExperimentResult& r) {
+  const std::set<std::size_t> skip = {metric_index("churned"), metric_index("won_back"), metric_index("opted_out"),
+                                      metric_index("engagement")};
+  std::ostringstream out;
+  out.precision(17);
+  for (const RunResult& run : r.runs) {
+    for (std::size_t m = 0; m < run.totals.size(); ++m) {
+      if (!skip.contains(m)) out << run.totals[m] << ',';
+    }
+    for (const DailyRow& d : run.daily) {
+      for (std::size_t m = 0; m < d.values.size(); ++m) {
+        if (!skip.contains(m)) out << d.values[m] << ',';
+      }
+    }
+    out << ';';
+  }
+  return out.str();
+}
+
+/// The share of the first four weekly cohorts who bought again `offset` weeks later.
+double cohort_share(const ExperimentResult& r, int offset) {
+  double size = 0, buyers = 0;
+  for (const CohortRow& c : r.runs.at(0).cohorts) {
+    if (c.period == "week" && c.cohort < 4 && c.offset == offset) {
+      size += static_cast<double>(c.size);
+      buyers += static_cast<double>(c.buyers);
+    }
+  }
+  return buyers / size;
+}
+
+}  // namespace
+
+TEST_CASE("engagement with every dynamic off leaves the market's outcome as it was", "[engagement]") {
+  // Constant engagement, no churn, no boost: the thinning multiplier is 1 and nothing else acts,
+  // so every metric but the module's own is the same; its gauges say so too.
+  const ExperimentResult without = run_experiment(market_with(""));
+  const ExperimentResult with = run_experiment(market_with(engagement()));
+  CHECK(fingerprint_without_engagement(with) == fingerprint_without_engagement(without));
+  CHECK(std::isnan(total(without, "churned")));
+  CHECK(total(with, "churned") == 0.0);
+  CHECK(total(with, "engagement") == Approx(0.5));
+  CHECK(total(with, "opted_out") == 0.0);
+}
+
+TEST_CASE("the churn hazard takes consumers off the calendar at h0 exp(-k e) a day", "[engagement][statistical]") {
+  // e stays 0.5: h = 0.05 exp(-1); by the end of day d a consumer has churned with probability
+  // 1 - exp(-h (d + 1)) (one draw a day, days 0..d): churned is binomial.
+  const ExperimentResult r = run_experiment(market_with(engagement(", \"churn_base\": 0.05, \"churn_slope\": 2")));
+  const double h = 0.05 * std::exp(-1.0);
+  for (Day d : {0, 9, 29}) {
+    INFO("day " << d);
+    const double p = 1.0 - std::exp(-h * (d + 1));
+    CHECK(within(on_day(r, "churned", d), kConsumers * p, kConsumers * p * (1 - p)));
+  }
+  // Churned consumers do not visit: over 30 days visits fall to N rate sum_d exp(-h d) (Poisson).
+  double mean = 0.0;
+  for (int d = 0; d < 30; ++d) mean += kConsumers * kRate * std::exp(-h * d);
+  CHECK(within(total(r, "visits"), mean, mean));
+  CHECK(total(r, "visits") < kConsumers * kRate * 30 - kZ * std::sqrt(kConsumers * kRate * 30));
+}
+
+TEST_CASE("a notification boosts visits by boost exp(-t / boost_days)", "[engagement][statistical]") {
+  // Everyone is notified at the start of day 10: visits are Poisson with mean
+  // N rate (30 + boost * boost_days * (1 - exp(-20 / boost_days))).
+  const std::string notify = "[{\"name\": \"notify\", \"day\": 10}]";
+  const ExperimentResult quiet = run_experiment(market_with(engagement(", \"boost\": 1.5, \"boost_days\": 2")));
+  const ExperimentResult told =
+      run_experiment(market_with(engagement(", \"boost\": 1.5, \"boost_days\": 2"), notify));
+  const double base = kConsumers * kRate * 30;
+  const double boosted = base + kConsumers * kRate * 1.5 * 2 * (1 - std::exp(-10.0));
+  CHECK(within(total(quiet, "visits"), base, base));
+  CHECK(within(total(told, "visits"), boosted, boosted));
+  CHECK(total(told, "visits") > total(quiet, "visits"));
+  // Before the notification the two runs visit alike (common random numbers).
+  for (Day d = 0; d < 10; ++d) CHECK(on_day(told, "visits", d) == on_day(quiet, "visits", d));
+}
+
+TEST_CASE("a coupon or a notification wins a churned consumer back with probability winback",
+          "[engagement][statistical]") {
+  // Notification to all on day 15, coupon to all on day 20: the consumers won back on each day
+  // are binomial(churned at the end of the day before, winback).
+  const std::string touches =
+      "[{\"name\": \"notify\", \"day\": 15}, {\"name\": \"coupon\", \"day\": 20, \"value\": 1}]";
+  const ExperimentResult r = run_experiment(
+      market_with(engagement(", \"churn_base\": 0.05, \"churn_slope\": 0, \"winback\": 0.3"), touches));
+  for (Day d : {15, 20}) {
+    INFO("day " << d);
+    const double churned = on_day(r, "churned", d - 1);
+    REQUIRE(churned > 500);
+    CHECK(within(on_day(r, "won_back", d), 0.3 * churned, churned * 0.3 * 0.7));
+  }
+  CHECK(total(r, "won_back") == on_day(r, "won_back", 15) + on_day(r, "won_back", 20));
+  // Without touches nobody comes back.
+  const ExperimentResult alone =
+      run_experiment(market_with(engagement(", \"churn_base\": 0.05, \"churn_slope\": 0, \"winback\": 0.3")));
+  CHECK(total(alone, "won_back") == 0.0);
+  CHECK(on_day(r, "churned", 29) < on_day(alone, "churned", 29));
+}
+
+TEST_CASE("notifications beyond the tolerance opt consumers out and lower engagement", "[engagement]") {
+  // Fatigue after n daily notifications is sum_{i<n} exp(-i / 7): 1, 1.87, 2.62, 3.27: the fourth
+  // (day 3) takes everyone above a tolerance of 3. Weekly ones stay below 1 / (1 - e^-1) = 1.58.
+  const std::string module = engagement(", \"tolerance\": 3, \"fatigue_days\": 7, \"down_optout\": 0.2");
+  const ExperimentResult daily = run_experiment(market_with(module, "[{\"name\": \"notify\", \"every\": 1}]"));
+  const ExperimentResult weekly = run_experiment(market_with(module, "[{\"name\": \"notify\", \"every\": 7}]"));
+  CHECK(on_day(daily, "opted_out", 2) == 0.0);
+  CHECK(on_day(daily, "opted_out", 3) == kConsumers);
+  CHECK(on_day(daily, "engagement", 3) == Approx(0.3).epsilon(1e-6));
+  CHECK(total(weekly, "opted_out") == 0.0);
+  CHECK(total(weekly, "engagement") == Approx(0.5).epsilon(1e-6));
+  CHECK(total(daily, "engagement") < total(weekly, "engagement"));
+  // With engagement in play (default dynamics), too many notifications still leave it lower.
+  const std::string live = "{\"name\": \"engagement\", \"churn_base\": 0}";
+  const double many = total(run_experiment(market_with(live, "[{\"name\": \"notify\", \"every\": 1}]")), "engagement");
+  const double few = total(run_experiment(market_with(live, "[{\"name\": \"notify\", \"every\": 7}]")), "engagement");
+  CHECK(many < few);
+}
+
+TEST_CASE("purchases raise engagement and stock-outs lower it", "[engagement]") {
+  const double flat = total(run_experiment(market_with(engagement())), "engagement");
+  const double buying = total(run_experiment(market_with(engagement(", \"up_purchase\": 0.05"))), "engagement");
+  const double short_stock = total(
+      run_experiment(market_with(engagement(", \"down_stockout\": 0.2"),
+                                 "[]", {"/arms/0/replenishment/cover=0.3"})),
+      "engagement");
+  CHECK(buying > flat);
+  CHECK(short_stock < flat);
+}
+
+TEST_CASE("with churn, weekly cohorts buy again less and less, and less than without churn",
+          "[engagement]") {
+  const std::vector<std::string> longer = {"/horizon_days=56"};
+  const ExperimentResult off = run_experiment(market_with(engagement(), "[]", longer));
+  const ExperimentResult on =
+      run_experiment(market_with(engagement(", \"churn_base\": 0.03, \"churn_slope\": 0"), "[]", longer));
+  INFO("with churn: " << cohort_share(on, 1) << " at 1 week, " << cohort_share(on, 4) << " at 4 weeks; without: "
+                      << cohort_share(off, 1) << ", " << cohort_share(off, 4));
+  CHECK(cohort_share(on, 4) < cohort_share(on, 1));
+  CHECK(cohort_share(on, 4) < cohort_share(off, 4));
+  CHECK(total(on, "repeat_rate") < total(off, "repeat_rate"));
+}
+
+TEST_CASE("coupons reach the targeted consumers", "[engagement][statistical]") {
+  // A coupon costs 0.01 to send: coupons issued = promotion costs / 0.01.
+  const auto issued = [](const std::string& coupon) {
+    const ExperimentResult r = run_experiment(market_with("", "[{\"name\": \"coupon\", \"value\": 2, \"cost\": 0.01, " + coupon + "}]"));
+    return std::round(total(r, "promotion_costs") * 100);
+  };
+  CHECK(issued("\"day\": 5") == kConsumers);
+  CHECK(issued("\"every\": 7") == 5 * kConsumers);  // days 0, 7, 14, 21, 28
+  const double half = issued("\"to\": \"random\", \"share\": 0.5, \"day\": 5");
+  CHECK(within(half, 0.5 * kConsumers, 0.25 * kConsumers));
+  CHECK(issued("\"to\": \"random\", \"share\": 0.5, \"day\": 5, \"seed\": 9") != half);
+  CHECK(issued("\"to\": \"lapsed\", \"lapsed_days\": 100, \"every\": 1") == 0.0);
+  CHECK(issued("\"to\": \"lapsed\", \"lapsed_days\": 7, \"every\": 1") > 0.0);
+}
+
+TEST_CASE("lapsed consumers are buyers whose last purchase is lapsed_days old", "[engagement]") {
+  register_builtin_strategies();
+  const Catalog catalog;
+  const Offers offers;
+  const BuildContext ctx{catalog, offers, 0, 1, 1.0, 4};
+  Targeting t(Json{{"to", "lapsed"}, {"lapsed_days", 7}, {"seed", 1}, {"day", 0}, {"every", 1}}, ctx);
+  std::vector<LineRecord> lines(3);
+  lines[0].consumer = 0, lines[0].time = 2.5, lines[0].quantity = 1;  // bought on day 2
+  lines[1].consumer = 1, lines[1].time = 5.5, lines[1].quantity = 1;  // bought on day 5
+  lines[2].consumer = 2, lines[2].time = 2.5, lines[2].quantity = 0, lines[2].lost = 1;  // a stock-out only
+  t.observe(WindowRecords{0, 0.0, 6.0, {}, lines});
+  const auto targets = [&](Day day) {
+    std::vector<ConsumerId> out;
+    t.each(day, [&](ConsumerId c) { out.push_back(c); });
+    return out;
+  };
+  CHECK(targets(8).empty());
+  CHECK(targets(9) == std::vector<ConsumerId>{0});
+  CHECK(targets(12) == std::vector<ConsumerId>{0, 1});
+}
+
+TEST_CASE("coupon and notify spending reconciles with the ledger", "[engagement][invariants]") {
+  // Notifications at 0.02 every 10 days (3 x 5,000 = 300.00) and a 2.00 coupon for orders of at
+  // least 10.00 to half the consumers on day 5 at 0.01 each: budget spent = coupons redeemed +
+  // message and distribution costs (the engine checks the ledger against the records too).
+  const ExperimentResult plain = run_experiment(market_with(""));
+  const ExperimentResult r = run_experiment(market_with(
+      "", "[{\"name\": \"notify\", \"every\": 10, \"cost\": 0.02}, {\"name\": \"coupon\", \"value\": 2, "
+          "\"min_spend\": 10, \"cost\": 0.01, \"to\": \"random\", \"share\": 0.5, \"day\": 5}]"));
+  const double costs = total(r, "promotion_costs");
+  const double coupons = std::round((costs - 300.0) * 100);
+  CHECK(within(coupons, 0.5 * kConsumers, 0.25 * kConsumers));
+  CHECK(total(r, "discounts") > 2.0 * 100);  // over a hundred coupons redeemed
+  CHECK(std::fmod(std::round(total(r, "discounts") * 100), 200.0) == 0.0);  // whole coupons of 2.00
+  CHECK(total(plain, "discounts") == 0.0);
+  CHECK(total(r, "promotion_spend") == Approx(total(r, "discounts") + costs).margin(0.005));
+  CHECK(total(r, "contribution") == Approx(total(r, "gross_profit") - costs).margin(0.005));
+  // A budget stops the messages: 100.00 pays for exactly 5,000 at 0.02.
+  const ExperimentResult capped =
+      run_experiment(market_with("", "[{\"name\": \"notify\", \"every\": 10, \"cost\": 0.02, \"budget\": 100}]"));
+  CHECK(total(capped, "promotion_costs") == Approx(100.0).margin(0.005));
+}
+
+TEST_CASE("coupon, notify and engagement parameters are checked with one-line errors", "[engagement]") {
+  const auto error = [](const std::string& module, const std::string& promotions) {
+    try {
+      (void)market_with(module, promotions);
+    } catch (const ScenarioError& e) {
+      return std::string(e.pointer()) + " | " + e.what();
+    }
+    return std::string("no error");
+  };
+  const auto check = [&](const std::string& module, const std::string& promotions, const std::string& pointer,
+                         const std::string& words) {
+    const std::string what = error(module, promotions);
+    INFO(what);
+    CHECK(what.rfind(pointer + " | ", 0) == 0);
+    CHECK(what.find(words) != std::string::npos);
+    CHECK(what.find('\n') == std::string::npos);
+  };
+  const std::string p = "/arms/0/promotions/0/";
+  check("", "[{\"name\": \"coupon\", \"value\": 2, \"to\": \"random\"}]", p + "share", "is required");
+  check("", "[{\"name\": \"coupon\", \"value\": 2, \"share\": 0.5}]", p + "share", "only with");
+  check("", "[{\"name\": \"notify\", \"to\": \"lapsed\"}]", p + "lapsed_days", "is required");
+  check("", "[{\"name\": \"notify\", \"lapsed_days\": 3}]", p + "lapsed_days", "only with");
+  check("", "[{\"name\": \"notify\", \"to\": \"everyone\"}]", p + "to", "lapsed");
+  check("", "[{\"name\": \"coupon\", \"value\": 0}]", p + "value", "(0, 1e+09]");
+  check("", "[{\"name\": \"coupon\"}]", p + "value", "required");
+  check("", "[{\"name\": \"coupon\", \"value\": 0.001}]", p + "value", "one cent");
+  check("", "[{\"name\": \"coupon\", \"value\": 1, \"category\": \"shoes\"}]", p + "category", "shoes");
+  check("", "[{\"name\": \"notify\", \"cost\": -1}]", p + "cost", "[0,");
+  check("{\"name\": \"engagement\", \"initial\": 0, \"intensity_min\": 0}", "[]", "/market/behaviours/0/intensity_min",
+        "must be above 0");
+  check("{\"name\": \"engagement\", \"churn_base\": 2}", "[]", "/market/behaviours/0/churn_base", "[0, 1]");
+  check("{\"name\": \"engagement\", \"boost_days\": 0}", "[]", "/market/behaviours/0/boost_days", "boost_days");
+}
+
+TEST_CASE("a run with engagement, coupons and notifications is identical for any thread count",
+          "[engagement][determinism]") {
+  const auto run = [](const std::string& shard_size, int threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    return fingerprint(run_experiment(market_with(
+        "{\"name\": \"engagement\", \"churn_base\": 0.05, \"winback\": 0.5}",
+        "[{\"name\": \"notify\", \"every\": 2, \"cost\": 0.01, \"to\": \"random\", \"share\": 0.3}, "
+        "{\"name\": \"coupon\", \"value\": 2, \"to\": \"lapsed\", \"lapsed_days\": 3, \"every\": 1}]",
+        {"/engine/shard_size=" + shard_size, "/replications=2"})));
+  };
+  const std::string one = run("1000000", 1);
+  CHECK(run("1000", 2) == one);
+  CHECK(run("777", 2) == one);
+}
