@@ -164,5 +164,6 @@ void register_promotion_costs_metric();
 void register_contribution_metric();
 void register_inventory_costs_metric();
 void register_operating_profit_metric();
+void register_awareness_metrics();
 
 }  // namespace marketsim

@@ -30,6 +30,7 @@ void register_builtin_metrics() {
     register_contribution_metric();
     register_inventory_costs_metric();
     register_operating_profit_metric();
+    register_awareness_metrics();
   });
 }
 
