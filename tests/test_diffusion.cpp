@@ -5,7 +5,9 @@
 
 #include <boost/math/distributions/students_t.hpp>
 #include <catch2/catch.hpp>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -14,12 +16,51 @@
 #include "analysis/metric.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
+#include "strategies/promotion.h"
+#include "strategies/registry.h"
 #include "fingerprint.h"
 
 using namespace marketsim;
 using marketsim::testing::fingerprint;
 
 namespace {
+
+/// Test-only promotion: notifies consumers [0, count) at the start of day `day`.
+class LaunchNotice final : public PromotionStrategy {
+ public:
+  explicit LaunchNotice(const Json& p) : day_(p["day"].get<Day>()), count_(p["count"].get<ConsumerId>()) {}
+  LogNeeds needs() const override { return LogNeeds{}; }
+  bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
+  std::optional<Money> budget() const override { return std::nullopt; }
+  void act(const MarketContext& ctx, CommandSink& commands) override {
+    if (ctx.day != day_ || done_) return;
+    done_ = true;
+    for (ConsumerId c = 0; c < count_; ++c) commands.notify(c);
+  }
+
+ private:
+  Day day_;
+  ConsumerId count_;
+  bool done_ = false;
+};
+
+void register_launch_notice() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_builtin_strategies();
+    promotion_registry().add({
+        "test_launch_notice",
+        "Test-only: notifies the first `count` consumers on day `day`.",
+        {
+            {.name = "day", .type = ParamType::kInteger, .default_value = 5, .min = 0, .max = 1000,
+             .description = "day of the notification"},
+            {.name = "count", .type = ParamType::kInteger, .default_value = 1000, .min = 0, .max = 1e9,
+             .description = "consumers notified"},
+        },
+        [](const Json& p, const BuildContext&) { return std::make_unique<LaunchNotice>(p); },
+    });
+  });
+}
 
 const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json";
 
@@ -155,6 +196,29 @@ TEST_CASE("an unaware consumer never buys a new product; awareness at every impr
   CHECK(total(seen, "adopters") > 0);
   CHECK(total(seen, "aware_consumers") >= total(seen, "adopters"));
   CHECK(std::isnan(total(plain, "adopters")));  // no module, no gauge: an empty column
+}
+
+TEST_CASE("a notification makes a consumer aware of each new product with probability notify_awareness",
+          "[diffusion]") {
+  register_launch_notice();
+  const std::vector<std::string> notice = {
+      "/horizon_days=8", "/arms/0/promotions=[{\"name\": \"test_launch_notice\", \"day\": 5, \"count\": 1000}]"};
+  const std::string silent =
+      "\"new_products\": {\"ids\": [2, 7]}, \"discovery_rate\": 0, \"impression_awareness\": 0, "
+      "\"tell_probability\": 0, ";
+  const std::size_t k = metric_index("aware_consumers");
+  const ExperimentResult certain = run_experiment(launch(silent + "\"notify_awareness\": 1", notice));
+  for (const RunResult& run : certain.runs) {
+    CHECK(run.daily[4].values[k] == 0);
+    CHECK(run.daily[5].values[k] == 2000);  // 1000 consumers, 2 new products
+    CHECK(run.daily[7].values[k] == 2000);
+  }
+  // Each of the 2 x 1000 (consumer, product) pairs with probability 0.3, over 2 replications:
+  // Binomial(4000, 0.3), 99% band by the normal approximation.
+  const ExperimentResult partial = run_experiment(launch(silent + "\"notify_awareness\": 0.3", notice));
+  const double aware = partial.runs[0].daily[7].values[k] + partial.runs[1].daily[7].values[k];
+  const double z = boost::math::quantile(boost::math::normal(), 0.995);
+  CHECK(std::abs(aware - 1200.0) <= z * std::sqrt(4000 * 0.3 * 0.7));
 }
 
 TEST_CASE("word of mouth after purchases spreads awareness and sales of a new product", "[diffusion]") {
