@@ -46,6 +46,7 @@ namespace {
 
 constexpr float kUnaware = -1e30f;
 constexpr std::size_t kMaxNewProducts = 64;
+constexpr double kMaxCompleteMessages = 1e7;  // a day's messages on the complete graph, at most
 
 // Stream counters: a purpose tag in the top bits, then a deterministic function of the state.
 constexpr std::uint64_t kTagGraph = 1ull << 60;
@@ -281,6 +282,21 @@ void register_word_of_mouth() {
         }
         w.rewire = p["rewire"].get<double>();
         w.tell_probability = p["tell_probability"].get<double>();
+        // A teller sends tell_probability * degree messages on average, each held until the
+        // window ends: bounded by the degree (<= 1000) on stored graphs, but the complete graph's
+        // degree is the population's, and with telling "daily" every aware consumer tells every
+        // day: its messages per day, consumers * tell_probability * (consumers - 1), are bounded.
+        const double n = static_cast<double>(ctx.spec.consumers());
+        const double per_day = n * w.tell_probability * std::max(n - 1.0, 0.0);
+        if (w.graph == GraphKind::kComplete && per_day > kMaxCompleteMessages) {
+          throw ParamError("tell_probability",
+                           "on the complete graph " + std::to_string(static_cast<std::int64_t>(n)) +
+                               " consumers telling each other with probability " +
+                               std::to_string(w.tell_probability) + " send up to " +
+                               std::to_string(static_cast<std::int64_t>(per_day)) +
+                               " messages a day; at most 10000000 (Bass's q = tell_probability * "
+                               "consumers: keep q * consumers <= 1e7)");
+        }
         w.telling = p["telling"].get<std::string>() == "daily" ? Telling::kDaily : Telling::kPurchase;
         w.discovery_rate = p["discovery_rate"].get<double>();
         w.impression_awareness = p["impression_awareness"].get<double>();

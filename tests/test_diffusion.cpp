@@ -376,4 +376,10 @@ TEST_CASE("word_of_mouth's cross-parameter rules", "[diffusion]") {
              Contains("below the number of consumers"));
   CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"random\", \"degree\": 499").empty());
   CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"degree\": 600").empty());
+  // The complete graph: at most 1e7 messages a day, consumers * tell_probability * (consumers - 1)
+  // (30000 * 0.05 * 29999 = 4.5e7; 500 * 1 * 499 = 2.5e5).
+  CHECK_THAT(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"tell_probability\": 0.05",
+                      {"/market/segments/0/consumers=30000"}),
+             Contains("/market/behaviours/0/tell_probability") && Contains("at most 10000000"));
+  CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"tell_probability\": 1").empty());
 }
