@@ -262,6 +262,7 @@ void register_household_stock();
 void register_loyalty();
 void register_membership();
 void register_engagement();
+void register_word_of_mouth();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

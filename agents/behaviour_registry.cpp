@@ -21,6 +21,7 @@ void register_builtin_behaviours() {
     register_loyalty();
     register_membership();
     register_engagement();
+    register_word_of_mouth();
   });
 }
 

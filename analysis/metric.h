@@ -166,5 +166,6 @@ void register_inventory_costs_metric();
 void register_operating_profit_metric();
 void register_membership_metrics();
 void register_engagement_metrics();
+void register_awareness_metrics();
 
 }  // namespace marketsim

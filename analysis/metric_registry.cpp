@@ -32,6 +32,7 @@ void register_builtin_metrics() {
     register_operating_profit_metric();
     register_membership_metrics();
     register_engagement_metrics();
+    register_awareness_metrics();
   });
 }
 

@@ -1,0 +1,310 @@
+// Behaviour "word_of_mouth" (MODEL.md "Word of mouth"; issue 8 items 6 and 7): awareness of new
+// products, spread on a social graph.
+//
+// The scenario names up to 64 new products (`new_products`); a consumer keeps one awareness bit
+// and one adoption bit per new product (16 bytes per consumer) and a count of notifications
+// (4 bytes). An unaware consumer never chooses a new product even when it is shown (its utility
+// is set to kUnaware = -1e30, which the engine's exp clamps to exp(-87) ~ 1.6e-38: a weight
+// that no float sum with the outside option's 1 can register). Awareness comes from
+//   - spontaneous discovery: with probability `discovery_rate` per day (daily hook, at the day's
+//     end);
+//   - a notification (a kNotify command of any strategy): aware of each new product with
+//     probability `notify_awareness`;
+//   - an impression: each time it is shown in a slot, with probability `impression_awareness`,
+//     taking effect at once (the consumer may buy it in that very visit);
+//   - word of mouth: a message from a neighbour on the social graph, delivered at the end of the
+//     window it was sent in.
+// Adoption is the first purchase (and a buyer is aware). Telling (`telling`):
+//   "purchase": after each purchase of a new product the buyer tells each neighbour with
+//               probability `tell_probability` (MODEL.md);
+//   "daily":    every aware consumer tells each neighbour, every day, with probability
+//               `tell_probability` (the contagion of Bass's model, with awareness as the state:
+//               on a complete graph of n consumers an unaware one's daily hazard is
+//               p + tell_probability * aware, i.e. Bass's p + q F with q = tell_probability * n).
+// A told consumer's prior about the product is not moved (quality beliefs are the
+// quality_learning module's columns); instead awareness adds `aware_utility` to the new
+// product's utility, a stand-in for the favourable prior word of mouth brings.
+//
+// The graph belongs to the run's module instance, drawn at first use from the module's stream
+// (seed, replication, module name): the same in every arm of a replication, a fresh one per
+// replication (also when the market is shared). Stored graphs cost 4 bytes per edge end plus 8
+// per consumer (gauge graph_bytes); ring and complete graphs are implicit.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <mutex>
+
+#include "agents/behaviour.h"
+#include "agents/social_graph.h"
+#include "market/product_selector.h"
+#include "sim/error.h"
+
+namespace marketsim {
+namespace {
+
+constexpr float kUnaware = -1e30f;
+constexpr std::size_t kMaxNewProducts = 64;
+constexpr double kMaxCompleteMessages = 1e7;  // a day's messages on the complete graph, at most
+
+// Stream counters: a purpose tag in the top bits, then a deterministic function of the state.
+constexpr std::uint64_t kTagGraph = 1ull << 60;
+constexpr std::uint64_t kTagDiscovery = 2ull << 60;
+constexpr std::uint64_t kTagDailyTell = 3ull << 60;
+constexpr std::uint64_t kTagPurchaseTell = 4ull << 60;
+constexpr std::uint64_t kTagImpression = 5ull << 60;
+constexpr std::uint64_t kTagNotify = 6ull << 60;
+
+enum class Telling { kPurchase, kDaily };
+
+struct WomParams {
+  GraphKind graph;
+  std::uint32_t degree;
+  double rewire;
+  double tell_probability;
+  Telling telling;
+  double discovery_rate;
+  double impression_awareness;
+  double notify_awareness;
+  float aware_utility;
+};
+
+class WordOfMouth final : public Behaviour {
+ public:
+  WordOfMouth(const BehaviourContext& ctx, const WomParams& p, const std::vector<char>& is_new)
+      : offers_(ctx.offers),
+        p_(p),
+        consumers_(static_cast<std::uint32_t>(ctx.spec.consumers())),
+        index_(is_new.size(), -1) {
+    for (std::size_t j = 0; j < is_new.size(); ++j) {
+      if (is_new[j]) index_[j] = static_cast<std::int8_t>(products_++);
+    }
+  }
+
+  unsigned stages() const override {
+    return kStageUtility | kStageSettled | kStageDaily | kStageMessages | kStageCommands;
+  }
+  unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
+
+  void declare(ColumnLayout& layout) override {
+    aware_ = layout.add<std::uint64_t>("word_of_mouth", "aware", 1, 0);
+    adopted_ = layout.add<std::uint64_t>("word_of_mouth", "adopted", 1, 0);
+    notified_ = layout.add<std::uint32_t>("word_of_mouth", "notifications", 1, 0u);
+  }
+
+  void utility(VisitBatch& b) const override {
+    for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+      const ConsumerId c = b.consumer[v];
+      std::uint64_t& aware = *b.shard.row(aware_, c);
+      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
+        const int k = index_[offers_.product[b.offer[s]]];
+        if (k < 0) continue;
+        const std::uint64_t bit = std::uint64_t{1} << k;
+        if ((aware & bit) == 0 && p_.impression_awareness > 0.0) {
+          CounterRng rng = b.shard.stream(
+              c, kTagImpression | (static_cast<std::uint64_t>(b.visit[v]) << 20) | (s - b.first_slot[v]));
+          if (rng.uniform() < p_.impression_awareness) aware |= bit;
+        }
+        if (aware & bit) {
+          b.utility[s] += p_.aware_utility;
+        } else {
+          b.utility[s] = kUnaware;
+        }
+      }
+    }
+  }
+
+  void settled(const SettledBatch& b) const override {
+    for (const LineRecord& line : b.lines) {
+      if (line.quantity == 0) continue;
+      const int k = index_[line.product];
+      if (k < 0) continue;
+      const std::uint64_t bit = std::uint64_t{1} << k;
+      *b.shard.row(aware_, line.consumer) |= bit;
+      *b.shard.row(adopted_, line.consumer) |= bit;
+      if (p_.telling == Telling::kPurchase) {
+        tell(b.shard, line.consumer, line.time, k,
+             kTagPurchaseTell | (static_cast<std::uint64_t>(line.visit) << 24) |
+                 (static_cast<std::uint64_t>(line.line) << 8));
+      }
+    }
+  }
+
+  void daily(const DayBatch& b) const override {
+    std::uint64_t* aware = b.shard.column(aware_);
+    const Time now = static_cast<Time>(b.day + 1);
+    const auto day = static_cast<std::uint64_t>(b.day);
+    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+      std::uint64_t& a = aware[c - b.shard.begin()];
+      if (p_.discovery_rate > 0.0) {
+        for (std::size_t k = 0; k < products_; ++k) {
+          const std::uint64_t bit = std::uint64_t{1} << k;
+          if (a & bit) continue;
+          CounterRng rng = b.shard.stream(c, kTagDiscovery | (day << 8) | k);
+          if (rng.uniform() < p_.discovery_rate) a |= bit;
+        }
+      }
+      if (p_.telling == Telling::kDaily) {
+        for (std::uint64_t m = a; m != 0; m &= m - 1) {
+          const int k = std::countr_zero(m);
+          tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k));
+        }
+      }
+    }
+  }
+
+  void messages(const MessageBatch& b) const override {
+    for (const Message& m : b.messages) *b.shard.row(aware_, m.recipient) |= std::uint64_t{1} << m.data;
+  }
+
+  void commands(const CommandBatch& b) const override {
+    for (const Command& cmd : b.commands) {
+      if (cmd.kind != CommandKind::kNotify) continue;
+      std::uint64_t& a = *b.shard.row(aware_, cmd.consumer);
+      std::uint32_t& n = *b.shard.row(notified_, cmd.consumer);
+      CounterRng rng = b.shard.stream(cmd.consumer, kTagNotify | (static_cast<std::uint64_t>(n) << 8));
+      ++n;
+      for (std::size_t k = 0; k < products_; ++k) {
+        if (rng.uniform() < p_.notify_awareness) a |= std::uint64_t{1} << k;
+      }
+    }
+  }
+
+  std::vector<std::string> gauges() const override { return {"aware", "adopters", "graph_bytes"}; }
+  void gauge(const DayBatch& b, std::span<double> sums) const override {
+    const std::uint64_t* aware = b.shard.column(aware_);
+    const std::uint64_t* adopted = b.shard.column(adopted_);
+    std::uint64_t a = 0;
+    std::uint64_t d = 0;
+    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+      a += static_cast<std::uint64_t>(std::popcount(aware[c - b.shard.begin()]));
+      d += static_cast<std::uint64_t>(std::popcount(adopted[c - b.shard.begin()]));
+    }
+    sums[0] += static_cast<double>(a);
+    sums[1] += static_cast<double>(d);
+    sums[2] += static_cast<double>(graph(b.shard).bytes(b.shard.begin(), b.shard.end()));
+  }
+
+ private:
+  /// The run's graph, drawn on first use (hooks of several shards may ask at once).
+  const SocialGraph& graph(const ShardContext& shard) const {
+    std::call_once(graph_once_, [&] {
+      graph_ = std::make_unique<SocialGraph>(p_.graph, consumers_, p_.degree, p_.rewire, shard.stream(0, kTagGraph));
+    });
+    return *graph_;
+  }
+
+  /// c tells each neighbour about new product k with probability tell_probability: the gaps
+  /// between told neighbours are geometric, so the work is one draw per message (plus one).
+  void tell(const ShardContext& shard, ConsumerId c, Time time, int k, std::uint64_t counter) const {
+    if (p_.tell_probability <= 0.0) return;
+    const SocialGraph& g = graph(shard);
+    const std::uint32_t degree = g.degree(c);
+    CounterRng rng = shard.stream(c, counter);
+    const double log_miss = std::log1p(-p_.tell_probability);  // -inf when certain
+    double next = 0.0;
+    for (;;) {
+      if (p_.tell_probability < 1.0) next += std::floor(std::log1p(-rng.uniform()) / log_miss);
+      if (!(next < static_cast<double>(degree))) return;
+      const auto n = static_cast<std::uint32_t>(next);
+      shard.send(time, c, g.neighbour(c, n), 0, 1.0f, static_cast<std::uint32_t>(k));
+      next += 1.0;
+    }
+  }
+
+  const Offers& offers_;
+  WomParams p_;
+  std::uint32_t consumers_;
+  std::vector<std::int8_t> index_;  // per product: its bit among the new products, or -1
+  std::size_t products_ = 0;
+  Column<std::uint64_t> aware_;
+  Column<std::uint64_t> adopted_;
+  Column<std::uint32_t> notified_;
+  mutable std::once_flag graph_once_;
+  mutable std::unique_ptr<SocialGraph> graph_;
+};
+
+}  // namespace
+
+void register_word_of_mouth() {
+  behaviour_registry().add({
+      "word_of_mouth",
+      "Awareness of new products: an unaware consumer does not choose a new product; awareness "
+      "comes from discovery, notifications, impressions and word of mouth on a social graph "
+      "(Bass diffusion with telling \"daily\"). A stored graph (small_world, scale_free, random) costs "
+      "4 * degree + 8 bytes per consumer per run (gauge graph_bytes); ring and complete cost nothing.",
+      {
+          {.name = "new_products", .type = ParamType::kProductSelector, .default_value = nullptr,
+           .description = "the new products (at most 64) whose awareness is tracked"},
+          {.name = "graph", .type = ParamType::kString, .default_value = "small_world",
+           .description = "social graph: small_world (Watts-Strogatz), scale_free (Barabasi-Albert), "
+                          "random (Erdos-Renyi), ring (lattice), complete",
+           .choices = {"small_world", "scale_free", "random", "ring", "complete"}},
+          {.name = "degree", .type = ParamType::kInteger, .default_value = 10, .min = 1, .max = 1000,
+           .description = "mean number of contacts (even for ring, small_world and scale_free; "
+                          "ignored by complete)"},
+          {.name = "rewire", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0, .max = 1.0,
+           .description = "small_world: probability a lattice link is rewired"},
+          {.name = "tell_probability", .type = ParamType::kNumber, .default_value = 0.05, .min = 0.0,
+           .max = 1.0, .description = "probability a teller tells a given neighbour (per purchase or per day)"},
+          {.name = "telling", .type = ParamType::kString, .default_value = "purchase",
+           .description = "purchase: buyers tell after each purchase; daily: aware consumers tell every day",
+           .choices = {"purchase", "daily"}},
+          {.name = "discovery_rate", .type = ParamType::kNumber, .default_value = 0.002, .min = 0.0,
+           .max = 1.0, .description = "probability per day that an unaware consumer discovers a new product"},
+          {.name = "impression_awareness", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0,
+           .max = 1.0, .description = "probability that being shown a new product makes the consumer aware (at once)"},
+          {.name = "notify_awareness", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0,
+           .max = 1.0, .description = "probability that a notification makes the consumer aware of each new product"},
+          {.name = "aware_utility", .type = ParamType::kNumber, .default_value = 0.0, .min = -100.0,
+           .max = 100.0, .description = "utility added to a new product its consumer is aware of"},
+      },
+      [](const Json& p, const BehaviourContext& ctx) {
+        const std::vector<char> is_new = select_products(p["new_products"], ctx.catalog);
+        const auto count = static_cast<std::size_t>(std::count(is_new.begin(), is_new.end(), char{1}));
+        if (count > kMaxNewProducts) {
+          throw ParamError("new_products", "selects " + std::to_string(count) + " products; at most " +
+                                               std::to_string(kMaxNewProducts) + " new products are tracked");
+        }
+        WomParams w{};
+        w.graph = graph_kind(p["graph"].get<std::string>());
+        const auto degree = p["degree"].get<std::int64_t>();
+        w.degree = static_cast<std::uint32_t>(degree);
+        if (w.graph != GraphKind::kComplete && w.graph != GraphKind::kRandom && degree % 2 != 0) {
+          throw ParamError("degree", "must be even for graph \"" + p["graph"].get<std::string>() +
+                                         "\" (degree/2 links on either side or per newcomer), got " +
+                                         std::to_string(degree));
+        }
+        if (w.graph != GraphKind::kComplete && degree >= ctx.spec.consumers()) {
+          throw ParamError("degree", "must be below the number of consumers (" +
+                                         std::to_string(ctx.spec.consumers()) + "), got " + std::to_string(degree));
+        }
+        w.rewire = p["rewire"].get<double>();
+        w.tell_probability = p["tell_probability"].get<double>();
+        // A teller sends tell_probability * degree messages on average, each held until the
+        // window ends: bounded by the degree (<= 1000) on stored graphs, but the complete graph's
+        // degree is the population's, and with telling "daily" every aware consumer tells every
+        // day: its messages per day, consumers * tell_probability * (consumers - 1), are bounded.
+        const double n = static_cast<double>(ctx.spec.consumers());
+        const double per_day = n * w.tell_probability * std::max(n - 1.0, 0.0);
+        if (w.graph == GraphKind::kComplete && per_day > kMaxCompleteMessages) {
+          throw ParamError("tell_probability",
+                           "on the complete graph " + std::to_string(static_cast<std::int64_t>(n)) +
+                               " consumers telling each other with probability " +
+                               std::to_string(w.tell_probability) + " send up to " +
+                               std::to_string(static_cast<std::int64_t>(per_day)) +
+                               " messages a day; at most 10000000 (Bass's q = tell_probability * "
+                               "consumers: keep q * consumers <= 1e7)");
+        }
+        w.telling = p["telling"].get<std::string>() == "daily" ? Telling::kDaily : Telling::kPurchase;
+        w.discovery_rate = p["discovery_rate"].get<double>();
+        w.impression_awareness = p["impression_awareness"].get<double>();
+        w.notify_awareness = p["notify_awareness"].get<double>();
+        w.aware_utility = p["aware_utility"].get<float>();
+        return std::make_unique<WordOfMouth>(ctx, w, is_new);
+      },
+  });
+}
+
+}  // namespace marketsim

@@ -1,0 +1,18 @@
+// Metrics "aware_consumers" and "adopters" (behaviour word_of_mouth): at each day's end, the
+// consumers aware of a new product and those who have bought one, summed over the new products
+// (a consumer aware of two counts twice); the total is the mean over the measured days. Empty
+// without the module.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_awareness_metrics() {
+  metric_registry().push_back(gauge_metric("aware_consumers",
+                                           "consumers aware of a new product (summed over new products)",
+                                           MetricUnit::kCount, "word_of_mouth.aware"));
+  metric_registry().push_back(gauge_metric("adopters",
+                                           "consumers who have bought a new product (summed over new products)",
+                                           MetricUnit::kCount, "word_of_mouth.adopters"));
+}
+
+}  // namespace marketsim

@@ -1,0 +1,385 @@
+// Word of mouth and awareness of new products (behaviour word_of_mouth, agents/social_graph.h):
+// the social graphs, the awareness gate on choice, the Bass closed form on a complete graph, a
+// slower spread on a ring lattice, and determinism across threads.
+#include <tbb/global_control.h>
+
+#include <boost/math/distributions/students_t.hpp>
+#include <catch2/catch.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "agents/social_graph.h"
+#include "analysis/experiment.h"
+#include "analysis/metric.h"
+#include "scenarios/scenario.h"
+#include "sim/error.h"
+#include "strategies/promotion.h"
+#include "strategies/registry.h"
+#include "fingerprint.h"
+
+using namespace marketsim;
+using marketsim::testing::fingerprint;
+
+namespace {
+
+/// Test-only promotion: notifies consumers [0, count) at the start of day `day`.
+class LaunchNotice final : public PromotionStrategy {
+ public:
+  explicit LaunchNotice(const Json& p) : day_(p["day"].get<Day>()), count_(p["count"].get<ConsumerId>()) {}
+  LogNeeds needs() const override { return LogNeeds{}; }
+  bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
+  std::optional<Money> budget() const override { return std::nullopt; }
+  void act(const MarketContext& ctx, CommandSink& commands) override {
+    if (ctx.day != day_ || done_) return;
+    done_ = true;
+    for (ConsumerId c = 0; c < count_; ++c) commands.notify(c);
+  }
+
+ private:
+  Day day_;
+  ConsumerId count_;
+  bool done_ = false;
+};
+
+void register_launch_notice() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_builtin_strategies();
+    promotion_registry().add({
+        "test_launch_notice",
+        "Test-only: notifies the first `count` consumers on day `day`.",
+        {
+            {.name = "day", .type = ParamType::kInteger, .default_value = 5, .min = 0, .max = 1000,
+             .description = "day of the notification"},
+            {.name = "count", .type = ParamType::kInteger, .default_value = 1000, .min = 0, .max = 1e9,
+             .description = "consumers notified"},
+        },
+        [](const Json& p, const BuildContext&) { return std::make_unique<LaunchNotice>(p); },
+    });
+  });
+}
+
+const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json";
+
+/// The reference market at `consumers` consumers and 20 products (visit rate `visit_rate`), with
+/// word_of_mouth configured by `wom` (none when empty).
+Scenario launch(const std::string& wom, std::vector<std::string> extra = {}, int consumers = 3000) {
+  std::vector<std::string> o = {"/market/segments/0/consumers=" + std::to_string(consumers),
+                                "/market/categories/0/products=20", "/replications=2"};
+  if (!wom.empty()) o.push_back("/market/behaviours=[{\"name\": \"word_of_mouth\", " + wom + "}]");
+  o.insert(o.end(), extra.begin(), extra.end());
+  return load_scenario(kReference, o);
+}
+
+double total(const ExperimentResult& r, const std::string& metric) {
+  double t = 0.0;
+  for (const RunResult& run : r.runs) t += run.totals[metric_index(metric)];
+  return t;
+}
+
+/// The share of consumers aware (of the one new product) at the end of day d, per run.
+std::vector<std::vector<double>> aware_shares(const ExperimentResult& r, double consumers) {
+  const std::size_t k = metric_index("aware_consumers");
+  std::vector<std::vector<double>> out;
+  for (const RunResult& run : r.runs) {
+    std::vector<double> s;
+    for (const DailyRow& d : run.daily) s.push_back(d.values[k] / consumers);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+/// Bass's closed form: F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}).
+double bass(double p, double q, double t) {
+  const double e = std::exp(-(p + q) * t);
+  return (1.0 - e) / (1.0 + q / p * e);
+}
+
+/// The module's daily steps, in the mean-field limit: discovery with probability p per day,
+/// each aware consumer tells each other consumer with probability tau = q / n per day, told
+/// consumers become aware (and tellers) at the next day: F_0 = p,
+/// F_{d+1} = 1 - (1 - F_d)(1 - p)(1 - tau)^{n F_d} (Euler's step of Bass's equation
+/// dF/dt = (p + q F)(1 - F), with probabilities for rates).
+std::vector<double> bass_days(double p, double q, double n, std::size_t days) {
+  std::vector<double> f = {p};
+  while (f.size() < days) {
+    const double x = f.back();
+    f.push_back(1.0 - (1.0 - x) * (1.0 - p) * std::pow(1.0 - q / n, n * x));
+  }
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("social graphs: symmetric, no self-loops, the declared mean degree, drawn from the seed",
+          "[diffusion]") {
+  const std::uint32_t n = 2000;
+  for (const char* name : {"small_world", "scale_free", "random"}) {
+    INFO(name);
+    const SocialGraph g(graph_kind(name), n, 10, 0.1, CounterRng(42));
+    REQUIRE(g.stored());
+    std::set<std::pair<ConsumerId, ConsumerId>> edges;
+    std::size_t ends = 0;
+    for (ConsumerId c = 0; c < n; ++c) {
+      for (std::uint32_t k = 0; k < g.degree(c); ++k) {
+        const ConsumerId v = g.neighbour(c, k);
+        CHECK(v != c);
+        CHECK(v < n);
+        edges.emplace(c, v);
+        ++ends;
+      }
+    }
+    CHECK(edges.size() == ends);  // no multi-edges
+    for (const auto& [u, v] : edges) CHECK(edges.count({v, u}) == 1);
+    const double mean_degree = static_cast<double>(ends) / n;
+    // Small world and scale free: exactly 10 per consumer less the links lost to duplicates;
+    // random: Binomial(n(n-1)/2, 10/(n-1)) edges, 2 * edges / n has sd sqrt(2 * 10 / n) = 0.1.
+    CHECK(mean_degree == Approx(10.0).margin(0.5));
+    CHECK(g.bytes() == ends * 4 + (n + 1) * 8);
+    CHECK(g.bytes(0, n) + 8 == g.bytes());
+    const SocialGraph again(graph_kind(name), n, 10, 0.1, CounterRng(42));
+    const SocialGraph other(graph_kind(name), n, 10, 0.1, CounterRng(43));
+    bool same = true;
+    bool differs = false;
+    for (ConsumerId c = 0; c < n; ++c) {
+      same = same && again.degree(c) == g.degree(c);
+      for (std::uint32_t k = 0; same && k < g.degree(c); ++k) same = again.neighbour(c, k) == g.neighbour(c, k);
+      differs = differs || other.degree(c) != g.degree(c) ||
+                (g.degree(c) > 0 && other.neighbour(c, 0) != g.neighbour(c, 0));
+    }
+    CHECK(same);
+    CHECK(differs);
+  }
+  // Scale-free: a heavy tail (Barabasi-Albert's maximum degree grows like sqrt(n)).
+  const SocialGraph ba(GraphKind::kScaleFree, n, 10, 0.0, CounterRng(1));
+  std::uint32_t max_degree = 0;
+  for (ConsumerId c = 0; c < n; ++c) max_degree = std::max(max_degree, ba.degree(c));
+  CHECK(max_degree > 60);
+  // The implicit graphs: nothing stored.
+  const SocialGraph ring(GraphKind::kRing, 7, 4, 0.0, CounterRng(1));
+  CHECK(!ring.stored());
+  CHECK(ring.bytes() == 0);
+  std::set<ConsumerId> around3;
+  for (std::uint32_t k = 0; k < ring.degree(3); ++k) around3.insert(ring.neighbour(3, k));
+  CHECK(around3 == std::set<ConsumerId>{1, 2, 4, 5});
+  std::set<ConsumerId> around0;
+  for (std::uint32_t k = 0; k < ring.degree(0); ++k) around0.insert(ring.neighbour(0, k));
+  CHECK(around0 == std::set<ConsumerId>{5, 6, 1, 2});
+  const SocialGraph all(GraphKind::kComplete, 5, 0, 0.0, CounterRng(1));
+  std::set<ConsumerId> around2;
+  for (std::uint32_t k = 0; k < all.degree(2); ++k) around2.insert(all.neighbour(2, k));
+  CHECK(around2 == std::set<ConsumerId>{0, 1, 3, 4});
+}
+
+TEST_CASE("an unaware consumer never buys a new product; awareness at every impression changes nothing",
+          "[diffusion]") {
+  const std::vector<std::string> horizon = {"/horizon_days=15"};
+  const ExperimentResult plain = run_experiment(launch("", horizon));
+  // Every product new, nobody ever aware: nothing sold, nobody aware.
+  const ExperimentResult blind = run_experiment(launch(
+      "\"new_products\": \"all\", \"discovery_rate\": 0, \"impression_awareness\": 0, \"tell_probability\": 0",
+      horizon));
+  CHECK(total(plain, "units") > 1000);
+  CHECK(total(blind, "units") == 0);
+  CHECK(total(blind, "aware_consumers") == 0);
+  CHECK(total(blind, "adopters") == 0);
+  // Aware as soon as shown, no utility bonus: the same choices as without the module.
+  const ExperimentResult seen = run_experiment(launch(
+      "\"new_products\": \"all\", \"discovery_rate\": 0, \"impression_awareness\": 1, \"tell_probability\": 0.5",
+      horizon));
+  for (const char* m : {"visits", "units", "revenue", "gross_profit", "stock_on_hand"}) {
+    CHECK(total(seen, m) == total(plain, m));
+  }
+  CHECK(total(seen, "adopters") > 0);
+  CHECK(total(seen, "aware_consumers") >= total(seen, "adopters"));
+  CHECK(std::isnan(total(plain, "adopters")));  // no module, no gauge: an empty column
+}
+
+TEST_CASE("a notification makes a consumer aware of each new product with probability notify_awareness",
+          "[diffusion]") {
+  register_launch_notice();
+  const std::vector<std::string> notice = {
+      "/horizon_days=8", "/arms/0/promotions=[{\"name\": \"test_launch_notice\", \"day\": 5, \"count\": 1000}]"};
+  const std::string silent =
+      "\"new_products\": {\"ids\": [2, 7]}, \"discovery_rate\": 0, \"impression_awareness\": 0, "
+      "\"tell_probability\": 0, ";
+  const std::size_t k = metric_index("aware_consumers");
+  const ExperimentResult certain = run_experiment(launch(silent + "\"notify_awareness\": 1", notice));
+  for (const RunResult& run : certain.runs) {
+    CHECK(run.daily[4].values[k] == 0);
+    CHECK(run.daily[5].values[k] == 2000);  // 1000 consumers, 2 new products
+    CHECK(run.daily[7].values[k] == 2000);
+  }
+  // Each of the 2 x 1000 (consumer, product) pairs with probability 0.3, over 2 replications:
+  // Binomial(4000, 0.3), 99% band by the normal approximation.
+  const ExperimentResult partial = run_experiment(launch(silent + "\"notify_awareness\": 0.3", notice));
+  const double aware = partial.runs[0].daily[7].values[k] + partial.runs[1].daily[7].values[k];
+  const double z = boost::math::quantile(boost::math::normal(), 0.995);
+  CHECK(std::abs(aware - 1200.0) <= z * std::sqrt(4000 * 0.3 * 0.7));
+}
+
+TEST_CASE("word of mouth after purchases spreads awareness and sales of a new product", "[diffusion]") {
+  const std::string base =
+      "\"new_products\": {\"ids\": [3]}, \"graph\": \"small_world\", \"discovery_rate\": 0.01, "
+      "\"impression_awareness\": 0, \"aware_utility\": 2, \"degree\": 20, ";
+  const std::vector<std::string> horizon = {"/horizon_days=30"};
+  const ExperimentResult quiet = run_experiment(launch(base + "\"tell_probability\": 0", horizon));
+  const ExperimentResult told = run_experiment(launch(base + "\"tell_probability\": 1", horizon));
+  CHECK(total(quiet, "adopters") > 0);
+  CHECK(total(told, "aware_consumers") > 1.2 * total(quiet, "aware_consumers"));
+  CHECK(total(told, "adopters") > 1.2 * total(quiet, "adopters"));
+  CHECK(total(told, "units") > total(quiet, "units"));
+}
+
+TEST_CASE("Bass: on a complete graph the aware share follows Bass's closed form", "[diffusion]") {
+  // What is measured: awareness itself, as Bass's adoption (with telling "daily" awareness is the
+  // only state that spreads: aware consumers tell every day, whether or not they buy; nothing
+  // else makes consumers aware: no impressions, no notifications). On the complete graph of n
+  // consumers an unaware consumer's daily hazard is p + tau * (aware consumers) = p + q F with
+  // q = tau * n: Bass's equation dF/dt = (p + q F)(1 - F). The module steps it by days (the told
+  // become tellers the next day): Euler's scheme, F_{d+1} = 1 - (1 - F_d)(1 - p)(1 - tau)^{nF_d}.
+  // Checked: (1) the mean share over R replications lies within the 99% Student band of the
+  // daily recursion at several days (plus 1/n for the finite population's mean-field bias),
+  // (2) the recursion is within its Euler error of the closed form F(t) at t = d + 1 (the
+  // aware share at the end of day d counts d + 1 days of discovery), which (3) halves when the
+  // rates are halved (and the time doubled): the closed form is the recursion's limit.
+  const double n = 3000;
+  const double p = 0.005;
+  const double q = 0.15;
+  const std::size_t days = 50;
+  const int reps = 24;
+  char wom[400];
+  std::snprintf(wom, sizeof wom,
+                "\"new_products\": {\"ids\": [0]}, \"graph\": \"complete\", \"telling\": \"daily\", "
+                "\"tell_probability\": %.17g, \"discovery_rate\": %.17g, \"impression_awareness\": 0",
+                q / n, p);
+  const ExperimentResult r = run_experiment(launch(
+      wom, {"/horizon_days=" + std::to_string(days), "/replications=" + std::to_string(reps),
+            "/market/segments/0/visit_rate=0.01", "/arms/0/promotions=[]"}));
+  const auto shares = aware_shares(r, n);
+  REQUIRE(shares.size() == static_cast<std::size_t>(reps));
+  const std::vector<double> f = bass_days(p, q, n, days);
+  const double t99 = boost::math::quantile(boost::math::students_t(reps - 1), 0.995);
+  for (std::size_t d : {4u, 9u, 14u, 19u, 24u, 29u, 39u, 49u}) {
+    double mean = 0.0;
+    for (const auto& s : shares) mean += s[d];
+    mean /= reps;
+    double var = 0.0;
+    for (const auto& s : shares) var += (s[d] - mean) * (s[d] - mean);
+    const double se = std::sqrt(var / (reps - 1) / reps);
+    INFO("day " << d << ": mean share " << mean << ", recursion " << f[d] << ", closed form "
+                << bass(p, q, static_cast<double>(d + 1)) << ", se " << se);
+    CHECK(std::abs(mean - f[d]) <= t99 * se + 1.0 / n);
+    CHECK(std::abs(f[d] - bass(p, q, static_cast<double>(d + 1))) <= 0.06);
+  }
+  // The Euler error shrinks in proportion to the step (the rates per day).
+  double err = 0.0;
+  double err_half = 0.0;
+  const std::vector<double> half = bass_days(p / 2, q / 2, n, 2 * days);
+  for (std::size_t d = 0; d < days; ++d) err = std::max(err, std::abs(f[d] - bass(p, q, static_cast<double>(d + 1))));
+  for (std::size_t d = 0; d < 2 * days; ++d) {
+    err_half = std::max(err_half, std::abs(half[d] - bass(p / 2, q / 2, static_cast<double>(d + 1))));
+  }
+  CHECK(err_half < 0.6 * err);
+  CHECK(err_half > 0.4 * err);
+}
+
+TEST_CASE("Bass on a ring lattice with the same p and q spreads slower than on the complete graph",
+          "[diffusion]") {
+  // Same p, and q = tau * contacts: tau = q / n on the complete graph, q / 10 on a ring of degree
+  // 10. On the ring an aware consumer's contacts are mostly aware already (clusters grow only at
+  // their two ends), so adoption lags the well-mixed curve.
+  const double n = 3000;
+  const double p = 0.005;
+  const double q = 0.15;
+  const std::vector<std::string> extra = {"/horizon_days=30", "/replications=4", "/market/segments/0/visit_rate=0.01",
+                                          "/arms/0/promotions=[]"};
+  const auto run = [&](const std::string& graph, double tau) {
+    char wom[400];
+    std::snprintf(wom, sizeof wom,
+                  "\"new_products\": {\"ids\": [0]}, \"graph\": \"%s\", \"degree\": 10, \"telling\": \"daily\", "
+                  "\"tell_probability\": %.17g, \"discovery_rate\": %.17g, \"impression_awareness\": 0",
+                  graph.c_str(), tau, p);
+    return aware_shares(run_experiment(launch(wom, extra)), n);
+  };
+  const auto complete = run("complete", q / n);
+  const auto ring = run("ring", q / 10);
+  for (std::size_t d : {9u, 14u, 19u, 24u, 29u}) {
+    double c = 0.0;
+    double l = 0.0;
+    for (std::size_t k = 0; k < complete.size(); ++k) {
+      c += complete[k][d];
+      l += ring[k][d];
+    }
+    INFO("day " << d << ": complete " << c / 4 << ", ring " << l / 4);
+    CHECK(l < c);
+    if (d >= 19) CHECK(l < 0.85 * c);
+  }
+}
+
+TEST_CASE("the graph is the same in every arm; 1 and 2 threads give the same bytes", "[diffusion][determinism]") {
+  const std::string wom =
+      "\"new_products\": {\"every\": 5}, \"graph\": \"scale_free\", \"degree\": 6, \"tell_probability\": 0.3, "
+      "\"discovery_rate\": 0.01, \"impression_awareness\": 0.2, \"aware_utility\": 1";
+  const std::string arm =
+      "{\"name\": \"%s\", \"baseline\": %s, \"recommendation\": {\"name\": \"popular_plus_random\", \"popular\": 5, \"random\": 5}, "
+      "\"replenishment\": {\"name\": \"order_up_to\", \"initial_demand_per_visit\": 0.3}}";
+  char a[400];
+  char b[400];
+  std::snprintf(a, sizeof a, arm.c_str(), "a", "true");
+  std::snprintf(b, sizeof b, arm.c_str(), "b", "false");
+  const std::vector<std::string> extra = {"/horizon_days=20", std::string("/arms=[") + a + ", " + b + "]",
+                                          "/engine/shard_size=700"};
+  const ExperimentResult same = run_experiment(launch(wom, extra));
+  REQUIRE(same.runs.size() == 4);  // arm-major: a's replications, then b's
+  const auto k = metric_index("adopters");
+  for (std::size_t rep = 0; rep < 2; ++rep) {
+    CHECK(same.runs[rep].totals == same.runs[2 + rep].totals);
+    CHECK(same.runs[rep].totals[k] > 0);
+  }
+  CHECK(same.runs[0].totals[k] != same.runs[1].totals[k]);  // replications draw their own graphs
+  std::string first;
+  for (int threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    const std::string fp = fingerprint(run_experiment(launch(wom, extra)));
+    if (threads == 1) first = fp;
+    else CHECK(fp == first);
+  }
+}
+
+TEST_CASE("word_of_mouth's cross-parameter rules", "[diffusion]") {
+  const auto error_of = [](const std::string& wom, std::vector<std::string> extra = {}) -> std::string {
+    try {
+      (void)launch(wom, std::move(extra), 500);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  using Catch::Matchers::Contains;
+  // At most 64 new products (one bit each per consumer).
+  const std::vector<std::string> hundred = {"/market/categories/0/products=100"};
+  CHECK_THAT(error_of("\"new_products\": {\"every\": 1}", hundred),
+             Contains("/market/behaviours/0/new_products") && Contains("at most 64"));
+  CHECK(error_of("\"new_products\": {\"every\": 2}", hundred).empty());
+  // An even degree where links come in pairs (either side of the ring, per newcomer).
+  for (const char* g : {"ring", "small_world", "scale_free"}) {
+    CHECK_THAT(error_of(std::string("\"new_products\": {\"ids\": [1]}, \"graph\": \"") + g + "\", \"degree\": 3"),
+               Contains("/market/behaviours/0/degree") && Contains("even"));
+  }
+  CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"random\", \"degree\": 3").empty());
+  // Fewer contacts than other consumers, except on the complete graph (degree ignored).
+  CHECK_THAT(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"random\", \"degree\": 500"),
+             Contains("below the number of consumers"));
+  CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"random\", \"degree\": 499").empty());
+  CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"degree\": 600").empty());
+  // The complete graph: at most 1e7 messages a day, consumers * tell_probability * (consumers - 1)
+  // (30000 * 0.05 * 29999 = 4.5e7; 500 * 1 * 499 = 2.5e5).
+  CHECK_THAT(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"tell_probability\": 0.05",
+                      {"/market/segments/0/consumers=30000"}),
+             Contains("/market/behaviours/0/tell_probability") && Contains("at most 10000000"));
+  CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"tell_probability\": 1").empty());
+}
