@@ -256,6 +256,7 @@ void register_builtin_behaviours();
 // Registration functions of the built-in modules, one per implementation file.
 void register_quality_learning();
 void register_reference_price();
+void register_clicks();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

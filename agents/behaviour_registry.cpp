@@ -15,6 +15,7 @@ void register_builtin_behaviours() {
   std::call_once(once, [] {
     register_quality_learning();
     register_reference_price();
+    register_clicks();
   });
 }
 
