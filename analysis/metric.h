@@ -164,5 +164,11 @@ void register_promotion_costs_metric();
 void register_contribution_metric();
 void register_inventory_costs_metric();
 void register_operating_profit_metric();
+void register_impressions_metric();
+void register_clicks_metric();
+void register_ctr_metric();
+void register_conversion_rate_metrics();
+void register_order_size_metrics();
+void register_lifetime_value_metrics();
 
 }  // namespace marketsim

@@ -30,6 +30,12 @@ void register_builtin_metrics() {
     register_contribution_metric();
     register_inventory_costs_metric();
     register_operating_profit_metric();
+    register_impressions_metric();
+    register_clicks_metric();
+    register_ctr_metric();
+    register_conversion_rate_metrics();
+    register_order_size_metrics();
+    register_lifetime_value_metrics();
   });
 }
 

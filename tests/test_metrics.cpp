@@ -202,7 +202,8 @@ TEST_CASE("every metric of a collector without a factory has what the run collec
       }
     }
   }
-  CHECK(from_day_record == std::set<std::string>{"visits"});
+  // visits, and the gauges of behaviour modules (gauge_metric).
+  CHECK(from_day_record == std::set<std::string>{"visits", "impressions", "clicks"});
   const auto& list = metric_list();
   CHECK(list[col("fill_rate")].totaling == Totaling::kRatio);
   CHECK(list[col("units")].books);
