@@ -2,8 +2,9 @@
 // impressions; the consumer clicks each one independently with probability
 // sigmoid(intercept + slope * V), V being the offer's utility so far, and the logit choice runs
 // over the clicked offers and the outside option only. An unclicked offer's utility is set to
-// kUnclicked, whose weight (exp clamped at -87, about 1.6e-38) the logit draw never reaches in
-// practice: with nothing clicked the total weight rounds to 1 and the outside option wins.
+// kUnclicked (agents/behaviour.h), whose weight (exp clamped at -87, about 1.6e-38) the logit
+// draw never reaches in practice: with nothing clicked the total weight rounds to 1 and the
+// outside option wins.
 // Put it last under /market/behaviours so that V includes the other modules' terms.
 //
 // The uniform of slot k of a consumer's visit n is draw k + 1 of the module's stream for the
@@ -18,8 +19,6 @@
 
 namespace marketsim {
 namespace {
-
-constexpr float kUnclicked = -1e30f;
 
 class Clicks final : public Behaviour {
  public:
