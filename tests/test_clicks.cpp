@@ -5,12 +5,16 @@
 #include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
+#include "market/platform_log.h"
 #include "scenarios/scenario.h"
+#include "strategies/registry.h"
 #include "fingerprint.h"
 
 using namespace marketsim;
@@ -33,6 +37,55 @@ double total(const ExperimentResult& r, const std::string& metric) { return r.ru
 
 const std::vector<std::string> kClickMetrics = {"impressions", "clicks", "ctr", "conversion_per_impression",
                                                 "conversion_per_click"};
+
+/// What the test promotion "test_click_log" saw, per day: the platform log's exposures and
+/// clicked offers summed over offers, and the clicks module's gauges.
+struct ClickLogDay {
+  double exposures = -1, clicked = -1, impressions_gauge = -1, clicks_gauge = -1;
+};
+std::mutex click_log_mutex;
+std::map<Day, ClickLogDay> click_log;
+
+/// Test-only promotion: declares exposures, offers nothing, and records the log's counts of each
+/// complete day (read when preparing the next day) and the day records' gauges.
+class ClickLogReader final : public PromotionStrategy {
+ public:
+  LogNeeds needs() const override { return LogNeeds{.lookback_days = 1, .exposures = true}; }
+  bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
+  std::optional<Money> budget() const override { return std::nullopt; }
+  void act(const MarketContext& ctx, CommandSink&) override {
+    if (ctx.day == read_day_ || ctx.day < 1 || ctx.log.days() < ctx.day) return;
+    read_day_ = ctx.day;
+    const Day d = ctx.day - 1;
+    double exposures = 0, clicked = 0;
+    for (OfferId o = 0; o < ctx.log.offers(); ++o) {
+      exposures += ctx.log.exposures(d, o);
+      clicked += ctx.log.clicked(d, o);
+      CHECK(ctx.log.clicked(d, o) <= ctx.log.exposures(d, o));
+      CHECK(ctx.log.clicks(d, o) <= ctx.log.clicked(d, o));  // chosen offers were clicked
+    }
+    std::lock_guard lock(click_log_mutex);
+    click_log[d].exposures = exposures;
+    click_log[d].clicked = clicked;
+  }
+  void observe_day(const DayRecord& d) override {
+    std::lock_guard lock(click_log_mutex);
+    click_log[d.day].impressions_gauge = d.gauge("clicks.impressions");
+    click_log[d.day].clicks_gauge = d.gauge("clicks.clicks");
+  }
+
+ private:
+  Day read_day_ = -1;
+};
+
+void register_click_log_reader() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_builtin_strategies();
+    promotion_registry().add({"test_click_log", "Test-only: reads exposures and clicked offers from the log.", {},
+                              [](const Json&, const BuildContext&) { return std::make_unique<ClickLogReader>(); }});
+  });
+}
 
 bool is_click_metric(const std::string& name) {
   for (const auto& m : kClickMetrics) {
@@ -160,4 +213,60 @@ TEST_CASE("a run with the clicks module is identical for any thread count and sh
   const std::string one = run("1000000", 1);
   CHECK(run("1000", 2) == one);
   CHECK(run("777", 2) == one);
+}
+
+TEST_CASE("the platform log counts each offer's exposures and clicks as the module does", "[clicks]") {
+  // A strategy that declares exposures reads per offer and day the offers shown and the shown
+  // offers left in the choice (clicked): summed over offers, the module's gauges of the day.
+  // Declaring them changes nothing else.
+  register_click_log_reader();
+  const std::string reader = "/arms/0/promotions=[{\"name\": \"test_click_log\"}]";
+  const std::string none = "/arms/0/promotions=[]";
+  for (const std::string& clicks : {std::string(), std::string(", \"intercept\": -0.5, \"slope\": 0.5")}) {
+    INFO("clicks module: " << (clicks.empty() ? "absent" : clicks));
+    {
+      std::lock_guard lock(click_log_mutex);
+      click_log.clear();
+    }
+    const ExperimentResult with = run_experiment(market_with(clicks, {reader}));
+    const ExperimentResult without = run_experiment(market_with(clicks, {none}));
+    CHECK(marketsim::testing::fingerprint(with) == marketsim::testing::fingerprint(without));
+    std::lock_guard lock(click_log_mutex);
+    REQUIRE(click_log.size() == 30);
+    std::size_t read = 0;
+    for (const auto& [day, c] : click_log) {
+      if (c.exposures < 0) continue;  // the last day is not read
+      ++read;
+      INFO("day " << day);
+      CHECK(c.exposures > 0);
+      if (clicks.empty()) {
+        CHECK(std::isnan(c.impressions_gauge));
+        CHECK(c.clicked == c.exposures);  // without the module every shown offer is considered
+      } else {
+        CHECK(c.exposures == c.impressions_gauge);
+        CHECK(c.clicked == c.clicks_gauge);
+        CHECK(c.clicked < c.exposures);
+      }
+    }
+    CHECK(read == 29);
+  }
+}
+
+TEST_CASE("the log's clicked counts follow exposures: kept per day when declared, refused otherwise",
+          "[clicks]") {
+  PlatformLog without(2, LogNeeds{.lookback_days = 1});
+  without.begin_day(0);
+  without.add_clicked(1, 3);  // ignored
+  CHECK_THROWS_AS(without.clicked(0, 1), std::logic_error);
+  PlatformLog with(2, LogNeeds{.lookback_days = 1, .exposures = true});
+  with.begin_day(0);
+  with.add_clicked(1, 3);
+  with.add_clicked(1, 2);
+  CHECK(with.clicked(0, 0) == 0);
+  CHECK(with.clicked(0, 1) == 5);
+  with.begin_day(1);
+  CHECK(with.clicked(1, 1) == 0);
+  CHECK(with.clicked(0, 1) == 5);
+  with.begin_day(2);
+  CHECK_THROWS_AS(with.clicked(0, 1), std::out_of_range);
 }
