@@ -270,3 +270,18 @@ TEST_CASE("the log's clicked counts follow exposures: kept per day when declared
   with.begin_day(2);
   CHECK_THROWS_AS(with.clicked(0, 1), std::out_of_range);
 }
+
+TEST_CASE("the click-funnel scenario runs: 8 recommended and 2 browsed offers per visit", "[clicks]") {
+  const ExperimentResult r = run_experiment(load_scenario(
+      MARKETSIM_SOURCE_DIR "/scenarios/click-funnel.json",
+      {"/market/segments/0/consumers=3000", "/replications=1", "/horizon_days=14"}));
+  REQUIRE(r.runs.size() == 2);
+  for (const RunResult& run : r.runs) {
+    const auto at = [&](const char* m) { return run.totals[metric_index(m)]; };
+    CHECK(at("impressions") == 10.0 * at("visits"));
+    CHECK(at("clicks") > 0);
+    CHECK(at("clicks") < at("impressions"));
+    CHECK(at("conversion_per_click") >= at("conversion_per_impression"));
+    CHECK(at("customer_lifetime_value") > 0);
+  }
+}
