@@ -35,7 +35,7 @@ Scenario market_with(const std::string& clicks, std::vector<std::string> extra =
 
 double total(const ExperimentResult& r, const std::string& metric) { return r.runs.at(0).totals[metric_index(metric)]; }
 
-const std::vector<std::string> kClickMetrics = {"impressions", "clicks", "ctr", "conversion_per_impression",
+const std::vector<std::string> kClickMetrics = {"impressions", "clicks", "ctr", "ctr_recommended", "ctr_browsed", "conversion_per_impression",
                                                 "conversion_per_click"};
 
 /// What the test promotion "test_click_log" saw, per day: the platform log's exposures and
@@ -138,6 +138,9 @@ TEST_CASE("impressions are the shown slots, and a constant click probability is 
   const double z = boost::math::quantile(boost::math::normal(), 0.9995);
   CHECK(std::abs(k - n * p) <= z * std::sqrt(n * p * (1 - p)));
   CHECK(total(r, "ctr") == Approx(k / n).epsilon(1e-12));
+  // No browsing in this market: every impression is a recommendation's.
+  CHECK(total(r, "ctr_recommended") == total(r, "ctr"));
+  CHECK(std::isnan(total(r, "ctr_browsed")));
   // Daily figures add up to the totals (warm-up 0).
   double daily_clicks = 0;
   for (const DailyRow& d : r.runs[0].daily) daily_clicks += d.values[metric_index("clicks")];
@@ -283,5 +286,29 @@ TEST_CASE("the click-funnel scenario runs: 8 recommended and 2 browsed offers pe
     CHECK(at("clicks") < at("impressions"));
     CHECK(at("conversion_per_click") >= at("conversion_per_impression"));
     CHECK(at("customer_lifetime_value") > 0);
+  }
+}
+
+TEST_CASE("CTR of recommendation and browsing slots: each a binomial share at a constant click rate",
+          "[clicks]") {
+  // click-funnel shows 8 recommended and 2 browsed offers per visit (400 products): with slope 0
+  // each slot is clicked with p = sigmoid(-1), so each CTR is a binomial share of 8 and 2 times
+  // the visits, within its two-sided 99.9% normal band.
+  const ExperimentResult r = run_experiment(load_scenario(
+      MARKETSIM_SOURCE_DIR "/scenarios/click-funnel.json",
+      {"/market/segments/0/consumers=3000", "/replications=1", "/horizon_days=14", "/warmup_days=0",
+       "/market/behaviours/0/slope=0"}));
+  const double p = 1.0 / (1.0 + std::exp(1.0));
+  const double z = boost::math::quantile(boost::math::normal(), 0.9995);
+  for (const RunResult& run : r.runs) {
+    const auto at = [&](const char* m) { return run.totals[metric_index(m)]; };
+    const double visits = at("visits");
+    for (const auto& [metric, per_visit] : {std::pair{"ctr_recommended", 8.0}, std::pair{"ctr_browsed", 2.0}}) {
+      INFO(metric);
+      const double n = per_visit * visits;
+      CHECK(std::abs(at(metric) - p) <= z * std::sqrt(p * (1 - p) / n));
+    }
+    // The two shares make up the whole.
+    CHECK((8 * at("ctr_recommended") + 2 * at("ctr_browsed")) / 10 == Approx(at("ctr")).epsilon(1e-12));
   }
 }
