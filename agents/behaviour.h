@@ -130,6 +130,11 @@ class ShardContext {
   std::uint16_t module_;
 };
 
+/// A utility module hides a shown offer from the choice (the consumer did not click it) by setting
+/// its utility to kUnclicked: its logit weight (exp clamped at -87) is too small for the draw ever
+/// to reach it. The platform log counts the shown offers left above kUnclicked / 2 as clicked.
+inline constexpr float kUnclicked = -1e30f;
+
 /// Candidate visits (intensity stage): multiply multiplier[i] by the module's intensity
 /// multiplier for consumer[i] at time[i]. The engine accepts the candidate with probability
 /// (product of the multipliers) / (product of the modules' bounds for the window).
@@ -263,6 +268,7 @@ void register_loyalty();
 void register_membership();
 void register_engagement();
 void register_word_of_mouth();
+void register_clicks();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

@@ -22,6 +22,7 @@ void register_builtin_behaviours() {
     register_membership();
     register_engagement();
     register_word_of_mouth();
+    register_clicks();
   });
 }
 

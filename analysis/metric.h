@@ -167,5 +167,11 @@ void register_operating_profit_metric();
 void register_membership_metrics();
 void register_engagement_metrics();
 void register_awareness_metrics();
+void register_impressions_metric();
+void register_clicks_metric();
+void register_ctr_metric();
+void register_conversion_rate_metrics();
+void register_order_size_metrics();
+void register_lifetime_value_metrics();
 
 }  // namespace marketsim

@@ -33,6 +33,12 @@ void register_builtin_metrics() {
     register_membership_metrics();
     register_engagement_metrics();
     register_awareness_metrics();
+    register_impressions_metric();
+    register_clicks_metric();
+    register_ctr_metric();
+    register_conversion_rate_metrics();
+    register_order_size_metrics();
+    register_lifetime_value_metrics();
   });
 }
 

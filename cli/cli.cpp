@@ -105,7 +105,8 @@ void print_list(std::ostream& out, const std::string& what) {
     };
     for (const CollectorInfo& c : metric_registry()) {
       for (const MetricInfo& m : c.metrics) {
-        out << "  " << std::left << std::setw(20) << m.name << m.description << "\n      totals: "
+        out << "  " << std::left << std::setw(20) << m.name << (m.name.size() < 20 ? "" : " ") << m.description
+            << "\n      totals: "
             << totaling(m) << "; collector \"" << c.name << "\" subscribes to "
             << ((c.signals & kSignalLines) ? "order lines and days" : "days")
             << (m.books || m.totaling == Totaling::kRatio ? "; per seller (sellers.csv)" : "")

@@ -58,7 +58,9 @@ void Simulation::order_lines(Time start, Time end) {
       for (OfferId o = 0; o < offers_; ++o) {
         if (shard->exposures[o] == 0) continue;
         log_.add_exposures(o, shard->exposures[o]);
+        log_.add_clicked(o, shard->clicked[o]);
         shard->exposures[o] = 0;
+        shard->clicked[o] = 0;
       }
     }
   }

@@ -99,6 +99,7 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<Command> module_commands;  // scratch: one module's share of `commands`
   Wallets wallets;                   // consumers holding coupons
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
+  std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
 };

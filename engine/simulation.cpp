@@ -105,7 +105,10 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   for (std::size_t s = 0; s < ranges.size(); ++s) {
     shards_.push_back(std::make_unique<Shard>(*this, s, ranges[s].first, ranges[s].second,
                                               plan.windows_per_day, windows_));
-    if (log_.needs().exposures) shards_.back()->exposures.assign(offers_, 0);
+    if (log_.needs().exposures) {
+      shards_.back()->exposures.assign(offers_, 0);
+      shards_.back()->clicked.assign(offers_, 0);
+    }
   }
 
   // The intensity bound of each window (the same in every arm: modules' bounds depend only on

@@ -301,6 +301,15 @@ void Simulation::visit_batch(Shard& shard) {
     }
   }
 
+  // What the platform logs of the exposures, when a strategy reads them: each shown offer, and
+  // whether a module hid it from the choice (not clicked).
+  if (log_.needs().exposures) {
+    for (std::size_t s = 0; s < slots; ++s) {
+      ++shard.exposures[b.offer[s]];
+      if (utility[s] > kUnclicked / 2) ++shard.clicked[b.offer[s]];
+    }
+  }
+
   // Choices: one vectorised exp over the batch, then per visit a logit draw.
   exp_in_place(b.utility.data(), slots);
   if (basket_modules_.empty()) {  // one item per visit, quantity 1: the choice alone
@@ -313,10 +322,6 @@ void Simulation::visit_batch(Shard& shard) {
     }
   } else {
     choose_baskets(shard, utility);
-  }
-  // What the platform logs of the exposures, when a strategy reads them.
-  if (log_.needs().exposures) {
-    for (std::size_t s = 0; s < slots; ++s) ++shard.exposures[b.offer[s]];
   }
   if (log_.needs().consumer_exposures) {
     for (std::size_t v = 0; v < n; ++v) {

@@ -1,7 +1,7 @@
 #pragma once
 // The platform log: what the marketplace records and its strategies may read. Per offer and day:
 // units sold, sales lost to stock-outs, clicks (offers a shopper chose, in stock or not), the
-// displayed price, and (when a strategy asks) exposures. Per consumer, when a strategy asks:
+// displayed price, and (when a strategy asks) exposures and clicked offers. Per consumer, when a strategy asks:
 // events (purchases, exposures, coupons issued, redeemed and expired, notifications). Never a
 // consumer's traits, beliefs or utilities.
 //
@@ -25,7 +25,7 @@ namespace marketsim {
 /// What a strategy reads from the log; the run keeps the union of its strategies' needs.
 struct LogNeeds {
   Day lookback_days = 0;          // complete days before the current one it reads
-  bool exposures = false;         // per-offer daily exposure counts
+  bool exposures = false;         // per-offer daily exposure (impression) and clicked counts
   bool consumer_events = false;   // per-consumer purchases, coupons, notifications
   bool consumer_exposures = false;  // per-consumer exposure events (large: one per shown slot)
 
@@ -70,7 +70,8 @@ class PlatformLog {
         lost_(capacity_ * offers, 0),
         clicks_(capacity_ * offers, 0),
         price_(capacity_ * offers, 0),
-        exposures_(needs.exposures ? capacity_ * offers : 0, 0) {}
+        exposures_(needs.exposures ? capacity_ * offers : 0, 0),
+        clicked_(needs.exposures ? capacity_ * offers : 0, 0) {}
 
   const LogNeeds& needs() const { return needs_; }
   std::size_t offers() const { return offers_; }
@@ -85,7 +86,10 @@ class PlatformLog {
     std::fill_n(lost_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(clicks_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(price_.begin() + static_cast<std::ptrdiff_t>(base), offers_, Money{0});
-    if (needs_.exposures) std::fill_n(exposures_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
+    if (needs_.exposures) {
+      std::fill_n(exposures_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
+      std::fill_n(clicked_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
+    }
     const Time oldest = static_cast<Time>(first_day());
     while (!events_.empty() && events_.front().time < oldest) events_.pop_front();
   }
@@ -104,6 +108,13 @@ class PlatformLog {
     if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
     return exposures_[at(d) + o];
   }
+  /// Exposures the shopper clicked: every exposure unless a behaviour module (clicks) hides
+  /// offers from the choice. Unlike clicks(), which counts the offers chosen, it counts what was
+  /// considered; declared with `exposures`.
+  std::uint32_t clicked(Day d, OfferId o) const {
+    if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
+    return clicked_[at(d) + o];
+  }
   /// The displayed price (seller's price after per-item promotions) in the day's last window.
   Money price(Day d, OfferId o) const { return price_[at(d) + o]; }
   std::span<const std::uint32_t> units_on(Day d) const { return {units_.data() + at(d), offers_}; }
@@ -117,6 +128,9 @@ class PlatformLog {
   void add_click(OfferId o) { ++clicks_[today_ + o]; }
   void add_exposures(OfferId o, std::uint32_t n) {
     if (needs_.exposures) exposures_[today_ + o] += n;  // (not counted unless declared)
+  }
+  void add_clicked(OfferId o, std::uint32_t n) {
+    if (needs_.exposures) clicked_[today_ + o] += n;
   }
   void set_price(OfferId o, Money p) { price_[today_ + o] = p; }
   void add_event(const ConsumerEvent& e) {
@@ -141,6 +155,7 @@ class PlatformLog {
   std::vector<std::uint32_t> units_, lost_, clicks_;
   std::vector<Money> price_;
   std::vector<std::uint32_t> exposures_;
+  std::vector<std::uint32_t> clicked_;
   std::deque<ConsumerEvent> events_;
 };
 

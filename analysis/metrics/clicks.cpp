@@ -1,0 +1,12 @@
+// Metric "clicks": shown offers the consumers clicked, as counted by the "clicks" behaviour module
+// (gauge clicks.clicks); empty when the run has no such module.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_clicks_metric() {
+  metric_registry().push_back(gauge_metric("clicks", "shown offers clicked; needs the clicks module",
+                                           MetricUnit::kCount, "clicks.clicks", {}, Totaling::kSum));
+}
+
+}  // namespace marketsim

@@ -1,0 +1,13 @@
+// Metric "impressions": offers shown to consumers (slots of their visits), as counted by the
+// "clicks" behaviour module (gauge clicks.impressions); empty when the run has no such module.
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_impressions_metric() {
+  metric_registry().push_back(gauge_metric("impressions",
+                                           "offers shown in visits (slots); needs the clicks module",
+                                           MetricUnit::kCount, "clicks.impressions", {}, Totaling::kSum));
+}
+
+}  // namespace marketsim
