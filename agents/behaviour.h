@@ -211,6 +211,9 @@ class Behaviour {
   virtual unsigned commands_handled() const { return 0; }
   /// Declares its per-consumer columns; called once per run, before the first window.
   virtual void declare(ColumnLayout& layout) { (void)layout; }
+  /// Bytes per consumer a run of the module holds outside its columns (a social graph), for the
+  /// memory estimate before a run.
+  virtual double bytes_per_consumer_outside_columns() const { return 0.0; }
   /// An upper bound, valid for every consumer in every arm, of its intensity multiplier over
   /// [start, end). Must depend only on parameters and time (not on state), so that every arm
   /// draws the same candidate visits.

@@ -87,6 +87,11 @@ class WordOfMouth final : public Behaviour {
   }
   unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
 
+  double bytes_per_consumer_outside_columns() const override {
+    // The compressed sparse row graph: 4 bytes per edge end and 8 per row (implicit graphs: none).
+    return p_.graph == GraphKind::kRing || p_.graph == GraphKind::kComplete ? 0.0 : 4.0 * p_.degree + 8.0;
+  }
+
   void declare(ColumnLayout& layout) override {
     aware_ = layout.add<std::uint64_t>("word_of_mouth", "aware", 1, 0);
     adopted_ = layout.add<std::uint64_t>("word_of_mouth", "adopted", 1, 0);

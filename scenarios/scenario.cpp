@@ -406,7 +406,9 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     resolved["name"] = spec.name;
     behaviours.push_back(resolved);
     ColumnLayout layout;
-    behaviour_registry().find(spec.name)->make(spec.params, behaviour_ctx)->declare(layout);
+    const auto module = behaviour_registry().find(spec.name)->make(spec.params, behaviour_ctx);
+    module->declare(layout);
+    sc.module_other_bytes_per_consumer += module->bytes_per_consumer_outside_columns();
     sc.module_columns.insert(sc.module_columns.end(), layout.specs().begin(), layout.specs().end());
     ms.behaviours.push_back(std::move(spec));
   };

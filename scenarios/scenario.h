@@ -32,6 +32,8 @@ struct Scenario {
   /// The per-consumer columns the behaviour modules declare (for the memory estimate before a
   /// run; the engine adds its own).
   std::vector<ColumnSpec> module_columns;
+  /// What the modules hold per consumer outside columns (bytes), for the same estimate.
+  double module_other_bytes_per_consumer = 0.0;
   /// The longest platform-log lookback any strategy of any arm declares (days).
   Day log_lookback_days = 0;
 };

@@ -153,3 +153,15 @@ TEST_CASE("resources: a run of tiny shards over minute-long windows stops before
   const Scenario sc = load_scenario(kReference);
   CHECK(estimate_resources(sc, 1).shard_windows == Approx(16.0 * 30.0));  // 10^6 / 65536 -> 16 shards
 }
+
+TEST_CASE("resources: a module's state outside its columns (a social graph) is in the estimate", "[resources]") {
+  const std::string wom = "/market/behaviours=[{\"name\": \"word_of_mouth\", \"new_products\": {\"ids\": [1]}, "
+                          "\"graph\": \"small_world\", \"degree\": 10}]";
+  const Scenario with = load_scenario(kReference, {wom});
+  const Scenario without = load_scenario(kReference);
+  CHECK(with.module_other_bytes_per_consumer == 48.0);  // 4 x degree + 8 (compressed sparse row)
+  const ResourceEstimate a = estimate_resources(with, 1), b = estimate_resources(without, 1);
+  std::size_t wom_columns = 0;
+  for (const ColumnSpec& c : with.module_columns) wom_columns += c.bytes_per_consumer();
+  CHECK(a.run_bytes - b.run_bytes == Approx(1e6 * (48.0 + static_cast<double>(wom_columns))));
+}
