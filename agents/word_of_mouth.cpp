@@ -29,6 +29,7 @@
 // (seed, replication, module name): the same in every arm of a replication, a fresh one per
 // replication (also when the market is shared). Stored graphs cost 4 bytes per edge end plus 8
 // per consumer (gauge graph_bytes); ring and complete graphs are implicit.
+#include <array>
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -79,6 +80,9 @@ class WordOfMouth final : public Behaviour {
         index_(is_new.size(), -1) {
     for (std::size_t j = 0; j < is_new.size(); ++j) {
       if (is_new[j]) index_[j] = static_cast<std::int8_t>(products_++);
+    }
+    for (std::size_t n = 0; n < any_discovery_.size(); ++n) {
+      any_discovery_[n] = -std::expm1(static_cast<double>(n) * std::log1p(-p_.discovery_rate));
     }
   }
 
@@ -142,19 +146,34 @@ class WordOfMouth final : public Behaviour {
     const auto day = static_cast<std::uint64_t>(b.day);
     for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
       std::uint64_t& a = aware[c - b.shard.begin()];
-      if (p_.discovery_rate > 0.0) {
-        for (std::size_t k = 0; k < products_; ++k) {
-          const std::uint64_t bit = std::uint64_t{1} << k;
-          if (a & bit) continue;
-          CounterRng rng = b.shard.stream(c, kTagDiscovery | (day << 8) | k);
-          if (rng.uniform() < p_.discovery_rate) a |= bit;
-        }
-      }
+      if (p_.discovery_rate > 0.0) discover(b.shard, c, day, a);
       if (p_.telling == Telling::kDaily) {
         for (std::uint64_t m = a; m != 0; m &= m - 1) {
           const int k = std::countr_zero(m);
           tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k));
         }
+      }
+    }
+  }
+
+  /// Each unaware new product is discovered with probability p today, independently. Most days
+  /// nothing is: one uniform decides whether anything is (probability 1 - (1-p)^n for n unaware
+  /// products), and only then the products are drawn in turn, each conditioned on at least one
+  /// discovery among those left until one is found: the same distribution as n independent draws,
+  /// for one draw per consumer and day instead of n.
+  void discover(const ShardContext& shard, ConsumerId c, std::uint64_t day, std::uint64_t& a) const {
+    const std::uint64_t all = products_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << products_) - 1;
+    const std::uint64_t unaware = all & ~a;
+    int left = std::popcount(unaware);
+    if (left == 0) return;
+    CounterRng rng = shard.stream(c, kTagDiscovery | (day << 8));
+    if (!(rng.uniform() < any_discovery_[static_cast<std::size_t>(left)])) return;
+    bool found = false;
+    for (std::uint64_t m = unaware; m != 0; m &= m - 1, --left) {
+      const double p = found ? p_.discovery_rate : p_.discovery_rate / any_discovery_[static_cast<std::size_t>(left)];
+      if (rng.uniform() < p) {
+        a |= std::uint64_t{1} << std::countr_zero(m);
+        found = true;
       }
     }
   }
@@ -223,6 +242,7 @@ class WordOfMouth final : public Behaviour {
   std::uint32_t consumers_;
   std::vector<std::int8_t> index_;  // per product: its bit among the new products, or -1
   std::size_t products_ = 0;
+  std::array<double, 65> any_discovery_{};  // 1 - (1 - p)^n: some product of n unaware discovered today
   Column<std::uint64_t> aware_;
   Column<std::uint64_t> adopted_;
   Column<std::uint32_t> notified_;

@@ -270,7 +270,7 @@ TEST_CASE("a tier set by a promotion holds for pin_days, then spend decides", "[
   }
 }
 
-TEST_CASE("the module changes no outcome but its own metrics; without it they are empty", "[membership]") {
+TEST_CASE("the module changes no outcome but its own metrics, and without it they are empty", "[membership]") {
   // Membership has no utility or intensity term (member prices come with campaigns): every other
   // metric is the same bytes with and without it.
   const ExperimentResult without = run_experiment(market_with(""));
