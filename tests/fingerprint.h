@@ -5,6 +5,7 @@
 #include <string>
 
 #include "analysis/experiment.h"
+#include "analysis/metric.h"
 
 namespace marketsim::testing {
 
@@ -22,6 +23,13 @@ inline std::string fingerprint(const ExperimentResult& r) {
     for (const auto& b : run.breakdown) values(b.values);
   }
   return out.str();
+}
+
+/// A metric's total summed over every run of an experiment.
+inline double total(const ExperimentResult& r, const std::string& metric) {
+  double t = 0.0;
+  for (const RunResult& run : r.runs) t += run.totals[metric_index(metric)];
+  return t;
 }
 
 }  // namespace marketsim::testing

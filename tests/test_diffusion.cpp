@@ -21,6 +21,7 @@
 #include "fingerprint.h"
 
 using namespace marketsim;
+using marketsim::testing::total;
 using marketsim::testing::fingerprint;
 
 namespace {
@@ -72,12 +73,6 @@ Scenario launch(const std::string& wom, std::vector<std::string> extra = {}, int
   if (!wom.empty()) o.push_back("/market/behaviours=[{\"name\": \"word_of_mouth\", " + wom + "}]");
   o.insert(o.end(), extra.begin(), extra.end());
   return load_scenario(kReference, o);
-}
-
-double total(const ExperimentResult& r, const std::string& metric) {
-  double t = 0.0;
-  for (const RunResult& run : r.runs) t += run.totals[metric_index(metric)];
-  return t;
 }
 
 /// The share of consumers aware (of the one new product) at the end of day d, per run.

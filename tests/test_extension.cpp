@@ -28,6 +28,7 @@
 #include "fingerprint.h"
 
 using namespace marketsim;
+using marketsim::testing::total;
 using marketsim::testing::fingerprint;
 
 namespace {
@@ -226,12 +227,6 @@ Scenario market_with(const std::string& buzz, const std::string& vip, std::vecto
   }
   o.insert(o.end(), extra.begin(), extra.end());
   return load_scenario(kReference, o);
-}
-
-double total(const ExperimentResult& r, const std::string& metric) {
-  double t = 0.0;
-  for (const RunResult& run : r.runs) t += run.totals[metric_index(metric)];
-  return t;
 }
 
 

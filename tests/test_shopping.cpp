@@ -23,6 +23,7 @@
 #include "fingerprint.h"
 
 using namespace marketsim;
+using marketsim::testing::total;
 using marketsim::testing::fingerprint;
 
 namespace {
@@ -39,12 +40,6 @@ Scenario small_market(const std::string& modules, int days = 30, std::vector<std
                                 "/arms/0/promotions=[]", "/market/behaviours=" + modules};
   o.insert(o.end(), extra.begin(), extra.end());
   return load_scenario(kReference, o);
-}
-
-double total(const ExperimentResult& r, const std::string& metric) {
-  double t = 0.0;
-  for (const RunResult& run : r.runs) t += run.totals[metric_index(metric)];
-  return t;
 }
 
 /// Records, per day, the module gauges and the units sold so far, and every sold line.
