@@ -136,18 +136,20 @@ std::string format_bytes(double bytes) {
   return buf;
 }
 
+std::string format_count(double count) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", count);
+  return buf;
+}
+
 void check_resources(const Scenario& sc, const ResourceEstimate& e, std::optional<double> available) {
   if (e.expected_visits > kMaxExpectedVisits) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3g", e.expected_visits);
-    throw ScenarioError(sc.file, "", "the runs would simulate about " + std::string(buf) +
+    throw ScenarioError(sc.file, "", "the runs would simulate about " + format_count(e.expected_visits) +
                                          " visits (consumers x visit rate x days x arms x replications); allowed: "
                                          "at most 1e13 per invocation; split the study or shrink the market");
   }
   if (e.shard_windows > kMaxShardWindows) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3g", e.shard_windows);
-    throw ScenarioError(sc.file, "/engine", "the runs would step " + std::string(buf) +
+    throw ScenarioError(sc.file, "/engine", "the runs would step " + format_count(e.shard_windows) +
                                                 " shard-windows (windows x shards x runs); allowed: at most 1e11; "
                                                 "raise shard_size or window_days");
   }

@@ -47,4 +47,7 @@ void check_resources(const Scenario& scenario, const ResourceEstimate& estimate,
 /// "1.5 GiB", "730 MiB", "12 KiB": a byte count for messages.
 std::string format_bytes(double bytes);
 
+/// "6e+06", "8.05e+15": a large count to three significant digits, for messages.
+std::string format_count(double count);
+
 }  // namespace marketsim

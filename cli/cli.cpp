@@ -241,8 +241,6 @@ int command_validate(const std::vector<std::string>& args, std::ostream& out) {
   const Scenario sc = load_scenario(r.scenario, r.overrides);
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   const ResourceEstimate estimate = estimate_resources(sc, threads);
-  char visits[32];
-  std::snprintf(visits, sizeof visits, "%.3g", estimate.expected_visits);
   const std::optional<double> available = available_memory_bytes();
   out << one_line(r.scenario) << ": valid — " << json_quoted(sc.name) << ", " << sc.market.products()
       << " products, " << sc.market.consumers() << " consumers, " << sc.arms.size() << " arms (baseline "
@@ -252,7 +250,7 @@ int command_validate(const std::vector<std::string>& args, std::ostream& out) {
       << (available && estimate.total_bytes > *available ? " (more than the " + format_bytes(*available) +
                                                                " available here: `run` would refuse it)"
                                                          : std::string())
-      << " and simulates about " << visits << " visits\n";
+      << " and simulates about " << format_count(estimate.expected_visits) << " visits\n";
   return kOk;
 }
 

@@ -157,7 +157,19 @@ bool canonical_number(const std::string& token) {
 
 }  // namespace
 
+namespace {
+
+void check_size(std::size_t bytes, const std::string& file, const JsonLimits& limits) {
+  if (bytes > limits.max_bytes) {
+    throw ScenarioError(file, "", "the file is larger than the limit; allowed: scenario files up to " +
+                                      std::to_string(limits.max_bytes) + " bytes");
+  }
+}
+
+}  // namespace
+
 Json parse_json(std::string_view text, const std::string& file, const JsonLimits& limits, const std::string& at) {
+  check_size(text.size(), file, limits);
   BoundedBuilder::Failure failure{};
   std::string pointer, message;
   Json root = build(text, limits.max_depth, failure, pointer, message);
@@ -250,10 +262,7 @@ Json read_json_file(const std::string& path, const JsonLimits& limits) {
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > limits.max_bytes) {
-      throw ScenarioError(path, "", "the file is larger than the limit; allowed: scenario files up to " +
-                                        std::to_string(limits.max_bytes) + " bytes");
-    }
+    check_size(text.size(), path, limits);  // stop reading an endless file early
   }
   if (in.bad()) throw ScenarioError(path, "", "cannot read the scenario file");
   return parse_json(text, path, limits);

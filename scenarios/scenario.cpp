@@ -554,10 +554,6 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 Scenario check_scenario_text(std::string_view text, const std::string& path,
                              const std::vector<std::string>& overrides) {
   const JsonLimits limits;
-  if (text.size() > limits.max_bytes) {
-    throw ScenarioError(path, "", "the file is larger than the limit; allowed: scenario files up to " +
-                                      std::to_string(limits.max_bytes) + " bytes");
-  }
   Json document = parse_json(text, path, limits);
   for (const auto& o : overrides) apply_override(document, o, path, limits);
   return parse_scenario(document, path);
