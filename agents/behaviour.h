@@ -222,6 +222,12 @@ class Behaviour {
     (void)end;
     return 1.0;
   }
+  /// The number of equal parts of a day over which its intensity_bound is tight (a calendar with
+  /// an hour-of-day profile: 24); 0 when once per window is enough. The engine asks for bounds
+  /// over parts of a window this fine (the least common multiple of the modules' and the windows'
+  /// parts per day), so that a multiplier that is piecewise constant on them is thinned by its
+  /// own value and draws no candidate visits it then rejects.
+  virtual std::size_t bound_parts_per_day() const { return 0; }
   virtual void intensity(IntensityBatch& batch) const { (void)batch; }
   virtual void utility(VisitBatch& batch) const { (void)batch; }
   virtual void basket(VisitBatch& batch) const { (void)batch; }

@@ -104,6 +104,7 @@ class Calendar final : public Behaviour {
   }
 
   unsigned stages() const override { return kStageIntensity; }
+  std::size_t bound_parts_per_day() const override { return kHours; }
 
   double intensity_bound(Time start, Time end) const override {
     // Times t in [start, end) have slot_of(t) in [slot_of(start), slot_of(the double before

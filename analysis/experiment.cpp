@@ -68,6 +68,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       r.arm = arm_index;
       r.replication = rep;
       r.visits_simulated = simulation.visits();
+      r.candidate_visits = simulation.candidate_visits();
       r.shards = simulation.shards();
       r.market_seconds = simulation.phase_seconds().market_seconds;
       r.visit_seconds = simulation.phase_seconds().visit_seconds;
@@ -82,6 +83,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
   }
   for (const auto& r : out.runs) {
     out.visits += r.visits_simulated;
+    out.candidate_visits += r.candidate_visits;
     out.market_seconds += r.market_seconds;
     out.visit_seconds += r.visit_seconds;
     out.commit_seconds += r.commit_seconds;

@@ -16,6 +16,7 @@ struct ExperimentResult {
   double setup_seconds = 0.0;       // drawing the market
   double simulation_seconds = 0.0;  // wall clock of all runs
   std::uint64_t visits = 0;         // all runs, warm-up included
+  std::uint64_t candidate_visits = 0;  // all runs, before thinning by the intensity modules
   std::size_t shards = 0;           // per run
   // Sums over runs of each run's wall-clock seconds, in all and by phase (with runs in parallel
   // these add up to more than simulation_seconds).

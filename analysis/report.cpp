@@ -139,6 +139,7 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
   doc["scenario"] = sc.resolved;
   doc["performance"] = Json{
       {"visits", perf.visits},
+      {"candidate_visits", perf.candidate_visits},
       {"setup_seconds", perf.setup_seconds},
       {"simulation_seconds", perf.simulation_seconds},
       {"visits_per_second",

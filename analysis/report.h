@@ -27,6 +27,7 @@ struct PerformanceInfo {
   double cpu_seconds = 0.0;     // process CPU time (user + system) during the simulation
   std::size_t population_bytes_per_consumer = 0;  // traits, shared by a market's runs
   std::vector<ColumnSpec> columns;                // per-consumer state of a run
+  std::uint64_t candidate_visits = 0;             // drawn before thinning (all runs)
 };
 
 /// The version string of this build.

@@ -36,6 +36,7 @@ struct RunResult {
   std::vector<std::vector<double>> seller_totals;  // per seller; NaN for market-only metrics
   std::vector<BreakdownRow> breakdown;
   std::uint64_t visits_simulated = 0;  // including warm-up
+  std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   double simulation_seconds = 0.0;
   double market_seconds = 0.0;  // phases of the windows (see PhaseSeconds)
   double visit_seconds = 0.0;

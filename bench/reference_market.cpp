@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
       {"threads", threads},
       {"repeat", repeat},
       {"visits", perf["visits"]},
+      {"candidate_visits", perf["candidate_visits"]},
       {"units", m["units"]["mean"]},
       {"revenue", m["revenue"]["mean"]},
       {"lost_sales", m["lost_sales"]["mean"]},

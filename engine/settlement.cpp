@@ -50,7 +50,9 @@ void Simulation::order_lines(Time start, Time end) {
   for (auto& shard : shards_) {
     visits_today_ += shard->visits;
     total_visits_ += shard->visits;
+    total_candidates_ += shard->candidates;
     shard->visits = 0;
+    shard->candidates = 0;
   }
   // Exposures the platform logs (per offer, and per consumer in commit order).
   if (log_.needs().exposures) {

@@ -90,6 +90,7 @@ struct Simulation::Shard final : CalendarControl {
   VisitCalendar calendar;
   std::vector<OrderLine> lines;      // the window's chosen lines
   std::uint64_t visits = 0;          // visits since the last commit
+  std::uint64_t candidates = 0;      // candidate visits (before thinning) since the last commit
   std::vector<std::uint64_t> bitmap;  // one bit per consumer of the shard (scratch)
   std::vector<std::uint32_t> order;   // the window's consumers in id order (scratch)
   VisitScratch scratch;

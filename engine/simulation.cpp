@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <boost/random/exponential_distribution.hpp>
 #include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
 #include <string>
 
 #include "engine/shard.h"
@@ -51,6 +54,62 @@ ColumnLayout Simulation::engine_columns() {
   Column<std::uint8_t> flags;
   declare_engine_columns(layout, next, index, flags);
   return layout;
+}
+
+Time Simulation::part_start(std::size_t p) const {
+  // The least t with t * parts_per_day_ >= p, i.e. floor(t * parts_per_day_) = p, the way part_of
+  // and the modules (a calendar's hour slots) compute it: p / parts_per_day_ may round a hair
+  // below or above it.
+  const double per_day = static_cast<double>(parts_per_day_);
+  const double target = static_cast<double>(p);
+  double t = target / per_day;
+  while (t * per_day < target) t = std::nextafter(t, std::numeric_limits<double>::infinity());
+  while (t > 0.0 && std::nextafter(t, 0.0) * per_day >= target) t = std::nextafter(t, 0.0);
+  return t;
+}
+
+void Simulation::compute_bounds() {
+  // The intensity bound of each part of each window (the same in every arm: modules' bounds
+  // depend only on their parameters and time) and its integral, the clock of candidate visits.
+  // Without intensity modules every bound is 1 and candidate visits are visits. Windows are cut
+  // into the parts the modules ask for (at most kMaxPartsPerDay a day and kMaxParts in all;
+  // beyond that one part per window, which is valid, only looser).
+  constexpr std::size_t kMaxPartsPerDay = 1440;
+  constexpr std::size_t kMaxParts = std::size_t{1} << 26;  // guide_ holds part indices as u32
+  if (intensity_modules_.empty()) return;
+  std::size_t per_day = plan_.windows_per_day;
+  for (std::size_t m : intensity_modules_) {
+    const std::size_t parts = behaviours_[m]->bound_parts_per_day();
+    if (parts > 0 && parts <= kMaxPartsPerDay) per_day = std::lcm(per_day, parts);
+  }
+  parts_per_window_ = per_day / plan_.windows_per_day;
+  if (per_day > kMaxPartsPerDay || windows_ > kMaxParts / parts_per_window_) parts_per_window_ = 1;
+  parts_per_day_ = plan_.windows_per_day * parts_per_window_;
+  const std::size_t parts = windows_ * parts_per_window_;
+  part_bound_.assign(parts, 1.0);
+  bound_integral_.assign(parts + 1, 0.0);
+  for (std::size_t p = 0; p < parts; ++p) {
+    const Time start = part_start(p);
+    const Time end = part_start(p + 1);
+    for (std::size_t m : intensity_modules_) {
+      const double bound = behaviours_[m]->intensity_bound(start, end);
+      if (!(bound >= 0.0) || !std::isfinite(bound)) {
+        throw Error("a behaviour module declared an invalid intensity bound");
+      }
+      part_bound_[p] *= bound;
+    }
+    unit_bound_ = unit_bound_ && part_bound_[p] == 1.0;
+    bound_integral_[p + 1] = bound_integral_[p] + part_bound_[p] * (end - start);
+  }
+  // One guide entry per part, each the part that holds its point of intensity time.
+  guide_.assign(parts, 0);
+  inverse_step_ = bound_integral_[parts] > 0.0 ? static_cast<double>(parts) / bound_integral_[parts] : 0.0;
+  std::size_t v = 0;
+  for (std::size_t g = 0; g < parts; ++g) {
+    const double x = static_cast<double>(g) / inverse_step_;
+    while (v + 1 < parts && bound_integral_[v + 1] <= x) ++v;
+    guide_[g] = static_cast<std::uint32_t>(v);
+  }
 }
 
 Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_ptr<Behaviour>> behaviours,
@@ -111,27 +170,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     }
   }
 
-  // The intensity bound of each window (the same in every arm: modules' bounds depend only on
-  // their parameters and time) and its integral, the clock of candidate visits. Without intensity
-  // modules every bound is 1 and candidate visits are visits.
-  const double per_day = static_cast<double>(plan.windows_per_day);
-  if (!intensity_modules_.empty()) {
-    window_bound_.assign(windows_, 1.0);
-    bound_integral_.assign(windows_ + 1, 0.0);
-  }
-  for (std::size_t w = 0; w < windows_ && !intensity_modules_.empty(); ++w) {
-    const Time start = static_cast<double>(w) / per_day;
-    const Time end = static_cast<double>(w + 1) / per_day;
-    for (std::size_t m : intensity_modules_) {
-      const double bound = behaviours_[m]->intensity_bound(start, end);
-      if (!(bound >= 0.0) || !std::isfinite(bound)) {
-        throw Error("a behaviour module declared an invalid intensity bound");
-      }
-      window_bound_[w] *= bound;
-    }
-    unit_bound_ = unit_bound_ && window_bound_[w] == 1.0;
-    bound_integral_[w + 1] = bound_integral_[w] + window_bound_[w] * (end - start);
-  }
+  compute_bounds();
 
   // Each consumer's first candidate visit: the gap stream of its visit 0 gives the gap from
   // time 0 (in intensity time).

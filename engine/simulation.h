@@ -79,6 +79,8 @@ class Simulation {
   void run(const std::function<void(std::size_t)>& on_window = {});
 
   std::uint64_t visits() const { return total_visits_; }
+  /// Candidate visits drawn before thinning (equal to visits() without intensity modules).
+  std::uint64_t candidate_visits() const { return total_candidates_; }
   const PhaseSeconds& phase_seconds() const { return phases_; }
   std::size_t shards() const;
   std::size_t windows() const { return windows_; }
@@ -135,6 +137,11 @@ class Simulation {
     return unit_bound_ ? t + base_gap : next_candidate_thinned(t, base_gap);
   }
   Time next_candidate_thinned(Time t, double base_gap) const;
+  /// The part (index into part_bound_) of a candidate at time t of window w.
+  std::size_t part_of(Time t, std::size_t w) const;
+  /// The first time of part p (the least t that part_of places in it).
+  Time part_start(std::size_t p) const;
+  void compute_bounds();
   void enter_calendar(Shard& shard, ConsumerId c, Time t);
   // settlement.cpp: ordering and settling orders.
   void order_lines(Time start, Time end);
@@ -182,9 +189,16 @@ class Simulation {
   std::vector<std::string> gauge_names_;
   std::vector<double> gauge_values_[2];  // double-buffered like day_books_: observers overlap the next window
   std::vector<std::vector<double>> shard_gauges_;
-  // The intensity bound per window (product of the intensity modules' bounds) and its integral.
-  std::vector<double> window_bound_;
-  std::vector<double> bound_integral_;  // at each window's start, in intensity time
+  // The intensity bound (product of the intensity modules' bounds) per part of a window, and its
+  // integral: windows are cut into parts_per_window_ equal parts, parts_per_day_ a day, so that
+  // bounds that change within a day (an hour-of-day profile) are tight.
+  std::size_t parts_per_window_ = 1;
+  std::size_t parts_per_day_ = 1;
+  std::vector<double> part_bound_;
+  std::vector<double> bound_integral_;  // at each part's start, in intensity time
+  // Guide table of bound_integral_: guide_[g] is the part holding intensity time g / inverse_step_.
+  std::vector<std::uint32_t> guide_;
+  double inverse_step_ = 0.0;
   bool unit_bound_ = true;              // every bound is 1: candidate visits are visits
 
   // Inventory agent (per offer) and budget agents (per seller, an account per promotion).
@@ -208,6 +222,7 @@ class Simulation {
   std::uint64_t conversions_today_ = 0;
   std::vector<SellerBooks> books_today_;
   std::uint64_t total_visits_ = 0;
+  std::uint64_t total_candidates_ = 0;
   std::vector<OrderLine> merged_;
   std::vector<std::size_t> bucket_counts_;      // per shard x time slice (commit scratch)
   // Double-buffered signals: subscribers may still be reading the previous window's.

@@ -18,26 +18,42 @@ namespace {
 /// scratch, so a batch stays in the first cache levels).
 constexpr std::size_t kBatchConsumers = 64;
 
+/// The largest double below x, for x positive and finite (std::nextafter(x, 0) without libm).
+double next_below(double x) { return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) - 1); }
+
 }  // namespace
 
 Time Simulation::next_candidate_thinned(Time t, double base_gap) const {
   // Candidate visits of a consumer with base rate r form a Poisson process of rate r * bound(t),
-  // bound being the product of the intensity modules' bounds, piecewise constant by window:
-  // `base_gap` is an Exp(r) draw in intensity time, mapped back through the bound's integral.
+  // bound being the product of the intensity modules' bounds, piecewise constant by part of a
+  // window: `base_gap` is an Exp(r) draw in intensity time, mapped back through the bound's
+  // integral.
   if (!(t >= 0.0)) return std::numeric_limits<double>::infinity();
-  const double per_day = static_cast<double>(plan_.windows_per_day);
-  const auto w = static_cast<std::size_t>(std::floor(t * per_day));
-  if (w >= windows_) return std::numeric_limits<double>::infinity();
-  const double target = bound_integral_[w] + (t - static_cast<double>(w) / per_day) * window_bound_[w] + base_gap;
-  if (!(target < bound_integral_[windows_])) return std::numeric_limits<double>::infinity();
-  // The window whose integral range holds the target (windows of zero bound have empty ranges).
-  const auto it = std::upper_bound(bound_integral_.begin() + static_cast<std::ptrdiff_t>(w), bound_integral_.end(), target);
-  const auto v = static_cast<std::size_t>(it - bound_integral_.begin()) - 1;
-  const Time at = static_cast<double>(v) / per_day + (target - bound_integral_[v]) / window_bound_[v];
-  // Rounding may land a hair outside window v; keep the candidate inside it.
-  const Time lo = static_cast<double>(v) / per_day;
-  const Time hi = std::nextafter(static_cast<double>(v + 1) / per_day, lo);
+  const double per_day = static_cast<double>(parts_per_day_);
+  const std::size_t parts = part_bound_.size();
+  const auto p = static_cast<std::size_t>(t * per_day);  // t >= 0: truncation is floor
+  if (p >= parts) return std::numeric_limits<double>::infinity();
+  const double target = bound_integral_[p] + (t - part_start(p)) * part_bound_[p] + base_gap;
+  if (!(target < bound_integral_[parts])) return std::numeric_limits<double>::infinity();
+  // The part whose integral range holds the target (parts of zero bound have empty ranges),
+  // found from the guide table (Chen and Asau's indexed search): the part holding intensity time
+  // g * step is guide_[g], and the target's part is at most a few parts further on.
+  const auto g = std::min(static_cast<std::size_t>(target * inverse_step_), guide_.size() - 1);
+  std::size_t v = std::max<std::size_t>(guide_[g], p);
+  while (bound_integral_[v + 1] <= target) ++v;
+  while (v > p && bound_integral_[v] > target) --v;  // g / inverse_step_ rounded past the target
+  const Time lo = part_start(v);
+  const Time at = lo + (target - bound_integral_[v]) / part_bound_[v];
+  // Rounding may land a hair outside part v; keep the candidate inside it.
+  const Time hi = next_below(part_start(v + 1));
   return std::clamp(std::max(at, t), lo, hi);
+}
+
+std::size_t Simulation::part_of(Time t, std::size_t w) const {
+  const std::size_t first = w * parts_per_window_;
+  const double x = t * static_cast<double>(parts_per_day_);
+  const auto p = x > 0.0 ? static_cast<std::size_t>(x) : std::size_t{0};  // truncation is floor here
+  return std::clamp(p, first, first + parts_per_window_ - 1);
 }
 
 void Simulation::Shard::leave(ConsumerId c) { sim.columns_->data(index, sim.flags_)[c - begin] |= kChurned; }
@@ -115,7 +131,11 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       index[local] = k;
       if (shard.calendar.schedule(local, t)) flags[local] |= kFiled;
     }
-    if (!intensity_modules_.empty()) thin(shard, window);
+    if (!intensity_modules_.empty()) {
+      thin(shard, window);
+    } else {
+      shard.candidates += b.visits;
+    }
     if (b.visits > 0) visit_batch(shard);
   }
 }
@@ -125,6 +145,7 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   // with the uniform of its thinning stream: the same in every arm.
   VisitScratch& b = shard.scratch;
   const std::size_t n = b.visits;
+  shard.candidates += n;
   b.multiplier.assign(n, 1.0);
   for (std::size_t m : intensity_modules_) {
     const ShardContext ctx = context(shard, m);
@@ -132,9 +153,9 @@ void Simulation::thin(Shard& shard, std::size_t window) {
                          b.multiplier};
     behaviours_[m]->intensity(batch);
   }
-  const double bound = window_bound_[window];
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
+    const double bound = part_bound_[part_of(b.time[i], window)];
     const double u = visit_stream(b.key[i], b.visit[i], VisitStage::kThin).uniform();
     if (!(u * bound < b.multiplier[i])) continue;
     b.consumer[kept] = b.consumer[i];

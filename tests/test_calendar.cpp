@@ -261,3 +261,32 @@ TEST_CASE("the calendar gives the same results on 1 and 2 threads and any shard 
   CHECK(go("1000", 2) == one);
   CHECK(go("777", 2) == one);
 }
+
+TEST_CASE("the engine asks for the calendar's bound per hour: no candidate visit is rejected",
+          "[calendar]") {
+  // The calendar declares 24 bound parts a day, so with 1-day windows the bound of each part is
+  // s(t) itself and the thinning uniform u < 1 always passes: candidate visits equal visits
+  // exactly. With 0.2-day windows there are 120 parts a day (12 minutes), and where the first
+  // time of an hour's first part, t * 120 >= 5 h, rounds to t * 24 < h the calendar's bound for
+  // that part also covers hour h - 1 (still a valid bound): a few candidates, under 1%, are
+  // thinned. Without the parts, a day's bound would be week[d] * max(hours) and about half the
+  // candidates would be thinned away.
+  for (const std::string window : {"1", "0.2"}) {
+    INFO("window_days " << window);
+    const ExperimentResult r = run(market_with("\"day_of_week\": " + list(kWeek) + ", \"hour_of_day\": " + list(kHours) +
+                                                   ", \"surges\": [{\"day\": 3, \"factor\": 2.5}]",
+                                               {"/engine/window_days=" + window}));
+    CHECK(r.visits > 0);
+    if (window == "1") {
+      CHECK(r.candidate_visits == r.visits);
+    } else {
+      CHECK(r.candidate_visits >= r.visits);
+      CHECK(static_cast<double>(r.candidate_visits) < 1.01 * static_cast<double>(r.visits));
+    }
+  }
+  // A module without parts keeps one bound per window: the engagement module's default bound is
+  // g(1) / g(e0) * (1 + boost) = (1 / 0.75) * 2, and its multiplier is about 1 at e0 without
+  // notifications, so candidates are about 2.67 times the visits.
+  const ExperimentResult e = run(market_with("-", {"/market/behaviours/0={\"name\": \"engagement\"}"}));
+  CHECK(e.candidate_visits > 2 * e.visits);
+}
