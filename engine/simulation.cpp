@@ -56,7 +56,7 @@ ColumnLayout Simulation::engine_columns() {
   return layout;
 }
 
-Time Simulation::part_start(std::size_t p) const {
+Time Simulation::first_time_of_part(std::size_t p) const {
   // The least t with t * parts_per_day_ >= p, i.e. floor(t * parts_per_day_) = p, the way part_of
   // and the modules (a calendar's hour slots) compute it: p / parts_per_day_ may round a hair
   // below or above it.
@@ -87,6 +87,8 @@ void Simulation::compute_bounds() {
   parts_per_day_ = plan_.windows_per_day * parts_per_window_;
   const std::size_t parts = windows_ * parts_per_window_;
   part_bound_.assign(parts, 1.0);
+  part_start_.resize(parts + 1);
+  for (std::size_t p = 0; p <= parts; ++p) part_start_[p] = first_time_of_part(p);
   bound_integral_.assign(parts + 1, 0.0);
   for (std::size_t p = 0; p < parts; ++p) {
     const Time start = part_start(p);

@@ -139,8 +139,9 @@ class Simulation {
   Time next_candidate_thinned(Time t, double base_gap) const;
   /// The part (index into part_bound_) of a candidate at time t of window w.
   std::size_t part_of(Time t, std::size_t w) const;
-  /// The first time of part p (the least t that part_of places in it).
-  Time part_start(std::size_t p) const;
+  /// The first time of part p (the least t that part_of places in it), computed once.
+  Time first_time_of_part(std::size_t p) const;
+  Time part_start(std::size_t p) const { return part_start_[p]; }
   void compute_bounds();
   void enter_calendar(Shard& shard, ConsumerId c, Time t);
   // settlement.cpp: ordering and settling orders.
@@ -195,6 +196,7 @@ class Simulation {
   std::size_t parts_per_window_ = 1;
   std::size_t parts_per_day_ = 1;
   std::vector<double> part_bound_;
+  std::vector<double> part_start_;      // parts + 1 entries: first_time_of_part
   std::vector<double> bound_integral_;  // at each part's start, in intensity time
   // Guide table of bound_integral_: guide_[g] is the part holding intensity time g / inverse_step_.
   std::vector<std::uint32_t> guide_;
