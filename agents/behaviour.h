@@ -68,6 +68,10 @@ class CalendarControl {
   /// Consumer c re-enters: its next candidate visit is drawn from time t on (or from the start of
   /// the next window not yet simulated, whichever is later).
   virtual void enter(ConsumerId c, Time t) = 0;
+  /// Consumer c's intensity bound (Behaviour::consumer_bound) rose at time t: its pending
+  /// candidate visit is drawn again from t on (or the start of the next window not yet simulated),
+  /// at the new bound. Memoryless: the law of the visits does not change. No-op when churned.
+  virtual void redraw(ConsumerId c, Time t) = 0;
   virtual bool active(ConsumerId c) const = 0;
 
  protected:
@@ -228,6 +232,20 @@ class Behaviour {
   /// parts per day), so that a multiplier that is piecewise constant on them is thinned by its
   /// own value and draws no candidate visits it then rejects.
   virtual std::size_t bound_parts_per_day() const { return 0; }
+  /// Whether it also bounds its multiplier per consumer (consumer_bound).
+  virtual bool has_consumer_bound() const { return false; }
+  /// A factor of consumer c's bound from time t on, given its state at t: the engine draws c's
+  /// candidate visits after t at rate visit_rate * (product of the intensity_bound of the parts)
+  /// * (product of the consumer_bound factors, taken when the previous candidate was drawn), so
+  /// intensity_bound(...) * consumer_bound(c, t) must bound c's multiplier at every time after t
+  /// until the module calls CalendarControl::redraw(c, ...) (e.g. a notification that raises it).
+  /// State-dependent: arms draw the same candidates only for consumers whose factor is the same.
+  virtual double consumer_bound(const ShardContext& shard, ConsumerId c, Time t) const {
+    (void)shard;
+    (void)c;
+    (void)t;
+    return 1.0;
+  }
   virtual void intensity(IntensityBatch& batch) const { (void)batch; }
   virtual void utility(VisitBatch& batch) const { (void)batch; }
   virtual void basket(VisitBatch& batch) const { (void)batch; }

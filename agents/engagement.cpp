@@ -73,7 +73,15 @@ class Engagement final : public Behaviour {
     opted_out_ = layout.add<std::uint8_t>("engagement", "opted_out", 1, 0);
   }
 
-  double intensity_bound(Time, Time) const override { return g(1.0) / g0_ * (1.0 + p_.boost); }
+  double intensity_bound(Time, Time) const override { return g(1.0) / g0_; }
+  bool has_consumer_bound() const override { return p_.boost > 0.0; }
+  /// The notification boost from t on is at most its value at t (it decays until the next
+  /// notification, which redraws the consumer's pending candidate).
+  double consumer_bound(const ShardContext& s, ConsumerId c, Time t) const override {
+    const float at = *s.row(notified_, c);
+    if (at <= kNever) return 1.0;
+    return 1.0 + p_.boost * std::exp(-std::max(0.0, t - static_cast<double>(at)) / p_.boost_days);
+  }
 
   void intensity(IntensityBatch& b) const override {
     for (std::size_t i = 0; i < b.consumer.size(); ++i) {
@@ -129,6 +137,7 @@ class Engagement final : public Behaviour {
         reached = out == 0;
         if (reached) {
           *s.row(notified_, c) = static_cast<float>(cmd.time);
+          s.calendar().redraw(c, cmd.time);  // the boost raised its bound
           float& fatigue = *s.row(fatigue_, c);
           fatigue += 1.0f;
           if (fatigue > p_.tolerance) {

@@ -32,6 +32,7 @@ struct VisitScratch {
   std::vector<std::uint32_t> visit;
   std::vector<std::uint64_t> key;  // the consumer's visit-stream key (its stages' streams)
   std::vector<double> multiplier;  // intensity stage
+  std::vector<double> bound;       // the consumer's bound factor the candidate was drawn with
   // Shown offers, flat: visit v's slots are [first_slot[v], first_slot[v + 1]).
   std::vector<std::uint32_t> first_slot;
   std::vector<OfferId> offer;
@@ -49,18 +50,20 @@ struct VisitScratch {
   ShownSet shown;
 
   void clear_visits() { visits = 0; }
-  void add_visit(ConsumerId c, Time t, std::uint32_t k, std::uint64_t stream_key) {
+  void add_visit(ConsumerId c, Time t, std::uint32_t k, std::uint64_t stream_key, double bound_factor = 1.0) {
     if (visits == consumer.size()) {
       const std::size_t grown = visits == 0 ? 256 : 2 * visits;
       consumer.resize(grown);
       time.resize(grown);
       visit.resize(grown);
       key.resize(grown);
+      bound.resize(grown);
     }
     consumer[visits] = c;
     time[visits] = t;
     visit[visits] = k;
     key[visits] = stream_key;
+    bound[visits] = bound_factor;
     ++visits;
   }
   void clear_lines() {
@@ -81,6 +84,7 @@ struct Simulation::Shard final : CalendarControl {
 
   void leave(ConsumerId c) override;
   void enter(ConsumerId c, Time t) override;
+  void redraw(ConsumerId c, Time t) override;
   bool active(ConsumerId c) const override;
 
   Simulation& sim;

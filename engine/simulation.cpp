@@ -140,7 +140,10 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     Behaviour& b = *behaviours_[m];
     b.declare(layout_);
     const unsigned stages = b.stages();
-    if (stages & kStageIntensity) intensity_modules_.push_back(m);
+    if (stages & kStageIntensity) {
+      intensity_modules_.push_back(m);
+      if (b.has_consumer_bound()) consumer_bound_modules_.push_back(m);
+    }
     if (stages & kStageUtility) utility_modules_.push_back(m);
     if (stages & kStageBasket) basket_modules_.push_back(m);
     if (stages & kStageSettled) settled_modules_.push_back(m);
@@ -157,6 +160,8 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
       for (const std::string& g : gauges) gauge_names_.push_back(b.name() + "." + g);
     }
   }
+
+  if (!consumer_bound_modules_.empty()) bound_factor_ = layout_.add<float>("engine", "bound_factor", 1, 1.0f);
 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
   for (std::size_t b = 0; b < n; b += plan.shard_size) {
@@ -184,7 +189,12 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     for (ConsumerId c = shard.begin; c < shard.end; ++c) {
       const std::size_t local = c - shard.begin;
       CounterRng rng = visit_stream(visit_keys_.key(c), 0, VisitStage::kGap);
-      const double rate = market_.population.visit_rate[c];
+      double rate = market_.population.visit_rate[c];
+      if (!consumer_bound_modules_.empty()) {
+        const float f = float_at_least(consumer_factor(shard, c, 0.0));
+        columns_->data(s, bound_factor_)[local] = f;
+        rate *= static_cast<double>(f);
+      }
       next[local] = next_candidate(0.0, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
       index[local] = 1;
       if (shard.calendar.schedule(static_cast<std::uint32_t>(local), next[local])) flags[local] |= kFiled;

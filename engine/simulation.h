@@ -26,8 +26,10 @@
 // up to one window is a consumer's own learning between two of its visits in one window.
 #include <tbb/task_group.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -144,6 +146,16 @@ class Simulation {
   Time part_start(std::size_t p) const { return part_start_[p]; }
   void compute_bounds();
   void enter_calendar(Shard& shard, ConsumerId c, Time t);
+  /// Draws consumer c's next candidate from t (its stream for `stage` at its visit index) and
+  /// files it.
+  void file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage);
+  /// The product of the modules' consumer_bound factors for c at t (1 without such modules).
+  double consumer_factor(Shard& shard, ConsumerId c, Time t);
+  /// The least float >= x (a bound factor kept in a float column stays a bound).
+  static float float_at_least(double x) {
+    const auto f = static_cast<float>(x);
+    return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+  }
   // settlement.cpp: ordering and settling orders.
   void order_lines(Time start, Time end);
   void settle();
@@ -183,7 +195,8 @@ class Simulation {
   std::vector<std::unique_ptr<Shard>> shards_;
   // Modules by stage, in scenario order (indices into behaviours_).
   std::vector<std::size_t> intensity_modules_, utility_modules_, basket_modules_, settled_modules_,
-      daily_modules_, message_modules_, command_modules_;
+      daily_modules_, message_modules_, command_modules_, consumer_bound_modules_;
+  Column<float> bound_factor_;  // with consumer_bound modules: the factor of the pending candidate
   unsigned commands_handled_ = 0;  // union of the modules' command kinds
   // Gauges: per module with gauges, its first index into gauge_names_; per shard, its parts.
   std::vector<std::pair<std::size_t, std::size_t>> gauge_modules_;  // (module, first gauge)

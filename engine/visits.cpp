@@ -64,17 +64,41 @@ bool Simulation::Shard::active(ConsumerId c) const {
 
 void Simulation::Shard::enter(ConsumerId c, Time t) { sim.enter_calendar(*this, c, t); }
 
+void Simulation::Shard::redraw(ConsumerId c, Time t) {
+  if (sim.consumer_bound_modules_.empty() || !active(c)) return;
+  sim.file_candidate(*this, c, t, VisitStage::kRedraw);
+}
+
+double Simulation::consumer_factor(Shard& shard, ConsumerId c, Time t) {
+  double f = 1.0;
+  for (std::size_t m : consumer_bound_modules_) f *= behaviours_[m]->consumer_bound(context(shard, m), c, t);
+  return f;
+}
+
 void Simulation::enter_calendar(Shard& shard, ConsumerId c, Time t) {
   const std::size_t local = c - shard.begin;
   std::uint8_t& flags = columns_->data(shard.index, flags_)[local];
   flags &= static_cast<std::uint8_t>(~kChurned);
   if (flags & kFiled) return;  // its next candidate visit is still in the calendar
-  // Memoryless: the next candidate after the (re-)entry time, from a draw of its own.
+  file_candidate(shard, c, t, VisitStage::kReentry);
+}
+
+void Simulation::file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage) {
+  // Memoryless: the next candidate after t (or the first window not taken), from a draw of its
+  // own. A candidate filed before stays in its bucket; advance() skips it as stale, since the
+  // consumer's next_visit no longer falls in that window.
+  const std::size_t local = c - shard.begin;
+  std::uint8_t& flags = columns_->data(shard.index, flags_)[local];
   const Time from = std::max(t, shard.earliest_entry);
   Time* next = columns_->data(shard.index, next_visit_);
   const std::uint32_t k = columns_->data(shard.index, visit_index_)[local];
-  CounterRng rng = visit_stream(visit_keys_.key(c), k, VisitStage::kReentry);
-  const double rate = market_.population.visit_rate[c];
+  CounterRng rng = visit_stream(visit_keys_.key(c), k, stage);
+  double rate = market_.population.visit_rate[c];
+  if (!consumer_bound_modules_.empty()) {
+    const float f = float_at_least(consumer_factor(shard, c, from));
+    columns_->data(shard.index, bound_factor_)[local] = f;
+    rate *= static_cast<double>(f);
+  }
   Time at = next_candidate(from, boost::random::exponential_distribution<double>(1.0)(rng) / rate);
   // A window's start time, computed as w / windows_per_day, may round into the window before it:
   // never file a visit in a window already taken.
@@ -82,7 +106,11 @@ void Simulation::enter_calendar(Shard& shard, ConsumerId c, Time t) {
     at = std::nextafter(at, std::numeric_limits<double>::infinity());
   }
   next[local] = at;
-  if (shard.calendar.schedule(static_cast<std::uint32_t>(local), next[local])) flags |= kFiled;
+  if (shard.calendar.schedule(static_cast<std::uint32_t>(local), next[local])) {
+    flags |= kFiled;
+  } else {
+    flags &= static_cast<std::uint8_t>(~kFiled);
+  }
 }
 
 void Simulation::advance(Shard& shard, std::size_t window) {
@@ -101,6 +129,8 @@ void Simulation::advance(Shard& shard, std::size_t window) {
   Time* next = columns_->data(shard.index, next_visit_);
   std::uint32_t* index = columns_->data(shard.index, visit_index_);
   std::uint8_t* flags = columns_->data(shard.index, flags_);
+  const bool per_consumer = !consumer_bound_modules_.empty();
+  float* factor = per_consumer ? columns_->data(shard.index, bound_factor_) : nullptr;
   const std::size_t dims = market_.catalog.dimensions;
   VisitScratch& b = shard.scratch;
   for (std::size_t i0 = 0; i0 < shard.order.size(); i0 += kBatchConsumers) {
@@ -109,6 +139,8 @@ void Simulation::advance(Shard& shard, std::size_t window) {
     for (std::size_t i = i0; i < i1; ++i) {
       const std::uint32_t local = shard.order[i];
       const ConsumerId c = shard.begin + local;
+      // A candidate drawn again (redraw) leaves its first filing behind: skip that one.
+      if (per_consumer && !(shard.calendar.within(next[local]) && shard.calendar.window_of(next[local]) == window)) continue;
       flags[local] &= static_cast<std::uint8_t>(~kFiled);
       if (flags[local] & kChurned) continue;  // left the calendar: no visit until it re-enters
       const float* taste = market_.population.taste_of(c);
@@ -122,8 +154,17 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       // common to all arms whatever each visit then draws.
       do {
         CounterRng rng = visit_stream(key, k, VisitStage::kGap);
-        const double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
-        b.add_visit(c, t, k, key);
+        double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
+        if (per_consumer) {
+          // The candidate was drawn with the factor of its time of drawing; the next one is drawn
+          // with the factor at this candidate's time.
+          b.add_visit(c, t, k, key, static_cast<double>(factor[local]));
+          const float f = float_at_least(consumer_factor(shard, c, t));
+          factor[local] = f;
+          gap /= static_cast<double>(f);
+        } else {
+          b.add_visit(c, t, k, key);
+        }
         t = next_candidate(t, gap);
         ++k;
       } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
@@ -155,13 +196,14 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double bound = part_bound_[part_of(b.time[i], window)];
+    const double bound = part_bound_[part_of(b.time[i], window)] * b.bound[i];
     const double u = visit_stream(b.key[i], b.visit[i], VisitStage::kThin).uniform();
     if (!(u * bound < b.multiplier[i])) continue;
     b.consumer[kept] = b.consumer[i];
     b.time[kept] = b.time[i];
     b.visit[kept] = b.visit[i];
     b.key[kept] = b.key[i];
+    b.bound[kept] = b.bound[i];
     ++kept;
   }
   b.visits = kept;

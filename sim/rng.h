@@ -111,6 +111,7 @@ enum class VisitStage : std::uint64_t {
   kBrowse = 2,     // organic browsing
   kChoice = 3,     // the logit draws (one per basket item)
   kReentry = 4,    // the first candidate after re-entering the visit calendar
+  kRedraw = 5,     // the candidate drawn again when a consumer's intensity bound rose
   kRecommend = 8,  // seller s's recommendation: kRecommend + s (up to 248 sellers)
 };
 

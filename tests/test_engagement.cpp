@@ -145,6 +145,14 @@ TEST_CASE("a notification boosts visits by boost exp(-t / boost_days)", "[engage
   CHECK(total(told, "visits") > total(quiet, "visits"));
   // Before the notification the two runs visit alike (common random numbers).
   for (Day d = 0; d < 10; ++d) CHECK(on_day(told, "visits", d) == on_day(quiet, "visits", d));
+  // Day by day the boost decays as boost * boost_days * (exp(-(d - 10) / 2) - exp(-(d - 9) / 2)):
+  // the notified consumers' pending candidates are drawn again at the boosted bound.
+  for (Day d = 10; d < 16; ++d) {
+    const double mean = kConsumers * kRate *
+                        (1 + 1.5 * 2 * (std::exp(-(d - 10) / 2.0) - std::exp(-(d - 9) / 2.0)));
+    INFO("day " << d << ": " << on_day(told, "visits", d) << " visits, expected " << mean);
+    CHECK(within(on_day(told, "visits", d), mean, mean));
+  }
 }
 
 TEST_CASE("a coupon or a notification wins a churned consumer back with probability winback",
