@@ -409,6 +409,11 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     const auto module = behaviour_registry().find(spec.name)->make(spec.params, behaviour_ctx);
     module->declare(layout);
     sc.module_other_bytes_per_consumer += module->bytes_per_consumer_outside_columns();
+    // The engine keeps a bound factor per consumer for modules that bound consumers one by one.
+    if (module->has_consumer_bound() && !sc.engine_bound_factor) {
+      sc.engine_bound_factor = true;
+      sc.module_other_bytes_per_consumer += sizeof(float);
+    }
     sc.module_columns.insert(sc.module_columns.end(), layout.specs().begin(), layout.specs().end());
     ms.behaviours.push_back(std::move(spec));
   };

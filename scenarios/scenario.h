@@ -34,6 +34,7 @@ struct Scenario {
   std::vector<ColumnSpec> module_columns;
   /// What the modules hold per consumer outside columns (bytes), for the same estimate.
   double module_other_bytes_per_consumer = 0.0;
+  bool engine_bound_factor = false;  // some module bounds consumers one by one (a float each)
   /// The longest platform-log lookback any strategy of any arm declares (days).
   Day log_lookback_days = 0;
 };
