@@ -36,6 +36,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "agents/behaviour.h"
 #include "agents/social_graph.h"
@@ -56,6 +57,12 @@ constexpr std::uint64_t kTagDailyTell = 3ull << 60;
 constexpr std::uint64_t kTagPurchaseTell = 4ull << 60;
 constexpr std::uint64_t kTagImpression = 5ull << 60;
 constexpr std::uint64_t kTagNotify = 6ull << 60;
+constexpr std::uint64_t kTagDiscoveryChain = 7ull << 60;
+
+/// Discovery draws its candidates block by block: the chain of consumers [b, b + kDiscoveryBlock)
+/// (b a multiple of the block) is keyed by b, so it does not depend on how shards cut the
+/// population (nor on threads).
+constexpr ConsumerId kDiscoveryBlock = 4096;
 
 enum class Telling { kPurchase, kDaily };
 
@@ -71,19 +78,35 @@ struct WomParams {
   float aware_utility;
 };
 
+/// A shard's count of aware consumers and of adopters per new product, kept as the bits are set
+/// (bits are never cleared): the gauges read them instead of counting every consumer's bits every
+/// day. Only the shard's own hooks touch them.
+struct ShardCounts {
+  std::array<std::uint32_t, kMaxNewProducts> aware{};
+  std::array<std::uint32_t, kMaxNewProducts> adopted{};
+};
+
 class WordOfMouth final : public Behaviour {
  public:
   WordOfMouth(const BehaviourContext& ctx, const WomParams& p, const std::vector<char>& is_new)
       : offers_(ctx.offers),
         p_(p),
         consumers_(static_cast<std::uint32_t>(ctx.spec.consumers())),
-        index_(is_new.size(), -1) {
+        index_(is_new.size(), -1),
+        offer_index_(ctx.offers.size(), -1) {
     for (std::size_t j = 0; j < is_new.size(); ++j) {
       if (is_new[j]) index_[j] = static_cast<std::int8_t>(products_++);
     }
+    for (std::size_t o = 0; o < offer_index_.size(); ++o) offer_index_[o] = index_[ctx.offers.product[o]];
+    all_ = products_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << products_) - 1;
     for (std::size_t n = 0; n < any_discovery_.size(); ++n) {
       any_discovery_[n] = -std::expm1(static_cast<double>(n) * std::log1p(-p_.discovery_rate));
     }
+    // Candidates for discovery come at the rate of a consumer unaware of every new product; one
+    // unaware of n of them is accepted with probability any(n) / any(all).
+    const double most = any_discovery_[products_];
+    for (std::size_t n = 0; n <= products_; ++n) accept_discovery_[n] = most > 0.0 ? any_discovery_[n] / most : 0.0;
+    log_no_candidate_ = std::log1p(-most);  // -inf when every consumer is a candidate
   }
 
   unsigned stages() const override {
@@ -103,35 +126,34 @@ class WordOfMouth final : public Behaviour {
   }
 
   void utility(VisitBatch& b) const override {
+    // Most shown offers are not new products: the scan of the slots touches only the slot's offer
+    // and its bit; a new product's slot goes to shown_new().
+    const OfferId* offer = b.offer.data();
+    const std::uint32_t* first_slot = b.first_slot.data();
+    const std::int8_t* index = offer_index_.data();
+    ShardCounts* counts = nullptr;  // looked up at the first impression that makes aware
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      const ConsumerId c = b.consumer[v];
-      std::uint64_t& aware = *b.shard.row(aware_, c);
-      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
-        const int k = index_[offers_.product[b.offer[s]]];
-        if (k < 0) continue;
-        const std::uint64_t bit = std::uint64_t{1} << k;
-        if ((aware & bit) == 0 && p_.impression_awareness > 0.0) {
-          CounterRng rng = b.shard.stream(
-              c, kTagImpression | (static_cast<std::uint64_t>(b.visit[v]) << 20) | (s - b.first_slot[v]));
-          if (rng.uniform() < p_.impression_awareness) aware |= bit;
-        }
-        if (aware & bit) {
-          b.utility[s] += p_.aware_utility;
-        } else {
-          b.utility[s] = kUnaware;
-        }
+      const std::uint32_t end = first_slot[v + 1];
+      for (std::uint32_t s = first_slot[v]; s < end; ++s) {
+        const int k = index[offer[s]];
+        if (k >= 0) shown_new(b, v, s, k, counts);
       }
     }
   }
 
   void settled(const SettledBatch& b) const override {
+    ShardCounts* counts = nullptr;
     for (const LineRecord& line : b.lines) {
       if (line.quantity == 0) continue;
       const int k = index_[line.product];
       if (k < 0) continue;
-      const std::uint64_t bit = std::uint64_t{1} << k;
-      *b.shard.row(aware_, line.consumer) |= bit;
-      *b.shard.row(adopted_, line.consumer) |= bit;
+      if (counts == nullptr) counts = &shard_counts(b.shard);
+      make_aware(*b.shard.row(aware_, line.consumer), k, *counts);
+      std::uint64_t& adopted = *b.shard.row(adopted_, line.consumer);
+      if ((adopted & (std::uint64_t{1} << k)) == 0) {
+        adopted |= std::uint64_t{1} << k;
+        ++counts->adopted[static_cast<std::size_t>(k)];
+      }
       if (p_.telling == Telling::kPurchase) {
         tell(b.shard, line.consumer, line.time, k,
              kTagPurchaseTell | (static_cast<std::uint64_t>(line.visit) << 24) |
@@ -142,13 +164,12 @@ class WordOfMouth final : public Behaviour {
 
   void daily(const DayBatch& b) const override {
     std::uint64_t* aware = b.shard.column(aware_);
-    const Time now = static_cast<Time>(b.day + 1);
     const auto day = static_cast<std::uint64_t>(b.day);
-    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
-      std::uint64_t& a = aware[c - b.shard.begin()];
-      if (p_.discovery_rate > 0.0) discover(b.shard, c, day, a);
-      if (p_.telling == Telling::kDaily) {
-        for (std::uint64_t m = a; m != 0; m &= m - 1) {
+    if (p_.discovery_rate > 0.0 && products_ > 0) discover(b.shard, day, aware);
+    if (p_.telling == Telling::kDaily) {
+      const Time now = static_cast<Time>(b.day + 1);
+      for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+        for (std::uint64_t m = aware[c - b.shard.begin()]; m != 0; m &= m - 1) {
           const int k = std::countr_zero(m);
           tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k));
         }
@@ -156,33 +177,61 @@ class WordOfMouth final : public Behaviour {
     }
   }
 
-  /// Each unaware new product is discovered with probability p today, independently. Most days
-  /// nothing is: one uniform decides whether anything is (probability 1 - (1-p)^n for n unaware
-  /// products), and only then the products are drawn in turn, each conditioned on at least one
-  /// discovery among those left until one is found: the same distribution as n independent draws,
-  /// for one draw per consumer and day instead of n.
-  void discover(const ShardContext& shard, ConsumerId c, std::uint64_t day, std::uint64_t& a) const {
-    const std::uint64_t all = products_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << products_) - 1;
-    const std::uint64_t unaware = all & ~a;
+  /// Spontaneous discovery: each unaware new product is discovered with probability p today,
+  /// independently, i.e. a consumer unaware of n of them discovers something with probability
+  /// any(n) = 1 - (1-p)^n. Most consumers discover nothing on most days, so the work goes only
+  /// to candidates: consumers drawn independently with probability any(all) (the most any
+  /// consumer can have) by geometric gaps along a block's chain, each accepted with probability
+  /// any(n) / any(all) from its own stream. An accepted consumer's products are drawn in turn,
+  /// each conditioned on at least one discovery among those left until one is found: the same
+  /// distribution as n independent draws. Cost: about any(all) draws per consumer and day
+  /// instead of one.
+  void discover(const ShardContext& shard, std::uint64_t day, std::uint64_t* aware) const {
+    ShardCounts& counts = shard_counts(shard);
+    const ConsumerId begin = shard.begin();
+    const ConsumerId end = shard.end();
+    // Consumers to skip before the next candidate: Geometric(any(all)) (0 when any(all) = 1,
+    // the logarithm of no candidate being -inf).
+    const auto gap = [&](CounterRng& chain) { return std::floor(std::log1p(-chain.uniform()) / log_no_candidate_); };
+    for (ConsumerId block = begin / kDiscoveryBlock * kDiscoveryBlock; block < end;) {
+      const ConsumerId block_end =
+          static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kDiscoveryBlock, end));
+      CounterRng chain = shard.stream(block, kTagDiscoveryChain | (day << 8));
+      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);
+           next += 1.0 + gap(chain)) {
+        const auto c = static_cast<ConsumerId>(next);
+        if (c >= begin) discover(shard, c, day, aware[c - begin], counts);
+      }
+      block = block_end;
+    }
+  }
+
+  /// Candidate c: accepted with probability any(n) / any(all), then its products drawn.
+  void discover(const ShardContext& shard, ConsumerId c, std::uint64_t day, std::uint64_t& a,
+                ShardCounts& counts) const {
+    const std::uint64_t unaware = all_ & ~a;
     int left = std::popcount(unaware);
     if (left == 0) return;
     CounterRng rng = shard.stream(c, kTagDiscovery | (day << 8));
-    if (!(rng.uniform() < any_discovery_[static_cast<std::size_t>(left)])) return;
+    if (!(rng.uniform() < accept_discovery_[static_cast<std::size_t>(left)])) return;
     bool found = false;
     for (std::uint64_t m = unaware; m != 0; m &= m - 1, --left) {
       const double p = found ? p_.discovery_rate : p_.discovery_rate / any_discovery_[static_cast<std::size_t>(left)];
       if (rng.uniform() < p) {
-        a |= std::uint64_t{1} << std::countr_zero(m);
+        make_aware(a, std::countr_zero(m), counts);
         found = true;
       }
     }
   }
 
   void messages(const MessageBatch& b) const override {
-    for (const Message& m : b.messages) *b.shard.row(aware_, m.recipient) |= std::uint64_t{1} << m.data;
+    ShardCounts& counts = shard_counts(b.shard);
+    std::uint64_t* aware = b.shard.column(aware_);
+    for (const Message& m : b.messages) make_aware(aware[m.recipient - b.shard.begin()], static_cast<int>(m.data), counts);
   }
 
   void commands(const CommandBatch& b) const override {
+    ShardCounts& counts = shard_counts(b.shard);
     for (const Command& cmd : b.commands) {
       if (cmd.kind != CommandKind::kNotify) continue;
       std::uint64_t& a = *b.shard.row(aware_, cmd.consumer);
@@ -190,20 +239,19 @@ class WordOfMouth final : public Behaviour {
       CounterRng rng = b.shard.stream(cmd.consumer, kTagNotify | (static_cast<std::uint64_t>(n) << 8));
       ++n;
       for (std::size_t k = 0; k < products_; ++k) {
-        if (rng.uniform() < p_.notify_awareness) a |= std::uint64_t{1} << k;
+        if (rng.uniform() < p_.notify_awareness) make_aware(a, static_cast<int>(k), counts);
       }
     }
   }
 
   std::vector<std::string> gauges() const override { return {"aware", "adopters", "graph_bytes"}; }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
-    const std::uint64_t* aware = b.shard.column(aware_);
-    const std::uint64_t* adopted = b.shard.column(adopted_);
+    const ShardCounts& counts = shard_counts(b.shard);
     std::uint64_t a = 0;
     std::uint64_t d = 0;
-    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
-      a += static_cast<std::uint64_t>(std::popcount(aware[c - b.shard.begin()]));
-      d += static_cast<std::uint64_t>(std::popcount(adopted[c - b.shard.begin()]));
+    for (std::size_t k = 0; k < products_; ++k) {
+      a += counts.aware[k];
+      d += counts.adopted[k];
     }
     sums[0] += static_cast<double>(a);
     sums[1] += static_cast<double>(d);
@@ -211,6 +259,45 @@ class WordOfMouth final : public Behaviour {
   }
 
  private:
+  /// Slot s of visit v shows new product k: an impression may make the consumer aware; then the
+  /// aware consumer's utility gains aware_utility, the unaware's is set to kUnaware.
+  /// Kept out of line: the scan of utility() then holds its pointers in registers.
+  [[gnu::noinline]] void shown_new(VisitBatch& b, std::size_t v, std::uint32_t s, int k, ShardCounts*& counts) const {
+    const ConsumerId c = b.consumer[v];
+    std::uint64_t& aware = *b.shard.row(aware_, c);
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    if ((aware & bit) == 0 && p_.impression_awareness > 0.0) {
+      CounterRng rng =
+          b.shard.stream(c, kTagImpression | (static_cast<std::uint64_t>(b.visit[v]) << 20) | (s - b.first_slot[v]));
+      if (rng.uniform() < p_.impression_awareness) {
+        if (counts == nullptr) counts = &shard_counts(b.shard);
+        make_aware(aware, k, *counts);
+      }
+    }
+    if (aware & bit) {
+      b.utility[s] += p_.aware_utility;
+    } else {
+      b.utility[s] = kUnaware;
+    }
+  }
+
+  /// The counts of `shard` (created at first use; shards' hooks may ask at once).
+  ShardCounts& shard_counts(const ShardContext& shard) const {
+    const std::lock_guard lock(counts_mutex_);
+    if (counts_.size() <= shard.index()) counts_.resize(shard.index() + 1);
+    std::unique_ptr<ShardCounts>& counts = counts_[shard.index()];
+    if (!counts) counts = std::make_unique<ShardCounts>();
+    return *counts;
+  }
+
+  /// Makes the consumer whose awareness bits are `a` aware of new product k.
+  static void make_aware(std::uint64_t& a, int k, ShardCounts& counts) {
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    if (a & bit) return;
+    a |= bit;
+    ++counts.aware[static_cast<std::size_t>(k)];
+  }
+
   /// The run's graph, drawn on first use (hooks of several shards may ask at once).
   const SocialGraph& graph(const ShardContext& shard) const {
     std::call_once(graph_once_, [&] {
@@ -240,14 +327,20 @@ class WordOfMouth final : public Behaviour {
   const Offers& offers_;
   WomParams p_;
   std::uint32_t consumers_;
-  std::vector<std::int8_t> index_;  // per product: its bit among the new products, or -1
+  std::vector<std::int8_t> index_;        // per product: its bit among the new products, or -1
+  std::vector<std::int8_t> offer_index_;  // per offer: its product's bit, or -1
   std::size_t products_ = 0;
-  std::array<double, 65> any_discovery_{};  // 1 - (1 - p)^n: some product of n unaware discovered today
+  std::uint64_t all_ = 0;                 // the bits of every new product
+  std::array<double, 65> any_discovery_{};     // 1 - (1 - p)^n: some product of n unaware discovered today
+  std::array<double, 65> accept_discovery_{};  // any(n) / any(all): a candidate unaware of n accepted
+  double log_no_candidate_ = 0.0;              // log(1 - any(all))
   Column<std::uint64_t> aware_;
   Column<std::uint64_t> adopted_;
   Column<std::uint32_t> notified_;
   mutable std::once_flag graph_once_;
   mutable std::unique_ptr<SocialGraph> graph_;
+  mutable std::mutex counts_mutex_;
+  mutable std::vector<std::unique_ptr<ShardCounts>> counts_;  // per shard index
 };
 
 }  // namespace

@@ -216,6 +216,45 @@ TEST_CASE("a notification makes a consumer aware of each new product with probab
   CHECK(std::abs(aware - 1200.0) <= z * std::sqrt(4000 * 0.3 * 0.7));
 }
 
+TEST_CASE("discovery: each unaware (consumer, new product) pair found with probability discovery_rate a day, "
+          "whatever the shards",
+          "[diffusion]") {
+  // Only discovery makes aware (no impressions, telling or notifications): at the end of day d a
+  // pair is aware with probability F_d = 1 - (1 - p)^(d + 1), independently of the others, so the
+  // aware pairs of 2 replications x 3000 consumers x 3 products are Binomial(18000, F_d); each
+  // day checked is held to its 99.9% band (normal approximation). Candidates are drawn along
+  // chains of fixed blocks of consumers: the shard size changes nothing.
+  const double p = 0.01;
+  const std::vector<std::string> quiet = {"/horizon_days=20", "/arms/0/promotions=[]"};
+  char wom[300];
+  std::snprintf(wom, sizeof wom,
+                "\"new_products\": {\"ids\": [2, 7, 11]}, \"discovery_rate\": %.17g, "
+                "\"impression_awareness\": 0, \"tell_probability\": 0, \"notify_awareness\": 0",
+                p);
+  const ExperimentResult r = run_experiment(launch(wom, quiet));
+  const std::size_t k = metric_index("aware_consumers");
+  const double pairs = 2 * 3000 * 3;
+  const double z = boost::math::quantile(boost::math::normal(), 0.9995);
+  for (std::size_t d : {0u, 4u, 9u, 19u}) {
+    const double f = 1.0 - std::pow(1.0 - p, static_cast<double>(d + 1));
+    const double aware = r.runs[0].daily[d].values[k] + r.runs[1].daily[d].values[k];
+    INFO("day " << d << ": " << aware << " aware pairs, expected " << pairs * f);
+    CHECK(std::abs(aware - pairs * f) <= z * std::sqrt(pairs * f * (1.0 - f)));
+  }
+  std::vector<std::string> small_shards = quiet;
+  small_shards.push_back("/engine/shard_size=700");
+  const ExperimentResult cut = run_experiment(launch(wom, small_shards));
+  for (std::size_t run = 0; run < 2; ++run) {
+    for (std::size_t d = 0; d < 20; ++d) CHECK(cut.runs[run].daily[d].values[k] == r.runs[run].daily[d].values[k]);
+  }
+  // Certain discovery: everyone aware of everything at the end of the first day.
+  const ExperimentResult all = run_experiment(launch(
+      "\"new_products\": {\"ids\": [2, 7, 11]}, \"discovery_rate\": 1, \"impression_awareness\": 0, "
+      "\"tell_probability\": 0, \"notify_awareness\": 0",
+      {"/horizon_days=2", "/arms/0/promotions=[]"}));
+  CHECK(all.runs[0].daily[0].values[k] == 9000);
+}
+
 TEST_CASE("word of mouth after purchases spreads awareness and sales of a new product", "[diffusion]") {
   const std::string base =
       "\"new_products\": {\"ids\": [3]}, \"graph\": \"small_world\", \"discovery_rate\": 0.01, "
