@@ -95,7 +95,9 @@ class WordOfMouth final : public Behaviour {
         index_(is_new.size(), -1),
         offer_index_(ctx.offers.size(), -1) {
     for (std::size_t j = 0; j < is_new.size(); ++j) {
-      if (is_new[j]) index_[j] = static_cast<std::int8_t>(products_++);
+      if (!is_new[j]) continue;
+      index_[j] = static_cast<std::int8_t>(products_++);
+      new_products_.push_back(static_cast<ProductId>(j));
     }
     for (std::size_t o = 0; o < offer_index_.size(); ++o) offer_index_[o] = index_[ctx.offers.product[o]];
     all_ = products_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << products_) - 1;
@@ -244,7 +246,15 @@ class WordOfMouth final : public Behaviour {
     }
   }
 
-  std::vector<std::string> gauges() const override { return {"aware", "adopters", "graph_bytes"}; }
+  /// "aware" and "adopters" (consumers aware of / who bought a new product, summed over new
+  /// products), "graph_bytes", then per new product (its id in the catalog) "aware[ID]" for each,
+  /// then "adopters[ID]" for each.
+  std::vector<std::string> gauges() const override {
+    std::vector<std::string> names = {"aware", "adopters", "graph_bytes"};
+    for (ProductId j : new_products_) names.push_back("aware[" + std::to_string(j) + "]");
+    for (ProductId j : new_products_) names.push_back("adopters[" + std::to_string(j) + "]");
+    return names;
+  }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
     const ShardCounts& counts = shard_counts(b.shard);
     std::uint64_t a = 0;
@@ -252,6 +262,8 @@ class WordOfMouth final : public Behaviour {
     for (std::size_t k = 0; k < products_; ++k) {
       a += counts.aware[k];
       d += counts.adopted[k];
+      sums[3 + k] += static_cast<double>(counts.aware[k]);
+      sums[3 + products_ + k] += static_cast<double>(counts.adopted[k]);
     }
     sums[0] += static_cast<double>(a);
     sums[1] += static_cast<double>(d);
@@ -329,6 +341,7 @@ class WordOfMouth final : public Behaviour {
   std::uint32_t consumers_;
   std::vector<std::int8_t> index_;        // per product: its bit among the new products, or -1
   std::vector<std::int8_t> offer_index_;  // per offer: its product's bit, or -1
+  std::vector<ProductId> new_products_;   // by bit
   std::size_t products_ = 0;
   std::uint64_t all_ = 0;                 // the bits of every new product
   std::array<double, 65> any_discovery_{};     // 1 - (1 - p)^n: some product of n unaware discovered today

@@ -8,12 +8,18 @@
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <mutex>
+#include <map>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "agents/social_graph.h"
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "engine/run_observer.h"
+#include "engine/simulation.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "strategies/promotion.h"
@@ -385,6 +391,129 @@ TEST_CASE("the graph is the same in every arm, and 1 and 2 threads give the same
     const std::string fp = fingerprint(run_experiment(launch(wom, extra)));
     if (threads == 1) first = fp;
     else CHECK(fp == first);
+  }
+}
+
+namespace {
+
+/// Records every day's gauges and, from the settled lines, the distinct buyers of each product.
+struct AdoptionRecorder : RunObserver {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> gauges;               // per day
+  std::map<ProductId, std::set<ConsumerId>> buyers;      // so far
+  std::vector<std::map<ProductId, std::size_t>> buyers_by_day;
+  void on_window(const WindowRecords& w) override {
+    for (const LineRecord& l : w.lines) {
+      if (l.quantity > 0) buyers[l.product].insert(l.consumer);
+    }
+  }
+  void on_day_end(const DayRecord& d) override {
+    names.assign(d.gauge_names.begin(), d.gauge_names.end());
+    gauges.emplace_back(d.gauges.begin(), d.gauges.end());
+    std::map<ProductId, std::size_t> counts;
+    for (const auto& [j, who] : buyers) counts[j] = who.size();
+    buyers_by_day.push_back(std::move(counts));
+  }
+  double gauge(std::size_t day, const std::string& name) const {
+    for (std::size_t g = 0; g < names.size(); ++g) {
+      if (names[g] == name) return gauges[day][g];
+    }
+    return std::nan("");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("word_of_mouth's per-product gauges add up to its totals, adopters are the distinct buyers",
+          "[diffusion]") {
+  // Every source of awareness on (discovery, impressions, telling after purchases, notifications
+  // from the reference market's promotions), small shards: each day, aware[ID] and adopters[ID]
+  // sum to aware and adopters, adopters[ID] is the number of distinct consumers who bought
+  // product ID so far (read from the settled lines), and never exceeds aware[ID].
+  const Scenario sc = launch(
+      "\"new_products\": {\"ids\": [1, 4, 9, 16]}, \"discovery_rate\": 0.01, \"impression_awareness\": 0.3, "
+      "\"tell_probability\": 0.5, \"aware_utility\": 1",
+      {"/horizon_days=20", "/engine/shard_size=700"});
+  const Market market = build_market(sc.market, sc.seed, 0);
+  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days, sc.market.expected_visits_per_day()};
+  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  AdoptionRecorder rec;
+  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
+                 RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
+  sim.subscribe(rec);
+  sim.run();
+  REQUIRE(rec.gauges.size() == 20);
+  const std::vector<ProductId> ids = {1, 4, 9, 16};
+  for (std::size_t d = 0; d < rec.gauges.size(); ++d) {
+    INFO("day " << d);
+    double aware = 0.0;
+    double adopters = 0.0;
+    for (ProductId j : ids) {
+      const double a = rec.gauge(d, "word_of_mouth.aware[" + std::to_string(j) + "]");
+      const double b = rec.gauge(d, "word_of_mouth.adopters[" + std::to_string(j) + "]");
+      const auto bought = rec.buyers_by_day[d].find(j);
+      CHECK(b == static_cast<double>(bought == rec.buyers_by_day[d].end() ? 0 : bought->second));
+      CHECK(b <= a);
+      aware += a;
+      adopters += b;
+    }
+    CHECK(aware == rec.gauge(d, "word_of_mouth.aware"));
+    CHECK(adopters == rec.gauge(d, "word_of_mouth.adopters"));
+  }
+  CHECK(rec.gauge(19, "word_of_mouth.adopters") > 0);
+  CHECK(rec.gauge(19, "word_of_mouth.aware") > rec.gauge(19, "word_of_mouth.adopters"));
+  CHECK(std::isnan(rec.gauge(0, "word_of_mouth.aware[2]")));  // not a new product
+}
+
+TEST_CASE("gauges.csv holds every gauge of every day of every run, summary.json their last day over replications",
+          "[diffusion][output]") {
+  const Scenario sc = launch(
+      "\"new_products\": {\"ids\": [3, 5]}, \"discovery_rate\": 0.02, \"tell_probability\": 0.5",
+      {"/horizon_days=6", "/replications=3"});
+  const ExperimentResult r = run_experiment(sc);
+  const ExperimentSummary summary = summarize(r.runs, {sc.arms[0].name}, 0, 3);
+  std::string csv;
+  for (const auto& [name, text] : output_texts(sc, r, summary, PerformanceInfo{})) {
+    if (name == "gauges.csv") csv = text;
+  }
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "arm,replication,day,warmup,gauge,value");
+  const std::vector<std::string> names = {"word_of_mouth.aware",       "word_of_mouth.adopters",
+                                          "word_of_mouth.graph_bytes", "word_of_mouth.aware[3]",
+                                          "word_of_mouth.aware[5]",    "word_of_mouth.adopters[3]",
+                                          "word_of_mouth.adopters[5]"};
+  const std::size_t aware_metric = metric_index("aware_consumers");
+  std::size_t rows = 0;
+  for (const RunResult& run : r.runs) {
+    CHECK(run.gauge_names == names);
+    for (const DailyRow& d : run.daily) {
+      REQUIRE(d.gauges.size() == names.size());
+      CHECK(d.gauges[0] == d.values[aware_metric]);  // the metric reads the same day record
+      for (std::size_t g = 0; g < names.size(); ++g) {
+        REQUIRE(std::getline(in, line));
+        std::ostringstream want;
+        want << sc.arms[0].name << "," << run.replication << "," << d.day << ",0," << names[g] << ",";
+        INFO(line);
+        REQUIRE(line.rfind(want.str(), 0) == 0);
+        CHECK(std::stod(line.substr(want.str().size())) == d.gauges[g]);
+        ++rows;
+      }
+    }
+  }
+  CHECK(rows == 3 * 6 * names.size());
+  CHECK_FALSE(std::getline(in, line));
+  // summary.json: per arm, each gauge's last-day value over the replications.
+  const Json doc = summary_json(sc, summary, PerformanceInfo{});
+  const Json& last = doc["arms"][0]["last_day_gauges"];
+  for (std::size_t g = 0; g < names.size(); ++g) {
+    std::vector<double> v;
+    for (const RunResult& run : r.runs) v.push_back(run.daily.back().gauges[g]);
+    const Interval want = mean_interval(v);
+    CHECK(last[names[g]]["mean"].get<double>() == Approx(want.mean));
+    CHECK(last[names[g]]["n"].get<std::size_t>() == 3);
+    if (std::isfinite(want.low)) CHECK(last[names[g]]["ci_low"].get<double>() == Approx(want.low));
   }
 }
 
