@@ -21,9 +21,16 @@
 //               `tell_probability` (the contagion of Bass's model, with awareness as the state:
 //               on a complete graph of n consumers an unaware one's daily hazard is
 //               p + tell_probability * aware, i.e. Bass's p + q F with q = tell_probability * n).
-// A told consumer's prior about the product is not moved (quality beliefs are the
-// quality_learning module's columns); instead awareness adds `aware_utility` to the new
-// product's utility, a stand-in for the favourable prior word of mouth brings.
+// A told neighbour also moves its prior toward the teller's experience (MODEL.md) when the run has
+// quality_learning, which holds the beliefs: along with each tell of an adopter (a teller who has
+// bought the product) goes a kMessageHeardQuality message to quality_learning, carrying the
+// teller's experience of the product, its true quality plus Normal(0, experience_sd^2) noise
+// drawn once per (teller, product); quality_learning weighs it by its `heard_weight`. Without
+// quality_learning nothing more is sent. Awareness also adds `aware_utility` to the new product's
+// utility (0 by default), a stand-in for a favourable prior that needs no quality_learning.
+//
+// Gauges: "aware" and "adopters" (summed over new products), "graph_bytes", and per new product
+// "aware[ID]" and "adopters[ID]" (ID: its catalog id), from per-shard counts kept as bits are set.
 //
 // The graph belongs to the run's module instance, drawn at first use from the module's stream
 // (seed, replication, module name): the same in every arm of a replication, a fresh one per
@@ -32,10 +39,12 @@
 #include <array>
 #include <algorithm>
 #include <bit>
+#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -58,6 +67,7 @@ constexpr std::uint64_t kTagPurchaseTell = 4ull << 60;
 constexpr std::uint64_t kTagImpression = 5ull << 60;
 constexpr std::uint64_t kTagNotify = 6ull << 60;
 constexpr std::uint64_t kTagDiscoveryChain = 7ull << 60;
+constexpr std::uint64_t kTagExperience = 8ull << 60;
 
 /// Discovery draws its candidates block by block: the chain of consumers [b, b + kDiscoveryBlock)
 /// (b a multiple of the block) is keyed by b, so it does not depend on how shards cut the
@@ -76,6 +86,7 @@ struct WomParams {
   double impression_awareness;
   double notify_awareness;
   float aware_utility;
+  double experience_sd;
 };
 
 /// A shard's count of aware consumers and of adopters per new product, kept as the bits are set
@@ -90,6 +101,7 @@ class WordOfMouth final : public Behaviour {
  public:
   WordOfMouth(const BehaviourContext& ctx, const WomParams& p, const std::vector<char>& is_new)
       : offers_(ctx.offers),
+        quality_(ctx.catalog.quality),
         p_(p),
         consumers_(static_cast<std::uint32_t>(ctx.spec.consumers())),
         index_(is_new.size(), -1),
@@ -115,6 +127,9 @@ class WordOfMouth final : public Behaviour {
     return kStageUtility | kStageSettled | kStageDaily | kStageMessages | kStageCommands;
   }
   unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
+
+  /// Tellers also tell quality_learning, when the run has it, what they experienced.
+  void connect(const ModuleDirectory& modules) override { quality_learning_ = modules.find("quality_learning"); }
 
   double bytes_per_consumer_outside_columns() const override {
     // The compressed sparse row graph: 4 bytes per edge end and 8 per row (implicit graphs: none).
@@ -159,7 +174,8 @@ class WordOfMouth final : public Behaviour {
       if (p_.telling == Telling::kPurchase) {
         tell(b.shard, line.consumer, line.time, k,
              kTagPurchaseTell | (static_cast<std::uint64_t>(line.visit) << 24) |
-                 (static_cast<std::uint64_t>(line.line) << 8));
+                 (static_cast<std::uint64_t>(line.line) << 8),
+             true);
       }
     }
   }
@@ -169,11 +185,14 @@ class WordOfMouth final : public Behaviour {
     const auto day = static_cast<std::uint64_t>(b.day);
     if (p_.discovery_rate > 0.0 && products_ > 0) discover(b.shard, day, aware);
     if (p_.telling == Telling::kDaily) {
+      const std::uint64_t* adopted = b.shard.column(adopted_);
       const Time now = static_cast<Time>(b.day + 1);
       for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+        const std::uint64_t bought = adopted[c - b.shard.begin()];
         for (std::uint64_t m = aware[c - b.shard.begin()]; m != 0; m &= m - 1) {
           const int k = std::countr_zero(m);
-          tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k));
+          tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k),
+               ((bought >> k) & 1u) != 0);
         }
       }
     }
@@ -320,23 +339,40 @@ class WordOfMouth final : public Behaviour {
 
   /// c tells each neighbour about new product k with probability tell_probability: the gaps
   /// between told neighbours are geometric, so the work is one draw per message (plus one).
-  void tell(const ShardContext& shard, ConsumerId c, Time time, int k, std::uint64_t counter) const {
+  /// With `adopted` (c has bought it) and quality_learning in the run, each told neighbour also
+  /// hears c's experience of the product (a kMessageHeardQuality message to quality_learning).
+  void tell(const ShardContext& shard, ConsumerId c, Time time, int k, std::uint64_t counter, bool adopted) const {
     if (p_.tell_probability <= 0.0) return;
     const SocialGraph& g = graph(shard);
     const std::uint32_t degree = g.degree(c);
     CounterRng rng = shard.stream(c, counter);
     const double log_miss = std::log1p(-p_.tell_probability);  // -inf when certain
+    const bool quality = adopted && quality_learning_.has_value();
+    const float x = quality ? experience(shard, c, k) : 0.0f;
+    const ProductId product = new_products_[static_cast<std::size_t>(k)];
     double next = 0.0;
     for (;;) {
       if (p_.tell_probability < 1.0) next += std::floor(std::log1p(-rng.uniform()) / log_miss);
       if (!(next < static_cast<double>(degree))) return;
       const auto n = static_cast<std::uint32_t>(next);
-      shard.send(time, c, g.neighbour(c, n), 0, 1.0f, static_cast<std::uint32_t>(k));
+      const ConsumerId neighbour = g.neighbour(c, n);
+      shard.send(time, c, neighbour, 0, 1.0f, static_cast<std::uint32_t>(k));
+      if (quality) shard.send_to(*quality_learning_, time, c, neighbour, kMessageHeardQuality, x, product);
       next += 1.0;
     }
   }
 
+  /// What teller c experienced of new product k, the same each time it tells: its true quality
+  /// plus Normal(0, experience_sd^2) noise (MODEL.md "Learning": an experience is
+  /// Normal(q_j, sigma_x^2)), one draw per (teller, product) from the teller's stream.
+  float experience(const ShardContext& shard, ConsumerId c, int k) const {
+    CounterRng rng = shard.stream(c, kTagExperience | static_cast<std::uint64_t>(k));
+    const double q = quality_[new_products_[static_cast<std::size_t>(k)]];
+    return static_cast<float>(boost::random::normal_distribution<double>(q, p_.experience_sd)(rng));
+  }
+
   const Offers& offers_;
+  const std::vector<double>& quality_;  // true quality per product (a teller's experience draws around it)
   WomParams p_;
   std::uint32_t consumers_;
   std::vector<std::int8_t> index_;        // per product: its bit among the new products, or -1
@@ -350,6 +386,7 @@ class WordOfMouth final : public Behaviour {
   Column<std::uint64_t> aware_;
   Column<std::uint64_t> adopted_;
   Column<std::uint32_t> notified_;
+  std::optional<std::uint16_t> quality_learning_;  // the run's quality_learning module, if any
   mutable std::once_flag graph_once_;
   mutable std::unique_ptr<SocialGraph> graph_;
   mutable std::mutex counts_mutex_;
@@ -390,6 +427,9 @@ void register_word_of_mouth() {
            .max = 1.0, .description = "probability that a notification makes the consumer aware of each new product"},
           {.name = "aware_utility", .type = ParamType::kNumber, .default_value = 0.0, .min = -100.0,
            .max = 100.0, .description = "utility added to a new product its consumer is aware of"},
+          {.name = "experience_sd", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 100.0,
+           .description = "with quality_learning: sd of a teller's experience of a new product around its "
+                          "true quality, which told neighbours hear (set it to quality_learning's observation_sd)"},
       },
       [](const Json& p, const BehaviourContext& ctx) {
         const std::vector<char> is_new = select_products(p["new_products"], ctx.catalog);
@@ -433,6 +473,7 @@ void register_word_of_mouth() {
         w.impression_awareness = p["impression_awareness"].get<double>();
         w.notify_awareness = p["notify_awareness"].get<double>();
         w.aware_utility = p["aware_utility"].get<float>();
+        w.experience_sd = p["experience_sd"].get<double>();
         return std::make_unique<WordOfMouth>(ctx, w, is_new);
       },
   });
