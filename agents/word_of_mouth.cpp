@@ -39,6 +39,7 @@
 #include <array>
 #include <algorithm>
 #include <bit>
+#include <boost/random/exponential_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
@@ -120,7 +121,8 @@ class WordOfMouth final : public Behaviour {
     // unaware of n of them is accepted with probability any(n) / any(all).
     const double most = any_discovery_[products_];
     for (std::size_t n = 0; n <= products_; ++n) accept_discovery_[n] = most > 0.0 ? any_discovery_[n] / most : 0.0;
-    log_no_candidate_ = std::log1p(-most);  // -inf when every consumer is a candidate
+    candidate_rate_ = -std::log1p(-most);  // +inf when every consumer is a candidate
+    tell_rate_ = -std::log1p(-p_.tell_probability);
   }
 
   unsigned stages() const override {
@@ -211,9 +213,8 @@ class WordOfMouth final : public Behaviour {
     ShardCounts& counts = shard_counts(shard);
     const ConsumerId begin = shard.begin();
     const ConsumerId end = shard.end();
-    // Consumers to skip before the next candidate: Geometric(any(all)) (0 when any(all) = 1,
-    // the logarithm of no candidate being -inf).
-    const auto gap = [&](CounterRng& chain) { return std::floor(std::log1p(-chain.uniform()) / log_no_candidate_); };
+    // Consumers to skip before the next candidate: Geometric(any(all)) (0 when any(all) = 1).
+    const auto gap = [&](CounterRng& chain) { return geometric(chain, candidate_rate_); };
     for (ConsumerId block = begin / kDiscoveryBlock * kDiscoveryBlock; block < end;) {
       const ConsumerId block_end =
           static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kDiscoveryBlock, end));
@@ -321,6 +322,13 @@ class WordOfMouth final : public Behaviour {
     return *counts;
   }
 
+  /// Failures before the first success of trials with success probability 1 - e^-rate:
+  /// floor(E / rate), E ~ Exp(1) (Boost's ziggurat: no logarithm on most draws); 0 when rate is
+  /// +inf (certain success).
+  static double geometric(CounterRng& rng, double rate) {
+    return std::floor(boost::random::exponential_distribution<double>(1.0)(rng) / rate);
+  }
+
   /// Makes the consumer whose awareness bits are `a` aware of new product k.
   static void make_aware(std::uint64_t& a, int k, ShardCounts& counts) {
     const std::uint64_t bit = std::uint64_t{1} << k;
@@ -346,13 +354,12 @@ class WordOfMouth final : public Behaviour {
     const SocialGraph& g = graph(shard);
     const std::uint32_t degree = g.degree(c);
     CounterRng rng = shard.stream(c, counter);
-    const double log_miss = std::log1p(-p_.tell_probability);  // -inf when certain
     const bool quality = adopted && quality_learning_.has_value();
     const float x = quality ? experience(shard, c, k) : 0.0f;
     const ProductId product = new_products_[static_cast<std::size_t>(k)];
     double next = 0.0;
     for (;;) {
-      if (p_.tell_probability < 1.0) next += std::floor(std::log1p(-rng.uniform()) / log_miss);
+      if (p_.tell_probability < 1.0) next += geometric(rng, tell_rate_);
       if (!(next < static_cast<double>(degree))) return;
       const auto n = static_cast<std::uint32_t>(next);
       const ConsumerId neighbour = g.neighbour(c, n);
@@ -382,7 +389,8 @@ class WordOfMouth final : public Behaviour {
   std::uint64_t all_ = 0;                 // the bits of every new product
   std::array<double, 65> any_discovery_{};     // 1 - (1 - p)^n: some product of n unaware discovered today
   std::array<double, 65> accept_discovery_{};  // any(n) / any(all): a candidate unaware of n accepted
-  double log_no_candidate_ = 0.0;              // log(1 - any(all))
+  double candidate_rate_ = 0.0;  // -log(1 - any(all)): the geometric gaps between discovery candidates
+  double tell_rate_ = 0.0;       // -log(1 - tell_probability): the gaps between told neighbours
   Column<std::uint64_t> aware_;
   Column<std::uint64_t> adopted_;
   Column<std::uint32_t> notified_;
