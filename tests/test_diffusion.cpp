@@ -745,6 +745,23 @@ TEST_CASE("word of mouth about good new products raises their sales, about bad o
   }
 }
 
+TEST_CASE("word of mouth with quality_learning: 1 and 2 threads, shards of 700 or 65536, the same bytes",
+          "[diffusion][quality][determinism]") {
+  const std::string modules =
+      "/market/behaviours=[{\"name\": \"word_of_mouth\", \"new_products\": {\"every\": 4}, \"telling\": \"daily\", "
+      "\"tell_probability\": 0.2, \"discovery_rate\": 0.02}, {\"name\": \"quality_learning\", \"heard_weight\": 1}]";
+  std::string first;
+  for (const char* shards : {"/engine/shard_size=700", "/engine/shard_size=65536"}) {
+    for (int threads : {1, 2}) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+      const std::string fp = fingerprint(run_experiment(
+          launch("", {"/horizon_days=15", "/market/categories/0/quality_sd=1", modules, shards})));
+      if (first.empty()) first = fp;
+      else CHECK(fp == first);
+    }
+  }
+}
+
 TEST_CASE("word_of_mouth's cross-parameter rules", "[diffusion]") {
   const auto error_of = [](const std::string& wom, std::vector<std::string> extra = {}) -> std::string {
     try {
