@@ -18,8 +18,11 @@
 // (ShardContext::stream), so the result does not depend on the number of threads.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "market/catalog.h"
@@ -48,16 +51,44 @@ enum Stage : unsigned {
 
 /// A message from one consumer to another (word of mouth, referrals). Sent during a window's
 /// hooks, delivered at the window's end to the recipient's shard, ordered by (time, sender,
-/// sequence) whatever the thread count. `kind`, `value` and `data` are the module's to define.
+/// sequence) whatever the thread count, to the receiving module's messages() hook (modules in
+/// scenario order). A module's messages to itself have kinds, values and data of its own
+/// definition; a message to another module (ShardContext::send_to) has one of the kinds below.
 struct Message {
   Time time;
   ConsumerId sender;
   ConsumerId recipient;
   std::uint32_t sequence;  // order of sending within the sender's shard
-  std::uint16_t module;    // the sending (and receiving) module
+  std::uint16_t module;    // the receiving module (the sending one, unless sent with send_to)
   std::uint16_t kind;
   float value;
   std::uint32_t data;
+};
+
+/// The kinds of the messages one module sends to another, which both must agree on (from 0x8000
+/// up; below are a module's own kinds to itself).
+enum MessageKind : std::uint16_t {
+  /// Word of mouth about quality: the sender experienced product `data` (a ProductId) as quality
+  /// `value` (utility units, the scale of the catalogue's true quality). Sent by word_of_mouth
+  /// to quality_learning, which treats it as a second-hand observation of the product's quality.
+  kMessageHeardQuality = 0x8001,
+};
+
+/// The run's modules by name, given to every module once they are all instantiated
+/// (Behaviour::connect): a module that sends messages to another looks its index up here.
+class ModuleDirectory {
+ public:
+  explicit ModuleDirectory(std::vector<std::string> names) : names_(std::move(names)) {}
+  /// The index of the run's module named `name`, or nothing when the run has no such module.
+  std::optional<std::uint16_t> find(std::string_view name) const {
+    for (std::size_t m = 0; m < names_.size(); ++m) {
+      if (names_[m] == name) return static_cast<std::uint16_t>(m);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<std::string> names_;  // in scenario (hook) order
 };
 
 /// What the engine does for hooks on a shard's visit calendar (implemented by the engine).
@@ -114,11 +145,18 @@ class ShardContext {
   /// module, consumer) keyed, so every module draws its own numbers.
   CounterRng stream(ConsumerId c, std::uint64_t counter) const { return CounterRng(streams_.key(c), counter); }
 
-  /// Sends a message from `sender` (a consumer of this shard) to `recipient` (any consumer).
+  /// Sends a message from `sender` (a consumer of this shard) to `recipient` (any consumer), for
+  /// the calling module.
   void send(Time time, ConsumerId sender, ConsumerId recipient, std::uint16_t kind, float value,
             std::uint32_t data = 0) const {
+    send_to(module_, time, sender, recipient, kind, value, data);
+  }
+  /// The same, for the run's module `module` (its index from ModuleDirectory::find); `kind` is
+  /// one of MessageKind. A module without a messages() hook drops what it receives.
+  void send_to(std::uint16_t module, Time time, ConsumerId sender, ConsumerId recipient, std::uint16_t kind,
+               float value, std::uint32_t data = 0) const {
     outbox_->push_back(Message{time, sender, recipient, static_cast<std::uint32_t>(outbox_->size()),
-                               module_, kind, value, data});
+                               module, kind, value, data});
   }
 
   CalendarControl& calendar() const { return *calendar_; }
@@ -213,6 +251,10 @@ class Behaviour {
   virtual unsigned stages() const = 0;
   /// The command kinds its commands() hook wants (bits 1 << CommandKind).
   virtual unsigned commands_handled() const { return 0; }
+  /// Called once per run, before declare(), with the run's modules: a module that sends messages
+  /// to another (ShardContext::send_to) resolves its index here; an absent module is not an error
+  /// (the sender then sends nothing to it).
+  virtual void connect(const ModuleDirectory& modules) { (void)modules; }
   /// Declares its per-consumer columns; called once per run, before the first window.
   virtual void declare(ColumnLayout& layout) { (void)layout; }
   /// Bytes per consumer a run of the module holds outside its columns (a social graph), for the

@@ -2,7 +2,11 @@
 // experience. A belief (mean, variance) starts from the category's prior; after consuming j the
 // consumer observes x ~ Normal(q_j, observation_sd^2) and updates it by the normal-normal rule
 // (agents/choice.h bayes_update). The belief's mean enters the utility of j. A consumer keeps
-// beliefs about its last `memory` products (the oldest is forgotten first).
+// beliefs about its last `memory` products (the oldest is forgotten first). Word of mouth (a
+// kMessageHeardQuality message, e.g. from word_of_mouth: a neighbour's experience x of product j)
+// is a second-hand observation: the same update with `heard_weight` times the precision of an own
+// experience, i.e. observation variance observation_sd^2 / heard_weight (MODEL.md "Word of
+// mouth": the told consumer's prior moves toward the teller's experience).
 #include <algorithm>
 #include <boost/random/normal_distribution.hpp>
 
@@ -20,14 +24,16 @@ struct BeliefSlot {
 
 class QualityLearning final : public Behaviour {
  public:
-  QualityLearning(const BehaviourContext& ctx, double prior_sd, double observation_sd, std::size_t memory)
+  QualityLearning(const BehaviourContext& ctx, double prior_sd, double observation_sd, std::size_t memory,
+                  double heard_weight)
       : catalog_(ctx.catalog),
         offers_(ctx.offers),
         prior_variance_(prior_sd * prior_sd),
         observation_sd_(observation_sd),
-        memory_(memory) {}
+        memory_(memory),
+        heard_variance_(observation_sd * observation_sd / heard_weight) {}
 
-  unsigned stages() const override { return kStageUtility | kStageSettled; }
+  unsigned stages() const override { return kStageUtility | kStageSettled | kStageMessages; }
 
   void declare(ColumnLayout& layout) override {
     beliefs_ = layout.add<BeliefSlot>("quality_learning", "beliefs", memory_);
@@ -49,6 +55,32 @@ class QualityLearning final : public Behaviour {
     for (const LineRecord& line : b.lines) {
       if (line.quantity == 0) continue;  // nothing consumed, nothing learnt
       learn(b.shard, line.consumer, line.product, line.visit);
+    }
+  }
+
+  /// Heard qualities (kMessageHeardQuality: product `data`, experience `value`), in delivery
+  /// order: each a weaker observation of the product (variance observation_sd^2 / heard_weight);
+  /// a product without a belief gets one from the category prior first (the oldest forgotten).
+  void messages(const MessageBatch& b) const override {
+    for (const Message& m : b.messages) {
+      if (m.kind != kMessageHeardQuality || m.data >= catalog_.quality.size()) continue;
+      const auto j = static_cast<ProductId>(m.data);
+      BeliefSlot* slots = b.shard.row(beliefs_, m.recipient);
+      std::uint32_t& added = *b.shard.row(added_, m.recipient);
+      const std::size_t used = std::min<std::size_t>(added, memory_);
+      BeliefSlot* slot = nullptr;
+      for (std::size_t s = 0; s < used && slot == nullptr; ++s) {
+        if (slots[s].product == j) slot = &slots[s];
+      }
+      if (slot == nullptr) {
+        slot = &slots[added % memory_];
+        *slot = BeliefSlot{j, static_cast<float>(catalog_.category_quality_mean[catalog_.category[j]]),
+                           static_cast<float>(prior_variance_)};
+        ++added;
+      }
+      const Belief heard = bayes_update(Belief{slot->mean, slot->variance}, m.value, heard_variance_);
+      slot->mean = static_cast<float>(heard.mean);
+      slot->variance = static_cast<float>(heard.variance);
     }
   }
 
@@ -86,6 +118,7 @@ class QualityLearning final : public Behaviour {
   double prior_variance_;
   double observation_sd_;
   std::size_t memory_;
+  double heard_variance_;  // of a heard quality: observation_sd^2 / heard_weight
   Column<BeliefSlot> beliefs_;
   Column<std::uint32_t> added_;
 };
@@ -105,11 +138,15 @@ void register_quality_learning() {
            .max = 100.0, .description = "sd of one consumption experience", .min_exclusive = true},
           {.name = "memory", .type = ParamType::kInteger, .default_value = 8, .min = 1, .max = 64,
            .description = "products a consumer keeps beliefs about"},
+          {.name = "heard_weight", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
+           .description = "weight of a quality heard by word of mouth, as a share of an own experience's "
+                          "precision (1: as good as trying it)",
+           .min_exclusive = true},
       },
       [](const Json& p, const BehaviourContext& ctx) {
         return std::make_unique<QualityLearning>(ctx, p["prior_sd"].get<double>(),
                                                  p["observation_sd"].get<double>(),
-                                                 p["memory"].get<std::size_t>());
+                                                 p["memory"].get<std::size_t>(), p["heard_weight"].get<double>());
       },
   });
 }

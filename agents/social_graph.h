@@ -2,14 +2,22 @@
 // The social graph of word of mouth (MODEL.md "Word of mouth"): undirected, ids = consumer ids,
 // drawn from one random stream. Small-world (Watts-Strogatz, boost::small_world_iterator),
 // scale-free (Barabasi-Albert preferential attachment) and random (Erdos-Renyi,
-// boost::sorted_erdos_renyi_iterator) graphs are stored as compressed sparse row
-// (boost::compressed_sparse_row_graph: 4 bytes per directed edge entry, i.e. 4 * mean degree
-// bytes per consumer, plus 8 bytes per consumer of row offsets); the ring lattice and the
-// complete graph are implicit (no edge stored).
-#include <boost/graph/compressed_sparse_row_graph.hpp>
+// boost::sorted_erdos_renyi_iterator) graphs are stored in compressed sparse row form: every
+// consumer's neighbours in ascending order, without repeats, in one array (4 bytes per directed
+// edge entry, i.e. 4 * mean degree bytes per consumer), plus 8 bytes per consumer of row offsets.
+// The ring lattice and the complete graph are implicit (no edge stored).
+//
+// Construction is O(edges) and holds nothing beyond the final arrays (and, for scale-free, the
+// list of edge ends the preferential attachment draws from): the generator runs twice from the
+// same stream, once to count each consumer's degree, once to write each edge into both of its
+// ends' rows (a counting sort by source); then each row is sorted and its repeats removed. The
+// rows are those of a global sort of all (u, v) pairs: the arrays of the
+// boost::compressed_sparse_row_graph this class used to hold, without holding the pairs and a
+// second copy of the graph while building (2 to 4 times the final bytes before).
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "market/population.h"
 #include "sim/rng.h"
@@ -37,7 +45,7 @@ class SocialGraph {
       default: return static_cast<std::uint32_t>(rows_[c + 1] - rows_[c]);
     }
   }
-  /// Neighbour `k` (in [0, degree(c))) of c.
+  /// Neighbour `k` (in [0, degree(c))) of c; stored graphs list them in ascending order.
   ConsumerId neighbour(ConsumerId c, std::uint32_t k) const {
     switch (kind_) {
       case GraphKind::kComplete: return k < c ? k : k + 1;
@@ -49,7 +57,7 @@ class SocialGraph {
     }
   }
   /// Bytes the stored graph holds (0 for the implicit ones).
-  std::size_t bytes() const { return stored_ ? (columns_size_ * 4 + (n_ + 1) * 8) : 0; }
+  std::size_t bytes() const { return stored_ ? (columns_.size() * 4 + (static_cast<std::size_t>(n_) + 1) * 8) : 0; }
   /// Bytes of consumers [begin, end): 4 per edge entry plus 8 of row offset each.
   std::size_t bytes(ConsumerId begin, ConsumerId end) const {
     if (!stored_) return 0;
@@ -59,16 +67,12 @@ class SocialGraph {
   bool stored() const { return stored_; }
 
  private:
-  using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
-                                                 boost::no_property, std::uint32_t, std::size_t>;
   GraphKind kind_;
   std::uint32_t n_;
   std::uint32_t k_;
   bool stored_ = false;
-  Csr csr_;
-  const std::size_t* rows_ = nullptr;
-  const std::uint32_t* columns_ = nullptr;
-  std::size_t columns_size_ = 0;
+  std::vector<std::uint64_t> rows_;       // n + 1 offsets: c's neighbours are [rows_[c], rows_[c + 1])
+  std::vector<std::uint32_t> columns_;    // the neighbours, row after row, ascending in each row
 };
 
 }  // namespace marketsim

@@ -21,9 +21,16 @@
 //               `tell_probability` (the contagion of Bass's model, with awareness as the state:
 //               on a complete graph of n consumers an unaware one's daily hazard is
 //               p + tell_probability * aware, i.e. Bass's p + q F with q = tell_probability * n).
-// A told consumer's prior about the product is not moved (quality beliefs are the
-// quality_learning module's columns); instead awareness adds `aware_utility` to the new
-// product's utility, a stand-in for the favourable prior word of mouth brings.
+// A told neighbour also moves its prior toward the teller's experience (MODEL.md) when the run has
+// quality_learning, which holds the beliefs: along with each tell of an adopter (a teller who has
+// bought the product) goes a kMessageHeardQuality message to quality_learning, carrying the
+// teller's experience of the product, its true quality plus Normal(0, experience_sd^2) noise
+// drawn once per (teller, product); quality_learning weighs it by its `heard_weight`. Without
+// quality_learning nothing more is sent. Awareness also adds `aware_utility` to the new product's
+// utility (0 by default), a stand-in for a favourable prior that needs no quality_learning.
+//
+// Gauges: "aware" and "adopters" (summed over new products), "graph_bytes", and per new product
+// "aware[ID]" and "adopters[ID]" (ID: its catalog id), from per-shard counts kept as bits are set.
 //
 // The graph belongs to the run's module instance, drawn at first use from the module's stream
 // (seed, replication, module name): the same in every arm of a replication, a fresh one per
@@ -32,10 +39,14 @@
 #include <array>
 #include <algorithm>
 #include <bit>
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "agents/behaviour.h"
 #include "agents/social_graph.h"
@@ -56,6 +67,13 @@ constexpr std::uint64_t kTagDailyTell = 3ull << 60;
 constexpr std::uint64_t kTagPurchaseTell = 4ull << 60;
 constexpr std::uint64_t kTagImpression = 5ull << 60;
 constexpr std::uint64_t kTagNotify = 6ull << 60;
+constexpr std::uint64_t kTagDiscoveryChain = 7ull << 60;
+constexpr std::uint64_t kTagExperience = 8ull << 60;
+
+/// Discovery draws its candidates block by block: the chain of consumers [b, b + kDiscoveryBlock)
+/// (b a multiple of the block) is keyed by b, so it does not depend on how shards cut the
+/// population (nor on threads).
+constexpr ConsumerId kDiscoveryBlock = 4096;
 
 enum class Telling { kPurchase, kDaily };
 
@@ -69,27 +87,51 @@ struct WomParams {
   double impression_awareness;
   double notify_awareness;
   float aware_utility;
+  double experience_sd;
+};
+
+/// A shard's count of aware consumers and of adopters per new product, kept as the bits are set
+/// (bits are never cleared): the gauges read them instead of counting every consumer's bits every
+/// day. Only the shard's own hooks touch them.
+struct ShardCounts {
+  std::array<std::uint32_t, kMaxNewProducts> aware{};
+  std::array<std::uint32_t, kMaxNewProducts> adopted{};
 };
 
 class WordOfMouth final : public Behaviour {
  public:
   WordOfMouth(const BehaviourContext& ctx, const WomParams& p, const std::vector<char>& is_new)
       : offers_(ctx.offers),
+        quality_(ctx.catalog.quality),
         p_(p),
         consumers_(static_cast<std::uint32_t>(ctx.spec.consumers())),
-        index_(is_new.size(), -1) {
+        index_(is_new.size(), -1),
+        offer_index_(ctx.offers.size(), -1) {
     for (std::size_t j = 0; j < is_new.size(); ++j) {
-      if (is_new[j]) index_[j] = static_cast<std::int8_t>(products_++);
+      if (!is_new[j]) continue;
+      index_[j] = static_cast<std::int8_t>(products_++);
+      new_products_.push_back(static_cast<ProductId>(j));
     }
+    for (std::size_t o = 0; o < offer_index_.size(); ++o) offer_index_[o] = index_[ctx.offers.product[o]];
+    all_ = products_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << products_) - 1;
     for (std::size_t n = 0; n < any_discovery_.size(); ++n) {
       any_discovery_[n] = -std::expm1(static_cast<double>(n) * std::log1p(-p_.discovery_rate));
     }
+    // Candidates for discovery come at the rate of a consumer unaware of every new product; one
+    // unaware of n of them is accepted with probability any(n) / any(all).
+    const double most = any_discovery_[products_];
+    for (std::size_t n = 0; n <= products_; ++n) accept_discovery_[n] = most > 0.0 ? any_discovery_[n] / most : 0.0;
+    candidate_rate_ = -std::log1p(-most);  // +inf when every consumer is a candidate
+    tell_rate_ = -std::log1p(-p_.tell_probability);
   }
 
   unsigned stages() const override {
     return kStageUtility | kStageSettled | kStageDaily | kStageMessages | kStageCommands;
   }
   unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
+
+  /// Tellers also tell quality_learning, when the run has it, what they experienced.
+  void connect(const ModuleDirectory& modules) override { quality_learning_ = modules.find("quality_learning"); }
 
   double bytes_per_consumer_outside_columns() const override {
     // The compressed sparse row graph: 4 bytes per edge end and 8 per row (implicit graphs: none).
@@ -103,86 +145,115 @@ class WordOfMouth final : public Behaviour {
   }
 
   void utility(VisitBatch& b) const override {
+    // Most shown offers are not new products: the scan of the slots touches only the slot's offer
+    // and its bit; a new product's slot goes to shown_new().
+    const OfferId* offer = b.offer.data();
+    const std::uint32_t* first_slot = b.first_slot.data();
+    const std::int8_t* index = offer_index_.data();
+    ShardCounts* counts = nullptr;  // looked up at the first impression that makes aware
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      const ConsumerId c = b.consumer[v];
-      std::uint64_t& aware = *b.shard.row(aware_, c);
-      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
-        const int k = index_[offers_.product[b.offer[s]]];
-        if (k < 0) continue;
-        const std::uint64_t bit = std::uint64_t{1} << k;
-        if ((aware & bit) == 0 && p_.impression_awareness > 0.0) {
-          CounterRng rng = b.shard.stream(
-              c, kTagImpression | (static_cast<std::uint64_t>(b.visit[v]) << 20) | (s - b.first_slot[v]));
-          if (rng.uniform() < p_.impression_awareness) aware |= bit;
-        }
-        if (aware & bit) {
-          b.utility[s] += p_.aware_utility;
-        } else {
-          b.utility[s] = kUnaware;
-        }
+      const std::uint32_t end = first_slot[v + 1];
+      for (std::uint32_t s = first_slot[v]; s < end; ++s) {
+        const int k = index[offer[s]];
+        if (k >= 0) shown_new(b, v, s, k, counts);
       }
     }
   }
 
   void settled(const SettledBatch& b) const override {
+    ShardCounts* counts = nullptr;
     for (const LineRecord& line : b.lines) {
       if (line.quantity == 0) continue;
       const int k = index_[line.product];
       if (k < 0) continue;
-      const std::uint64_t bit = std::uint64_t{1} << k;
-      *b.shard.row(aware_, line.consumer) |= bit;
-      *b.shard.row(adopted_, line.consumer) |= bit;
+      if (counts == nullptr) counts = &shard_counts(b.shard);
+      make_aware(*b.shard.row(aware_, line.consumer), k, *counts);
+      std::uint64_t& adopted = *b.shard.row(adopted_, line.consumer);
+      if ((adopted & (std::uint64_t{1} << k)) == 0) {
+        adopted |= std::uint64_t{1} << k;
+        ++counts->adopted[static_cast<std::size_t>(k)];
+      }
       if (p_.telling == Telling::kPurchase) {
         tell(b.shard, line.consumer, line.time, k,
              kTagPurchaseTell | (static_cast<std::uint64_t>(line.visit) << 24) |
-                 (static_cast<std::uint64_t>(line.line) << 8));
+                 (static_cast<std::uint64_t>(line.line) << 8),
+             true);
       }
     }
   }
 
   void daily(const DayBatch& b) const override {
     std::uint64_t* aware = b.shard.column(aware_);
-    const Time now = static_cast<Time>(b.day + 1);
     const auto day = static_cast<std::uint64_t>(b.day);
-    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
-      std::uint64_t& a = aware[c - b.shard.begin()];
-      if (p_.discovery_rate > 0.0) discover(b.shard, c, day, a);
-      if (p_.telling == Telling::kDaily) {
-        for (std::uint64_t m = a; m != 0; m &= m - 1) {
+    if (p_.discovery_rate > 0.0 && products_ > 0) discover(b.shard, day, aware);
+    if (p_.telling == Telling::kDaily) {
+      const std::uint64_t* adopted = b.shard.column(adopted_);
+      const Time now = static_cast<Time>(b.day + 1);
+      for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
+        const std::uint64_t bought = adopted[c - b.shard.begin()];
+        for (std::uint64_t m = aware[c - b.shard.begin()]; m != 0; m &= m - 1) {
           const int k = std::countr_zero(m);
-          tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k));
+          tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k),
+               ((bought >> k) & 1u) != 0);
         }
       }
     }
   }
 
-  /// Each unaware new product is discovered with probability p today, independently. Most days
-  /// nothing is: one uniform decides whether anything is (probability 1 - (1-p)^n for n unaware
-  /// products), and only then the products are drawn in turn, each conditioned on at least one
-  /// discovery among those left until one is found: the same distribution as n independent draws,
-  /// for one draw per consumer and day instead of n.
-  void discover(const ShardContext& shard, ConsumerId c, std::uint64_t day, std::uint64_t& a) const {
-    const std::uint64_t all = products_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << products_) - 1;
-    const std::uint64_t unaware = all & ~a;
+  /// Spontaneous discovery: each unaware new product is discovered with probability p today,
+  /// independently, i.e. a consumer unaware of n of them discovers something with probability
+  /// any(n) = 1 - (1-p)^n. Most consumers discover nothing on most days, so the work goes only
+  /// to candidates: consumers drawn independently with probability any(all) (the most any
+  /// consumer can have) by geometric gaps along a block's chain, each accepted with probability
+  /// any(n) / any(all) from its own stream. An accepted consumer's products are drawn in turn,
+  /// each conditioned on at least one discovery among those left until one is found: the same
+  /// distribution as n independent draws. Cost: about any(all) draws per consumer and day
+  /// instead of one.
+  void discover(const ShardContext& shard, std::uint64_t day, std::uint64_t* aware) const {
+    ShardCounts& counts = shard_counts(shard);
+    const ConsumerId begin = shard.begin();
+    const ConsumerId end = shard.end();
+    // Consumers to skip before the next candidate: Geometric(any(all)) (0 when any(all) = 1).
+    const auto gap = [&](CounterRng& chain) { return geometric(chain, candidate_rate_); };
+    for (ConsumerId block = begin / kDiscoveryBlock * kDiscoveryBlock; block < end;) {
+      const ConsumerId block_end =
+          static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kDiscoveryBlock, end));
+      CounterRng chain = shard.stream(block, kTagDiscoveryChain | (day << 8));
+      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);
+           next += 1.0 + gap(chain)) {
+        const auto c = static_cast<ConsumerId>(next);
+        if (c >= begin) discover(shard, c, day, aware[c - begin], counts);
+      }
+      block = block_end;
+    }
+  }
+
+  /// Candidate c: accepted with probability any(n) / any(all), then its products drawn.
+  void discover(const ShardContext& shard, ConsumerId c, std::uint64_t day, std::uint64_t& a,
+                ShardCounts& counts) const {
+    const std::uint64_t unaware = all_ & ~a;
     int left = std::popcount(unaware);
     if (left == 0) return;
     CounterRng rng = shard.stream(c, kTagDiscovery | (day << 8));
-    if (!(rng.uniform() < any_discovery_[static_cast<std::size_t>(left)])) return;
+    if (!(rng.uniform() < accept_discovery_[static_cast<std::size_t>(left)])) return;
     bool found = false;
     for (std::uint64_t m = unaware; m != 0; m &= m - 1, --left) {
       const double p = found ? p_.discovery_rate : p_.discovery_rate / any_discovery_[static_cast<std::size_t>(left)];
       if (rng.uniform() < p) {
-        a |= std::uint64_t{1} << std::countr_zero(m);
+        make_aware(a, std::countr_zero(m), counts);
         found = true;
       }
     }
   }
 
   void messages(const MessageBatch& b) const override {
-    for (const Message& m : b.messages) *b.shard.row(aware_, m.recipient) |= std::uint64_t{1} << m.data;
+    ShardCounts& counts = shard_counts(b.shard);
+    std::uint64_t* aware = b.shard.column(aware_);
+    for (const Message& m : b.messages) make_aware(aware[m.recipient - b.shard.begin()], static_cast<int>(m.data), counts);
   }
 
   void commands(const CommandBatch& b) const override {
+    ShardCounts& counts = shard_counts(b.shard);
     for (const Command& cmd : b.commands) {
       if (cmd.kind != CommandKind::kNotify) continue;
       std::uint64_t& a = *b.shard.row(aware_, cmd.consumer);
@@ -190,20 +261,29 @@ class WordOfMouth final : public Behaviour {
       CounterRng rng = b.shard.stream(cmd.consumer, kTagNotify | (static_cast<std::uint64_t>(n) << 8));
       ++n;
       for (std::size_t k = 0; k < products_; ++k) {
-        if (rng.uniform() < p_.notify_awareness) a |= std::uint64_t{1} << k;
+        if (rng.uniform() < p_.notify_awareness) make_aware(a, static_cast<int>(k), counts);
       }
     }
   }
 
-  std::vector<std::string> gauges() const override { return {"aware", "adopters", "graph_bytes"}; }
+  /// "aware" and "adopters" (consumers aware of / who bought a new product, summed over new
+  /// products), "graph_bytes", then per new product (its id in the catalog) "aware[ID]" for each,
+  /// then "adopters[ID]" for each.
+  std::vector<std::string> gauges() const override {
+    std::vector<std::string> names = {"aware", "adopters", "graph_bytes"};
+    for (ProductId j : new_products_) names.push_back("aware[" + std::to_string(j) + "]");
+    for (ProductId j : new_products_) names.push_back("adopters[" + std::to_string(j) + "]");
+    return names;
+  }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
-    const std::uint64_t* aware = b.shard.column(aware_);
-    const std::uint64_t* adopted = b.shard.column(adopted_);
+    const ShardCounts& counts = shard_counts(b.shard);
     std::uint64_t a = 0;
     std::uint64_t d = 0;
-    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
-      a += static_cast<std::uint64_t>(std::popcount(aware[c - b.shard.begin()]));
-      d += static_cast<std::uint64_t>(std::popcount(adopted[c - b.shard.begin()]));
+    for (std::size_t k = 0; k < products_; ++k) {
+      a += counts.aware[k];
+      d += counts.adopted[k];
+      sums[3 + k] += static_cast<double>(counts.aware[k]);
+      sums[3 + products_ + k] += static_cast<double>(counts.adopted[k]);
     }
     sums[0] += static_cast<double>(a);
     sums[1] += static_cast<double>(d);
@@ -211,6 +291,52 @@ class WordOfMouth final : public Behaviour {
   }
 
  private:
+  /// Slot s of visit v shows new product k: an impression may make the consumer aware; then the
+  /// aware consumer's utility gains aware_utility, the unaware's is set to kUnaware.
+  /// Kept out of line: the scan of utility() then holds its pointers in registers.
+  [[gnu::noinline]] void shown_new(VisitBatch& b, std::size_t v, std::uint32_t s, int k, ShardCounts*& counts) const {
+    const ConsumerId c = b.consumer[v];
+    std::uint64_t& aware = *b.shard.row(aware_, c);
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    if ((aware & bit) == 0 && p_.impression_awareness > 0.0) {
+      CounterRng rng =
+          b.shard.stream(c, kTagImpression | (static_cast<std::uint64_t>(b.visit[v]) << 20) | (s - b.first_slot[v]));
+      if (rng.uniform() < p_.impression_awareness) {
+        if (counts == nullptr) counts = &shard_counts(b.shard);
+        make_aware(aware, k, *counts);
+      }
+    }
+    if (aware & bit) {
+      b.utility[s] += p_.aware_utility;
+    } else {
+      b.utility[s] = kUnaware;
+    }
+  }
+
+  /// The counts of `shard` (created at first use; shards' hooks may ask at once).
+  ShardCounts& shard_counts(const ShardContext& shard) const {
+    const std::lock_guard lock(counts_mutex_);
+    if (counts_.size() <= shard.index()) counts_.resize(shard.index() + 1);
+    std::unique_ptr<ShardCounts>& counts = counts_[shard.index()];
+    if (!counts) counts = std::make_unique<ShardCounts>();
+    return *counts;
+  }
+
+  /// Failures before the first success of trials with success probability 1 - e^-rate:
+  /// floor(E / rate), E ~ Exp(1) (Boost's ziggurat: no logarithm on most draws); 0 when rate is
+  /// +inf (certain success).
+  static double geometric(CounterRng& rng, double rate) {
+    return std::floor(boost::random::exponential_distribution<double>(1.0)(rng) / rate);
+  }
+
+  /// Makes the consumer whose awareness bits are `a` aware of new product k.
+  static void make_aware(std::uint64_t& a, int k, ShardCounts& counts) {
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    if (a & bit) return;
+    a |= bit;
+    ++counts.aware[static_cast<std::size_t>(k)];
+  }
+
   /// The run's graph, drawn on first use (hooks of several shards may ask at once).
   const SocialGraph& graph(const ShardContext& shard) const {
     std::call_once(graph_once_, [&] {
@@ -221,33 +347,58 @@ class WordOfMouth final : public Behaviour {
 
   /// c tells each neighbour about new product k with probability tell_probability: the gaps
   /// between told neighbours are geometric, so the work is one draw per message (plus one).
-  void tell(const ShardContext& shard, ConsumerId c, Time time, int k, std::uint64_t counter) const {
+  /// With `adopted` (c has bought it) and quality_learning in the run, each told neighbour also
+  /// hears c's experience of the product (a kMessageHeardQuality message to quality_learning).
+  void tell(const ShardContext& shard, ConsumerId c, Time time, int k, std::uint64_t counter, bool adopted) const {
     if (p_.tell_probability <= 0.0) return;
     const SocialGraph& g = graph(shard);
     const std::uint32_t degree = g.degree(c);
     CounterRng rng = shard.stream(c, counter);
-    const double log_miss = std::log1p(-p_.tell_probability);  // -inf when certain
+    const bool quality = adopted && quality_learning_.has_value();
+    const float x = quality ? experience(shard, c, k) : 0.0f;
+    const ProductId product = new_products_[static_cast<std::size_t>(k)];
     double next = 0.0;
     for (;;) {
-      if (p_.tell_probability < 1.0) next += std::floor(std::log1p(-rng.uniform()) / log_miss);
+      if (p_.tell_probability < 1.0) next += geometric(rng, tell_rate_);
       if (!(next < static_cast<double>(degree))) return;
       const auto n = static_cast<std::uint32_t>(next);
-      shard.send(time, c, g.neighbour(c, n), 0, 1.0f, static_cast<std::uint32_t>(k));
+      const ConsumerId neighbour = g.neighbour(c, n);
+      shard.send(time, c, neighbour, 0, 1.0f, static_cast<std::uint32_t>(k));
+      if (quality) shard.send_to(*quality_learning_, time, c, neighbour, kMessageHeardQuality, x, product);
       next += 1.0;
     }
   }
 
+  /// What teller c experienced of new product k, the same each time it tells: its true quality
+  /// plus Normal(0, experience_sd^2) noise (MODEL.md "Learning": an experience is
+  /// Normal(q_j, sigma_x^2)), one draw per (teller, product) from the teller's stream.
+  float experience(const ShardContext& shard, ConsumerId c, int k) const {
+    CounterRng rng = shard.stream(c, kTagExperience | static_cast<std::uint64_t>(k));
+    const double q = quality_[new_products_[static_cast<std::size_t>(k)]];
+    return static_cast<float>(boost::random::normal_distribution<double>(q, p_.experience_sd)(rng));
+  }
+
   const Offers& offers_;
+  const std::vector<double>& quality_;  // true quality per product (a teller's experience draws around it)
   WomParams p_;
   std::uint32_t consumers_;
-  std::vector<std::int8_t> index_;  // per product: its bit among the new products, or -1
+  std::vector<std::int8_t> index_;        // per product: its bit among the new products, or -1
+  std::vector<std::int8_t> offer_index_;  // per offer: its product's bit, or -1
+  std::vector<ProductId> new_products_;   // by bit
   std::size_t products_ = 0;
-  std::array<double, 65> any_discovery_{};  // 1 - (1 - p)^n: some product of n unaware discovered today
+  std::uint64_t all_ = 0;                 // the bits of every new product
+  std::array<double, 65> any_discovery_{};     // 1 - (1 - p)^n: some product of n unaware discovered today
+  std::array<double, 65> accept_discovery_{};  // any(n) / any(all): a candidate unaware of n accepted
+  double candidate_rate_ = 0.0;  // -log(1 - any(all)): the geometric gaps between discovery candidates
+  double tell_rate_ = 0.0;       // -log(1 - tell_probability): the gaps between told neighbours
   Column<std::uint64_t> aware_;
   Column<std::uint64_t> adopted_;
   Column<std::uint32_t> notified_;
+  std::optional<std::uint16_t> quality_learning_;  // the run's quality_learning module, if any
   mutable std::once_flag graph_once_;
   mutable std::unique_ptr<SocialGraph> graph_;
+  mutable std::mutex counts_mutex_;
+  mutable std::vector<std::unique_ptr<ShardCounts>> counts_;  // per shard index
 };
 
 }  // namespace
@@ -284,6 +435,9 @@ void register_word_of_mouth() {
            .max = 1.0, .description = "probability that a notification makes the consumer aware of each new product"},
           {.name = "aware_utility", .type = ParamType::kNumber, .default_value = 0.0, .min = -100.0,
            .max = 100.0, .description = "utility added to a new product its consumer is aware of"},
+          {.name = "experience_sd", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 100.0,
+           .description = "with quality_learning: sd of a teller's experience of a new product around its "
+                          "true quality, which told neighbours hear (set it to quality_learning's observation_sd)"},
       },
       [](const Json& p, const BehaviourContext& ctx) {
         const std::vector<char> is_new = select_products(p["new_products"], ctx.catalog);
@@ -327,6 +481,7 @@ void register_word_of_mouth() {
         w.impression_awareness = p["impression_awareness"].get<double>();
         w.notify_awareness = p["notify_awareness"].get<double>();
         w.aware_utility = p["aware_utility"].get<float>();
+        w.experience_sd = p["experience_sd"].get<double>();
         return std::make_unique<WordOfMouth>(ctx, w, is_new);
       },
   });

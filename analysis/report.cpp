@@ -97,8 +97,8 @@ std::string bracket(const Interval& i, int decimals) {
 const char* marketsim_version() { return MARKETSIM_VERSION; }
 
 const std::vector<std::string>& output_file_names() {
-  static const std::vector<std::string> names = {"summary.json", "runs.csv",    "daily.csv",
-                                                 "cohorts.csv",  "sellers.csv", "breakdown.csv"};
+  static const std::vector<std::string> names = {"summary.json", "runs.csv",    "daily.csv",     "cohorts.csv",
+                                                 "sellers.csv",  "breakdown.csv", "gauges.csv"};
   return names;
 }
 
@@ -115,7 +115,9 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
   for (const auto& a : summary.arms) {
     Json metrics = Json::object();
     for (std::size_t m = 0; m < metric_list().size(); ++m) metrics[metric_list()[m].name] = interval_json(a.metrics[m]);
-    arms.push_back(Json{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}});
+    Json gauges = Json::object();
+    for (std::size_t g = 0; g < a.gauge_names.size(); ++g) gauges[a.gauge_names[g]] = interval_json(a.last_day_gauges[g]);
+    arms.push_back(Json{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}, {"last_day_gauges", gauges}});
   }
   doc["arms"] = arms;
   Json diffs = Json::array();
@@ -172,13 +174,14 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,
                                                               const PerformanceInfo& perf) {
-  std::ostringstream runs, daily, cohorts, sellers, breakdown;
+  std::ostringstream runs, daily, cohorts, sellers, breakdown, gauges;
   const std::vector<std::size_t> line_metrics = breakdown_metrics();
   runs << "arm,replication" << metric_header() << "\n";
   daily << "arm,replication,day,warmup" << metric_header() << "\n";
   cohorts << "arm,replication,period,cohort,cohort_size,offset,buyers,rate\n";
   sellers << "arm,replication,seller" << metric_header() << "\n";
   breakdown << "arm,replication,seller,category,segment" << metric_header(&line_metrics) << "\n";
+  gauges << "arm,replication,day,warmup,gauge,value\n";
   const MarketSpec& ms = sc.market;
   for (const RunResult& r : result.runs) {
     const std::string arm = csv_field(sc.arms[r.arm].name);
@@ -186,6 +189,12 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
     for (const DailyRow& d : r.daily) {
       daily << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0)
             << metric_fields(d.values) << "\n";
+    }
+    for (const DailyRow& d : r.daily) {
+      for (std::size_t g = 0; g < r.gauge_names.size() && g < d.gauges.size(); ++g) {
+        gauges << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0) << ","
+               << csv_field(r.gauge_names[g]) << "," << csv_number(d.gauges[g]) << "\n";
+      }
     }
     for (const CohortRow& c : r.cohorts) {
       const double rate = c.size > 0 ? static_cast<double>(c.buyers) / static_cast<double>(c.size)
@@ -205,7 +214,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   }
   const std::vector<std::string> texts = {summary_json(sc, summary, perf, &result).dump(2) + "\n",
                                           runs.str(), daily.str(), cohorts.str(), sellers.str(),
-                                          breakdown.str()};
+                                          breakdown.str(), gauges.str()};
   std::vector<std::pair<std::string, std::string>> files;
   for (std::size_t k = 0; k < texts.size(); ++k) files.emplace_back(output_file_names()[k], texts[k]);
   return files;

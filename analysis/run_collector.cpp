@@ -73,7 +73,9 @@ void RunCollector::on_window(const WindowRecords& records) {
 }
 
 void RunCollector::on_day_end(const DayRecord& d) {
-  DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN)};
+  DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN),
+               std::vector<double>(d.gauges.begin(), d.gauges.end())};
+  if (gauge_names_.empty()) gauge_names_.assign(d.gauge_names.begin(), d.gauge_names.end());
   for (std::size_t c = 0; c < collectors_.size(); ++c) {
     const Span cols = collector_columns_[c];
     collectors_[c]->on_day_end(d, std::span<double>(row.values.data() + cols.first, cols.count));
@@ -109,6 +111,7 @@ void RunCollector::on_day_end(const DayRecord& d) {
 
 void RunCollector::finish(RunResult& result) const {
   result.daily = daily_;
+  result.gauge_names = gauge_names_;
   const std::size_t sellers = sums_.size() - 1;
   // Totals of the metrics of the books (the market's, then each seller's).
   const auto total = [&](std::size_t who, std::size_t m) {

@@ -16,6 +16,7 @@ struct DailyRow {
   Day day;
   bool warmup;
   std::vector<double> values;  // NaN where a metric has no daily value
+  std::vector<double> gauges;  // the modules' gauges at the day's end, in RunResult::gauge_names order
 };
 
 /// One cell of the breakdown: a seller's sales of one category to one segment over the measured
@@ -32,6 +33,7 @@ struct RunResult {
   std::uint64_t replication = 0;
   std::vector<double> totals;                      // over the measured days (after warm-up)
   std::vector<DailyRow> daily;
+  std::vector<std::string> gauge_names;  // the run's gauges ("module.gauge", DayRecord::gauge_names)
   std::vector<CohortRow> cohorts;
   std::vector<std::vector<double>> seller_totals;  // per seller; NaN for market-only metrics
   std::vector<BreakdownRow> breakdown;

@@ -53,10 +53,20 @@ ExperimentSummary summarize(const std::vector<RunResult>& runs,
   const std::size_t metrics = metric_list().size();
   std::vector<double> values(replications);
   for (std::size_t a = 0; a < arm_names.size(); ++a) {
-    ArmSummary s{arm_names[a], a == baseline, {}};
+    ArmSummary s{arm_names[a], a == baseline, {}, {}, {}};
     for (std::size_t m = 0; m < metrics; ++m) {
       for (std::size_t r = 0; r < replications; ++r) values[r] = at(a, r).totals[m];
       s.metrics.push_back(mean_interval(values));
+    }
+    // The gauges of the last day: every run of a scenario has the same modules, hence gauges.
+    if (replications > 0) s.gauge_names = at(a, 0).gauge_names;
+    for (std::size_t g = 0; g < s.gauge_names.size(); ++g) {
+      for (std::size_t r = 0; r < replications; ++r) {
+        const RunResult& run = at(a, r);
+        values[r] = run.daily.empty() || g >= run.daily.back().gauges.size() ? std::numeric_limits<double>::quiet_NaN()
+                                                                             : run.daily.back().gauges[g];
+      }
+      s.last_day_gauges.push_back(mean_interval(values));
     }
     out.arms.push_back(std::move(s));
   }

@@ -24,6 +24,10 @@ struct ArmSummary {
   std::string name;
   bool baseline;
   std::vector<Interval> metrics;  // indexed by metric column (metric_list())
+  /// Each module gauge's value at the end of the horizon's last day, over replications, indexed
+  /// like the runs' gauge_names (RunResult::gauge_names).
+  std::vector<std::string> gauge_names;
+  std::vector<Interval> last_day_gauges;
 };
 
 /// Per non-baseline arm: paired differences arm - baseline over replications (common random

@@ -171,6 +171,9 @@ void Simulation::deliver_messages() {
       throw InvariantViolation("a message was sent to consumer " + std::to_string(m.recipient) +
                                ", which does not exist");
     }
+    if (m.module >= behaviours_.size()) {
+      throw InvariantViolation("a message was sent to module " + std::to_string(m.module) + ", which does not exist");
+    }
     shards_[m.recipient / plan_.shard_size]->inbox.push_back(m);
   }
   tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {

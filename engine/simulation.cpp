@@ -134,7 +134,12 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   }
   const std::size_t n = market.population.size();
 
-  // Columns: the engine's own, then each module's, in scenario order.
+  // Modules find each other by name (messages from one to another), then declare their columns
+  // after the engine's own, in scenario order.
+  std::vector<std::string> module_names;
+  for (const auto& b : behaviours_) module_names.push_back(b->name());
+  const ModuleDirectory directory(std::move(module_names));
+  for (const auto& b : behaviours_) b->connect(directory);
   declare_engine_columns(layout_, next_visit_, visit_index_, flags_);
   for (std::size_t m = 0; m < behaviours_.size(); ++m) {
     Behaviour& b = *behaviours_[m];

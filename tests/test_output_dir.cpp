@@ -404,6 +404,8 @@ TEST_CASE("run --out writes a set and a second run replaces it completely", "[ou
   CHECK(Json::parse(slurp(dir / "summary.json"))["seed"] == 2);
   for (const auto& name : output_file_names()) {
     INFO(name);
+    const std::string& text = first.at(name);
+    if (text.find('\n') + 1 == text.size()) continue;  // a header alone (gauges.csv without modules)
     CHECK(second.at(name) != first.at(name));
   }
   CHECK(second == reference_set(kTiny, 2, scratch));
