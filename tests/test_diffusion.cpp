@@ -527,6 +527,7 @@ class NoCalendar final : public CalendarControl {
  public:
   void leave(ConsumerId) override {}
   void enter(ConsumerId, Time) override {}
+  void redraw(ConsumerId, Time) override {}
   bool active(ConsumerId) const override { return true; }
 };
 
