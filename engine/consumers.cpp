@@ -160,11 +160,15 @@ void Simulation::deliver_messages() {
     shard->outbox.clear();
   }
   if (messages_.empty()) return;
-  std::sort(messages_.begin(), messages_.end(), [](const Message& a, const Message& b) {
+  const auto delivery_order = [](const Message& a, const Message& b) {
     if (a.time != b.time) return a.time < b.time;
     if (a.sender != b.sender) return a.sender < b.sender;
     return a.sequence < b.sequence;
-  });
+  };
+  // Messages sent by daily hooks (one time, senders in id order, shards in order) arrive sorted.
+  if (!std::is_sorted(messages_.begin(), messages_.end(), delivery_order)) {
+    std::sort(messages_.begin(), messages_.end(), delivery_order);
+  }
   const std::size_t consumers = market_.population.size();
   for (const Message& m : messages_) {
     if (m.recipient >= consumers) {
