@@ -36,11 +36,11 @@ void Simulation::apply_commands(Time start) {
     switch (cmd.kind) {
       case CommandKind::kIssueCoupon:
       {
-        auto [wallet, created] = shard.wallets.try_emplace(cmd.consumer);
-        wallet->second.push_back(HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
-        wallets_ += created ? 1 : 0;
+        std::uint8_t& flags = columns_->data(shard.index, flags_)[cmd.consumer - shard.begin];
+        shard.wallets.add(cmd.consumer, HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
+        wallets_ += (flags & kHasCoupons) ? 0 : 1;
+        flags |= kHasCoupons;
       }
-        columns_->data(shard.index, flags_)[cmd.consumer - shard.begin] |= kHasCoupons;
         log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
                                      cmd.coupon.amount_off, 0});
         break;
@@ -57,6 +57,7 @@ void Simulation::apply_commands(Time start) {
     }
   }
   commands_.clear();
+  for (auto& shard : shards_) shard->wallets.commit();
   if (!any_for_modules) return;
   tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
     Shard& shard = *shards_[s];
@@ -129,26 +130,19 @@ void Simulation::read_gauges(Day day, std::size_t batch) {
 void Simulation::expire_coupons(Time now) {
   // Coupons usable only before `now` leave their wallets (shards in order, consumers in id order).
   for (auto& shard : shards_) {
-    for (auto it = shard->wallets.begin(); it != shard->wallets.end();) {
-      auto& held = it->second;
-      for (const HeldCoupon& h : held) {
-        if (h.coupon.expires <= now) {
-          log_.add_event(ConsumerEvent{now, it->first, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
+    shard->wallets.expire(
+        now,
+        [&](ConsumerId c, const HeldCoupon& h) {
+          log_.add_event(ConsumerEvent{now, c, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
                                        h.coupon.amount_off, 0});
-        }
-      }
-      std::erase_if(held, [&](const HeldCoupon& h) { return h.coupon.expires <= now; });
-      const auto next = std::next(it);
-      if (held.empty()) close_wallet(*shard, it->first);
-      it = next;
-    }
+        },
+        [&](ConsumerId c) { close_wallet(*shard, c); });
   }
 }
 
 void Simulation::close_wallet(Shard& shard, ConsumerId c) {
   columns_->data(shard.index, flags_)[c - shard.begin] &= static_cast<std::uint8_t>(~kHasCoupons);
   --wallets_;
-  shard.wallets.erase(c);
 }
 
 void Simulation::deliver_messages() {

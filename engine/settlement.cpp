@@ -234,8 +234,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     }
     // Coupons of this seller held by the consumer: the one worth most on the eligible subtotal.
     if (!(columns_->data(shard.index, flags_)[head.consumer - shard.begin] & kHasCoupons)) continue;
-    auto wallet = shard.wallets.find(head.consumer);
-    if (wallet == shard.wallets.end()) continue;
+    const std::span<Wallets::Entry> wallet = shard.wallets.find(head.consumer);
     std::size_t best = SIZE_MAX;
     Money best_value = 0;
     const auto eligible_lines = [&](const Coupon& coupon) {
@@ -245,8 +244,8 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       }
       return out;
     };
-    for (std::size_t k = 0; k < wallet->second.size(); ++k) {
-      const HeldCoupon& h = wallet->second[k];
+    for (std::size_t k = 0; k < wallet.size(); ++k) {
+      const HeldCoupon& h = wallet[k].held;
       if (!h.usable(static_cast<SellerId>(s), head.time)) continue;
       const Money value = h.coupon.value_on(remaining(eligible_lines(h.coupon)));
       if (value > best_value) {
@@ -255,14 +254,13 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       }
     }
     if (best == SIZE_MAX) continue;
-    const HeldCoupon used = wallet->second[best];
+    const HeldCoupon used = wallet[best].held;
     if (ledgers_[s].exhausted(static_cast<std::size_t>(used.promotion)) ||
         !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
       continue;
     }
     allocate(best_value, eligible_lines(used.coupon));
-    wallet->second.erase(wallet->second.begin() + static_cast<std::ptrdiff_t>(best));
-    if (wallet->second.empty()) close_wallet(shard, head.consumer);
+    if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
     log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
                                  used.promotion, 0, 0, 0, best_value});
   }

@@ -2,26 +2,16 @@
 // A shard of a run (engine-internal): a fixed range of consumers with its own visit calendar,
 // batch scratch, chosen lines, outbox, wallets and command inbox. Shards advance in parallel;
 // nothing in a shard is touched by another shard's thread.
-#include <map>
 #include <vector>
 
 #include "engine/simulation.h"
+#include "engine/wallets.h"
 #include "market/shown_set.h"
 #include "market/commands.h"
 #include "sim/visit_calendar.h"
 
 namespace marketsim {
 
-/// A coupon held by a consumer, with its issuer.
-struct HeldCoupon {
-  Coupon coupon;
-  SellerId seller;
-  std::int32_t promotion;
-  /// Whether an order of seller `s` at time `t` may use it.
-  bool usable(SellerId s, Time t) const { return seller == s && t < coupon.expires; }
-};
-
-using Wallets = std::map<ConsumerId, std::vector<HeldCoupon>>;
 
 /// The batch arrays of the visit pipeline: one chunk of consumers' visits at a time.
 struct VisitScratch {
