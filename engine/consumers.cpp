@@ -17,7 +17,8 @@ void Simulation::apply_commands(Time start) {
   if (commands_.empty()) return;
   const std::size_t consumers = market_.population.size();
   bool any_for_modules = false;
-  for (Command& cmd : commands_) {
+  for (std::size_t i = 0; i < commands_.size(); ++i) {
+    Command& cmd = commands_[i];
     if (cmd.consumer >= consumers) {
       throw Error("seller \"" + market_.offers.seller_names[cmd.seller] + "\" promotion " +
                   std::to_string(cmd.promotion) + " issued " + command_name(cmd.kind) + " for consumer " +
@@ -52,28 +53,33 @@ void Simulation::apply_commands(Time start) {
         break;
     }
     if (commands_handled_ & (1u << static_cast<unsigned>(cmd.kind))) {
-      shard.commands.push_back(cmd);
+      shard.command_index.push_back(static_cast<std::uint32_t>(i));
       any_for_modules = true;
     }
   }
-  commands_.clear();
   for (auto& shard : shards_) shard->wallets.commit();
-  if (!any_for_modules) return;
-  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
-    Shard& shard = *shards_[s];
-    if (shard.commands.empty()) return;
-    for (std::size_t m : command_modules_) {
-      const unsigned kinds = behaviours_[m]->commands_handled();
-      shard.module_commands.clear();
-      for (const Command& cmd : shard.commands) {
-        if (kinds & (1u << static_cast<unsigned>(cmd.kind))) shard.module_commands.push_back(cmd);
+  if (any_for_modules) {
+    // Each shard's commands are indices into commands_ (4 bytes each, not a copy); a module's
+    // batch is copied one shard at a time and released, so a campaign day's commands are held
+    // about once, not once per shard and module.
+    tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+      Shard& shard = *shards_[s];
+      if (shard.command_index.empty()) return;
+      std::vector<Command> batch;
+      for (std::size_t m : command_modules_) {
+        const unsigned kinds = behaviours_[m]->commands_handled();
+        batch.clear();
+        for (const std::uint32_t i : shard.command_index) {
+          if (kinds & (1u << static_cast<unsigned>(commands_[i].kind))) batch.push_back(commands_[i]);
+        }
+        if (batch.empty()) continue;
+        const ShardContext ctx = context(shard, m);
+        behaviours_[m]->commands(CommandBatch{ctx, batch});
       }
-      if (shard.module_commands.empty()) continue;
-      const ShardContext ctx = context(shard, m);
-      behaviours_[m]->commands(CommandBatch{ctx, shard.module_commands});
-    }
-    shard.commands.clear();
-  });
+      std::vector<std::uint32_t>().swap(shard.command_index);
+    });
+  }
+  std::vector<Command>().swap(commands_);  // a campaign day's queue is not kept for the run
 }
 
 void Simulation::run_settled_hooks() {

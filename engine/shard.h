@@ -90,8 +90,7 @@ struct Simulation::Shard final : CalendarControl {
   VisitScratch scratch;
   std::vector<Message> outbox;       // messages its consumers sent in the window
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
-  std::vector<Command> commands;     // the window's commands for its consumers, in issue order
-  std::vector<Command> module_commands;  // scratch: one module's share of `commands`
+  std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
   Wallets wallets;                   // consumers holding coupons
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
