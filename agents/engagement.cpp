@@ -18,10 +18,21 @@
 //             (1 + the notification boost). Bound: g(1) / g(initial) * (1 + boost).
 // Gauges: churned (currently churned), won_back (won back on the day), opted_out, engagement_sum,
 // consumers. Randomness: the churn draw of day d is stream(c, 4 d); the k-th win-back draw of a
-// consumer is stream(c, 2^40 + 4 k), k a per-consumer counter: the same for any thread count.
+// consumer is stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer,
+// checked): the same for any thread count.
+//
+// Cost. The daily pass is two multiplications a consumer (vectorised) and one uniform per
+// consumer in the market: the hazard never exceeds churn_base (e >= 0), so a uniform at or above
+// 1 - exp(-churn_base) (with a 1e-12 relative margin) cannot churn and needs no exp; the rest are
+// decided exactly as written above, so the draws and their outcomes are those of the plain loop.
+// The gauges are per-shard tallies kept as consumers churn, come back and opt out, and the
+// engagement sum of the daily pass (the same sum, in consumer order, as a scan would give).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -49,11 +60,28 @@ struct EngagementParams {
 
 constexpr float kNever = -1.0e30f;
 constexpr std::uint64_t kWinbackCounter = std::uint64_t{1} << 40;
+// Bits of the state column.
+constexpr std::uint8_t kChurned = 1;
+constexpr std::uint8_t kOptedOut = 2;
+
+/// A shard's gauges, kept as its hooks change the state (only the shard's own hooks touch them).
+struct ShardTally {
+  std::int64_t churned = 0;
+  std::int64_t opted_out = 0;
+  Day won_back_day = -1;  // the day of won_back
+  std::int64_t won_back = 0;
+  Day sum_day = -1;  // the day whose daily pass summed engagement_sum
+  double engagement_sum = 0.0;
+};
 
 class Engagement final : public Behaviour {
  public:
   Engagement(const BehaviourContext& ctx, const EngagementParams& p)
-      : list_(ctx.catalog.list_price), p_(p), g0_(g(p.initial)), fatigue_decay_(std::exp(-1.0 / p.fatigue_days)) {}
+      : list_(ctx.catalog.list_price),
+        p_(p),
+        g0_(g(p.initial)),
+        fatigue_decay_(std::exp(-1.0 / p.fatigue_days)),
+        churn_skip_(std::min(1.0, -std::expm1(-p.churn_base) * (1.0 + 1e-12))) {}
 
   unsigned stages() const override {
     return kStageIntensity | kStageSettled | kStageDaily | kStageCommands;
@@ -67,19 +95,20 @@ class Engagement final : public Behaviour {
     engagement_ = layout.add<float>("engagement", "engagement", 1, static_cast<float>(p_.initial));
     fatigue_ = layout.add<float>("engagement", "fatigue", 1, 0.0f);
     notified_ = layout.add<float>("engagement", "notified_at", 1, kNever);
-    churn_day_ = layout.add<std::int32_t>("engagement", "churn_day", 1, -1);
-    won_back_day_ = layout.add<std::int32_t>("engagement", "won_back_day", 1, -1);
-    touches_ = layout.add<std::uint32_t>("engagement", "winback_draws", 1, 0u);
-    opted_out_ = layout.add<std::uint8_t>("engagement", "opted_out", 1, 0);
+    touches_ = layout.add<std::uint16_t>("engagement", "winback_draws", 1, std::uint16_t{0});
+    state_ = layout.add<std::uint8_t>("engagement", "state", 1, std::uint8_t{0});  // kChurned | kOptedOut
   }
 
   double intensity_bound(Time, Time) const override { return g(1.0) / g0_ * (1.0 + p_.boost); }
 
   void intensity(IntensityBatch& b) const override {
+    const float* e = b.shard.column(engagement_);
+    const float* notified = b.shard.column(notified_);
+    const ConsumerId begin = b.shard.begin();
     for (std::size_t i = 0; i < b.consumer.size(); ++i) {
-      const ConsumerId c = b.consumer[i];
-      double m = g(*b.shard.row(engagement_, c)) / g0_;
-      const float at = *b.shard.row(notified_, c);
+      const std::size_t k = b.consumer[i] - begin;
+      double m = g(e[k]) / g0_;
+      const float at = notified[k];
       if (p_.boost > 0.0 && at > kNever) {
         const double since = std::max(0.0, b.time[i] - static_cast<double>(at));
         m *= 1.0 + p_.boost * std::exp(-since / p_.boost_days);
@@ -89,6 +118,8 @@ class Engagement final : public Behaviour {
   }
 
   void settled(const SettledBatch& b) const override {
+    float* e = b.shard.column(engagement_);
+    const ConsumerId begin = b.shard.begin();
     for (const LineRecord& l : b.lines) {
       double delta = 0.0;
       if (l.quantity > 0) {
@@ -96,55 +127,77 @@ class Engagement final : public Behaviour {
         if (l.unit_paid() > list_[l.product]) delta -= p_.down_price;
       }
       if (l.lost > 0) delta -= p_.down_stockout;
-      if (delta != 0.0) add(b.shard.row(engagement_, l.consumer), delta);
+      if (delta != 0.0) add(&e[l.consumer - begin], delta);
     }
   }
 
   void daily(const DayBatch& b) const override {
     const ShardContext& s = b.shard;
+    ShardTally& tally = shard_tally(s);
     float* e = s.column(engagement_);
     float* fatigue = s.column(fatigue_);
-    std::int32_t* churn_day = s.column(churn_day_);
-    for (ConsumerId c = s.begin(); c < s.end(); ++c) {
-      const std::size_t k = c - s.begin();
-      if (fatigue[k] > 0.0f) fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay_);
-      if (p_.decay > 0.0) e[k] = static_cast<float>(e[k] * (1.0 - p_.decay));
-      if (churn_day[k] >= 0 || p_.churn_base <= 0.0) continue;
+    const std::uint8_t* state = s.column(state_);
+    const std::size_t n = s.end() - s.begin();
+    // Fading: a zero fatigue stays zero, so every consumer is multiplied (the loops vectorise).
+    const double fatigue_decay = fatigue_decay_;
+    for (std::size_t k = 0; k < n; ++k) fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay);
+    if (p_.decay > 0.0) {
+      const double keep = 1.0 - p_.decay;
+      for (std::size_t k = 0; k < n; ++k) e[k] = static_cast<float>(e[k] * keep);
+    }
+    double sum = 0.0;  // the engagement_sum gauge (churn leaves e as it is)
+    for (std::size_t k = 0; k < n; ++k) sum += e[k];
+    tally.sum_day = b.day;
+    tally.engagement_sum = sum;
+    if (p_.churn_base <= 0.0) return;
+    const auto counter = 4 * static_cast<std::uint64_t>(b.day);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (state[k] & kChurned) continue;
+      const ConsumerId c = s.begin() + static_cast<ConsumerId>(k);
+      const double u = s.stream(c, counter).uniform();
+      if (u >= churn_skip_) continue;  // above the hazard's bound: no churn whatever e is
       const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[k]);
-      CounterRng rng = s.stream(c, 4 * static_cast<std::uint64_t>(b.day));
-      if (rng.uniform() < -std::expm1(-hazard)) {
-        churn_day[k] = static_cast<std::int32_t>(b.day);
-        s.calendar().leave(c);
-      }
+      if (u < -std::expm1(-hazard)) churn(s, tally, c);
     }
   }
 
   void commands(const CommandBatch& b) const override {
     const ShardContext& s = b.shard;
+    ShardTally& tally = shard_tally(s);
     for (const Command& cmd : b.commands) {
       const ConsumerId c = cmd.consumer;
+      std::uint8_t& state = *s.row(state_, c);
       bool reached = true;
       if (cmd.kind == CommandKind::kNotify) {
-        std::uint8_t& out = *s.row(opted_out_, c);
-        reached = out == 0;
+        reached = (state & kOptedOut) == 0;
         if (reached) {
           *s.row(notified_, c) = static_cast<float>(cmd.time);
           float& fatigue = *s.row(fatigue_, c);
           fatigue += 1.0f;
           if (fatigue > p_.tolerance) {
-            out = 1;
+            state |= kOptedOut;
+            ++tally.opted_out;
             add(s.row(engagement_, c), -p_.down_optout);
           }
         }
       }
-      std::int32_t& churn_day = *s.row(churn_day_, c);
-      if (!reached || churn_day < 0) continue;
-      std::uint32_t& draws = *s.row(touches_, c);
+      if (!reached || (state & kChurned) == 0) continue;
+      std::uint16_t& draws = *s.row(touches_, c);
+      if (draws == std::numeric_limits<std::uint16_t>::max()) {
+        throw RangeError("engagement: consumer " + std::to_string(c) +
+                         " was touched 65,535 times while churned (the most win-back draws a consumer can take)");
+      }
       CounterRng rng = s.stream(c, kWinbackCounter + 4 * static_cast<std::uint64_t>(draws));
       ++draws;
       if (rng.uniform() < p_.winback) {
-        churn_day = -1;
-        *s.row(won_back_day_, c) = static_cast<std::int32_t>(day_of(cmd.time));
+        state = static_cast<std::uint8_t>(state & ~kChurned);
+        --tally.churned;
+        const Day day = day_of(cmd.time);
+        if (tally.won_back_day != day) {
+          tally.won_back_day = day;
+          tally.won_back = 0;
+        }
+        ++tally.won_back;
         s.calendar().enter(c, cmd.time);
       }
     }
@@ -155,21 +208,17 @@ class Engagement final : public Behaviour {
   }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
     const ShardContext& s = b.shard;
-    const float* e = s.column(engagement_);
-    const std::int32_t* churn_day = s.column(churn_day_);
-    const std::int32_t* won_back = s.column(won_back_day_);
-    const std::uint8_t* out = s.column(opted_out_);
+    const ShardTally& tally = shard_tally(s);
     const std::size_t n = s.end() - s.begin();
-    double churned = 0, back = 0, opted = 0, sum = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      churned += churn_day[k] >= 0 ? 1.0 : 0.0;
-      back += won_back[k] == b.day ? 1.0 : 0.0;
-      opted += out[k];
-      sum += e[k];
+    double sum = tally.engagement_sum;
+    if (tally.sum_day != b.day) {  // no daily pass today (not called that way by the engine)
+      const float* e = s.column(engagement_);
+      sum = 0.0;
+      for (std::size_t k = 0; k < n; ++k) sum += e[k];
     }
-    sums[0] += churned;
-    sums[1] += back;
-    sums[2] += opted;
+    sums[0] += static_cast<double>(tally.churned);
+    sums[1] += tally.won_back_day == b.day ? static_cast<double>(tally.won_back) : 0.0;
+    sums[2] += static_cast<double>(tally.opted_out);
     sums[3] += sum;
     sums[4] += static_cast<double>(n);
   }
@@ -178,17 +227,33 @@ class Engagement final : public Behaviour {
   double g(double e) const { return p_.intensity_min + (1.0 - p_.intensity_min) * e; }
   static void add(float* e, double delta) { *e = static_cast<float>(std::clamp(*e + delta, 0.0, 1.0)); }
 
+  void churn(const ShardContext& s, ShardTally& tally, ConsumerId c) const {
+    *s.row(state_, c) |= kChurned;
+    ++tally.churned;
+    s.calendar().leave(c);
+  }
+
+  /// The tally of `shard` (created at first use; shards' hooks may ask at once).
+  ShardTally& shard_tally(const ShardContext& shard) const {
+    const std::lock_guard lock(tallies_mutex_);
+    if (tallies_.size() <= shard.index()) tallies_.resize(shard.index() + 1);
+    std::unique_ptr<ShardTally>& tally = tallies_[shard.index()];
+    if (!tally) tally = std::make_unique<ShardTally>();
+    return *tally;
+  }
+
   std::vector<Money> list_;
   EngagementParams p_;
   double g0_;
   double fatigue_decay_;
+  double churn_skip_;  // no uniform at or above it churns: 1 - exp(-churn_base), with a margin
   Column<float> engagement_;
   Column<float> fatigue_;
   Column<float> notified_;
-  Column<std::int32_t> churn_day_;
-  Column<std::int32_t> won_back_day_;
-  Column<std::uint32_t> touches_;
-  Column<std::uint8_t> opted_out_;
+  Column<std::uint16_t> touches_;
+  Column<std::uint8_t> state_;
+  mutable std::mutex tallies_mutex_;
+  mutable std::vector<std::unique_ptr<ShardTally>> tallies_;
 };
 
 }  // namespace
