@@ -17,16 +17,21 @@
 //             intensity_min) e (so base visit rates hold at the initial engagement), times
 //             (1 + the notification boost). Bound: g(1) / g(initial) * (1 + boost).
 // Gauges: churned (currently churned), won_back (won back on the day), opted_out, engagement_sum,
-// consumers. Randomness: the churn draw of day d is stream(c, 4 d); the k-th win-back draw of a
-// consumer is stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer,
-// checked): the same for any thread count.
+// consumers.
 //
-// Cost. The daily pass is two multiplications a consumer (vectorised) and one uniform per
-// consumer in the market: the hazard never exceeds churn_base (e >= 0), so a uniform at or above
-// 1 - exp(-churn_base) (with a 1e-12 relative margin) cannot churn and needs no exp; the rest are
-// decided exactly as written above, so the draws and their outcomes are those of the plain loop.
-// The gauges are per-shard tallies kept as consumers churn, come back and opt out, and the
-// engagement sum of the daily pass (the same sum, in consumer order, as a scan would give).
+// Randomness (the same for any thread count and shard size). Churn is drawn by thinning: the
+// hazard never exceeds churn_base (e >= 0), so a consumer's daily churn probability is at most
+// q = 1 - exp(-churn_base). On day d every consumer is a candidate independently with probability
+// q: the candidates of the block of consumers [b, b + 4096) (b a multiple of 4096) are drawn by
+// geometric gaps, floor(E / churn_base) with E ~ Exp(1), along the block's chain, stream(b, 2^48 +
+// 2^16 d); a candidate in the market churns when the uniform u of stream(c, 4 d) has
+// u q < 1 - exp(-h). So it churns with probability 1 - exp(-h) that day, independently, as above,
+// and a day costs about q draws per consumer instead of one. The k-th win-back draw of a consumer
+// is stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer, checked).
+//
+// Cost. Besides the churn candidates, the daily pass is two multiplications a consumer
+// (vectorised) and the engagement sum. The gauges are per-shard tallies kept as consumers churn,
+// come back and opt out, and that sum (the same sum, in consumer order, as a scan would give).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -60,6 +65,10 @@ struct EngagementParams {
 
 constexpr float kNever = -1.0e30f;
 constexpr std::uint64_t kWinbackCounter = std::uint64_t{1} << 40;
+constexpr std::uint64_t kChainCounter = std::uint64_t{1} << 48;  // + day << 16: a block's churn chain
+/// Churn candidates are drawn block by block: the chain of consumers [b, b + kChurnBlock) (b a
+/// multiple of the block) is keyed by b, so it does not depend on how shards cut the population.
+constexpr ConsumerId kChurnBlock = 4096;
 // Bits of the state column.
 constexpr std::uint8_t kChurned = 1;
 constexpr std::uint8_t kOptedOut = 2;
@@ -81,7 +90,7 @@ class Engagement final : public Behaviour {
         p_(p),
         g0_(g(p.initial)),
         fatigue_decay_(std::exp(-1.0 / p.fatigue_days)),
-        churn_skip_(std::min(1.0, -std::expm1(-p.churn_base) * (1.0 + 1e-12))) {}
+        candidate_(-std::expm1(-p.churn_base)) {}
 
   unsigned stages() const override {
     return kStageIntensity | kStageSettled | kStageDaily | kStageCommands;
@@ -145,20 +154,9 @@ class Engagement final : public Behaviour {
       const double keep = 1.0 - p_.decay;
       for (std::size_t k = 0; k < n; ++k) e[k] = static_cast<float>(e[k] * keep);
     }
-    double sum = 0.0;  // the engagement_sum gauge (churn leaves e as it is)
-    for (std::size_t k = 0; k < n; ++k) sum += e[k];
     tally.sum_day = b.day;
-    tally.engagement_sum = sum;
-    if (p_.churn_base <= 0.0) return;
-    const auto counter = 4 * static_cast<std::uint64_t>(b.day);
-    for (std::size_t k = 0; k < n; ++k) {
-      if (state[k] & kChurned) continue;
-      const ConsumerId c = s.begin() + static_cast<ConsumerId>(k);
-      const double u = s.stream(c, counter).uniform();
-      if (u >= churn_skip_) continue;  // above the hazard's bound: no churn whatever e is
-      const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[k]);
-      if (u < -std::expm1(-hazard)) churn(s, tally, c);
-    }
+    tally.engagement_sum = sum_in_order(e, n);  // the engagement_sum gauge (churn leaves e as it is)
+    if (p_.churn_base > 0.0) churn_draws(s, tally, b.day, e, state);
   }
 
   void commands(const CommandBatch& b) const override {
@@ -210,12 +208,8 @@ class Engagement final : public Behaviour {
     const ShardContext& s = b.shard;
     const ShardTally& tally = shard_tally(s);
     const std::size_t n = s.end() - s.begin();
-    double sum = tally.engagement_sum;
-    if (tally.sum_day != b.day) {  // no daily pass today (not called that way by the engine)
-      const float* e = s.column(engagement_);
-      sum = 0.0;
-      for (std::size_t k = 0; k < n; ++k) sum += e[k];
-    }
+    // (A day without a daily pass, which the engine never gives, would scan the column.)
+    const double sum = tally.sum_day == b.day ? tally.engagement_sum : sum_in_order(s.column(engagement_), n);
     sums[0] += static_cast<double>(tally.churned);
     sums[1] += tally.won_back_day == b.day ? static_cast<double>(tally.won_back) : 0.0;
     sums[2] += static_cast<double>(tally.opted_out);
@@ -226,6 +220,39 @@ class Engagement final : public Behaviour {
  private:
   double g(double e) const { return p_.intensity_min + (1.0 - p_.intensity_min) * e; }
   static void add(float* e, double delta) { *e = static_cast<float>(std::clamp(*e + delta, 0.0, 1.0)); }
+
+  /// x[0] + x[1] + ... as doubles, added in that order (what a plain loop gives), unrolled.
+  static double sum_in_order(const float* x, std::size_t n) {
+    double total = 0.0;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) total = (((total + x[i]) + x[i + 1]) + x[i + 2]) + x[i + 3];
+    for (; i < n; ++i) total += x[i];
+    return total;
+  }
+
+  /// Day `day`'s churn: candidates with probability q (geometric gaps along each block's chain,
+  /// which starts at the block's first consumer whatever shard holds it), each churning with
+  /// probability (1 - exp(-h)) / q if it is in the market.
+  void churn_draws(const ShardContext& s, ShardTally& tally, Day day, const float* e,
+                   const std::uint8_t* state) const {
+    const ConsumerId begin = s.begin();
+    const ConsumerId end = s.end();
+    const auto d = static_cast<std::uint64_t>(day);
+    const auto gap = [&](CounterRng& chain) { return std::floor(-std::log1p(-chain.uniform()) / p_.churn_base); };
+    for (ConsumerId block = begin / kChurnBlock * kChurnBlock; block < end;) {
+      const auto block_end =
+          static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kChurnBlock, end));
+      CounterRng chain = s.stream(block, kChainCounter + (d << 16));
+      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);
+           next += 1.0 + gap(chain)) {
+        const auto c = static_cast<ConsumerId>(next);
+        if (c < begin || (state[c - begin] & kChurned)) continue;
+        const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[c - begin]);
+        if (s.stream(c, 4 * d).uniform() * candidate_ < -std::expm1(-hazard)) churn(s, tally, c);
+      }
+      block = block_end;
+    }
+  }
 
   void churn(const ShardContext& s, ShardTally& tally, ConsumerId c) const {
     *s.row(state_, c) |= kChurned;
@@ -246,7 +273,7 @@ class Engagement final : public Behaviour {
   EngagementParams p_;
   double g0_;
   double fatigue_decay_;
-  double churn_skip_;  // no uniform at or above it churns: 1 - exp(-churn_base), with a margin
+  double candidate_;  // q = 1 - exp(-churn_base): the most a day's churn probability can be
   Column<float> engagement_;
   Column<float> fatigue_;
   Column<float> notified_;
