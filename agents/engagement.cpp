@@ -111,18 +111,23 @@ class Engagement final : public Behaviour {
   double intensity_bound(Time, Time) const override { return g(1.0) / g0_ * (1.0 + p_.boost); }
 
   void intensity(IntensityBatch& b) const override {
+    // Parameters and spans in locals: the multipliers' stores cannot then alias them.
     const float* e = b.shard.column(engagement_);
     const float* notified = b.shard.column(notified_);
     const ConsumerId begin = b.shard.begin();
+    const ConsumerId* consumer = b.consumer.data();
+    const Time* time = b.time.data();
+    double* multiplier = b.multiplier.data();
+    const double intensity_min = p_.intensity_min, g0 = g0_, boost = p_.boost, boost_days = p_.boost_days;
     for (std::size_t i = 0; i < b.consumer.size(); ++i) {
-      const std::size_t k = b.consumer[i] - begin;
-      double m = g(e[k]) / g0_;
+      const std::size_t k = consumer[i] - begin;
+      double m = (intensity_min + (1.0 - intensity_min) * e[k]) / g0;  // g(e) / g(initial)
       const float at = notified[k];
-      if (p_.boost > 0.0 && at > kNever) {
-        const double since = std::max(0.0, b.time[i] - static_cast<double>(at));
-        m *= 1.0 + p_.boost * std::exp(-since / p_.boost_days);
+      if (boost > 0.0 && at > kNever) {
+        const double since = std::max(0.0, time[i] - static_cast<double>(at));
+        m *= 1.0 + boost * std::exp(-since / boost_days);
       }
-      b.multiplier[i] *= m;
+      multiplier[i] *= m;
     }
   }
 

@@ -70,9 +70,12 @@ class HouseholdStock final : public Behaviour {
   void utility(VisitBatch& b) const override {
     if (p_.psi == 0.0 || consumed_.empty()) return;
     if (categories_ == 1) {  // every offer is of the one stocked category: one term a visit
+      const double psi = p_.psi, consumption = p_.consumption[0];
+      const std::uint32_t* first_slot = b.first_slot.data();
+      float* utility = b.utility.data();
       for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-        const auto term = static_cast<float>(p_.psi * stock(b.shard, b.consumer[v])[0] / p_.consumption[0]);
-        for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) b.utility[s] -= term;
+        const auto term = static_cast<float>(psi * stock(b.shard, b.consumer[v])[0] / consumption);
+        for (std::uint32_t s = first_slot[v]; s < first_slot[v + 1]; ++s) utility[s] -= term;
       }
       return;
     }
