@@ -235,6 +235,25 @@ TEST_CASE("engagement's tallies equal a scan of its columns, and its draws do no
   CHECK(opted_total > 100);
 }
 
+TEST_CASE("a 65,536th win-back draw for one consumer is a one-line RangeError", "[engagement]") {
+  // winback_draws is 16 bits: a churned consumer can be touched 65,535 times (never won back here).
+  const Scenario sc = market_with(engagement(", \"winback\": 0"));
+  marketsim::testing::ModuleHarness h(sc, {0, 10});
+  *h.row<std::uint8_t>("state", 4) = 1;  // churned
+  Command coupon{};
+  coupon.kind = CommandKind::kIssueCoupon;
+  coupon.consumer = 4;
+  h.commands(std::vector<Command>(65535, coupon));
+  CHECK(*h.row<std::uint16_t>("winback_draws", 4) == 65535);
+  try {
+    h.commands({coupon});
+    FAIL("no error");
+  } catch (const RangeError& e) {
+    CHECK(std::string(e.what()) ==
+          "engagement: consumer 4 was touched 65,535 times while churned (the most win-back draws a consumer can take)");
+  }
+}
+
 TEST_CASE("a notification boosts visits by boost exp(-t / boost_days)", "[engagement][statistical]") {
   // Everyone is notified at the start of day 10: visits are Poisson with mean
   // N rate (30 + boost * boost_days * (1 - exp(-20 / boost_days))).
