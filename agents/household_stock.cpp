@@ -9,10 +9,13 @@
 // non-decreasing in the depth and non-increasing in the stock. Units bought during a sale are
 // consumed afterwards instead of bought then: the post-promotion dip (Hendel & Nevo 2006).
 //
-// Cost. The day's-end consumption is one vectorised pass over the stock column, which also sums
-// the gauge (the same sum, in the same order, as a scan); the initial stocks are drawn by a
-// shard's first daily pass (or earlier, at first use). Utility looks up each shown offer's
-// category once per offer (a table), and with one category computes the stock term once a visit.
+// Cost. The day's-end consumption is one vectorised pass over the stock column, then the daily
+// hook sums the gauge (the same additions, in the same order, as a scan in gauge() would make);
+// the initial stocks are drawn by a shard's first daily pass (or earlier, at first use). The
+// lazy alternative, h - c * days applied when read, would round differently from the daily
+// subtraction and still have to visit every consumer each day for the gauge. Utility takes each
+// shown offer's category from a per-offer table, and with one category computes the stock term
+// once a visit.
 #include <algorithm>
 #include <cmath>
 #include <limits>
