@@ -30,8 +30,10 @@
 // is stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer, checked).
 //
 // Cost. Besides the churn candidates, the daily pass is two multiplications a consumer
-// (vectorised) and the engagement sum. The gauges are per-shard tallies kept as consumers churn,
-// come back and opt out, and that sum (the same sum, in consumer order, as a scan would give).
+// (vectorised) and the engagement sum. Fading stays a daily pass: the engagement_sum gauge needs
+// every consumer's e every day, and (1 - decay)^days applied when read would round differently.
+// The gauges are per-shard tallies kept as consumers churn, come back and opt out, and that sum
+// (the same additions, in consumer order, as a scan would make).
 #include <algorithm>
 #include <cmath>
 #include <limits>
