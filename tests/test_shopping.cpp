@@ -2,6 +2,7 @@
 // and loyalty. Small markets (4,000 consumers, 40 products) built from the reference market.
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include "sim/error.h"
 #include "strategies/registry.h"
 #include "fingerprint.h"
+#include "module_harness.h"
 
 using namespace marketsim;
 using marketsim::testing::total;
@@ -159,6 +161,111 @@ TEST_CASE("household_stock: consumption empties the stock day by day", "[shoppin
     CHECK(rec.gauge[d] >= rec.gauge[d - 1] - 0.5 * 4000 - 1e-6);
   }
   CHECK(rec.gauge[19] == 0.0);
+}
+
+TEST_CASE("household_stock: the day's-end pass, its gauge and the utility term match a plain recomputation",
+          "[shopping]") {
+  // The hooks driven directly on two uneven shards, in a market of three categories of which two
+  // are stocked at different rates (one category is the one-term-a-visit path, tested alone
+  // below): each day's stock is max(0, stock - c) of the day before plus the units bought, the
+  // gauge is the column's sum in consumer order, and every shown offer's utility loses exactly
+  // psi * stock / c of its category.
+  const auto check = [](const std::string& categories, const std::string& module) {
+    register_builtin_behaviours();
+    const Scenario sc = load_scenario(kReference, {"/market/segments/0/consumers=300", "/market/categories=" + categories,
+                                                   "/market/behaviours=[" + module + "]"});
+    marketsim::testing::ModuleHarness h(sc, {0, 130, 300});
+    const Catalog& catalog = h.market().catalog;
+    const Offers& offers = h.market().offers;
+    const std::size_t k_count = catalog.category_names.size();
+    const Json params = sc.market.behaviours[0].params;
+    std::vector<double> rate(k_count, std::nan(""));
+    for (std::size_t k = 0; k < k_count; ++k) {
+      const std::string& name = catalog.category_names[k];
+      const auto& chosen = params["categories"];
+      const bool stocked = chosen.empty() || std::find(chosen.begin(), chosen.end(), name) != chosen.end();
+      if (stocked) rate[k] = params["category_consumption"].value(name, params["consumption"].get<double>());
+    }
+    const double psi = params["psi"].get<double>();
+    CounterRng rng(stream_key(3, 0, 0, Purpose::kTest));
+    std::vector<float> before;
+    for (Day d = 0; d < 12; ++d) {
+      // Visits of every consumer showing five random offers: the utility term.
+      for (std::size_t s = 0; s < h.shards(); ++s) {
+        std::vector<ConsumerId> consumer;
+        std::vector<Time> time;
+        std::vector<std::uint32_t> visit, first_slot = {0};
+        std::vector<OfferId> offer;
+        std::vector<float> price, utility;
+        std::vector<std::uint8_t> max_lines;
+        for (ConsumerId c = h.begin(s); c < h.end(s); ++c) {
+          consumer.push_back(c);
+          time.push_back(d + 0.25);
+          visit.push_back(static_cast<std::uint32_t>(d));
+          max_lines.push_back(1);
+          for (int k = 0; k < 5; ++k) {
+            offer.push_back(static_cast<OfferId>(rng.below(offers.size())));
+            price.push_back(1.0f);
+            utility.push_back(0.0f);
+          }
+          first_slot.push_back(static_cast<std::uint32_t>(offer.size()));
+        }
+        const ShardContext ctx = h.context(s);
+        VisitBatch batch{ctx, consumer, time, visit, first_slot, offer, price, utility, max_lines};
+        h.module().utility(batch);
+        for (std::size_t v = 0; v < consumer.size(); ++v) {
+          const float* stock = h.row<float>("stock", consumer[v]);
+          for (std::uint32_t slot = first_slot[v]; slot < first_slot[v + 1]; ++slot) {
+            const std::size_t k = catalog.category[offers.product[offer[slot]]];
+            const float expected = std::isnan(rate[k]) ? 0.0f : 0.0f - static_cast<float>(psi * stock[k] / rate[k]);
+            REQUIRE(utility[slot] == expected);
+          }
+        }
+      }
+      // Purchases, then the day's end.
+      std::vector<LineRecord> lines;
+      for (ConsumerId c = 0; c < 300; ++c) {
+        if (rng.uniform() >= 0.3) continue;
+        LineRecord l{};
+        l.time = d + 0.5;
+        l.consumer = c;
+        l.offer = static_cast<OfferId>(rng.below(offers.size()));
+        l.product = offers.product[l.offer];
+        l.promotion = -1;
+        l.quantity = static_cast<std::uint32_t>(1 + rng.below(3));
+        lines.push_back(l);
+      }
+      std::vector<float> expected(300 * k_count);
+      for (ConsumerId c = 0; c < 300; ++c) {
+        for (std::size_t k = 0; k < k_count; ++k) expected[c * k_count + k] = h.row<float>("stock", c)[k];
+      }
+      for (const LineRecord& l : lines) {
+        const std::size_t k = catalog.category[l.product];
+        if (!std::isnan(rate[k])) expected[l.consumer * k_count + k] += static_cast<float>(l.quantity);
+      }
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        const double c = rate[i % k_count];
+        if (!std::isnan(c)) expected[i] = std::max(0.0f, static_cast<float>(expected[i] - c));
+      }
+      h.settled(lines);
+      h.daily(d);
+      double sum = 0.0;
+      for (ConsumerId c = 0; c < 300; ++c) {
+        for (std::size_t k = 0; k < k_count; ++k) {
+          INFO("day " << d << ", consumer " << c << ", category " << k);
+          REQUIRE(h.row<float>("stock", c)[k] == expected[c * k_count + k]);
+          sum += expected[c * k_count + k];
+        }
+      }
+      CHECK(h.gauges(d)[0] == sum);
+    }
+  };
+  const std::string category =
+      R"({"products": 30, "price_min": 5, "price_max": 50, "cost_ratio": 0.6, "attribute_sd": 0.25, "quality_mean": 0, "quality_sd": 0})";
+  const auto named = [&](const std::string& name) { return R"({"name": ")" + name + R"(", )" + category.substr(1); };
+  check("[" + named("a") + ", " + named("b") + ", " + named("c") + "]",
+        R"({"name": "household_stock", "categories": ["a", "c"], "category_consumption": {"a": 0.3, "c": 0.05}, "psi": 0.1})");
+  check("[" + named("all") + "]", R"({"name": "household_stock", "consumption": 0.2, "psi": 0.07})");
 }
 
 namespace {
