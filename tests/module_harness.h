@@ -26,6 +26,10 @@ struct RecordingCalendar final : CalendarControl {
     entered.emplace_back(c, t);
   }
   bool active(ConsumerId c) const override { return !away.contains(c); }
+  std::vector<std::pair<ConsumerId, Time>> redrawn;
+  void redraw(ConsumerId c, Time t) override {
+    if (active(c)) redrawn.emplace_back(c, t);
+  }
 };
 
 /// The first behaviour module of a scenario (parameters resolved by the loader), its columns over
