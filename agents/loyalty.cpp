@@ -37,10 +37,13 @@ class Loyalty final : public Behaviour {
 
   void utility(VisitBatch& b) const override {
     ProductId shown[ShownSet::kCapacity];
+    const Id* all_products = b.shard.column(products_);
+    const float* all_weights = b.shard.column(weights_);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      const Id* products = b.shard.row(products_, b.consumer[v]);
+      const std::size_t row = (b.consumer[v] - b.shard.begin()) * memory_;
+      const Id* products = all_products + row;
       if (products[0] == kNoProduct) continue;  // nothing bought yet
-      const float* weights = b.shard.row(weights_, b.consumer[v]);
+      const float* weights = all_weights + row;
       const std::uint32_t first = b.first_slot[v];
       const std::size_t count = b.first_slot[v + 1] - first;
       for (std::size_t k = 0; k < count; ++k) shown[k] = offers_.product[b.offer[first + k]];

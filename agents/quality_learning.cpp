@@ -14,6 +14,7 @@
 // precision at each update. n saturates at 2,047.97 observations of one product (beyond, the
 // variance stays at that value).
 #include <algorithm>
+#include <bit>
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <cstdint>
@@ -50,6 +51,8 @@ class QualityLearning final : public Behaviour {
       prior_mean_[j] = static_cast<float>(catalog_.category_quality_mean[catalog_.category[j]]);
     }
     for (OfferId o = 0; o < offer_prior_.size(); ++o) offer_prior_[o] = prior_mean_[offers_.product[o]];
+    common_prior_ = std::all_of(prior_mean_.begin(), prior_mean_.end(),
+                                [&](float m) { return std::bit_cast<std::uint32_t>(m) == std::bit_cast<std::uint32_t>(prior_mean_[0]); });
   }
 
   unsigned stages() const override { return kStageUtility | kStageSettled; }
@@ -61,14 +64,20 @@ class QualityLearning final : public Behaviour {
   void utility(VisitBatch& b) const override {
     ProductId shown[ShownSet::kCapacity];
     float mean[ShownSet::kCapacity];
+    std::uint32_t* rows = b.shard.column(beliefs_);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      const Row row = row_of(b.shard, b.consumer[v]);
+      const Row row = row_at(rows, b.consumer[v] - b.shard.begin());
       const std::uint32_t first = b.first_slot[v];
       const std::size_t count = b.first_slot[v + 1] - first;
       float* utility = b.utility.data() + first;
       const OfferId* offer = b.offer.data() + first;
       if (row.observations[0] == 0) {  // no belief yet: the priors
-        for (std::size_t k = 0; k < count; ++k) utility[k] += offer_prior_[offer[k]];
+        if (common_prior_) {
+          const float prior = prior_mean_[0];
+          for (std::size_t k = 0; k < count; ++k) utility[k] += prior;
+        } else {
+          for (std::size_t k = 0; k < count; ++k) utility[k] += offer_prior_[offer[k]];
+        }
         continue;
       }
       // The prior of every shown product, then the beliefs the consumer holds (a product has at
@@ -105,7 +114,11 @@ class QualityLearning final : public Behaviour {
     std::uint16_t* observations;  // 0: an empty slot (empty slots come last)
   };
   Row row_of(const ShardContext& shard, ConsumerId c) const {
-    auto* bytes = reinterpret_cast<unsigned char*>(shard.row(beliefs_, c));
+    return row_at(shard.column(beliefs_), c - shard.begin());
+  }
+  /// The row of the shard's consumer `local` (consumer - shard begin), `rows` the column's base.
+  Row row_at(std::uint32_t* rows, std::size_t local) const {
+    auto* bytes = reinterpret_cast<unsigned char*>(rows + local * row_words_);
     return Row{reinterpret_cast<float*>(bytes), reinterpret_cast<Id*>(bytes + memory_ * sizeof(float)),
                reinterpret_cast<std::uint16_t*>(bytes + memory_ * (sizeof(float) + sizeof(Id)))};
   }
@@ -149,6 +162,7 @@ class QualityLearning final : public Behaviour {
   std::size_t row_words_;
   std::vector<float> prior_mean_;   // per product: its category's quality_mean
   std::vector<float> offer_prior_;  // per offer: its product's prior mean
+  bool common_prior_ = false;       // every product has the same prior mean
   Column<std::uint32_t> beliefs_;
 };
 

@@ -106,10 +106,11 @@ class ReferencePrice final : public Behaviour {
       }
       waiting = 0;
     };
+    const float* references = b.shard.column(reference_);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
       const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1];
       if (waiting + (end - first) > kChunk) flush();
-      const float* ref = b.shard.row(reference_, b.consumer[v]);
+      const float* ref = references + (b.consumer[v] - b.shard.begin()) * categories_;
       for (std::uint32_t s = first; s < end; ++s) {
         const OfferId o = b.offer[s];
         const float r = ref[offer_category_[o]];
