@@ -4,15 +4,16 @@
 // (agents/choice.h bayes_update). The belief's mean enters the utility of j. A consumer keeps
 // beliefs about its last `memory` products (the oldest is forgotten first).
 //
-// One column, "beliefs": a row per consumer holding `memory` slots, filled in the order the
+// Columns: "beliefs", a row per consumer holding `memory` slots, filled in the order the
 // products were first learnt about (the oldest first; forgetting shifts the others down): the
-// means (floats), the products (16-bit ids when the catalogue has fewer than 65,536 products,
-// else 32-bit) and the weight of the observations behind each belief (in 32nds of an
-// observation, 16 bits; 0: an empty slot). With the default memory of 8 and 16-bit ids a row is
-// 64 bytes, one cache line. The variance is not stored: with a fixed observation variance it is
-// a function of the observations, 1 / (1/prior_sd^2 + n/observation_sd^2), computed in double
-// precision at each update. n saturates at 2,047.97 observations of one product (beyond, the
-// variance stays at that value).
+// means (floats), the products (16-bit ids for catalogues of up to 65,536 products, else 32-bit)
+// and the weight of the observations behind each belief (in 32nds of an observation, 16 bits;
+// 0: an empty slot); with the default memory of 8 and 16-bit ids a row is 64 bytes, one cache
+// line. And "has_beliefs" (1 byte, set at the first belief): a dense column, so that the visit of
+// a consumer without beliefs reads one byte, not its row. The variance is not stored: with a
+// fixed observation variance it is a function of the observations, 1 / (1/prior_sd^2 +
+// n/observation_sd^2), computed in double precision at each update. n saturates at 2,047.97
+// observations of one product (beyond, the variance stays at that value).
 #include <algorithm>
 #include <bit>
 #include <boost/random/normal_distribution.hpp>
@@ -59,19 +60,21 @@ class QualityLearning final : public Behaviour {
 
   void declare(ColumnLayout& layout) override {
     beliefs_ = layout.add<std::uint32_t>("quality_learning", "beliefs", row_words_, 0u);
+    any_ = layout.add<std::uint8_t>("quality_learning", "has_beliefs", 1, 0);
   }
 
   void utility(VisitBatch& b) const override {
     ProductId shown[ShownSet::kCapacity];
     float mean[ShownSet::kCapacity];
     std::uint32_t* rows = b.shard.column(beliefs_);
+    const std::uint8_t* any = b.shard.column(any_);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      const Row row = row_at(rows, b.consumer[v] - b.shard.begin());
+      const std::size_t local = b.consumer[v] - b.shard.begin();
       const std::uint32_t first = b.first_slot[v];
       const std::size_t count = b.first_slot[v + 1] - first;
       float* utility = b.utility.data() + first;
       const OfferId* offer = b.offer.data() + first;
-      if (row.observations[0] == 0) {  // no belief yet: the priors
+      if (any[local] == 0) {  // no belief yet: the priors
         if (common_prior_) {
           const float prior = prior_mean_[0];
           for (std::size_t k = 0; k < count; ++k) utility[k] += prior;
@@ -86,6 +89,7 @@ class QualityLearning final : public Behaviour {
         shown[k] = offers_.product[offer[k]];
         mean[k] = offer_prior_[offer[k]];
       }
+      const Row row = row_at(rows, local);
       for (std::size_t m = 0; m < memory_ && row.observations[m] != 0; ++m) {
         const ProductId j = row.products[m];
         const float mu = row.means[m];
@@ -113,9 +117,6 @@ class QualityLearning final : public Behaviour {
     Id* products;
     std::uint16_t* observations;  // 0: an empty slot (empty slots come last)
   };
-  Row row_of(const ShardContext& shard, ConsumerId c) const {
-    return row_at(shard.column(beliefs_), c - shard.begin());
-  }
   /// The row of the shard's consumer `local` (consumer - shard begin), `rows` the column's base.
   Row row_at(std::uint32_t* rows, std::size_t local) const {
     auto* bytes = reinterpret_cast<unsigned char*>(rows + local * row_words_);
@@ -131,12 +132,14 @@ class QualityLearning final : public Behaviour {
   void update_belief(const ShardContext& shard, ConsumerId c, ProductId j, double x, double w) const {
     const auto units = static_cast<std::uint16_t>(std::clamp(w, 0.0, 1.0) * kObservationUnits + 0.5);
     if (units == 0) return;
-    const Row row = row_of(shard, c);
+    const std::size_t local = c - shard.begin();
+    const Row row = row_at(shard.column(beliefs_), local);
     std::size_t m = 0;
     while (m < memory_ && row.observations[m] != 0 && row.products[m] != j) ++m;
     if (m == memory_ || row.observations[m] == 0) {  // first experience: start from the category prior
-      if (m == memory_) {                             // forget the oldest
-        m = memory_ - 1;
+      if (m == 0) shard.column(any_)[local] = 1;
+      if (m == memory_) {  // forget the oldest
+        --m;
         std::copy(row.means + 1, row.means + memory_, row.means);
         std::copy(row.products + 1, row.products + memory_, row.products);
         std::copy(row.observations + 1, row.observations + memory_, row.observations);
@@ -164,6 +167,7 @@ class QualityLearning final : public Behaviour {
   std::vector<float> offer_prior_;  // per offer: its product's prior mean
   bool common_prior_ = false;       // every product has the same prior mean
   Column<std::uint32_t> beliefs_;
+  Column<std::uint8_t> any_;  // 1 once a consumer holds a belief
 };
 
 }  // namespace
