@@ -9,12 +9,16 @@
 // Columns: the remembered products ("history_products": 16-bit ids when the catalogue has fewer
 // than 65,535 products, else 32-bit) and their weights ("history_weights", floats). Empty slots
 // hold no product and weight 0; as a new product takes the first slot of smallest weight, the
-// empty slots always come last.
+// empty slots always come last. The gauge "loyalty.loyalty_sum" is kept per shard as every weight
+// changes, as an exact fixed-point sum (units of 2^-100), so reading it costs nothing per consumer.
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <memory>
 
 #include "agents/behaviour.h"
+#include "agents/per_shard.h"
 #include "market/shown_set.h"
 
 namespace marketsim {
@@ -60,7 +64,9 @@ class Loyalty final : public Behaviour {
   }
 
   void settled(const SettledBatch& b) const override {
-    // Lines of one order are consecutive (commit order); the weights decay once per order.
+    // Lines of one order are consecutive (commit order); the weights decay once per order. Every
+    // change of a weight goes into the shard's sum.
+    Fixed& sum = sums_.get(b.shard.index());
     ConsumerId last_consumer = 0;
     std::uint32_t last_visit = 0;
     bool any = false;
@@ -69,7 +75,12 @@ class Loyalty final : public Behaviour {
       Id* products = b.shard.row(products_, line.consumer);
       float* weights = b.shard.row(weights_, line.consumer);
       if (!any || line.consumer != last_consumer || line.visit != last_visit) {
-        for (std::size_t k = 0; k < memory_; ++k) weights[k] = static_cast<float>(alpha_ * weights[k]);
+        for (std::size_t k = 0; k < memory_; ++k) {
+          if (weights[k] == 0.0f) continue;  // an empty slot (or a weight decayed to 0) stays 0
+          const float decayed = static_cast<float>(alpha_ * weights[k]);
+          sum += fixed(decayed) - fixed(weights[k]);
+          weights[k] = decayed;
+        }
       }
       any = true;
       last_consumer = line.consumer;
@@ -83,32 +94,42 @@ class Loyalty final : public Behaviour {
         }
         if (weights[k] < weights[smallest]) smallest = k;
       }
-      if (at == memory_) {
+      const float before = weights[at == memory_ ? smallest : at];
+      if (at == memory_) {  // the smallest weight's product is forgotten
         at = smallest;
         products[at] = static_cast<Id>(line.product);
         weights[at] = 0.0f;
       }
       weights[at] = static_cast<float>(weights[at] + (1.0 - alpha_));
+      sum += fixed(weights[at]) - fixed(before);
     }
   }
 
   std::vector<std::string> gauges() const override { return {"loyalty_sum"}; }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
-    const float* weights = b.shard.column(weights_);
-    const std::size_t n = static_cast<std::size_t>(b.shard.end() - b.shard.begin()) * memory_;
-    double sum = 0.0;  // in consumer and slot order, as the gauge has always been summed
-#pragma GCC unroll 8
-    for (std::size_t i = 0; i < n; ++i) sum += weights[i];
-    sums[0] += sum;
+    sums[0] += static_cast<double>(sums_.get(b.shard.index())) * 0x1p-100;
   }
 
  private:
+  /// A sum of weights in units of 2^-100, exact (a weight converts exactly unless below 2^-76,
+  /// when the bits below 2^-100 are dropped), in modular arithmetic: adding every change of a
+  /// weight keeps it the sum of the current weights, whatever the order.
+  __extension__ using Fixed = unsigned __int128;
+  static Fixed fixed(float w) {
+    const auto bits = std::bit_cast<std::uint32_t>(w);  // w >= 0
+    const auto exponent = static_cast<int>(bits >> 23);
+    const Fixed mantissa = (bits & 0x7fffffu) | (exponent == 0 ? 0u : 0x800000u);
+    const int shift = std::max(exponent, 1) - 150 + 100;  // w = mantissa * 2^(shift - 100)
+    return shift >= 0 ? mantissa << shift : mantissa >> -shift;
+  }
+
   const Offers& offers_;
   double omega_;
   double alpha_;
   std::size_t memory_;
   Column<Id> products_;
   Column<float> weights_;
+  PerShard<Fixed> sums_;  // per shard: the sum of its consumers' weights
 };
 
 }  // namespace
