@@ -53,6 +53,7 @@ struct MarketSpec {
   std::int64_t latent_dimensions = 16;
   double intercept = -2.5;               // a in V_ij
   std::int64_t browse_slots = 0;         // products added to each visit by organic browsing
+  std::int64_t max_shown = 0;            // set by the loader: most offers an arm shows per visit (0: unknown)
   std::int64_t lead_time_days = 3;       // replenishment lead time
   std::vector<CategorySpec> categories;
   std::vector<SegmentSpec> segments;

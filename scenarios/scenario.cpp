@@ -532,6 +532,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
                                 " offers shown per visit; allowed: at most 64 and at most the number of offers (" +
                                 std::to_string(offers.size()) + ")");
       }
+      ms.max_shown = std::max(ms.max_shown, static_cast<std::int64_t>(shown));
       arm.sellers.push_back(std::move(seller));
       resolved_sellers.push_back(ss);
     }
