@@ -15,7 +15,10 @@
 //             re-enters the calendar at the command's time.
 //   intensity visits are thinned by g(e) / g(initial), g(e) = intensity_min + (1 -
 //             intensity_min) e (so base visit rates hold at the initial engagement), times
-//             (1 + the notification boost). Bound: g(1) / g(initial) * (1 + boost).
+//             (1 + the notification boost). Bound: g(1) / g(initial) for everyone (intensity_bound),
+//             times a consumer's own factor 1 + boost * exp(-(t - t_notified) / boost_days) from the
+//             time t its next candidate is drawn (consumer_bound; it only decays until the next
+//             notification, which redraws the pending candidate through CalendarControl::redraw).
 // Gauges: churned (currently churned), won_back (won back on the day), opted_out, engagement_sum,
 // consumers.
 //
