@@ -40,6 +40,8 @@ void Simulation::apply_commands(Time start) {
         wallet->second.push_back(HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
         wallets_ += created ? 1 : 0;
       }
+        ++books_today_[cmd.seller].coupons_issued;
+        ++coupon_counts_[cmd.seller].issued;
         columns_->data(shard.index, flags_)[cmd.consumer - shard.begin] |= kHasCoupons;
         log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
                                      cmd.coupon.amount_off, 0});
@@ -133,6 +135,8 @@ void Simulation::expire_coupons(Time now) {
       auto& held = it->second;
       for (const HeldCoupon& h : held) {
         if (h.coupon.expires <= now) {
+          ++books_today_[h.seller].coupons_expired;
+          ++coupon_counts_[h.seller].expired;
           log_.add_event(ConsumerEvent{now, it->first, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
                                        h.coupon.amount_off, 0});
         }
