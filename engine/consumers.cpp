@@ -42,6 +42,8 @@ void Simulation::apply_commands(Time start) {
         wallets_ += (flags & kHasCoupons) ? 0 : 1;
         flags |= kHasCoupons;
       }
+        ++books_today_[cmd.seller].coupons_issued;
+        ++coupon_counts_[cmd.seller].issued;
         log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
                                      cmd.coupon.amount_off, 0});
         break;
@@ -139,6 +141,8 @@ void Simulation::expire_coupons(Time now) {
     shard->wallets.expire(
         now,
         [&](ConsumerId c, const HeldCoupon& h) {
+          ++books_today_[h.seller].coupons_expired;
+          ++coupon_counts_[h.seller].expired;
           log_.add_event(ConsumerEvent{now, c, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
                                        h.coupon.amount_off, 0});
         },

@@ -260,6 +260,9 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       continue;
     }
     allocate(best_value, eligible_lines(used.coupon));
+    ++books_today_[s].coupons_redeemed;
+    add_checked(books_today_[s].coupon_discounts, best_value);
+    ++coupon_counts_[s].redeemed;
     if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
     log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
                                  used.promotion, 0, 0, 0, best_value});

@@ -87,6 +87,14 @@ class Wallets {
     entries_.resize(kept);
   }
 
+  /// Calls f(consumer, held) for every coupon held and not redeemed, in consumer order.
+  template <typename F>
+  void for_each_live(F f) const {
+    for (const Entry& e : entries_) {
+      if (!e.held.dead()) f(e.consumer, e.held);
+    }
+  }
+
   std::size_t size() const { return entries_.size(); }
 
  private:

@@ -31,6 +31,7 @@ enum class Purpose : std::uint64_t {
   kVisit = 3,
   kConsumption = 4,
   kBehaviour = 5,  // a behaviour module's streams, salted with a hash of its name
+  kStrategy = 6,   // a strategy's streams (entity: seller and promotion), salted with its purpose's name
   kTest = 99,
 };
 
