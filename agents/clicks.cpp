@@ -7,8 +7,10 @@
 // outside option wins.
 // Put it last under /market/behaviours so that V includes the other modules' terms.
 //
-// The uniform of slot k of a consumer's visit n is draw k + 1 of the module's stream for the
-// consumer at counter n * 64 (64 = ShownSet::kCapacity), so draws do not depend on threads. The
+// The uniform of slot k of a consumer's visit n is one half of draw k / 2 + 1 of the module's
+// stream for the consumer at counter n * 64 (64 = ShownSet::kCapacity): the high 32 bits for
+// even k, the low 32 bits for odd k (a uniform on a grid of 2^-32, ample for a click
+// probability), so draws do not depend on threads and one draw serves two slots. The
 // uniform is compared with bounds of the probability read from a table over a grid of
 // z = intercept + slope * V (8 cells per unit of z in [-64, 64]); the probability itself (std::exp)
 // is computed only when the uniform falls between the bounds (0.2% of the impressions of
@@ -74,8 +76,17 @@ class Clicks final : public Behaviour {
       const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1];
       const std::uint32_t browsed_from = end - std::min(browse_, end - first);
       std::uint64_t clicked_recommended = 0;
+      std::uint64_t bits = 0;
       for (std::uint32_t s = first; s < end; ++s) {
-        const bool clicked = click(intercept_ + slope_ * static_cast<double>(b.utility[s]), rng.uniform());
+        std::uint32_t half;
+        if (((s - first) & 1u) == 0) {
+          bits = rng();
+          half = static_cast<std::uint32_t>(bits >> 32);
+        } else {
+          half = static_cast<std::uint32_t>(bits);
+        }
+        const double u = static_cast<double>(half) * 0x1.0p-32;
+        const bool clicked = click(intercept_ + slope_ * static_cast<double>(b.utility[s]), u);
         tally.clicks[s - first] += clicked;
         clicked_recommended += clicked && s < browsed_from;
         if (!clicked) b.utility[s] = kUnclicked;
