@@ -40,7 +40,8 @@ struct VisitScratch {
   ShownSet shown;
 
   void clear_visits() { visits = 0; }
-  void add_visit(ConsumerId c, Time t, std::uint32_t k, std::uint64_t stream_key, double bound_factor = 1.0) {
+  /// Adds a candidate; `bound` is set only by callers with per-consumer bounds (see thin()).
+  void add_visit(ConsumerId c, Time t, std::uint32_t k, std::uint64_t stream_key) {
     if (visits == consumer.size()) {
       const std::size_t grown = visits == 0 ? 256 : 2 * visits;
       consumer.resize(grown);
@@ -53,7 +54,6 @@ struct VisitScratch {
     time[visits] = t;
     visit[visits] = k;
     key[visits] = stream_key;
-    bound[visits] = bound_factor;
     ++visits;
   }
   void clear_lines() {

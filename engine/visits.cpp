@@ -152,22 +152,29 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       // A consumer may have several candidate visits in one window; they run in order. The gap
       // to the next candidate comes from the candidate's gap stream, so candidate times are
       // common to all arms whatever each visit then draws.
-      do {
-        CounterRng rng = visit_stream(key, k, VisitStage::kGap);
-        double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
-        if (per_consumer) {
+      if (per_consumer) {
+        do {
+          CounterRng rng = visit_stream(key, k, VisitStage::kGap);
+          double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
           // The candidate was drawn with the factor of its time of drawing; the next one is drawn
           // with the factor at this candidate's time.
-          b.add_visit(c, t, k, key, static_cast<double>(factor[local]));
+          b.add_visit(c, t, k, key);
+          b.bound[b.visits - 1] = static_cast<double>(factor[local]);
           const float f = float_at_least(consumer_factor(shard, c, t));
           factor[local] = f;
           gap /= static_cast<double>(f);
-        } else {
+          t = next_candidate(t, gap);
+          ++k;
+        } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
+      } else {
+        do {
+          CounterRng rng = visit_stream(key, k, VisitStage::kGap);
+          const double gap = boost::random::exponential_distribution<double>(1.0)(rng) / rate;
           b.add_visit(c, t, k, key);
-        }
-        t = next_candidate(t, gap);
-        ++k;
-      } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
+          t = next_candidate(t, gap);
+          ++k;
+        } while (shard.calendar.within(t) && shard.calendar.window_of(t) == window);
+      }
       next[local] = t;
       index[local] = k;
       if (shard.calendar.schedule(local, t)) flags[local] |= kFiled;
@@ -186,6 +193,7 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   // with the uniform of its thinning stream: the same in every arm.
   VisitScratch& b = shard.scratch;
   const std::size_t n = b.visits;
+  const bool per_consumer = !consumer_bound_modules_.empty();
   shard.candidates += n;
   b.multiplier.assign(n, 1.0);
   for (std::size_t m : intensity_modules_) {
@@ -196,14 +204,14 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double bound = part_bound_[part_of(b.time[i], window)] * b.bound[i];
+    const double bound = part_bound_[part_of(b.time[i], window)] * (per_consumer ? b.bound[i] : 1.0);
     const double u = visit_stream(b.key[i], b.visit[i], VisitStage::kThin).uniform();
     if (!(u * bound < b.multiplier[i])) continue;
     b.consumer[kept] = b.consumer[i];
     b.time[kept] = b.time[i];
     b.visit[kept] = b.visit[i];
     b.key[kept] = b.key[i];
-    b.bound[kept] = b.bound[i];
+    if (per_consumer) b.bound[kept] = b.bound[i];
     ++kept;
   }
   b.visits = kept;
