@@ -101,8 +101,7 @@ struct ShardCounts {
 class WordOfMouth final : public Behaviour {
  public:
   WordOfMouth(const BehaviourContext& ctx, const WomParams& p, const std::vector<char>& is_new)
-      : offers_(ctx.offers),
-        quality_(ctx.catalog.quality),
+      : quality_(ctx.catalog.quality),
         p_(p),
         consumers_(static_cast<std::uint32_t>(ctx.spec.consumers())),
         index_(is_new.size(), -1),
@@ -378,7 +377,6 @@ class WordOfMouth final : public Behaviour {
     return static_cast<float>(boost::random::normal_distribution<double>(q, p_.experience_sd)(rng));
   }
 
-  const Offers& offers_;
   const std::vector<double>& quality_;  // true quality per product (a teller's experience draws around it)
   WomParams p_;
   std::uint32_t consumers_;
