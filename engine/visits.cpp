@@ -209,14 +209,14 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   b.visits = kept;
 }
 
-void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held) {
   VisitScratch& b = shard.scratch;
   const auto wallet = shard.wallets.find(b.consumer[v]);
   if (wallet == shard.wallets.end()) return;
   const Offers& offers = market_.offers;
   for (std::uint32_t s = first; s < end; ++s) {
     const OfferId o = b.offer[s];
-    const Money unit = price_[o] - discount_[o];
+    const Money unit = price_[o] - (held ? visible_discount(o, b.consumer[v]) : discount_[o]);
     Money best = 0;
     for (const HeldCoupon& h : wallet->second) {
       if (!h.usable(offers.seller[o], b.time[v]) || !h.coupon.covers(market_.catalog.category[offers.product[o]])) {
@@ -226,6 +226,22 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
     }
     if (best > 0) b.price[s] = static_cast<float>(to_currency(unit - best));
   }
+}
+
+std::uint64_t Simulation::apply_holdout(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+  // Only consumers flagged kHeldOut come here: the offers whose discount a promotion holding
+  // them out funds are shown without it (at list price, or without its part under "sum").
+  VisitScratch& b = shard.scratch;
+  std::uint64_t untagged = 0;
+  for (std::uint32_t s = first; s < end; ++s) {
+    const OfferId o = b.offer[s];
+    if (promotion_[o] == -1) continue;
+    const Money d = visible_discount(o, b.consumer[v]);
+    if (d == discount_[o]) continue;
+    b.price[s] = static_cast<float>(to_currency(price_[o] - d));
+    if (d == 0) untagged |= std::uint64_t{1} << (s - first);
+  }
+  return untagged;
 }
 
 void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots) {
@@ -320,7 +336,7 @@ void Simulation::visit_batch(Shard& shard) {
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
     const float beta = pop.price_sensitivity[c];
     const float gamma = pop.deal_proneness[c];
-    if (single_shop_ && !(flags[c - shard.begin] & kHasCoupons)) {
+    if (single_shop_ && !(flags[c - shard.begin] & (kHasCoupons | kHeldOut))) {
       // The common case in one pass: offer o is product o, the price is the window's.
       OfferId* out_offer = shown_offers + slots;
       float* out_price = price + slots;
@@ -337,11 +353,18 @@ void Simulation::visit_batch(Shard& shard) {
         shown_offers[slots + k] = shown[k];
         price[slots + k] = paid[shown[k]];
       }
-      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end);
+      const bool held = flags[c - shard.begin] & kHeldOut;
+      const std::uint64_t untagged = held ? apply_holdout(shard, v, slots, end) : 0;
+      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end, held);
       for (std::uint32_t s = slots; s < end; ++s) {
         const OfferId o = shown_offers[s];
         const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[o]), dims);
         utility_out[s] = intercept + theta.dot(phi) - beta * price[s] + gamma * deal[o];
+      }
+      for (std::uint64_t bits = untagged; bits != 0; bits &= bits - 1) {  // no deal tag for them
+        const std::uint32_t s = slots + static_cast<std::uint32_t>(std::countr_zero(bits));
+        const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[shown_offers[s]]), dims);
+        utility_out[s] = intercept + theta.dot(phi) - beta * price[s];
       }
     }
     slots = end;

@@ -44,6 +44,7 @@ Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx) {
     for (const auto& p : ss.promotions) out.promotions.push_back(make_strategy(promotion_registry(), p, seller_ctx));
     out.recommender = make_strategy(recommender_registry(), ss.recommendation, seller_ctx);
     out.replenishment = make_strategy(replenishment_registry(), ss.replenishment, seller_ctx);
+    out.stacking = ss.stacking;
     arm.sellers.push_back(std::move(out));
   }
   return arm;

@@ -1,7 +1,8 @@
 // Promotion "coupon": on each occasion, a coupon of `value` off an order of at least `min_spend`
 // (optionally of one category), valid `expiry_days`, for every targeted consumer (all, a random
 // share, or lapsed buyers: strategies/targeting.h), each costing `cost` to distribute. The
-// budget pays distribution costs and redeemed coupons; a coupon it cannot cover is not issued.
+// budget (a shared parameter: strategies/campaign.h) pays distribution costs and redeemed coupons;
+// a coupon it cannot cover is not issued. A monitoring rule may scale the value of later coupons.
 #include <algorithm>
 
 #include "strategies/registry.h"
@@ -12,11 +13,17 @@ namespace {
 
 class CouponPromotion final : public PromotionStrategy {
  public:
-  CouponPromotion(Targeting targeting, Coupon coupon, Day expiry_days, Money cost, std::optional<Money> budget)
-      : targeting_(std::move(targeting)), coupon_(coupon), expiry_days_(expiry_days), cost_(cost), budget_(budget) {}
+  CouponPromotion(Targeting targeting, Coupon coupon, Day expiry_days, Money cost)
+      : targeting_(std::move(targeting)), coupon_(coupon), expiry_days_(expiry_days), cost_(cost) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return budget_; }
+  bool scalable() const override { return true; }
+  void scale(double factor) override {
+    if (coupon_.amount_off > 0) {
+      coupon_.amount_off = std::max<Money>(1, std::llround(static_cast<double>(coupon_.amount_off) * factor));
+    }
+    coupon_.percent_off = std::min(1.0, coupon_.percent_off * factor);
+  }
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
 
   void act(const MarketContext& ctx, CommandSink& commands) override {
@@ -31,7 +38,6 @@ class CouponPromotion final : public PromotionStrategy {
   Coupon coupon_;
   Day expiry_days_;
   Money cost_;
-  std::optional<Money> budget_;
 };
 
 }  // namespace
@@ -48,9 +54,6 @@ void register_coupon() {
        .description = "the category whose products it covers (empty: every category)"},
       {.name = "cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
        .description = "cost of distributing one coupon, currency units"},
-      {.name = "budget", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e13,
-       .description = "total it may spend on costs and redemptions, currency units (absent: unlimited)",
-       .optional = true},
   };
   for (ParamSpec& p : Targeting::params()) params.push_back(std::move(p));
   promotion_registry().add({
@@ -70,10 +73,8 @@ void register_coupon() {
           if (it == names.end()) throw ParamError("category", "\"" + category + "\" is not a category of the market");
           coupon.category = static_cast<std::uint32_t>(it - names.begin());
         }
-        std::optional<Money> budget;
-        if (p.contains("budget")) budget = to_cents(p["budget"].get<double>());
         return std::make_unique<CouponPromotion>(Targeting(p, ctx), coupon, p["expiry_days"].get<Day>(),
-                                                 to_cents(p["cost"].get<double>()), budget);
+                                                 to_cents(p["cost"].get<double>()));
       },
   });
 }
