@@ -50,7 +50,7 @@ class BudgetLedger {
   /// Opens an account; returns its index. nullopt = unlimited.
   std::size_t open(std::optional<Money> budget) { return open(Terms{budget, std::nullopt}); }
   std::size_t open(const Terms& terms) {
-    accounts_.push_back(Account{terms, 0, false, 0, {}, false, false, std::nullopt, {}});
+    accounts_.push_back(Account{terms, 0, 0, 0, {}, std::nullopt, {}});
     return accounts_.size() - 1;
   }
 
@@ -58,10 +58,10 @@ class BudgetLedger {
   /// paused accounts resume.
   void begin_day(Day d) {
     for (Account& acc : accounts_) {
-      acc.paused = false;
+      acc.state &= static_cast<std::uint8_t>(~kPaused);
       acc.allowance = allowance(acc, d);
       acc.days.push_back(DaySpend{d, acc.allowance ? *acc.allowance : -1, 0});
-      if (acc.allowance && *acc.allowance == 0) acc.paused = true;
+      if (acc.allowance && *acc.allowance == 0) acc.state |= kPaused;
     }
   }
 
@@ -82,20 +82,17 @@ class BudgetLedger {
   }
   /// Applies a refusal `check` found: exhausts or pauses the account.
   void refuse(std::size_t a, Refusal why) {
-    if (why == Refusal::kBudget) accounts_[a].exhausted = true;
-    if (why == Refusal::kDay) accounts_[a].paused = true;
+    if (why == Refusal::kBudget) accounts_[a].state |= kExhausted;
+    if (why == Refusal::kDay) accounts_[a].state |= kPaused;
   }
   /// Halts account a for good (a monitoring rule stopped its promotion).
-  void halt(std::size_t a) { accounts_[a].halted = true; }
+  void halt(std::size_t a) { accounts_[a].state |= kHalted; }
 
-  bool exhausted(std::size_t a) const { return accounts_[a].exhausted; }
-  bool paused(std::size_t a) const { return accounts_[a].paused; }
-  bool halted(std::size_t a) const { return accounts_[a].halted; }
+  bool exhausted(std::size_t a) const { return accounts_[a].state & kExhausted; }
+  bool paused(std::size_t a) const { return accounts_[a].state & kPaused; }
+  bool halted(std::size_t a) const { return accounts_[a].state & kHalted; }
   /// Whether account a may be charged nothing now (its promotion offers and issues nothing).
-  bool stopped(std::size_t a) const {
-    const Account& acc = accounts_[a];
-    return acc.exhausted || acc.paused || acc.halted;
-  }
+  bool stopped(std::size_t a) const { return accounts_[a].state != 0; }
   /// Everything charged to account a (discounts and costs).
   Money spent(std::size_t a) const { return accounts_[a].spent; }
   Money discounts(std::size_t a) const { return accounts_[a].discounts; }
@@ -135,14 +132,13 @@ class BudgetLedger {
   }
 
  private:
+  enum State : std::uint8_t { kExhausted = 1, kPaused = 2, kHalted = 4 };
   struct Account {
     Terms terms;
     Money spent;
-    bool exhausted;
+    std::uint8_t state;  // State bits; 0: it may be charged
     Money discounts;
     std::array<Money, kCostKinds> costs;
-    bool paused;
-    bool halted;
     std::optional<Money> allowance;  // today's
     std::vector<DaySpend> days;
   };
@@ -162,8 +158,8 @@ class BudgetLedger {
     } else {
       add_checked(acc.costs[static_cast<std::size_t>(kind)], amount);
     }
-    if (acc.terms.budget && acc.spent == *acc.terms.budget) acc.exhausted = true;
-    if (acc.allowance && today(acc) == *acc.allowance) acc.paused = true;
+    if (acc.terms.budget && acc.spent == *acc.terms.budget) acc.state |= kExhausted;
+    if (acc.allowance && today(acc) == *acc.allowance) acc.state |= kPaused;
     return true;
   }
   std::vector<Account> accounts_;

@@ -52,7 +52,9 @@ void Simulation::open_campaigns() {
       holdouts_ = holdouts_ || c.holdout > 0.0;
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
     }
+    special_funding_ = special_funding_ || strategies.stacking.item == Stacking::Item::kSum;
   }
+  special_funding_ = special_funding_ || holdouts_;
   if (!holdouts_) return;
   // Who is held out of what: a flag per consumer (the visit path looks at nothing else unless it
   // is set) and each holdout's size, summed over shards in order.

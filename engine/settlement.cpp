@@ -117,7 +117,7 @@ void Simulation::order_lines(Time start, Time end) {
     // day's allowance cannot); lines it would have funded later in the same window are cancelled
     // too (the shopper saw a price that no longer holds), so when it stops does not depend on the
     // window length.
-    if (p < -1 || (holdouts_ && p >= 0 && held_out(s, static_cast<std::size_t>(p), l.consumer))) [[unlikely]] {
+    if (special_funding_ && (p < -1 || (p >= 0 && held_out(s, static_cast<std::size_t>(p), l.consumer)))) [[unlikely]] {
       if (!fund_line(s, o, l.consumer, available, p, unit_discount)) {
         ++books.budget_cancelled;
         continue;

@@ -163,9 +163,10 @@ class Simulation {
   void visit_batch(Shard& shard);
   void choose_baskets(Shard& shard, std::span<float> weights_of_slots);
   void apply_coupons(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot, bool held);
-  /// Prices without the discounts of promotions holding the visit's consumer out; returns the
-  /// slots (bits from first_slot) left without a deal tag.
-  std::uint64_t apply_holdout(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot);
+  /// Prices and base utilities of the shown offers (slots already filled) for a visit of a
+  /// consumer held out of some promotion.
+  [[gnu::noinline]] void held_out_utilities(Shard& shard, std::size_t visit, std::uint32_t first_slot,
+                                            std::uint32_t end_slot);
   /// The next candidate visit after t, `base_gap` being an Exp(rate) draw in intensity time.
   Time next_candidate(Time t, double base_gap) const {
     return unit_bound_ ? t + base_gap : next_candidate_thinned(t, base_gap);
@@ -268,6 +269,7 @@ class Simulation {
   std::vector<BudgetLedger> ledgers_;
   std::vector<std::vector<CampaignRun>> campaigns_;  // [seller][promotion]
   bool holdouts_ = false;                             // some promotion has a holdout
+  bool special_funding_ = false;                      // holdouts or "sum" stacking: see fund_line
   bool campaign_tracking_ = false;                    // some promotion has monitoring rules
   std::vector<MonitorRecord> monitor_records_[2];     // double-buffered like day_books_
   std::vector<std::vector<Money>> item_parts_;        // "sum" sellers: [local offer * promotions + p]

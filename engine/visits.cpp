@@ -228,20 +228,38 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
   }
 }
 
-std::uint64_t Simulation::apply_holdout(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
-  // Only consumers flagged kHeldOut come here: the offers whose discount a promotion holding
-  // them out funds are shown without it (at list price, or without its part under "sum").
+void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+  // Only visits of consumers in some promotion's holdout come here (out of line, so that the
+  // visit path of runs without holdouts is what it was): the offers whose discount a promotion
+  // holding them out funds are shown without it (at list price, without the deal tag; under
+  // "sum" stacking, without its part), then coupons, then the base utility.
   VisitScratch& b = shard.scratch;
+  const ConsumerId c = b.consumer[v];
+  const Population& pop = market_.population;
+  const Catalog& cat = market_.catalog;
+  const auto dims = static_cast<Eigen::Index>(cat.dimensions);
+  const auto intercept = static_cast<float>(market_.spec.intercept);
+  const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
+  const float beta = pop.price_sensitivity[c];
+  const float gamma = pop.deal_proneness[c];
   std::uint64_t untagged = 0;
   for (std::uint32_t s = first; s < end; ++s) {
-    const OfferId o = b.offer[s];
+    const OfferId o = b.shown[s - first];
+    b.offer[s] = o;
+    b.price[s] = paid_[o];
     if (promotion_[o] == -1) continue;
-    const Money d = visible_discount(o, b.consumer[v]);
+    const Money d = visible_discount(o, c);
     if (d == discount_[o]) continue;
     b.price[s] = static_cast<float>(to_currency(price_[o] - d));
     if (d == 0) untagged |= std::uint64_t{1} << (s - first);
   }
-  return untagged;
+  if (columns_->data(shard.index, flags_)[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, first, end, true);
+  for (std::uint32_t s = first; s < end; ++s) {
+    const OfferId o = b.offer[s];
+    const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(market_.offers.product[o]), dims);
+    const float deal = (untagged >> (s - first) & 1) ? 0.0f : deal_[o];
+    b.utility[s] = intercept + theta.dot(phi) - beta * b.price[s] + gamma * deal;
+  }
 }
 
 void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots) {
@@ -348,23 +366,18 @@ void Simulation::visit_batch(Shard& shard) {
         const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(o), dims);
         *out_utility++ = intercept + theta.dot(phi) - beta * p + gamma * deal[o];
       }
+    } else if (flags[c - shard.begin] & kHeldOut) [[unlikely]] {
+      held_out_utilities(shard, v, slots, end);
     } else {
       for (std::size_t k = 0; k < shown.size(); ++k) {
         shown_offers[slots + k] = shown[k];
         price[slots + k] = paid[shown[k]];
       }
-      const bool held = flags[c - shard.begin] & kHeldOut;
-      const std::uint64_t untagged = held ? apply_holdout(shard, v, slots, end) : 0;
-      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end, held);
+      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end, false);
       for (std::uint32_t s = slots; s < end; ++s) {
         const OfferId o = shown_offers[s];
         const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[o]), dims);
         utility_out[s] = intercept + theta.dot(phi) - beta * price[s] + gamma * deal[o];
-      }
-      for (std::uint64_t bits = untagged; bits != 0; bits &= bits - 1) {  // no deal tag for them
-        const std::uint32_t s = slots + static_cast<std::uint32_t>(std::countr_zero(bits));
-        const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[shown_offers[s]]), dims);
-        utility_out[s] = intercept + theta.dot(phi) - beta * price[s];
       }
     }
     slots = end;
