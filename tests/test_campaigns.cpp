@@ -13,6 +13,7 @@
 
 #include "agents/budget.h"
 #include "analysis/experiment.h"
+#include "analysis/promotion_effects.h"
 #include "cli_harness.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
@@ -294,6 +295,18 @@ TEST_CASE("campaign_start and campaign_end bound when a promotion acts", "[campa
     INFO("day " << d);
     CHECK((h.rec.days[d].item_discounts > 0) == (d >= 5 && d < 8));
   }
+}
+
+TEST_CASE("the promotion window of the effects is the promotion's own within its campaign's span", "[campaigns]") {
+  const auto window = [](const std::string& promotions) {
+    const Scenario sc = reference(promotions);
+    const auto w = promotion_window(sc.arms[0], sc.horizon_days);
+    return w ? std::pair{w->start, w->end} : std::pair{-1, -1};
+  };
+  CHECK(window(all_off("", "\"start\": 3, \"end\": 12")) == std::pair{3, 12});
+  CHECK(window(all_off("\"campaign_start\": 5, \"campaign_end\": 8", "\"start\": 3, \"end\": 12")) == std::pair{5, 8});
+  CHECK(window(R"([{"name": "coupon", "value": 1, "campaign_start": 4, "campaign_end": 9}])") == std::pair{4, 9});
+  CHECK(window(R"([{"name": "coupon", "value": 1}])") == std::pair{-1, -1});
 }
 
 // --- stacking on hand-computed orders ------------------------------------------------------------
