@@ -81,6 +81,7 @@ Json parse_stacking(const Json& object, const std::string& file, const std::stri
                                                                 : Stacking::Coupons::kAfterOrderRules;
   out.group_of.assign(promotions, -1);
   const Json& groups = st["exclusive_groups"];
+  if (groups.size() > 64) throw ScenarioError(file, pointer + "/exclusive_groups", "at most 64 groups");
   for (auto it = groups.begin(); it != groups.end(); ++it) {
     const std::string pg = pointer + "/exclusive_groups/" + pointer_token(it.key());
     const Json& members = it.value();

@@ -673,6 +673,12 @@ TEST_CASE("stacking rules reject bad values with one line naming the pointer", "
                {R"(/arms/0/stacking={"exclusive_groups": {"g": [0, 1], "h": [1, 0]}})"});
   expect_error(two, "/arms/0/stacking/exclusive_groups/a~1b/0", "0 to 1",
                {R"(/arms/0/stacking={"exclusive_groups": {"a/b": [7, 0]}})"});
+  // With several sellers: per seller, under "sellers", never on the arm.
+  const std::string sellers = R"(/market/sellers=[{"name": "a"}, {"name": "b"}])";
+  expect_error("[]", "/arms/0/sellers/1/stacking/item", "\"deepest\"",
+               {sellers, R"(/arms/0={"name": "x", "baseline": true, "sellers": [{"name": "a"}, {"name": "b", "stacking": {"item": 1}}]})"});
+  expect_error("[]", "/arms/0/stacking", "not both",
+               {sellers, R"(/arms/0={"name": "x", "baseline": true, "stacking": {}, "sellers": [{"name": "a"}, {"name": "b"}]})"});
 }
 
 // --- determinism and listing ----------------------------------------------------------------------
