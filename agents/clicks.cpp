@@ -7,103 +7,156 @@
 // outside option wins.
 // Put it last under /market/behaviours so that V includes the other modules' terms.
 //
-// The uniform of slot k of a consumer's visit n is draw k + 1 of the module's stream for the
-// consumer at counter n * 64 (64 = ShownSet::kCapacity), so draws do not depend on threads.
-// Impressions and clicks are counted per consumer for the current day (columns day, impressions,
-// clicks, and the same two for the recommendation slots) and reported as the gauges
-// "clicks.impressions", "clicks.clicks", "clicks.impressions_recommended" and
-// "clicks.clicks_recommended". A visit's last browse_slots shown offers are its organic browsing,
-// the others its recommendations (exact unless a visit shows the whole catalogue, when fewer
-// than browse_slots may have been browsed).
+// The uniform of slot k of a consumer's visit n is one half of draw k / 2 + 1 of the module's
+// stream for the consumer at counter n * 64 (64 = ShownSet::kCapacity): the high 32 bits for
+// even k, the low 32 bits for odd k (a uniform on a grid of 2^-32, ample for a click
+// probability), so draws do not depend on threads and one draw serves two slots. The
+// uniform is compared with bounds of the probability read from a table over a grid of
+// z = intercept + slope * V (8 cells per unit of z in [-64, 64]); the probability itself (std::exp)
+// is computed only when the uniform falls between the bounds (0.2% of the impressions of
+// bench/full-behaviour.json), so every click is decided exactly as by computing it.
+//
+// Impressions and clicks are counted per shard for the current day (agents/per_shard.h: a shard's
+// hooks run on one thread at a time, and gauge() reads and resets the shard's tally once per day
+// after the day's visits), and reported as the gauges
+// "clicks.impressions", "clicks.clicks", "clicks.impressions_recommended",
+// "clicks.clicks_recommended" and, per slot position k (0 = the first shown offer, up to the
+// most offers an arm shows per visit, MarketSpec::max_shown: its sellers' recommendation slots +
+// browse_slots),
+// "clicks.impressions_slot[k]" and "clicks.clicks_slot[k]". A visit's last browse_slots shown
+// offers are its organic browsing, the others its recommendations (exact unless a visit shows
+// the whole catalogue, when fewer than browse_slots may have been browsed).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "agents/behaviour.h"
+#include "agents/per_shard.h"
 #include "market/shown_set.h"
 
 namespace marketsim {
 namespace {
 
+/// A shard's counts of the current day.
+struct alignas(64) Tally {
+  std::array<std::uint64_t, ShownSet::kCapacity + 1> visits_by_size{};  // visits showing k offers
+  std::array<std::uint64_t, ShownSet::kCapacity> clicks{};              // clicks per slot position
+  std::uint64_t impressions_recommended = 0;
+  std::uint64_t clicks_recommended = 0;
+};
+
 class Clicks final : public Behaviour {
  public:
   Clicks(const BehaviourContext& ctx, double intercept, double slope)
-      : intercept_(intercept), slope_(slope), browse_(static_cast<std::uint32_t>(ctx.spec.browse_slots)) {}
+      : intercept_(intercept),
+        slope_(slope),
+        browse_(static_cast<std::uint32_t>(ctx.spec.browse_slots)),
+        positions_(positions(ctx)) {
+    // Cell i covers z in [z_i, z_i+1], z_i = -kZMax + i / kCellsPerUnit. The exact sigmoid rises
+    // with z, and P as computed is within a few ulps (relative 1e-15) of it, so P(z) lies within
+    // [P(z_i), P(z_i+1)] widened by 1e-9 (relative), which also covers the rounding of the cell
+    // index (z off by up to 1e-14).
+    for (std::size_t i = 0; i <= kCells; ++i) {
+      const double z = -kZMax + static_cast<double>(i) / kCellsPerUnit;
+      lower_[i] = probability(z) * (1.0 - 1e-9);
+      upper_[i] = probability(z + 1.0 / kCellsPerUnit) * (1.0 + 1e-9);
+    }
+  }
 
   unsigned stages() const override { return kStageUtility; }
 
-  void declare(ColumnLayout& layout) override {
-    day_ = layout.add<std::int32_t>("clicks", "day", 1, -1);
-    impressions_ = layout.add<std::uint32_t>("clicks", "impressions", 1, 0u);
-    clicks_ = layout.add<std::uint32_t>("clicks", "clicks", 1, 0u);
-    recommended_ = layout.add<std::uint32_t>("clicks", "recommended", 2, 0u);  // impressions, clicks
-  }
-
-  /// The probability of clicking an offer of utility v.
-  double probability(double v) const { return 1.0 / (1.0 + std::exp(-(intercept_ + slope_ * v))); }
-
   void utility(VisitBatch& b) const override {
+    Tally& tally = tallies_.get(b.shard.index());
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      const ConsumerId c = b.consumer[v];
-      const Day today = day_of(b.time[v]);
-      std::int32_t& day = *b.shard.row(day_, c);
-      std::uint32_t& impressions = *b.shard.row(impressions_, c);
-      std::uint32_t& clicks = *b.shard.row(clicks_, c);
-      std::uint32_t* recommended = b.shard.row(recommended_, c);
-      if (day != today) {
-        day = today;
-        impressions = 0;
-        clicks = 0;
-        recommended[0] = 0;
-        recommended[1] = 0;
-      }
-      CounterRng rng = b.shard.stream(c, static_cast<std::uint64_t>(b.visit[v]) * ShownSet::kCapacity);
+      CounterRng rng = b.shard.stream(b.consumer[v], static_cast<std::uint64_t>(b.visit[v]) * ShownSet::kCapacity);
       const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1];
       const std::uint32_t browsed_from = end - std::min(browse_, end - first);
+      std::uint64_t clicked_recommended = 0;
+      std::uint64_t bits = 0;
       for (std::uint32_t s = first; s < end; ++s) {
-        ++impressions;
-        if (s < browsed_from) ++recommended[0];
-        if (rng.uniform() < probability(static_cast<double>(b.utility[s]))) {
-          ++clicks;
-          if (s < browsed_from) ++recommended[1];
+        std::uint32_t half;
+        if (((s - first) & 1u) == 0) {
+          bits = rng();
+          half = static_cast<std::uint32_t>(bits >> 32);
         } else {
-          b.utility[s] = kUnclicked;
+          half = static_cast<std::uint32_t>(bits);
         }
+        const double u = static_cast<double>(half) * 0x1.0p-32;
+        const bool clicked = click(intercept_ + slope_ * static_cast<double>(b.utility[s]), u);
+        tally.clicks[s - first] += clicked;
+        clicked_recommended += clicked && s < browsed_from;
+        if (!clicked) b.utility[s] = kUnclicked;
       }
+      ++tally.visits_by_size[end - first];
+      tally.impressions_recommended += browsed_from - first;
+      tally.clicks_recommended += clicked_recommended;
     }
   }
 
   std::vector<std::string> gauges() const override {
-    return {"impressions", "clicks", "impressions_recommended", "clicks_recommended"};
+    std::vector<std::string> names = {"impressions", "clicks", "impressions_recommended", "clicks_recommended"};
+    for (std::size_t k = 0; k < positions_; ++k) names.push_back("impressions_slot[" + std::to_string(k) + "]");
+    for (std::size_t k = 0; k < positions_; ++k) names.push_back("clicks_slot[" + std::to_string(k) + "]");
+    return names;
   }
 
   void gauge(const DayBatch& b, std::span<double> sums) const override {
-    const std::int32_t* day = b.shard.column(day_);
-    const std::uint32_t* impressions = b.shard.column(impressions_);
-    const std::uint32_t* clicks = b.shard.column(clicks_);
-    const std::uint32_t* recommended = b.shard.column(recommended_);
-    std::uint64_t shown = 0, clicked = 0, shown_recommended = 0, clicked_recommended = 0;
-    for (std::size_t i = 0; i < b.shard.end() - b.shard.begin(); ++i) {
-      if (day[i] != b.day) continue;
-      shown += impressions[i];
-      clicked += clicks[i];
-      shown_recommended += recommended[2 * i];
-      clicked_recommended += recommended[2 * i + 1];
+    Tally& tally = tallies_.get(b.shard.index());
+    // Impressions at position k: the visits that showed more than k offers.
+    std::uint64_t shown = 0, clicked = 0, at_or_beyond = 0;
+    for (std::size_t k = ShownSet::kCapacity; k-- > 0;) {
+      at_or_beyond += tally.visits_by_size[k + 1];
+      shown += at_or_beyond;
+      clicked += tally.clicks[k];
+      if (k < positions_) {
+        sums[4 + k] += static_cast<double>(at_or_beyond);
+        sums[4 + positions_ + k] += static_cast<double>(tally.clicks[k]);
+      }
     }
     sums[0] += static_cast<double>(shown);
     sums[1] += static_cast<double>(clicked);
-    sums[2] += static_cast<double>(shown_recommended);
-    sums[3] += static_cast<double>(clicked_recommended);
+    sums[2] += static_cast<double>(tally.impressions_recommended);
+    sums[3] += static_cast<double>(tally.clicks_recommended);
+    tally = Tally{};
   }
 
  private:
+  static constexpr double kZMax = 64.0;
+  static constexpr double kCellsPerUnit = 8.0;
+  static constexpr std::size_t kCells = 1024;  // 2 * kZMax * kCellsPerUnit
+
+  /// The probability of clicking an offer whose log-odds are z.
+  static double probability(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+  /// Whether the uniform u clicks at log-odds z: u < probability(z), computed only when the
+  /// table's bounds do not decide it.
+  bool click(double z, double u) const {
+    if (std::fabs(z) < kZMax) {  // cell (z + kZMax) * kCellsPerUnit, at most kCells once rounded
+      const auto i = static_cast<std::size_t>(static_cast<std::int64_t>((z + kZMax) * kCellsPerUnit));
+      if (u < lower_[i]) return true;
+      if (u >= upper_[i]) return false;
+    }
+    return u < probability(z);
+  }
+
+  /// The slot positions a visit can fill: the most offers any arm shows per visit (set by the
+  /// scenario loader), else every position the catalogue's offers allow.
+  static std::size_t positions(const BehaviourContext& ctx) {
+    const auto most = ctx.spec.max_shown > 0 ? static_cast<std::size_t>(ctx.spec.max_shown) : ShownSet::kCapacity;
+    return std::min({most, ShownSet::kCapacity, ctx.offers.size()});
+  }
+
   double intercept_;
   double slope_;
-  std::uint32_t browse_;  // organic browsing slots at the end of each visit
-  Column<std::int32_t> day_;
-  Column<std::uint32_t> impressions_;
-  Column<std::uint32_t> clicks_;
-  Column<std::uint32_t> recommended_;
+  std::uint32_t browse_;   // organic browsing slots at the end of each visit
+  std::size_t positions_;  // slot positions with gauges
+  std::array<double, kCells + 1> lower_;
+  std::array<double, kCells + 1> upper_;
+  PerShard<Tally> tallies_;
 };
 
 }  // namespace

@@ -15,13 +15,34 @@
 //             re-enters the calendar at the command's time.
 //   intensity visits are thinned by g(e) / g(initial), g(e) = intensity_min + (1 -
 //             intensity_min) e (so base visit rates hold at the initial engagement), times
-//             (1 + the notification boost). Bound: g(1) / g(initial) * (1 + boost).
+//             (1 + the notification boost). Bound: g(1) / g(initial) for everyone (intensity_bound),
+//             times a consumer's own factor 1 + boost * exp(-(t - t_notified) / boost_days) from the
+//             time t its next candidate is drawn (consumer_bound; it only decays until the next
+//             notification, which redraws the pending candidate through CalendarControl::redraw).
 // Gauges: churned (currently churned), won_back (won back on the day), opted_out, engagement_sum,
-// consumers. Randomness: the churn draw of day d is stream(c, 4 d); the k-th win-back draw of a
-// consumer is stream(c, 2^40 + 4 k), k a per-consumer counter: the same for any thread count.
+// consumers.
+//
+// Randomness (the same for any thread count and shard size). Churn is drawn by thinning: the
+// hazard never exceeds churn_base (e >= 0), so a consumer's daily churn probability is at most
+// q = 1 - exp(-churn_base). On day d every consumer is a candidate independently with probability
+// q: the candidates of the block of consumers [b, b + 4096) (b a multiple of 4096) are drawn by
+// geometric gaps, floor(E / churn_base) with E ~ Exp(1), along the block's chain, stream(b, 2^48 +
+// 2^16 d); a candidate in the market churns when the uniform u of stream(c, 4 d) has
+// u q < 1 - exp(-h). So it churns with probability 1 - exp(-h) that day, independently, as above,
+// and a day costs about q draws per consumer instead of one. The k-th win-back draw of a consumer
+// is stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer, checked).
+//
+// Cost. Besides the churn candidates, the daily pass is two multiplications a consumer
+// (vectorised) and the engagement sum. Fading stays a daily pass: the engagement_sum gauge needs
+// every consumer's e every day, and (1 - decay)^days applied when read would round differently.
+// The gauges are per-shard tallies kept as consumers churn, come back and opt out, and that sum
+// (the same additions, in consumer order, as a scan would make).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -49,11 +70,32 @@ struct EngagementParams {
 
 constexpr float kNever = -1.0e30f;
 constexpr std::uint64_t kWinbackCounter = std::uint64_t{1} << 40;
+constexpr std::uint64_t kChainCounter = std::uint64_t{1} << 48;  // + day << 16: a block's churn chain
+/// Churn candidates are drawn block by block: the chain of consumers [b, b + kChurnBlock) (b a
+/// multiple of the block) is keyed by b, so it does not depend on how shards cut the population.
+constexpr ConsumerId kChurnBlock = 4096;
+// Bits of the state column.
+constexpr std::uint8_t kChurned = 1;
+constexpr std::uint8_t kOptedOut = 2;
+
+/// A shard's gauges, kept as its hooks change the state (only the shard's own hooks touch them).
+struct ShardTally {
+  std::int64_t churned = 0;
+  std::int64_t opted_out = 0;
+  Day won_back_day = -1;  // the day of won_back
+  std::int64_t won_back = 0;
+  Day sum_day = -1;  // the day whose daily pass summed engagement_sum
+  double engagement_sum = 0.0;
+};
 
 class Engagement final : public Behaviour {
  public:
   Engagement(const BehaviourContext& ctx, const EngagementParams& p)
-      : list_(ctx.catalog.list_price), p_(p), g0_(g(p.initial)), fatigue_decay_(std::exp(-1.0 / p.fatigue_days)) {}
+      : list_(ctx.catalog.list_price),
+        p_(p),
+        g0_(g(p.initial)),
+        fatigue_decay_(std::exp(-1.0 / p.fatigue_days)),
+        candidate_(-std::expm1(-p.churn_base)) {}
 
   unsigned stages() const override {
     return kStageIntensity | kStageSettled | kStageDaily | kStageCommands;
@@ -67,10 +109,8 @@ class Engagement final : public Behaviour {
     engagement_ = layout.add<float>("engagement", "engagement", 1, static_cast<float>(p_.initial));
     fatigue_ = layout.add<float>("engagement", "fatigue", 1, 0.0f);
     notified_ = layout.add<float>("engagement", "notified_at", 1, kNever);
-    churn_day_ = layout.add<std::int32_t>("engagement", "churn_day", 1, -1);
-    won_back_day_ = layout.add<std::int32_t>("engagement", "won_back_day", 1, -1);
-    touches_ = layout.add<std::uint32_t>("engagement", "winback_draws", 1, 0u);
-    opted_out_ = layout.add<std::uint8_t>("engagement", "opted_out", 1, 0);
+    touches_ = layout.add<std::uint16_t>("engagement", "winback_draws", 1, std::uint16_t{0});
+    state_ = layout.add<std::uint8_t>("engagement", "state", 1, std::uint8_t{0});  // kChurned | kOptedOut
   }
 
   double intensity_bound(Time, Time) const override { return g(1.0) / g0_; }
@@ -84,19 +124,29 @@ class Engagement final : public Behaviour {
   }
 
   void intensity(IntensityBatch& b) const override {
+    // Parameters and spans in locals: the multipliers' stores cannot then alias them.
+    const float* e = b.shard.column(engagement_);
+    const float* notified = b.shard.column(notified_);
+    const ConsumerId begin = b.shard.begin();
+    const ConsumerId* consumer = b.consumer.data();
+    const Time* time = b.time.data();
+    double* multiplier = b.multiplier.data();
+    const double intensity_min = p_.intensity_min, g0 = g0_, boost = p_.boost, boost_days = p_.boost_days;
     for (std::size_t i = 0; i < b.consumer.size(); ++i) {
-      const ConsumerId c = b.consumer[i];
-      double m = g(*b.shard.row(engagement_, c)) / g0_;
-      const float at = *b.shard.row(notified_, c);
-      if (p_.boost > 0.0 && at > kNever) {
-        const double since = std::max(0.0, b.time[i] - static_cast<double>(at));
-        m *= 1.0 + p_.boost * std::exp(-since / p_.boost_days);
+      const std::size_t k = consumer[i] - begin;
+      double m = (intensity_min + (1.0 - intensity_min) * e[k]) / g0;  // g(e) / g(initial)
+      const float at = notified[k];
+      if (boost > 0.0 && at > kNever) {
+        const double since = std::max(0.0, time[i] - static_cast<double>(at));
+        m *= 1.0 + boost * std::exp(-since / boost_days);
       }
-      b.multiplier[i] *= m;
+      multiplier[i] *= m;
     }
   }
 
   void settled(const SettledBatch& b) const override {
+    float* e = b.shard.column(engagement_);
+    const ConsumerId begin = b.shard.begin();
     for (const LineRecord& l : b.lines) {
       double delta = 0.0;
       if (l.quantity > 0) {
@@ -104,56 +154,67 @@ class Engagement final : public Behaviour {
         if (l.unit_paid() > list_[l.product]) delta -= p_.down_price;
       }
       if (l.lost > 0) delta -= p_.down_stockout;
-      if (delta != 0.0) add(b.shard.row(engagement_, l.consumer), delta);
+      if (delta != 0.0) add(&e[l.consumer - begin], delta);
     }
   }
 
   void daily(const DayBatch& b) const override {
     const ShardContext& s = b.shard;
+    ShardTally& tally = shard_tally(s);
     float* e = s.column(engagement_);
     float* fatigue = s.column(fatigue_);
-    std::int32_t* churn_day = s.column(churn_day_);
-    for (ConsumerId c = s.begin(); c < s.end(); ++c) {
-      const std::size_t k = c - s.begin();
-      if (fatigue[k] > 0.0f) fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay_);
-      if (p_.decay > 0.0) e[k] = static_cast<float>(e[k] * (1.0 - p_.decay));
-      if (churn_day[k] >= 0 || p_.churn_base <= 0.0) continue;
-      const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[k]);
-      CounterRng rng = s.stream(c, 4 * static_cast<std::uint64_t>(b.day));
-      if (rng.uniform() < -std::expm1(-hazard)) {
-        churn_day[k] = static_cast<std::int32_t>(b.day);
-        s.calendar().leave(c);
-      }
+    const std::uint8_t* state = s.column(state_);
+    const std::size_t n = s.end() - s.begin();
+    // Fading: a zero fatigue stays zero, so every consumer is multiplied (the loops vectorise).
+    const double fatigue_decay = fatigue_decay_;
+    for (std::size_t k = 0; k < n; ++k) fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay);
+    if (p_.decay > 0.0) {
+      const double keep = 1.0 - p_.decay;
+      for (std::size_t k = 0; k < n; ++k) e[k] = static_cast<float>(e[k] * keep);
     }
+    tally.sum_day = b.day;
+    tally.engagement_sum = sum_in_order(e, n);  // the engagement_sum gauge (churn leaves e as it is)
+    if (p_.churn_base > 0.0) churn_draws(s, tally, b.day, e, state);
   }
 
   void commands(const CommandBatch& b) const override {
     const ShardContext& s = b.shard;
+    ShardTally& tally = shard_tally(s);
     for (const Command& cmd : b.commands) {
       const ConsumerId c = cmd.consumer;
+      std::uint8_t& state = *s.row(state_, c);
       bool reached = true;
       if (cmd.kind == CommandKind::kNotify) {
-        std::uint8_t& out = *s.row(opted_out_, c);
-        reached = out == 0;
+        reached = (state & kOptedOut) == 0;
         if (reached) {
           *s.row(notified_, c) = static_cast<float>(cmd.time);
           s.calendar().redraw(c, cmd.time);  // the boost raised its bound
           float& fatigue = *s.row(fatigue_, c);
           fatigue += 1.0f;
           if (fatigue > p_.tolerance) {
-            out = 1;
+            state |= kOptedOut;
+            ++tally.opted_out;
             add(s.row(engagement_, c), -p_.down_optout);
           }
         }
       }
-      std::int32_t& churn_day = *s.row(churn_day_, c);
-      if (!reached || churn_day < 0) continue;
-      std::uint32_t& draws = *s.row(touches_, c);
+      if (!reached || (state & kChurned) == 0) continue;
+      std::uint16_t& draws = *s.row(touches_, c);
+      if (draws == std::numeric_limits<std::uint16_t>::max()) {
+        throw RangeError("engagement: consumer " + std::to_string(c) +
+                         " was touched 65,535 times while churned (the most win-back draws a consumer can take)");
+      }
       CounterRng rng = s.stream(c, kWinbackCounter + 4 * static_cast<std::uint64_t>(draws));
       ++draws;
       if (rng.uniform() < p_.winback) {
-        churn_day = -1;
-        *s.row(won_back_day_, c) = static_cast<std::int32_t>(day_of(cmd.time));
+        state = static_cast<std::uint8_t>(state & ~kChurned);
+        --tally.churned;
+        const Day day = day_of(cmd.time);
+        if (tally.won_back_day != day) {
+          tally.won_back_day = day;
+          tally.won_back = 0;
+        }
+        ++tally.won_back;
         s.calendar().enter(c, cmd.time);
       }
     }
@@ -164,21 +225,13 @@ class Engagement final : public Behaviour {
   }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
     const ShardContext& s = b.shard;
-    const float* e = s.column(engagement_);
-    const std::int32_t* churn_day = s.column(churn_day_);
-    const std::int32_t* won_back = s.column(won_back_day_);
-    const std::uint8_t* out = s.column(opted_out_);
+    const ShardTally& tally = shard_tally(s);
     const std::size_t n = s.end() - s.begin();
-    double churned = 0, back = 0, opted = 0, sum = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      churned += churn_day[k] >= 0 ? 1.0 : 0.0;
-      back += won_back[k] == b.day ? 1.0 : 0.0;
-      opted += out[k];
-      sum += e[k];
-    }
-    sums[0] += churned;
-    sums[1] += back;
-    sums[2] += opted;
+    // (A day without a daily pass, which the engine never gives, would scan the column.)
+    const double sum = tally.sum_day == b.day ? tally.engagement_sum : sum_in_order(s.column(engagement_), n);
+    sums[0] += static_cast<double>(tally.churned);
+    sums[1] += tally.won_back_day == b.day ? static_cast<double>(tally.won_back) : 0.0;
+    sums[2] += static_cast<double>(tally.opted_out);
     sums[3] += sum;
     sums[4] += static_cast<double>(n);
   }
@@ -187,17 +240,66 @@ class Engagement final : public Behaviour {
   double g(double e) const { return p_.intensity_min + (1.0 - p_.intensity_min) * e; }
   static void add(float* e, double delta) { *e = static_cast<float>(std::clamp(*e + delta, 0.0, 1.0)); }
 
+  /// x[0] + x[1] + ... as doubles, added in that order (what a plain loop gives), unrolled.
+  static double sum_in_order(const float* x, std::size_t n) {
+    double total = 0.0;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) total = (((total + x[i]) + x[i + 1]) + x[i + 2]) + x[i + 3];
+    for (; i < n; ++i) total += x[i];
+    return total;
+  }
+
+  /// Day `day`'s churn: candidates with probability q (geometric gaps along each block's chain,
+  /// which starts at the block's first consumer whatever shard holds it), each churning with
+  /// probability (1 - exp(-h)) / q if it is in the market.
+  void churn_draws(const ShardContext& s, ShardTally& tally, Day day, const float* e,
+                   const std::uint8_t* state) const {
+    const ConsumerId begin = s.begin();
+    const ConsumerId end = s.end();
+    const auto d = static_cast<std::uint64_t>(day);
+    const auto gap = [&](CounterRng& chain) { return std::floor(-std::log1p(-chain.uniform()) / p_.churn_base); };
+    for (ConsumerId block = begin / kChurnBlock * kChurnBlock; block < end;) {
+      const auto block_end =
+          static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kChurnBlock, end));
+      CounterRng chain = s.stream(block, kChainCounter + (d << 16));
+      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);
+           next += 1.0 + gap(chain)) {
+        const auto c = static_cast<ConsumerId>(next);
+        if (c < begin || (state[c - begin] & kChurned)) continue;
+        const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[c - begin]);
+        if (s.stream(c, 4 * d).uniform() * candidate_ < -std::expm1(-hazard)) churn(s, tally, c);
+      }
+      block = block_end;
+    }
+  }
+
+  void churn(const ShardContext& s, ShardTally& tally, ConsumerId c) const {
+    *s.row(state_, c) |= kChurned;
+    ++tally.churned;
+    s.calendar().leave(c);
+  }
+
+  /// The tally of `shard` (created at first use; shards' hooks may ask at once).
+  ShardTally& shard_tally(const ShardContext& shard) const {
+    const std::lock_guard lock(tallies_mutex_);
+    if (tallies_.size() <= shard.index()) tallies_.resize(shard.index() + 1);
+    std::unique_ptr<ShardTally>& tally = tallies_[shard.index()];
+    if (!tally) tally = std::make_unique<ShardTally>();
+    return *tally;
+  }
+
   std::vector<Money> list_;
   EngagementParams p_;
   double g0_;
   double fatigue_decay_;
+  double candidate_;  // q = 1 - exp(-churn_base): the most a day's churn probability can be
   Column<float> engagement_;
   Column<float> fatigue_;
   Column<float> notified_;
-  Column<std::int32_t> churn_day_;
-  Column<std::int32_t> won_back_day_;
-  Column<std::uint32_t> touches_;
-  Column<std::uint8_t> opted_out_;
+  Column<std::uint16_t> touches_;
+  Column<std::uint8_t> state_;
+  mutable std::mutex tallies_mutex_;
+  mutable std::vector<std::unique_ptr<ShardTally>> tallies_;
 };
 
 }  // namespace

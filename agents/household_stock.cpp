@@ -8,9 +8,19 @@
 //   depth = max(0, 1 - price / list price),
 // non-decreasing in the depth and non-increasing in the stock. Units bought during a sale are
 // consumed afterwards instead of bought then: the post-promotion dip (Hendel & Nevo 2006).
+//
+// Cost. The day's-end consumption is one vectorised pass over the stock column, then the daily
+// hook sums the gauge (the same additions, in the same order, as a scan in gauge() would make);
+// the initial stocks are drawn by a shard's first daily pass (or earlier, at first use). The
+// lazy alternative, h - c * days applied when read, would round differently from the daily
+// subtraction and still have to visit every consumer each day for the gauge. Utility takes each
+// shown offer's category from a per-offer table, and with one category computes the stock term
+// once a visit.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -28,6 +38,13 @@ struct StockParams {
   double initial_days;
 };
 
+/// A shard's state besides its columns (only the shard's own hooks touch it).
+struct ShardStock {
+  bool drawn = false;  // every consumer's initial stock is drawn
+  Day sum_day = -1;    // the day whose daily pass summed `sum`
+  double sum = 0.0;    // the stock gauge
+};
+
 class HouseholdStock final : public Behaviour {
  public:
   HouseholdStock(const BehaviourContext& ctx, StockParams p)
@@ -35,8 +52,15 @@ class HouseholdStock final : public Behaviour {
         offers_(ctx.offers),
         p_(std::move(p)),
         categories_(p_.consumption.size()),
-        list_(ctx.catalog.size()) {
+        list_(ctx.catalog.size()),
+        offer_category_(ctx.offers.size()) {
     for (ProductId j = 0; j < list_.size(); ++j) list_[j] = to_currency(ctx.catalog.list_price[j]);
+    for (OfferId o = 0; o < offer_category_.size(); ++o) {
+      offer_category_[o] = static_cast<std::uint32_t>(catalog_.category[offers_.product[o]]);
+    }
+    for (std::size_t k = 0; k < categories_; ++k) {
+      if (stocked(k)) consumed_.push_back(k);
+    }
   }
 
   unsigned stages() const override { return kStageUtility | kStageBasket | kStageSettled | kStageDaily; }
@@ -47,11 +71,21 @@ class HouseholdStock final : public Behaviour {
   }
 
   void utility(VisitBatch& b) const override {
-    if (p_.psi == 0.0) return;
+    if (p_.psi == 0.0 || consumed_.empty()) return;
+    if (categories_ == 1) {  // every offer is of the one stocked category: one term a visit
+      const double psi = p_.psi, consumption = p_.consumption[0];
+      const std::uint32_t* first_slot = b.first_slot.data();
+      float* utility = b.utility.data();
+      for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+        const auto term = static_cast<float>(psi * stock(b.shard, b.consumer[v])[0] / consumption);
+        for (std::uint32_t s = first_slot[v]; s < first_slot[v + 1]; ++s) utility[s] -= term;
+      }
+      return;
+    }
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
       const float* h = stock(b.shard, b.consumer[v]);
       for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
-        const std::size_t k = catalog_.category[offers_.product[b.offer[s]]];
+        const std::size_t k = offer_category_[b.offer[s]];
         if (!stocked(k)) continue;
         b.utility[s] -= static_cast<float>(p_.psi * h[k] / p_.consumption[k]);
       }
@@ -62,7 +96,7 @@ class HouseholdStock final : public Behaviour {
     if (p_.max_extra == 0.0) return;
     for (std::size_t l = 0; l < b.consumer.size(); ++l) {
       const ProductId j = offers_.product[b.offer[l]];
-      const std::size_t k = catalog_.category[j];
+      const std::size_t k = offer_category_[b.offer[l]];
       if (!stocked(k) || list_[j] <= 0.0) continue;
       const double h = stock(b.shard, b.consumer[l])[k];
       const double depth = std::max(0.0, 1.0 - static_cast<double>(b.price[l]) / list_[j]);
@@ -82,30 +116,56 @@ class HouseholdStock final : public Behaviour {
   }
 
   void daily(const DayBatch& b) const override {
-    for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
-      float* h = stock(b.shard, c);
-      for (std::size_t k = 0; k < categories_; ++k) {
-        if (stocked(k)) h[k] = std::max(0.0f, static_cast<float>(h[k] - p_.consumption[k]));
+    const ShardContext& s = b.shard;
+    ShardStock& state = shard_stock(s);
+    if (!state.drawn) {
+      for (ConsumerId c = s.begin(); c < s.end(); ++c) (void)stock(s, c);
+      state.drawn = true;
+    }
+    float* h = s.column(stock_);
+    const auto n = static_cast<std::size_t>(s.end() - s.begin());
+    if (categories_ == 1) {
+      if (!consumed_.empty()) {
+        const double c = p_.consumption[0];
+        for (std::size_t i = 0; i < n; ++i) h[i] = std::max(0.0f, static_cast<float>(h[i] - c));
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        float* row = h + i * categories_;
+        for (const std::size_t k : consumed_) {
+          row[k] = std::max(0.0f, static_cast<float>(row[k] - p_.consumption[k]));
+        }
       }
     }
+    state.sum_day = b.day;
+    state.sum = sum(h, n * categories_);
   }
 
   std::vector<std::string> gauges() const override { return {"stock"}; }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
-    // After the daily hook, which has drawn every consumer's initial stock.
-    const float* h = b.shard.column(stock_);
-    const std::size_t n = static_cast<std::size_t>(b.shard.end() - b.shard.begin()) * categories_;
-    for (std::size_t i = 0; i < n; ++i) sums[0] += h[i];
+    // After the daily hook, which has drawn every consumer's initial stock and summed the gauge.
+    const ShardStock& state = shard_stock(b.shard);
+    const auto n = static_cast<std::size_t>(b.shard.end() - b.shard.begin()) * categories_;
+    sums[0] += state.sum_day == b.day ? state.sum : sum(b.shard.column(stock_), n);
   }
 
  private:
   bool stocked(std::size_t k) const { return !std::isnan(p_.consumption[k]); }
 
+  /// h[0] + h[1] + ... as doubles, added in that order (what a plain loop gives), unrolled.
+  static double sum(const float* h, std::size_t n) {
+    double total = 0.0;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) total = (((total + h[i]) + h[i + 1]) + h[i + 2]) + h[i + 3];
+    for (; i < n; ++i) total += h[i];
+    return total;
+  }
+
   /// Consumer c's stock row, its initial stock drawn on first use: uniform on
   /// [0, 2 * initial_days] days of consumption, per category, from the consumer's stream.
   float* stock(const ShardContext& shard, ConsumerId c) const {
     float* h = shard.row(stock_, c);
-    if (h[0] < 0.0f) {
+    if (h[0] < 0.0f) [[unlikely]] {
       CounterRng rng = shard.stream(c, 0);
       for (std::size_t k = 0; k < categories_; ++k) {
         const double u = rng.uniform();
@@ -115,12 +175,25 @@ class HouseholdStock final : public Behaviour {
     return h;
   }
 
+  /// The state of `shard` (created at first use; shards' hooks may ask at once).
+  ShardStock& shard_stock(const ShardContext& shard) const {
+    const std::lock_guard lock(shards_mutex_);
+    if (shards_.size() <= shard.index()) shards_.resize(shard.index() + 1);
+    std::unique_ptr<ShardStock>& state = shards_[shard.index()];
+    if (!state) state = std::make_unique<ShardStock>();
+    return *state;
+  }
+
   const Catalog& catalog_;
   const Offers& offers_;
   StockParams p_;
   std::size_t categories_;
-  std::vector<double> list_;  // list price per product, currency units
+  std::vector<double> list_;                   // list price per product, currency units
+  std::vector<std::uint32_t> offer_category_;  // category of each offer's product
+  std::vector<std::size_t> consumed_;          // the stocked categories
   Column<float> stock_;
+  mutable std::mutex shards_mutex_;
+  mutable std::vector<std::unique_ptr<ShardStock>> shards_;
 };
 
 std::unique_ptr<Behaviour> make_household_stock(const Json& p, const BehaviourContext& ctx) {

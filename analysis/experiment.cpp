@@ -51,8 +51,9 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       const std::size_t rep = first + i / arms;
       const std::size_t arm_index = i % arms;
       const Market& market = *markets[shared ? 0 : i / arms];
+      const std::vector<SegmentRange> segments = sc.market.segment_ranges();
       const BuildContext build{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                               sc.market.expected_visits_per_day(), sc.market.consumers()};
+                               sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, rep};
       const BehaviourContext behaviour_ctx{market.spec, market.catalog, market.offers};
       Arm arm = instantiate_arm(sc.arms[arm_index], build);
       RunCollector collector(MetricContext{market, sc.horizon_days, sc.warmup_days});

@@ -173,5 +173,10 @@ void register_ctr_metric();
 void register_conversion_rate_metrics();
 void register_order_size_metrics();
 void register_lifetime_value_metrics();
+void register_coupons_issued_metric();
+void register_coupons_redeemed_metric();
+void register_coupons_expired_metric();
+void register_coupon_costs_metric();
+void register_coupon_discounts_metric();
 
 }  // namespace marketsim

@@ -39,6 +39,11 @@ void register_builtin_metrics() {
     register_conversion_rate_metrics();
     register_order_size_metrics();
     register_lifetime_value_metrics();
+    register_coupons_issued_metric();
+    register_coupons_redeemed_metric();
+    register_coupons_expired_metric();
+    register_coupon_costs_metric();
+    register_coupon_discounts_metric();
   });
 }
 

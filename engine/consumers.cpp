@@ -17,7 +17,8 @@ void Simulation::apply_commands(Time start) {
   if (commands_.empty()) return;
   const std::size_t consumers = market_.population.size();
   bool any_for_modules = false;
-  for (Command& cmd : commands_) {
+  for (std::size_t i = 0; i < commands_.size(); ++i) {
+    Command& cmd = commands_[i];
     if (cmd.consumer >= consumers) {
       throw Error("seller \"" + market_.offers.seller_names[cmd.seller] + "\" promotion " +
                   std::to_string(cmd.promotion) + " issued " + command_name(cmd.kind) + " for consumer " +
@@ -42,11 +43,13 @@ void Simulation::apply_commands(Time start) {
     switch (cmd.kind) {
       case CommandKind::kIssueCoupon:
       {
-        auto [wallet, created] = shard.wallets.try_emplace(cmd.consumer);
-        wallet->second.push_back(HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
-        wallets_ += created ? 1 : 0;
+        std::uint8_t& flags = columns_->data(shard.index, flags_)[cmd.consumer - shard.begin];
+        shard.wallets.add(cmd.consumer, HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
+        wallets_ += (flags & kHasCoupons) ? 0 : 1;
+        flags |= kHasCoupons;
       }
-        columns_->data(shard.index, flags_)[cmd.consumer - shard.begin] |= kHasCoupons;
+        ++books_today_[cmd.seller].coupons_issued;
+        ++coupon_counts_[cmd.seller].issued;
         log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
                                      cmd.coupon.amount_off, 0});
         break;
@@ -58,27 +61,33 @@ void Simulation::apply_commands(Time start) {
         break;
     }
     if (commands_handled_ & (1u << static_cast<unsigned>(cmd.kind))) {
-      shard.commands.push_back(cmd);
+      shard.command_index.push_back(static_cast<std::uint32_t>(i));
       any_for_modules = true;
     }
   }
-  commands_.clear();
-  if (!any_for_modules) return;
-  tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
-    Shard& shard = *shards_[s];
-    if (shard.commands.empty()) return;
-    for (std::size_t m : command_modules_) {
-      const unsigned kinds = behaviours_[m]->commands_handled();
-      shard.module_commands.clear();
-      for (const Command& cmd : shard.commands) {
-        if (kinds & (1u << static_cast<unsigned>(cmd.kind))) shard.module_commands.push_back(cmd);
+  for (auto& shard : shards_) shard->wallets.commit();
+  if (any_for_modules) {
+    // Each shard's commands are indices into commands_ (4 bytes each, not a copy); a module's
+    // batch is copied one shard at a time and released, so a campaign day's commands are held
+    // about once, not once per shard and module.
+    tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
+      Shard& shard = *shards_[s];
+      if (shard.command_index.empty()) return;
+      std::vector<Command> batch;
+      for (std::size_t m : command_modules_) {
+        const unsigned kinds = behaviours_[m]->commands_handled();
+        batch.clear();
+        for (const std::uint32_t i : shard.command_index) {
+          if (kinds & (1u << static_cast<unsigned>(commands_[i].kind))) batch.push_back(commands_[i]);
+        }
+        if (batch.empty()) continue;
+        const ShardContext ctx = context(shard, m);
+        behaviours_[m]->commands(CommandBatch{ctx, batch});
       }
-      if (shard.module_commands.empty()) continue;
-      const ShardContext ctx = context(shard, m);
-      behaviours_[m]->commands(CommandBatch{ctx, shard.module_commands});
-    }
-    shard.commands.clear();
-  });
+      std::vector<std::uint32_t>().swap(shard.command_index);
+    });
+  }
+  std::vector<Command>().swap(commands_);  // a campaign day's queue is not kept for the run
 }
 
 void Simulation::run_settled_hooks() {
@@ -135,26 +144,21 @@ void Simulation::read_gauges(Day day, std::size_t batch) {
 void Simulation::expire_coupons(Time now) {
   // Coupons usable only before `now` leave their wallets (shards in order, consumers in id order).
   for (auto& shard : shards_) {
-    for (auto it = shard->wallets.begin(); it != shard->wallets.end();) {
-      auto& held = it->second;
-      for (const HeldCoupon& h : held) {
-        if (h.coupon.expires <= now) {
-          log_.add_event(ConsumerEvent{now, it->first, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
+    shard->wallets.expire(
+        now,
+        [&](ConsumerId c, const HeldCoupon& h) {
+          ++books_today_[h.seller].coupons_expired;
+          ++coupon_counts_[h.seller].expired;
+          log_.add_event(ConsumerEvent{now, c, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
                                        h.coupon.amount_off, 0});
-        }
-      }
-      std::erase_if(held, [&](const HeldCoupon& h) { return h.coupon.expires <= now; });
-      const auto next = std::next(it);
-      if (held.empty()) close_wallet(*shard, it->first);
-      it = next;
-    }
+        },
+        [&](ConsumerId c) { close_wallet(*shard, c); });
   }
 }
 
 void Simulation::close_wallet(Shard& shard, ConsumerId c) {
   columns_->data(shard.index, flags_)[c - shard.begin] &= static_cast<std::uint8_t>(~kHasCoupons);
   --wallets_;
-  shard.wallets.erase(c);
 }
 
 void Simulation::deliver_messages() {

@@ -328,7 +328,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     // The consumer's coupons of this seller: the one worth most on its eligible lines as they are
     // now (a coupon of a group member: not on lines another member discounted).
     const bool coupons = (columns_->data(shard.index, flags_)[head.consumer - shard.begin] & kHasCoupons) != 0;
-    auto wallet = coupons ? shard.wallets.find(head.consumer) : shard.wallets.end();
+    const std::span<Wallets::Entry> wallet = coupons ? shard.wallets.find(head.consumer) : std::span<Wallets::Entry>{};
     std::vector<std::size_t> eligible;
     const auto eligible_lines = [&](const HeldCoupon& h) {
       eligible.clear();
@@ -342,9 +342,8 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     const auto best_coupon = [&](Money& best_value) {
       std::size_t best = SIZE_MAX;
       best_value = 0;
-      if (wallet == shard.wallets.end()) return best;
-      for (std::size_t k = 0; k < wallet->second.size(); ++k) {
-        const HeldCoupon& h = wallet->second[k];
+      for (std::size_t k = 0; k < wallet.size(); ++k) {
+        const HeldCoupon& h = wallet[k].held;
         if (!h.usable(static_cast<SellerId>(s), head.time)) continue;
         const std::int32_t g = stacking.group(static_cast<std::size_t>(h.promotion));
         if (g >= 0 && g < 64 && (groups_applied >> g & 1)) continue;
@@ -359,7 +358,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     // 2. "exclusive" coupons: either the rules or the coupon, whichever is worth more on the
     //    order (compared before anything is charged; the rules on a tie).
     bool coupon_allowed = true;
-    if (stacking.coupons == Stacking::Coupons::kExclusive && wallet != shard.wallets.end()) {
+    if (stacking.coupons == Stacking::Coupons::kExclusive && !wallet.empty()) {
       Money left = remaining(view_records_);
       for (const auto& [p, value] : rule_values_) left -= std::min(std::max<Money>(value, 0), left);
       const Money rules_total = remaining(view_records_) - left;
@@ -381,18 +380,20 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       if (g >= 0 && g < 64) groups_applied |= std::uint64_t{1} << g;
     }
     // 4. The coupon worth most on what is left.
-    if (!coupon_allowed || wallet == shard.wallets.end()) continue;
+    if (!coupon_allowed || wallet.empty()) continue;
     Money best_value = 0;
     const std::size_t best = best_coupon(best_value);
     if (best == SIZE_MAX) continue;
-    const HeldCoupon used = wallet->second[best];
+    const HeldCoupon used = wallet[best].held;
     if (ledgers_[s].stopped(static_cast<std::size_t>(used.promotion)) ||
         !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
       continue;
     }
     allocate(best_value, eligible_lines(used));
-    wallet->second.erase(wallet->second.begin() + static_cast<std::ptrdiff_t>(best));
-    if (wallet->second.empty()) close_wallet(shard, head.consumer);
+    ++books_today_[s].coupons_redeemed;
+    add_checked(books_today_[s].coupon_discounts, best_value);
+    ++coupon_counts_[s].redeemed;
+    if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
     log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
                                  used.promotion, 0, 0, 0, best_value});
   }

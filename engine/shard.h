@@ -2,26 +2,16 @@
 // A shard of a run (engine-internal): a fixed range of consumers with its own visit calendar,
 // batch scratch, chosen lines, outbox, wallets and command inbox. Shards advance in parallel;
 // nothing in a shard is touched by another shard's thread.
-#include <map>
 #include <vector>
 
 #include "engine/simulation.h"
+#include "engine/wallets.h"
 #include "market/shown_set.h"
 #include "market/commands.h"
 #include "sim/visit_calendar.h"
 
 namespace marketsim {
 
-/// A coupon held by a consumer, with its issuer.
-struct HeldCoupon {
-  Coupon coupon;
-  SellerId seller;
-  std::int32_t promotion;
-  /// Whether an order of seller `s` at time `t` may use it.
-  bool usable(SellerId s, Time t) const { return seller == s && t < coupon.expires; }
-};
-
-using Wallets = std::map<ConsumerId, std::vector<HeldCoupon>>;
 
 /// The batch arrays of the visit pipeline: one chunk of consumers' visits at a time.
 struct VisitScratch {
@@ -100,8 +90,7 @@ struct Simulation::Shard final : CalendarControl {
   VisitScratch scratch;
   std::vector<Message> outbox;       // messages its consumers sent in the window
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
-  std::vector<Command> commands;     // the window's commands for its consumers, in issue order
-  std::vector<Command> module_commands;  // scratch: one module's share of `commands`
+  std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
   Wallets wallets;                   // consumers holding coupons
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice

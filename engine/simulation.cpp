@@ -211,6 +211,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   books_today_.assign(sellers_, SellerBooks{});
   recorded_discounts_.assign(sellers_, 0);
   recorded_costs_.assign(sellers_, 0);
+  coupon_counts_.assign(sellers_, CouponCounts{});
   for (std::size_t s = 0; s < sellers_; ++s) {
     const SellerStrategies& strategies = arm_.sellers[s];
     for (OfferId o = market.offers.begin(static_cast<SellerId>(s)); o < market.offers.end(static_cast<SellerId>(s)); ++o) {

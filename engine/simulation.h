@@ -312,6 +312,12 @@ class Simulation {
   std::vector<Message> messages_;               // the window's messages, in delivery order
   // Sums of the records, for reconciliation with the ledgers (per seller, cents).
   std::vector<Money> recorded_discounts_, recorded_costs_;
+  /// Coupons over the run, per seller: every coupon issued is redeemed once, expires, or is still
+  /// held at the end (checked by check_invariants).
+  struct CouponCounts {
+    std::uint64_t issued = 0, redeemed = 0, expired = 0;
+  };
+  std::vector<CouponCounts> coupon_counts_;
   PhaseSeconds phases_;
 };
 

@@ -211,14 +211,14 @@ void Simulation::thin(Shard& shard, std::size_t window) {
 
 void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held) {
   VisitScratch& b = shard.scratch;
-  const auto wallet = shard.wallets.find(b.consumer[v]);
-  if (wallet == shard.wallets.end()) return;
+  const std::span<const Wallets::Entry> wallet = shard.wallets.find(b.consumer[v]);
   const Offers& offers = market_.offers;
   for (std::uint32_t s = first; s < end; ++s) {
     const OfferId o = b.offer[s];
     const Money unit = price_[o] - (held ? visible_discount(o, b.consumer[v]) : discount_[o]);
     Money best = 0;
-    for (const HeldCoupon& h : wallet->second) {
+    for (const Wallets::Entry& e : wallet) {
+      const HeldCoupon& h = e.held;
       if (!h.usable(offers.seller[o], b.time[v]) || !h.coupon.covers(market_.catalog.category[offers.product[o]])) {
         continue;
       }

@@ -49,6 +49,7 @@ struct Coupon {
   Money min_spend = 0;          // cents of eligible subtotal needed
   Time expires = 1e300;         // usable by orders strictly before this time
   std::uint32_t category = kAllCategories;  // eligible category, or every category
+  Money max_off = 0;            // with percent_off: the most it takes off, cents (0: no cap)
 
   /// Whether it applies to products of `product_category`.
   bool covers(std::uint32_t product_category) const {
@@ -57,7 +58,8 @@ struct Coupon {
   /// The discount on an eligible subtotal (0 below the minimum spend).
   Money value_on(Money subtotal) const {
     if (subtotal <= 0 || subtotal < min_spend) return 0;
-    const Money off = amount_off > 0 ? amount_off : discount_of(subtotal, percent_off);
+    Money off = amount_off > 0 ? amount_off : discount_of(subtotal, percent_off);
+    if (amount_off <= 0 && max_off > 0 && off > max_off) off = max_off;
     return off < subtotal ? off : subtotal;
   }
 };

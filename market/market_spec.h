@@ -34,6 +34,14 @@ struct SegmentSpec {
   double visit_rate_log_sd = 0.0;          // lambda_i = visit_rate * exp(Normal(0, log_sd^2))
 };
 
+/// The consumers of one segment: ids [begin, end). The population is laid out by segment, in the
+/// scenario's order.
+struct SegmentRange {
+  std::string name;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
 /// A seller of the marketplace: which products it offers, and what holding its stock costs.
 /// Its strategies are chosen per arm (scenarios/), its offers drawn up by build_offers().
 struct SellerSpec {
@@ -53,6 +61,7 @@ struct MarketSpec {
   std::int64_t latent_dimensions = 16;
   double intercept = -2.5;               // a in V_ij
   std::int64_t browse_slots = 0;         // products added to each visit by organic browsing
+  std::int64_t max_shown = 0;            // set by the loader: most offers an arm shows per visit (0: unknown)
   std::int64_t lead_time_days = 3;       // replenishment lead time
   std::vector<CategorySpec> categories;
   std::vector<SegmentSpec> segments;
@@ -70,6 +79,16 @@ struct MarketSpec {
     std::int64_t n = 0;
     for (const auto& s : segments) n += s.consumers;
     return n;
+  }
+  /// Each segment's consumer ids, in order.
+  std::vector<SegmentRange> segment_ranges() const {
+    std::vector<SegmentRange> out;
+    std::uint32_t first = 0;
+    for (const auto& s : segments) {
+      out.push_back(SegmentRange{s.name, first, first + static_cast<std::uint32_t>(s.consumers)});
+      first = out.back().end;
+    }
+    return out;
   }
   /// Expected visits per day over the whole population (sum of mean visit rates; a lognormal
   /// rate has mean median * exp(sd^2 / 2)).

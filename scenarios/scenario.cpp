@@ -518,6 +518,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   if (top["arms"].empty()) throw ScenarioError(file, "/arms", "at least one arm is required");
   std::set<std::string> arm_names;
   std::vector<std::size_t> baselines;
+  const std::vector<SegmentRange> segment_ranges = ms.segment_ranges();
   for (std::size_t i = 0; i < top["arms"].size(); ++i) {
     const std::string p = "/arms/" + std::to_string(i);
     Json a = validate_object(arm_schema(), top["arms"][i], file, p);
@@ -576,13 +577,15 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
       auto& [ss, ps] = per_seller[m];
       const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
-                               ms.expected_visits_per_day(), ms.consumers()};
+                               ms.expected_visits_per_day(), ms.consumers(), segment_ranges, sc.seed, 0};
       SellerStrategySpec seller;
       seller.pricing = parse_component(pricing_registry(), ss["pricing"], file, ps + "/pricing", selectors, build,
                                        ss["pricing"], &sc.log_lookback_days);
       for (std::size_t k = 0; k < ss["promotions"].size(); ++k) {
+        BuildContext promotion_build = build;
+        promotion_build.promotion = static_cast<std::int32_t>(k);
         seller.promotions.push_back(parse_component(promotion_registry(), ss["promotions"][k], file,
-                                                    ps + "/promotions/" + std::to_string(k), selectors, build,
+                                                    ps + "/promotions/" + std::to_string(k), selectors, promotion_build,
                                                     ss["promotions"][k], &sc.log_lookback_days));
       }
       if (ss.contains("stacking")) {
@@ -604,6 +607,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
                                 " offers shown per visit; allowed: at most 64 and at most the number of offers (" +
                                 std::to_string(offers.size()) + ")");
       }
+      ms.max_shown = std::max(ms.max_shown, static_cast<std::int64_t>(shown));
       arm.sellers.push_back(std::move(seller));
       resolved_sellers.push_back(ss);
     }

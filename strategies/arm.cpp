@@ -41,7 +41,11 @@ Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx) {
     const SellerStrategySpec& ss = spec.sellers[s];
     SellerStrategies out;
     out.pricing = make_strategy(pricing_registry(), ss.pricing, seller_ctx);
-    for (const auto& p : ss.promotions) out.promotions.push_back(make_strategy(promotion_registry(), p, seller_ctx));
+    for (std::size_t p = 0; p < ss.promotions.size(); ++p) {
+      BuildContext promotion_ctx = seller_ctx;
+      promotion_ctx.promotion = static_cast<std::int32_t>(p);
+      out.promotions.push_back(make_strategy(promotion_registry(), ss.promotions[p], promotion_ctx));
+    }
     out.recommender = make_strategy(recommender_registry(), ss.recommendation, seller_ctx);
     out.replenishment = make_strategy(replenishment_registry(), ss.replenishment, seller_ctx);
     out.stacking = ss.stacking;

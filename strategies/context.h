@@ -1,10 +1,12 @@
 #pragma once
 // What a strategy sees: the catalog, the marketplace's offers, the platform log and the clock,
-// never consumers' traits or beliefs. A strategy belongs to one seller and works on that seller's
+// never consumers' traits or beliefs. The one consumer attribute a strategy may know is its
+// segment (BuildContext::segments): a platform's CRM knows its customer segments. A strategy belongs to one seller and works on that seller's
 // offers, numbered locally 0 .. offer_count() - 1 (global offer = first_offer() + local).
 #include <span>
 
 #include "market/catalog.h"
+#include "market/market_spec.h"
 #include "market/offers.h"
 #include "market/platform_log.h"
 #include "sim/time.h"
@@ -35,6 +37,14 @@ struct BuildContext {
   std::int64_t lead_time_days;
   double expected_visits_per_day;  // over the whole population
   std::int64_t consumers = 0;      // consumers in the market (ids 0 .. consumers - 1)
+  /// The market's customer segments (ids by segment, /market/segments in order): the one consumer
+  /// attribute strategies may see, as a platform's CRM knows its segments. Empty when unknown.
+  std::span<const SegmentRange> segments = {};
+  /// The run's seed and replication, and the promotion's index within its seller (-1 outside a
+  /// promotion): the key of the strategy's random streams (sim/rng.h, Purpose::kStrategy).
+  std::uint64_t seed = 0;
+  std::uint64_t replication = 0;
+  std::int32_t promotion = -1;
 
   std::size_t offer_count() const { return offers.count(seller); }
 };

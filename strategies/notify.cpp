@@ -1,6 +1,6 @@
-// Promotion "notify": on each occasion, a notification to every targeted consumer (all, a random
-// share, or lapsed buyers: strategies/targeting.h), each costing `cost`, charged to the budget (a
-// shared parameter: strategies/campaign.h; a message the budget cannot cover is not sent). What a notification does is the behaviour
+// Promotion "notify": on each occasion, a notification to every targeted consumer (the rules of
+// strategies/targeting.h), each costing `cost`, charged to the budget (a shared parameter:
+// strategies/campaign.h; a message the budget cannot cover is not sent). What a notification does is the behaviour
 // modules' business (the "engagement" module: a visit boost, fatigue, win-back).
 #include "strategies/registry.h"
 #include "strategies/targeting.h"
@@ -39,7 +39,8 @@ void register_notify() {
   for (ParamSpec& p : Targeting::params()) params.push_back(std::move(p));
   promotion_registry().add({
       "notify",
-      "Notifications to all consumers, a random share or lapsed buyers, once or every N days, at a "
+      "Notifications to all consumers, a random share or count, lapsed buyers, segments, K-means "
+      "clusters or the highest predicted uplift after a randomised pilot, once or every N days, at a "
       "cost per message.",
       std::move(params),
       [](const Json& p, const BuildContext& ctx) {

@@ -3,6 +3,9 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <vector>
 
 #include "agents/choice.h"
@@ -87,4 +90,42 @@ TEST_CASE("the vectorised exp is within 3e-7 relative error of std::exp", "[choi
   exp_in_place(big, 2);
   CHECK(std::isfinite(big[0]));  // clamped, not infinite
   CHECK(big[1] > 0.0f);
+}
+
+TEST_CASE("the vectorised double log is within one ulp of std::log, special values as std::log", "[choice]") {
+  // Ratios as the reference-price module takes them (around 1) and the whole normal range.
+  CounterRng rng(stream_key(12, 0, 0, Purpose::kTest));
+  std::array<double, 64> x{};
+  long worst = 0;
+  std::size_t exact = 0, total = 0;
+  for (int round = 0; round < 4000; ++round) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      x[i] = round % 2 == 0 ? std::exp(8.0 * rng.uniform() - 4.0)
+                            : std::ldexp(0.5 + 0.5 * rng.uniform(), static_cast<int>(rng.below(2040)) - 1020);
+    }
+    const auto in = x;
+    log_in_place(x.data(), 61);  // a size that is not a multiple of the block: the padding is overwritten
+    for (std::size_t i = 0; i < 61; ++i) {
+      const double want = std::log(in[i]);
+      std::int64_t a = 0, b = 0;
+      std::memcpy(&a, &x[i], sizeof a);
+      std::memcpy(&b, &want, sizeof b);
+      worst = std::max(worst, static_cast<long>(std::abs(a - b)));
+      exact += a == b;
+      ++total;
+    }
+  }
+  CHECK(worst <= 1);
+  CHECK(exact > total * 9 / 10);  // mostly the same bits
+  std::array<double, 8> special = {1.0, 0.0, -1.0, std::numeric_limits<double>::infinity(),
+                                   std::numeric_limits<double>::quiet_NaN(), 1e-310, 2.0, 0.5};
+  log_in_place(special.data(), special.size());
+  CHECK(special[0] == 0.0);
+  CHECK(special[1] == -std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(special[2]));
+  CHECK(special[3] == std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(special[4]));
+  CHECK(special[5] == std::log(1e-310));  // subnormal: std::log's own value
+  CHECK(special[6] == Approx(std::log(2.0)).epsilon(1e-15));
+  CHECK(special[7] == Approx(std::log(0.5)).epsilon(1e-15));
 }

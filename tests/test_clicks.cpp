@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "agents/behaviour.h"
 #include "analysis/experiment.h"
 #include "analysis/metric.h"
+#include "engine/run_observer.h"
+#include "engine/simulation.h"
 #include "market/platform_log.h"
 #include "scenarios/scenario.h"
 #include "strategies/registry.h"
@@ -310,4 +313,137 @@ TEST_CASE("CTR of recommendation and browsing slots: each a binomial share at a 
     // The two shares make up the whole.
     CHECK((8 * at("ctr_recommended") + 2 * at("ctr_browsed")) / 10 == Approx(at("ctr")).epsilon(1e-12));
   }
+}
+
+namespace {
+
+/// Every gauge of the clicks module, per day, of arm `arm`, replication 0 of `sc`.
+struct GaugeRecorder : RunObserver {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> days;
+  double visits = 0;
+  void on_day_end(const DayRecord& d) override {
+    names.clear();
+    std::vector<double> values;
+    for (std::size_t g = 0; g < d.gauge_names.size(); ++g) {
+      if (d.gauge_names[g].rfind("clicks.", 0) != 0) continue;
+      names.push_back(d.gauge_names[g].substr(7));
+      values.push_back(d.gauges[g]);
+    }
+    days.push_back(values);
+    visits += static_cast<double>(d.visits);
+  }
+  /// A gauge's value on day d, or its sum over the run with d = -1.
+  double at(const std::string& name, int d = -1) const {
+    for (std::size_t g = 0; g < names.size(); ++g) {
+      if (names[g] != name) continue;
+      if (d >= 0) return days[static_cast<std::size_t>(d)][g];
+      double t = 0;
+      for (const auto& day : days) t += day[g];
+      return t;
+    }
+    FAIL("no gauge clicks." << name);
+    return 0;
+  }
+};
+
+GaugeRecorder record_gauges(const Scenario& sc, std::size_t arm_index, std::size_t shard_size = 65536) {
+  register_builtin_behaviours();
+  const Market market = build_market(sc.market, sc.seed, 0);
+  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
+                         sc.market.expected_visits_per_day()};
+  Arm arm = instantiate_arm(sc.arms[arm_index], ctx);
+  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
+                 RunPlan{sc.seed, 0, sc.horizon_days, 1, shard_size});
+  GaugeRecorder rec;
+  sim.subscribe(rec);
+  sim.run();
+  return rec;
+}
+
+std::string slot(const char* what, std::size_t k) { return std::string(what) + "_slot[" + std::to_string(k) + "]"; }
+
+}  // namespace
+
+TEST_CASE("per slot position: impressions and clicks add up to the totals, and CTR is the click probability",
+          "[clicks]") {
+  // click-funnel shows 8 recommendation slots (both arms) and 2 browsed offers per visit: 10
+  // positions, each shown once per visit. With slope 0 every impression is clicked with
+  // p = sigmoid(-1), so each position's clicks are Binomial(its impressions, p): within the
+  // two-sided 99.9% band, Bonferroni-corrected over the 10 positions.
+  const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/click-funnel.json",
+                                    {"/market/segments/0/consumers=3000", "/replications=1", "/horizon_days=14",
+                                     "/market/behaviours/0/slope=0"});
+  CHECK(sc.market.max_shown == 10);
+  const double p = 1.0 / (1.0 + std::exp(1.0));
+  const double z = boost::math::quantile(boost::math::normal(), 1.0 - 0.001 / 2 / 10);
+  for (std::size_t arm = 0; arm < sc.arms.size(); ++arm) {
+    INFO("arm " << arm);
+    const GaugeRecorder rec = record_gauges(sc, arm);
+    REQUIRE(rec.days.size() == 14);
+    // Positions 0..9 and no other.
+    std::vector<std::string> want = {"impressions", "clicks", "impressions_recommended", "clicks_recommended"};
+    for (std::size_t k = 0; k < 10; ++k) want.push_back(slot("impressions", k));
+    for (std::size_t k = 0; k < 10; ++k) want.push_back(slot("clicks", k));
+    CHECK(rec.names == want);
+    for (int d = 0; d < 14; ++d) {
+      INFO("day " << d);
+      double shown = 0, clicked = 0, shown_recommended = 0, clicked_recommended = 0;
+      for (std::size_t k = 0; k < 10; ++k) {
+        shown += rec.at(slot("impressions", k), d);
+        clicked += rec.at(slot("clicks", k), d);
+        if (k < 8) {
+          shown_recommended += rec.at(slot("impressions", k), d);
+          clicked_recommended += rec.at(slot("clicks", k), d);
+        }
+      }
+      CHECK(rec.at("impressions", d) > 0);
+      CHECK(shown == rec.at("impressions", d));
+      CHECK(clicked == rec.at("clicks", d));
+      CHECK(shown_recommended == rec.at("impressions_recommended", d));
+      CHECK(clicked_recommended == rec.at("clicks_recommended", d));
+    }
+    for (std::size_t k = 0; k < 10; ++k) {
+      INFO("position " << k);
+      const double n = rec.at(slot("impressions", k)), c = rec.at(slot("clicks", k));
+      CHECK(n == rec.visits);  // every visit shows 10 offers
+      CHECK(std::abs(c - n * p) <= z * std::sqrt(n * p * (1 - p)));
+    }
+  }
+}
+
+TEST_CASE("per-position gauges are identical for any thread count and shard size", "[clicks][determinism]") {
+  const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/click-funnel.json",
+                                    {"/market/segments/0/consumers=3000", "/replications=1", "/horizon_days=10",
+                                     "/warmup_days=0"});
+  const auto run = [&](std::size_t shard_size, int threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    return record_gauges(sc, 1, shard_size).days;
+  };
+  const auto one = run(1000000, 1);
+  CHECK(run(1000, 2) == one);
+  CHECK(run(777, 2) == one);
+}
+
+TEST_CASE("the positions declared are the most offers any arm shows per visit", "[clicks]") {
+  // Arms with 5 and 12 recommendation slots and 3 browsed offers: up to 15 positions.
+  const Scenario sc = market_with(
+      ", \"intercept\": 0, \"slope\": 0",
+      {"/market/browse_slots=3",
+       R"(/arms=[{"name": "few", "baseline": true, "recommendation": {"name": "random", "slots": 5}},
+                 {"name": "more", "recommendation": {"name": "random", "slots": 12}}])"});
+  REQUIRE(sc.arms.size() == 2);
+  CHECK(sc.market.max_shown == 15);
+  const GaugeRecorder small = record_gauges(sc, 0);
+  const GaugeRecorder large = record_gauges(sc, 1);
+  CHECK(small.names == large.names);
+  CHECK(small.names.size() == 4 + 2 * 15);
+  CHECK(small.names.back() == "clicks_slot[14]");
+  // The arm showing 8 offers never fills positions 8 to 14; the other fills all 15.
+  CHECK(small.at(slot("impressions", 7)) == small.visits);
+  CHECK(small.at(slot("impressions", 8)) == 0);
+  CHECK(large.at(slot("impressions", 14)) == large.visits);
+  // Positions 5..7 of the first arm and 12..14 of the second are browsing.
+  CHECK(small.at("impressions_recommended") == 5 * small.visits);
+  CHECK(large.at("impressions_recommended") == 12 * large.visits);
 }

@@ -16,6 +16,7 @@
 
 #include "analysis/experiment.h"
 #include "fingerprint.h"
+#include "module_harness.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "strategies/registry.h"
@@ -129,6 +130,128 @@ TEST_CASE("the churn hazard takes consumers off the calendar at h0 exp(-k e) a d
   for (int d = 0; d < 30; ++d) mean += kConsumers * kRate * std::exp(-h * d);
   CHECK(within(total(r, "visits"), mean, mean));
   CHECK(total(r, "visits") < kConsumers * kRate * 30 - kZ * std::sqrt(kConsumers * kRate * 30));
+}
+
+TEST_CASE("churn candidates thinned to the hazard: each engagement level churns at 1 - exp(-h0 exp(-k e))",
+          "[engagement][statistical]") {
+  // Churn is drawn by thinning (candidates with probability q = 1 - exp(-h0), accepted with
+  // probability (1 - exp(-h)) / q). Hooks driven directly: 40,000 consumers at five engagement
+  // levels (no fading), one day: each level's churned count is binomial with the hazard's
+  // probability; a second day draws anew (the candidates of day 1 are not those of day 0).
+  const Scenario sc = market_with(engagement(", \"churn_base\": 0.4, \"churn_slope\": 3"), "[]",
+                                  {"/market/segments/0/consumers=40000"});
+  marketsim::testing::ModuleHarness h(sc, {0, 40000});
+  for (ConsumerId c = 0; c < 40000; ++c) *h.row<float>("engagement", c) = static_cast<float>(c % 5) / 4.0f;
+  const auto churned = [&](int level) {
+    double n = 0;
+    for (ConsumerId c = static_cast<ConsumerId>(level); c < 40000; c += 5) n += *h.row<std::uint8_t>("state", c) & 1;
+    return n;
+  };
+  h.daily(0);
+  std::vector<double> after_day0;
+  for (int level = 0; level < 5; ++level) {
+    const double p = -std::expm1(-0.4 * std::exp(-3.0 * level / 4.0));
+    INFO("e = " << level / 4.0 << ", p = " << p);
+    CHECK(within(churned(level), 8000 * p, 8000 * p * (1 - p)));
+    after_day0.push_back(churned(level));
+  }
+  h.daily(1);
+  for (int level = 0; level < 5; ++level) {
+    const double p = -std::expm1(-0.4 * std::exp(-3.0 * level / 4.0));
+    const double left = 8000 - after_day0[static_cast<std::size_t>(level)];
+    CHECK(within(churned(level) - after_day0[static_cast<std::size_t>(level)], left * p, left * p * (1 - p)));
+  }
+}
+
+TEST_CASE("engagement's tallies equal a scan of its columns, and its draws do not depend on the shards",
+          "[engagement]") {
+  // The gauges are per-shard tallies kept as consumers churn, come back and opt out. Hooks driven
+  // directly for 40 days (purchases, stock-outs, notifications and coupons at random, fast churn)
+  // on one shard and on four uneven ones that cut the 4,096-consumer churn blocks: the gauges
+  // equal a scan of the state column, the calendar and the engagement column, and both cuts give
+  // the same columns every day.
+  const Scenario sc = market_with("{\"name\": \"engagement\", \"churn_base\": 0.08, \"winback\": 0.4, "
+                                  "\"tolerance\": 2}", "[]", {"/market/segments/0/consumers=9000"});
+  constexpr ConsumerId kN = 9000;
+  marketsim::testing::ModuleHarness one(sc, {0, kN});
+  marketsim::testing::ModuleHarness four(sc, {0, 2500, 4100, 4200, kN});
+  const ProductId products = static_cast<ProductId>(one.market().catalog.size());
+  CounterRng rng(stream_key(11, 0, 0, Purpose::kTest));
+  double won_back_total = 0, opted_total = 0;
+  for (Day d = 0; d < 40; ++d) {
+    std::vector<Command> commands;
+    for (int k = 0; k < 600; ++k) {
+      Command cmd{};
+      cmd.kind = rng.uniform() < 0.5 ? CommandKind::kNotify : CommandKind::kIssueCoupon;
+      cmd.consumer = static_cast<ConsumerId>(rng.below(kN));
+      cmd.time = d;
+      commands.push_back(cmd);
+    }
+    std::vector<LineRecord> lines;
+    for (ConsumerId c = 0; c < kN; c += static_cast<ConsumerId>(1 + rng.below(20))) {
+      LineRecord l{};
+      l.time = d + 0.5;
+      l.consumer = c;
+      l.product = static_cast<ProductId>(rng.below(products));
+      l.quantity = rng.uniform() < 0.8 ? 1 : 0;
+      l.lost = l.quantity == 0 ? 1 : 0;
+      l.unit_price = one.market().catalog.list_price[l.product] + (rng.uniform() < 0.2 ? 100 : 0);
+      lines.push_back(l);
+    }
+    for (marketsim::testing::ModuleHarness* h : {&one, &four}) {
+      for (std::size_t s = 0; s < h->shards(); ++s) h->calendar(s).entered.clear();
+      h->commands(commands);
+      h->settled(lines);
+      h->daily(d);
+    }
+    double churned = 0, opted = 0, sum = 0, away = 0, entered = 0;
+    for (ConsumerId c = 0; c < kN; ++c) {
+      const std::uint8_t state = *four.row<std::uint8_t>("state", c);
+      churned += state & 1;
+      opted += (state >> 1) & 1;
+      sum += *four.row<float>("engagement", c);
+      INFO("day " << d << ", consumer " << c);
+      REQUIRE(state == *one.row<std::uint8_t>("state", c));
+      REQUIRE(*four.row<float>("engagement", c) == *one.row<float>("engagement", c));
+      REQUIRE(*four.row<float>("fatigue", c) == *one.row<float>("fatigue", c));
+    }
+    for (std::size_t s = 0; s < four.shards(); ++s) {
+      away += static_cast<double>(four.calendar(s).away.size());
+      entered += static_cast<double>(four.calendar(s).entered.size());
+    }
+    INFO("day " << d);
+    const std::vector<double> g = four.gauges(d);
+    CHECK(g == one.gauges(d));
+    CHECK(g[0] == churned);
+    CHECK(g[0] == away);
+    CHECK(g[1] == entered);
+    CHECK(g[2] == opted);
+    CHECK(g[3] == sum);
+    CHECK(g[4] == kN);
+    won_back_total += g[1];
+    opted_total = g[2];
+  }
+  CHECK(won_back_total > 100);  // the test sees churn, win-back and opt-out
+  CHECK(opted_total > 100);
+}
+
+TEST_CASE("a 65,536th win-back draw for one consumer is a one-line RangeError", "[engagement]") {
+  // winback_draws is 16 bits: a churned consumer can be touched 65,535 times (never won back here).
+  const Scenario sc = market_with(engagement(", \"winback\": 0"));
+  marketsim::testing::ModuleHarness h(sc, {0, 10});
+  *h.row<std::uint8_t>("state", 4) = 1;  // churned
+  Command coupon{};
+  coupon.kind = CommandKind::kIssueCoupon;
+  coupon.consumer = 4;
+  h.commands(std::vector<Command>(65535, coupon));
+  CHECK(*h.row<std::uint16_t>("winback_draws", 4) == 65535);
+  try {
+    h.commands({coupon});
+    FAIL("no error");
+  } catch (const RangeError& e) {
+    CHECK(std::string(e.what()) ==
+          "engagement: consumer 4 was touched 65,535 times while churned (the most win-back draws a consumer can take)");
+  }
 }
 
 TEST_CASE("a notification boosts visits by boost exp(-t / boost_days)", "[engagement][statistical]") {

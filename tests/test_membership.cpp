@@ -8,6 +8,7 @@
 #include <tbb/global_control.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
+#include "module_harness.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "strategies/registry.h"
@@ -320,4 +322,141 @@ TEST_CASE("a run with membership, grants and tiers is identical for any thread c
   const std::string one = run("1000000", 1);
   CHECK(run("1000", 2) == one);
   CHECK(run("777", 2) == one);
+}
+
+TEST_CASE("membership: tiers re-evaluated only where spend or pins changed equal re-evaluating everyone daily",
+          "[membership]") {
+  // The module re-evaluates at a day's end only the consumers who spent that day, lost a period's
+  // spend or whose pin ran out, keeps period sums in 16 bits (spilling larger ones to a table) and
+  // its gauges as running counts. Here its hooks are driven directly on three uneven shards over
+  // 80 days with random orders (some large enough to spill), grants (some negative) and tiers set
+  // by command, next to a plain model that re-evaluates every consumer every day as the header
+  // defines it: every consumer's tier and points and every gauge agree every day.
+  const Scenario sc = market_with(", \"thresholds\": [20, 60, 700], \"rates\": [1, 2, 3, 4], \"window_days\": 20, "
+                                  "\"period_days\": 5, \"expiry_days\": 12, \"pin_days\": 3");
+  marketsim::testing::ModuleHarness h(sc, {0, 70, 200, 250});
+  constexpr int kPeople = 250, kBuckets = 4, kPeriod = 5, kTop = 3;
+  const std::vector<std::uint64_t> thresholds = {2000, 6000, 70000};
+  const std::vector<double> rates = {1, 2, 3, 4};
+  struct Plain {
+    std::vector<std::uint64_t> sums = std::vector<std::uint64_t>(kBuckets, 0);  // cents per ring slot
+    int tier = 0;
+    std::int64_t points = 0;
+    Day pinned = -1;
+    Day last = 0;
+  };
+  std::vector<Plain> plain(kPeople);
+  CounterRng rng(stream_key(7, 0, 0, Purpose::kTest));
+  bool spilled = false, pinned_any = false, expired_any = false;
+  std::uint32_t visit = 0;
+  for (Day d = 0; d < 80; ++d) {
+    std::vector<Command> commands;
+    for (int k = 0; k < 6; ++k) {
+      Command cmd{};
+      cmd.consumer = static_cast<ConsumerId>(rng.below(kPeople));
+      cmd.time = d;
+      Plain& p = plain[cmd.consumer];
+      if (rng.uniform() < 0.5) {
+        cmd.kind = CommandKind::kGrantPoints;
+        cmd.value = static_cast<std::int64_t>(rng.below(260)) - 60;
+        p.points = std::max<std::int64_t>(0, p.points + cmd.value);
+        p.last = d;
+      } else {
+        cmd.kind = CommandKind::kSetTier;
+        cmd.value = static_cast<std::int64_t>(rng.below(7)) - 1;
+        p.tier = static_cast<int>(std::clamp<std::int64_t>(cmd.value, 0, kTop));
+        p.pinned = d + 3;
+        pinned_any = true;
+      }
+      commands.push_back(cmd);
+    }
+    h.commands(commands);
+    std::vector<LineRecord> lines;
+    for (ConsumerId c = 0; c < kPeople; ++c) {
+      if (rng.uniform() >= 0.2) continue;
+      ++visit;
+      Money spent = 0;
+      const auto n = 1 + rng.below(3);
+      for (std::uint64_t k = 0; k < n; ++k) {
+        LineRecord l{};
+        l.time = d + 0.5;
+        l.consumer = c;
+        l.visit = visit;
+        l.line = static_cast<std::uint16_t>(k);
+        l.promotion = -1;
+        const bool lost = rng.uniform() < 0.1;
+        l.quantity = lost ? 0 : static_cast<std::uint32_t>(1 + rng.below(2));
+        l.lost = lost ? 1 : 0;
+        l.unit_price = rng.uniform() < 0.03 ? 40000 : static_cast<Money>(100 + rng.below(5000));
+        spent += l.quantity > 0 ? l.revenue() : 0;
+        lines.push_back(l);
+      }
+      Plain& p = plain[c];
+      if (spent <= 0) continue;
+      std::uint64_t& slot = p.sums[static_cast<std::size_t>(d / kPeriod) % kBuckets];
+      slot += static_cast<std::uint64_t>(spent);
+      spilled = spilled || slot > 0xFFFE;
+      const auto earned = static_cast<std::int64_t>(std::floor(rates[p.tier] * static_cast<double>(spent) / 100.0 + 1e-9));
+      if (earned > 0) {
+        p.points += earned;
+        p.last = d;
+      }
+    }
+    h.settled(lines);
+    h.daily(d);
+    double members = 0, top = 0, balance = 0;
+    for (Plain& p : plain) {
+      if (p.pinned <= d) {
+        std::uint64_t trailing = 0;
+        for (std::uint64_t s : p.sums) trailing += s;
+        p.tier = 0;
+        while (p.tier < kTop && trailing >= thresholds[static_cast<std::size_t>(p.tier)]) ++p.tier;
+      }
+      if (p.points > 0 && d - p.last >= 12) {
+        p.points = 0;
+        expired_any = true;
+      }
+      members += p.tier >= 1;
+      top += p.tier == kTop;
+      balance += static_cast<double>(p.points);
+    }
+    if ((d + 1) % kPeriod == 0) {
+      for (Plain& p : plain) p.sums[static_cast<std::size_t>((d + 1) / kPeriod) % kBuckets] = 0;
+    }
+    INFO("day " << d);
+    for (ConsumerId c = 0; c < kPeople; ++c) {
+      INFO("consumer " << c);
+      REQUIRE(*h.row<std::uint8_t>("tier", c) == plain[c].tier);
+      REQUIRE(*h.row<std::int32_t>("points", c) == plain[c].points);
+    }
+    const std::vector<double> g = h.gauges(d);
+    CHECK(g[0] == members);
+    CHECK(g[1] == top);
+    CHECK(g[2] == balance);
+    CHECK(g[3] == balance);  // point_value 0.01: a point is a cent
+  }
+  CHECK(spilled);
+  CHECK(pinned_any);
+  CHECK(expired_any);
+}
+
+TEST_CASE("membership: a points balance beyond 32 bits stops the run with a one-line RangeError", "[membership]") {
+  const Scenario sc = market_with(", \"thresholds\": [], \"rates\": [1]");
+  marketsim::testing::ModuleHarness h(sc, {0, 10});
+  Command cmd{};
+  cmd.kind = CommandKind::kGrantPoints;
+  cmd.consumer = 3;
+  cmd.value = 2'000'000'000;
+  h.commands({cmd});
+  CHECK(*h.row<std::int32_t>("points", 3) == 2'000'000'000);
+  cmd.value = 200'000'000;
+  try {
+    h.commands({cmd});
+    FAIL("no error");
+  } catch (const RangeError& e) {
+    CHECK(std::string(e.what()) ==
+          "membership: consumer 3's points balance would pass 2,147,483,647 points (balances are held in 32 bits)");
+  }
+  // Day numbers are 16-bit: a day past 32,766 is refused the same way.
+  CHECK_THROWS_AS(h.daily(32767), RangeError);
 }

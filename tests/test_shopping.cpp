@@ -1,8 +1,12 @@
 // Shoppers who behave like shoppers (issue 8): the behaviour modules basket, household_stock
-// and loyalty. Small markets (4,000 consumers, 40 products) built from the reference market.
+// and loyalty. Small markets (4,000 consumers, 40 products) built from the reference market;
+// and the utility-stage modules (quality_learning, loyalty, reference_price) driven hook by hook
+// on a hand-made catalogue, against their closed forms.
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
+#include <boost/random/normal_distribution.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "agents/behaviour.h"
+#include "agents/choice.h"
 #include "analysis/experiment.h"
 #include "analysis/promotion_effects.h"
 #include "analysis/report.h"
@@ -21,6 +26,7 @@
 #include "sim/error.h"
 #include "strategies/registry.h"
 #include "fingerprint.h"
+#include "module_harness.h"
 
 using namespace marketsim;
 using marketsim::testing::total;
@@ -159,6 +165,111 @@ TEST_CASE("household_stock: consumption empties the stock day by day", "[shoppin
     CHECK(rec.gauge[d] >= rec.gauge[d - 1] - 0.5 * 4000 - 1e-6);
   }
   CHECK(rec.gauge[19] == 0.0);
+}
+
+TEST_CASE("household_stock: the day's-end pass, its gauge and the utility term match a plain recomputation",
+          "[shopping]") {
+  // The hooks driven directly on two uneven shards, in a market of three categories of which two
+  // are stocked at different rates (one category is the one-term-a-visit path, tested alone
+  // below): each day's stock is max(0, stock - c) of the day before plus the units bought, the
+  // gauge is the column's sum in consumer order, and every shown offer's utility loses exactly
+  // psi * stock / c of its category.
+  const auto check = [](const std::string& categories, const std::string& module) {
+    register_builtin_behaviours();
+    const Scenario sc = load_scenario(kReference, {"/market/segments/0/consumers=300", "/market/categories=" + categories,
+                                                   "/market/behaviours=[" + module + "]"});
+    marketsim::testing::ModuleHarness h(sc, {0, 130, 300});
+    const Catalog& catalog = h.market().catalog;
+    const Offers& offers = h.market().offers;
+    const std::size_t k_count = catalog.category_names.size();
+    const Json params = sc.market.behaviours[0].params;
+    std::vector<double> rate(k_count, std::nan(""));
+    for (std::size_t k = 0; k < k_count; ++k) {
+      const std::string& name = catalog.category_names[k];
+      const auto& chosen = params["categories"];
+      const bool stocked = chosen.empty() || std::find(chosen.begin(), chosen.end(), name) != chosen.end();
+      if (stocked) rate[k] = params["category_consumption"].value(name, params["consumption"].get<double>());
+    }
+    const double psi = params["psi"].get<double>();
+    CounterRng rng(stream_key(3, 0, 0, Purpose::kTest));
+    std::vector<float> before;
+    for (Day d = 0; d < 12; ++d) {
+      // Visits of every consumer showing five random offers: the utility term.
+      for (std::size_t s = 0; s < h.shards(); ++s) {
+        std::vector<ConsumerId> consumer;
+        std::vector<Time> time;
+        std::vector<std::uint32_t> visit, first_slot = {0};
+        std::vector<OfferId> offer;
+        std::vector<float> price, utility;
+        std::vector<std::uint8_t> max_lines;
+        for (ConsumerId c = h.begin(s); c < h.end(s); ++c) {
+          consumer.push_back(c);
+          time.push_back(d + 0.25);
+          visit.push_back(static_cast<std::uint32_t>(d));
+          max_lines.push_back(1);
+          for (int k = 0; k < 5; ++k) {
+            offer.push_back(static_cast<OfferId>(rng.below(offers.size())));
+            price.push_back(1.0f);
+            utility.push_back(0.0f);
+          }
+          first_slot.push_back(static_cast<std::uint32_t>(offer.size()));
+        }
+        const ShardContext ctx = h.context(s);
+        VisitBatch batch{ctx, consumer, time, visit, first_slot, offer, price, utility, max_lines};
+        h.module().utility(batch);
+        for (std::size_t v = 0; v < consumer.size(); ++v) {
+          const float* stock = h.row<float>("stock", consumer[v]);
+          for (std::uint32_t slot = first_slot[v]; slot < first_slot[v + 1]; ++slot) {
+            const std::size_t k = catalog.category[offers.product[offer[slot]]];
+            const float expected = std::isnan(rate[k]) ? 0.0f : 0.0f - static_cast<float>(psi * stock[k] / rate[k]);
+            REQUIRE(utility[slot] == expected);
+          }
+        }
+      }
+      // Purchases, then the day's end.
+      std::vector<LineRecord> lines;
+      for (ConsumerId c = 0; c < 300; ++c) {
+        if (rng.uniform() >= 0.3) continue;
+        LineRecord l{};
+        l.time = d + 0.5;
+        l.consumer = c;
+        l.offer = static_cast<OfferId>(rng.below(offers.size()));
+        l.product = offers.product[l.offer];
+        l.promotion = -1;
+        l.quantity = static_cast<std::uint32_t>(1 + rng.below(3));
+        lines.push_back(l);
+      }
+      std::vector<float> expected(300 * k_count);
+      for (ConsumerId c = 0; c < 300; ++c) {
+        for (std::size_t k = 0; k < k_count; ++k) expected[c * k_count + k] = h.row<float>("stock", c)[k];
+      }
+      for (const LineRecord& l : lines) {
+        const std::size_t k = catalog.category[l.product];
+        if (!std::isnan(rate[k])) expected[l.consumer * k_count + k] += static_cast<float>(l.quantity);
+      }
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        const double c = rate[i % k_count];
+        if (!std::isnan(c)) expected[i] = std::max(0.0f, static_cast<float>(expected[i] - c));
+      }
+      h.settled(lines);
+      h.daily(d);
+      double sum = 0.0;
+      for (ConsumerId c = 0; c < 300; ++c) {
+        for (std::size_t k = 0; k < k_count; ++k) {
+          INFO("day " << d << ", consumer " << c << ", category " << k);
+          REQUIRE(h.row<float>("stock", c)[k] == expected[c * k_count + k]);
+          sum += expected[c * k_count + k];
+        }
+      }
+      CHECK(h.gauges(d)[0] == sum);
+    }
+  };
+  const std::string category =
+      R"({"products": 30, "price_min": 5, "price_max": 50, "cost_ratio": 0.6, "attribute_sd": 0.25, "quality_mean": 0, "quality_sd": 0})";
+  const auto named = [&](const std::string& name) { return R"({"name": ")" + name + R"(", )" + category.substr(1); };
+  check("[" + named("a") + ", " + named("b") + ", " + named("c") + "]",
+        R"({"name": "household_stock", "categories": ["a", "c"], "category_consumption": {"a": 0.3, "c": 0.05}, "psi": 0.1})");
+  check("[" + named("all") + "]", R"({"name": "household_stock", "consumption": 0.2, "psi": 0.07})");
 }
 
 namespace {
@@ -358,4 +469,213 @@ TEST_CASE("the shopping modules give identical results on any thread count and s
   };
   const std::string one = run("1000000", 1);
   CHECK(run("1000", 2) == one);
+}
+
+// --- the utility-stage modules, hook by hook ----------------------------------------------------
+
+namespace {
+
+/// One shard of `consumers` consumers holding one module's columns, on a catalogue of `products`
+/// products in two categories (product j in category j % 2, quality means 0.3 and -0.2, quality
+/// 0.1 * j, list price 10 + j) sold by one seller (offer j = product j).
+struct ModuleHarness {
+  struct NoCalendar final : CalendarControl {
+    void leave(ConsumerId) override {}
+    void enter(ConsumerId, Time) override {}
+    void redraw(ConsumerId, Time) override {}
+    bool active(ConsumerId) const override { return true; }
+  };
+
+  MarketSpec spec;
+  Catalog catalog;
+  Offers offers;
+  std::unique_ptr<Behaviour> module;
+  std::unique_ptr<ColumnStore> store;
+  std::vector<Message> outbox;
+  NoCalendar calendar;
+  StreamFamily streams{7, 0, Purpose::kTest, 99};
+
+  ModuleHarness(const std::string& name, const Json& params, std::size_t products, ConsumerId consumers = 4) {
+    register_builtin_behaviours();
+    catalog.category_names = {"a", "b"};
+    catalog.category_quality_mean = {0.3, -0.2};
+    for (std::size_t j = 0; j < products; ++j) {
+      catalog.category.push_back(static_cast<std::uint16_t>(j % 2));
+      catalog.list_price.push_back(to_cents(10.0 + static_cast<double>(j)));
+      catalog.unit_cost.push_back(0);
+      catalog.quality.push_back(0.1 * static_cast<double>(j % 100));
+      offers.product.push_back(static_cast<ProductId>(j));
+      offers.seller.push_back(0);
+    }
+    offers.seller_names = {"shop"};
+    offers.seller_begin = {0, static_cast<OfferId>(products)};
+    const BehaviourInfo* info = behaviour_registry().find(name);
+    Json p = params;
+    for (const auto& spec_param : info->params) {
+      if (!p.contains(spec_param.name)) p[spec_param.name] = spec_param.default_value;
+    }
+    module = info->make(p, BehaviourContext{spec, catalog, offers});
+    ColumnLayout layout;
+    module->declare(layout);
+    store = std::make_unique<ColumnStore>(layout, std::vector<std::pair<std::uint32_t, std::uint32_t>>{{0, consumers}});
+  }
+
+  ShardContext shard() { return ShardContext(0, 0, 4, *store, outbox, calendar, streams, 0); }
+
+  /// Consumer c's lines, one per product, in one order (visit `visit`), settled.
+  void buy(ConsumerId c, std::uint32_t visit, std::vector<ProductId> products, std::uint32_t quantity = 1,
+           double discount = 0.0) {
+    std::vector<LineRecord> lines;
+    for (std::size_t l = 0; l < products.size(); ++l) {
+      LineRecord r{};
+      r.consumer = c;
+      r.visit = visit;
+      r.offer = products[l];
+      r.product = products[l];
+      r.line = static_cast<std::uint16_t>(l);
+      r.quantity = quantity;
+      r.unit_price = catalog.list_price[products[l]];
+      r.unit_discount = to_cents(discount);
+      lines.push_back(r);
+    }
+    const ShardContext ctx = shard();
+    module->settled(SettledBatch{ctx, lines});
+  }
+
+  /// The utility terms the module adds for consumer c shown `shown` (offer ids) at `price`
+  /// (list price when empty), in one visit.
+  std::vector<float> terms(ConsumerId c, std::vector<OfferId> shown, std::vector<float> price = {}) {
+    if (price.empty()) {
+      for (OfferId o : shown) price.push_back(static_cast<float>(to_currency(catalog.list_price[o])));
+    }
+    const ConsumerId consumer[] = {c};
+    const Time time[] = {0.5};
+    const std::uint32_t visit[] = {1};
+    const std::uint32_t first_slot[] = {0, static_cast<std::uint32_t>(shown.size())};
+    std::vector<float> utility(shown.size(), 0.0f);
+    const ShardContext ctx = shard();
+    VisitBatch batch{ctx, consumer, time, visit, first_slot, shown, price, utility, {}};
+    module->utility(batch);
+    return utility;
+  }
+
+  /// The observation consumer c draws when consuming product j at visit `visit`.
+  double observation(ConsumerId c, ProductId j, std::uint32_t visit, double sd) {
+    CounterRng rng(streams.key(c), static_cast<std::uint64_t>(visit) << 20);
+    return boost::random::normal_distribution<double>(catalog.quality[j], sd)(rng);
+  }
+};
+
+/// The normal-normal posterior mean after observations xs: prior (mu0, sd0), noise sd.
+double posterior_mean(double mu0, double sd0, double sd, const std::vector<double>& xs) {
+  double precision = 1.0 / (sd0 * sd0), weighted = mu0 / (sd0 * sd0);
+  for (double x : xs) {
+    precision += 1.0 / (sd * sd);
+    weighted += x / (sd * sd);
+  }
+  return weighted / precision;
+}
+
+}  // namespace
+
+TEST_CASE("quality_learning: beliefs are the normal-normal posterior means, the oldest forgotten first",
+          "[shopping][learning]") {
+  // 5 products, and 70,000 (product ids beyond 16 bits: the module's wide rows).
+  for (const std::size_t products : {std::size_t{5}, std::size_t{70000}}) {
+    INFO(products << " products");
+    const ProductId a = products == 5 ? 1 : 69'999, b = 3, c = products == 5 ? 4 : 65'536;
+    ModuleHarness h("quality_learning", Json{{"prior_sd", 0.8}, {"observation_sd", 1.5}, {"memory", 2}}, products);
+    const auto prior = [&](ProductId j) { return static_cast<float>(h.catalog.category_quality_mean[j % 2]); };
+    const std::vector<OfferId> shown = {0, a, 2, b, c};
+    // Nothing learnt: the category priors.
+    CHECK(h.terms(0, shown) == std::vector<float>{prior(0), prior(a), prior(2), prior(b), prior(c)});
+    // Product a three times (once in a two-line order with an unsold line: nothing learnt from
+    // it), then b once.
+    h.buy(0, 1, {a});
+    h.buy(0, 2, {a, 2}, 1);
+    h.buy(0, 2, {0}, 0);
+    h.buy(0, 3, {a});
+    h.buy(0, 5, {b});
+    const double mean_a = posterior_mean(prior(a), 0.8, 1.5,
+                                         {h.observation(0, a, 1, 1.5), h.observation(0, a, 2, 1.5), h.observation(0, a, 3, 1.5)});
+    const double mean_2 = posterior_mean(prior(2), 0.8, 1.5, {h.observation(0, 2, 2, 1.5)});
+    // Memory 2: a, then 2 (same order, line 1); b made the module forget a, the oldest.
+    std::vector<float> t = h.terms(0, shown);
+    CHECK(t[0] == prior(0));
+    CHECK(t[1] == prior(a));
+    CHECK(t[2] == Approx(mean_2).epsilon(1e-6));
+    CHECK(t[3] == Approx(posterior_mean(prior(b), 0.8, 1.5, {h.observation(0, b, 5, 1.5)})).epsilon(1e-6));
+    CHECK(t[4] == prior(c));
+    CHECK(t[2] != prior(2));
+    // Before b, a's belief was there.
+    ModuleHarness g("quality_learning", Json{{"prior_sd", 0.8}, {"observation_sd", 1.5}, {"memory", 2}}, products);
+    g.buy(0, 1, {a});
+    g.buy(0, 2, {a, 2}, 1);
+    g.buy(0, 3, {a});
+    CHECK(g.terms(0, shown)[1] == Approx(mean_a).epsilon(1e-6));
+    // Other consumers learnt nothing.
+    CHECK(h.terms(1, shown) == std::vector<float>{prior(0), prior(a), prior(2), prior(b), prior(c)});
+  }
+}
+
+TEST_CASE("loyalty: hook by hook, the smoothed weights of the closed form, 16- and 32-bit ids", "[shopping]") {
+  // alpha 0.5, memory 2, omega 2. Orders {a}, {a, b}, {c}: a = 0.5; then a = 0.25 + 0.5 = 0.75,
+  // b = 0.5; then a = 0.375, b = 0.25, and c takes b's slot (the smallest weight): c = 0.5.
+  for (const std::size_t products : {std::size_t{5}, std::size_t{70000}}) {
+    INFO(products << " products");
+    const ProductId a = products == 5 ? 1 : 69'999, b = 2, c = products == 5 ? 4 : 65'535;
+    ModuleHarness h("loyalty", Json{{"omega", 2.0}, {"alpha", 0.5}, {"memory", 2}}, products);
+    const std::vector<OfferId> shown = {a, b, c, 0};
+    CHECK(h.terms(0, shown) == std::vector<float>{0, 0, 0, 0});
+    h.buy(0, 1, {a});
+    CHECK(h.terms(0, shown) == std::vector<float>{1.0f, 0, 0, 0});
+    h.buy(0, 2, {a, b});
+    CHECK(h.terms(0, shown) == std::vector<float>{1.5f, 1.0f, 0, 0});
+    h.buy(0, 3, {c});
+    CHECK(h.terms(0, shown) == std::vector<float>{0.75f, 0, 1.0f, 0});
+    CHECK(h.terms(1, shown) == std::vector<float>{0, 0, 0, 0});
+    std::vector<double> sum(1, 0.0);
+    h.module->gauge(DayBatch{h.shard(), 0}, sum);
+    CHECK(sum[0] == 0.875);
+  }
+}
+
+TEST_CASE("reference_price: hook by hook, the term of the closed form, with or without the shard's memo",
+          "[shopping]") {
+  // 5 offers (memo) and 20,000 (none): the same terms, equal to weight * G(r list, p) rounded to
+  // a float within an ulp (the batch's logs are within an ulp of std::log).
+  std::vector<std::vector<float>> seen;
+  for (const std::size_t products : {std::size_t{5}, std::size_t{20000}}) {
+    INFO(products << " offers");
+    ModuleHarness h("reference_price", Json{{"weight", 1.5}, {"loss_aversion", 2.0}, {"adaptation", 0.25}}, products);
+    const std::vector<OfferId> shown = {0, 1, 2, 3};
+    const std::vector<float> prices = {8.0f, 12.5f, 11.0f, 14.0f};  // list prices 10, 11, 12, 13
+    // Consumer 1 paid 9 for product 1 (category b): its reference index there is 0.75 + 0.25 * 9/11.
+    h.buy(1, 1, {1}, 1, 2.0);
+    const double r1 = static_cast<float>(0.75 + 0.25 * 9.0 / 11.0);
+    for (int round = 0; round < 2; ++round) {  // the second round reads consumer 0's terms from the memo
+      for (ConsumerId c : {ConsumerId{0}, ConsumerId{2}, ConsumerId{1}}) {
+        const std::vector<float> t = h.terms(c, shown, prices);
+        seen.push_back(t);
+        for (std::size_t k = 0; k < shown.size(); ++k) {
+          const double list = 10.0 + static_cast<double>(k);
+          const double r = c == 1 && k % 2 == 1 ? r1 : 1.0;
+          INFO("consumer " << c << ", offer " << k);
+          CHECK(t[k] == Approx(1.5 * reference_price_term(r * list, prices[k], 2.0)).epsilon(1e-6));
+        }
+      }
+    }
+    // A new price: the term follows it.
+    const std::vector<float> changed = h.terms(0, shown, {10.0f, 11.0f, 6.0f, 14.0f});
+    CHECK(changed[0] == 0.0f);
+    CHECK(changed[2] == Approx(1.5 * std::log(12.0 / 6.0)).epsilon(1e-6));
+  }
+  // Consumers 0 and 2 (reference 1) got the same terms in every call, memo or not; consumer 1
+  // too in each call (seen: per catalogue, per round, consumers 0, 2, 1).
+  REQUIRE(seen.size() == 12);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    INFO("call " << i);
+    CHECK(seen[i] == seen[i % 3 == 2 ? 2 : 0]);
+  }
+  CHECK(seen[2] != seen[0]);
 }

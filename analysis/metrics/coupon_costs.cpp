@@ -1,0 +1,14 @@
+// Metric "coupon_costs": the cost of distributing coupons (part of promotion_costs).
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_coupon_costs_metric() {
+  metric_registry().push_back(books_metric(
+      "coupon_costs", "cost of distributing coupons, part of promotion_costs (currency)", MetricUnit::kMoney,
+      [](const SellerBooks& b) {
+        return static_cast<double>(b.costs[static_cast<std::size_t>(CostKind::kCouponDistribution)]);
+      }));
+}
+
+}  // namespace marketsim

@@ -1,0 +1,14 @@
+// Metric "coupons_expired": coupons that left a wallet unused at their expiry (counted at the end
+// of the day they stopped being valid). Coupons still held at the horizon are neither redeemed nor
+// expired: issued = redeemed + expired + held (the engine checks it at the end of each run).
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_coupons_expired_metric() {
+  metric_registry().push_back(books_metric(
+      "coupons_expired", "coupons dropped unused at their expiry", MetricUnit::kCount,
+      [](const SellerBooks& b) { return static_cast<double>(b.coupons_expired); }));
+}
+
+}  // namespace marketsim
