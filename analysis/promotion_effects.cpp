@@ -11,9 +11,18 @@ std::optional<PromotionWindow> promotion_window(const ArmSpec& arm, Day horizon_
   double end = -std::numeric_limits<double>::infinity();
   for (const SellerStrategySpec& seller : arm.sellers) {
     for (const ComponentSpec& p : seller.promotions) {
-      if (!p.params.is_object() || !p.params.contains("start") || !p.params.contains("end")) continue;
-      if (!p.params["start"].is_number() || !p.params["end"].is_number()) continue;
-      const double s = p.params["start"].get<double>(), e = p.params["end"].get<double>();
+      // Its own window (start, end) within its campaign's span (campaign_start, campaign_end).
+      if (!p.params.is_object()) continue;
+      const auto number = [&](const char* key) -> std::optional<double> {
+        if (!p.params.contains(key) || !p.params[key].is_number()) return std::nullopt;
+        return p.params[key].get<double>();
+      };
+      std::optional<double> own_start = number("start"), own_end = number("end");
+      if (!own_start || !own_end) own_start = own_end = std::nullopt;
+      const std::optional<double> campaign_start = number("campaign_start"), campaign_end = number("campaign_end");
+      if (!own_end && !campaign_end) continue;
+      const double s = std::max(own_start.value_or(0.0), campaign_start.value_or(0.0));
+      const double e = own_end && campaign_end ? std::min(*own_end, *campaign_end) : own_end ? *own_end : *campaign_end;
       if (!(e <= static_cast<double>(horizon_days))) continue;  // never ends within the run: no "after"
       start = std::min(start, s);
       end = std::max(end, e);

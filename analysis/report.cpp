@@ -97,8 +97,8 @@ std::string bracket(const Interval& i, int decimals) {
 const char* marketsim_version() { return MARKETSIM_VERSION; }
 
 const std::vector<std::string>& output_file_names() {
-  static const std::vector<std::string> names = {"summary.json", "runs.csv",    "daily.csv",     "cohorts.csv",
-                                                 "sellers.csv",  "breakdown.csv", "gauges.csv"};
+  static const std::vector<std::string> names = {"summary.json", "runs.csv",      "daily.csv",  "cohorts.csv",
+                                                 "sellers.csv",  "breakdown.csv", "gauges.csv", "monitor.csv"};
   return names;
 }
 
@@ -174,7 +174,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,
                                                               const PerformanceInfo& perf) {
-  std::ostringstream runs, daily, cohorts, sellers, breakdown, gauges;
+  std::ostringstream runs, daily, cohorts, sellers, breakdown, gauges, monitor;
   const std::vector<std::size_t> line_metrics = breakdown_metrics();
   runs << "arm,replication" << metric_header() << "\n";
   daily << "arm,replication,day,warmup" << metric_header() << "\n";
@@ -182,6 +182,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   sellers << "arm,replication,seller" << metric_header() << "\n";
   breakdown << "arm,replication,seller,category,segment" << metric_header(&line_metrics) << "\n";
   gauges << "arm,replication,day,warmup,gauge,value\n";
+  monitor << "arm,replication,day,warmup,seller,promotion,name,rule,metric,value,action\n";
   const MarketSpec& ms = sc.market;
   for (const RunResult& r : result.runs) {
     const std::string arm = csv_field(sc.arms[r.arm].name);
@@ -206,6 +207,12 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
       sellers << arm << "," << r.replication << "," << csv_field(ms.sellers[s].name)
               << metric_fields(r.seller_totals[s]) << "\n";
     }
+    for (const MonitorRow& m : r.monitor) {
+      monitor << arm << "," << r.replication << "," << m.day << "," << (m.warmup ? 1 : 0) << ","
+              << csv_field(ms.sellers[m.seller].name) << "," << m.promotion << ","
+              << csv_field(sc.arms[r.arm].sellers[m.seller].promotions[m.promotion].name) << "," << m.rule << ","
+              << m.metric << "," << csv_number(m.value) << "," << m.action << "\n";
+    }
     for (const BreakdownRow& b : r.breakdown) {
       breakdown << arm << "," << r.replication << "," << csv_field(ms.sellers[b.seller].name) << ","
                 << csv_field(ms.categories[b.category].name) << "," << csv_field(ms.segments[b.segment].name)
@@ -214,7 +221,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   }
   const std::vector<std::string> texts = {summary_json(sc, summary, perf, &result).dump(2) + "\n",
                                           runs.str(), daily.str(), cohorts.str(), sellers.str(),
-                                          breakdown.str(), gauges.str()};
+                                          breakdown.str(), gauges.str(), monitor.str()};
   std::vector<std::pair<std::string, std::string>> files;
   for (std::size_t k = 0; k < texts.size(); ++k) files.emplace_back(output_file_names()[k], texts[k]);
   return files;

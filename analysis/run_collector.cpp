@@ -76,6 +76,9 @@ void RunCollector::on_day_end(const DayRecord& d) {
   DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN),
                std::vector<double>(d.gauges.begin(), d.gauges.end())};
   if (gauge_names_.empty()) gauge_names_.assign(d.gauge_names.begin(), d.gauge_names.end());
+  for (const MonitorRecord& m : d.monitor) {
+    monitor_.push_back(MonitorRow{m.day, m.day < warmup_, m.seller, m.promotion, m.rule, m.metric, m.value, m.action});
+  }
   for (std::size_t c = 0; c < collectors_.size(); ++c) {
     const Span cols = collector_columns_[c];
     collectors_[c]->on_day_end(d, std::span<double>(row.values.data() + cols.first, cols.count));
@@ -112,6 +115,7 @@ void RunCollector::on_day_end(const DayRecord& d) {
 void RunCollector::finish(RunResult& result) const {
   result.daily = daily_;
   result.gauge_names = gauge_names_;
+  result.monitor = monitor_;
   const std::size_t sellers = sums_.size() - 1;
   // Totals of the metrics of the books (the market's, then each seller's).
   const auto total = [&](std::size_t who, std::size_t m) {

@@ -28,6 +28,18 @@ struct BreakdownRow {
   std::vector<double> values;
 };
 
+/// One check of a promotion's monitoring rule (MonitorRecord, with its day's warm-up flag).
+struct MonitorRow {
+  Day day;
+  bool warmup;
+  std::uint32_t seller;
+  std::uint32_t promotion;
+  std::uint32_t rule;
+  const char* metric;  // static names
+  double value;        // NaN when undefined
+  const char* action;
+};
+
 struct RunResult {
   std::size_t arm = 0;
   std::uint64_t replication = 0;
@@ -37,6 +49,7 @@ struct RunResult {
   std::vector<CohortRow> cohorts;
   std::vector<std::vector<double>> seller_totals;  // per seller; NaN for market-only metrics
   std::vector<BreakdownRow> breakdown;
+  std::vector<MonitorRow> monitor;                 // every monitoring rule's checks, in order
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   double simulation_seconds = 0.0;

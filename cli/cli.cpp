@@ -3,6 +3,7 @@
 #include <tbb/global_control.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iomanip>
 #include <optional>
@@ -39,7 +40,7 @@ const char* kUsage =
     "  marketsim run SCENARIO [--out DIR] [--threads N] [--seed S] [--replications R]\n"
     "                         [--set /json/pointer=VALUE]... [--quiet]\n"
     "  marketsim validate SCENARIO [--set /json/pointer=VALUE]...\n"
-    "  marketsim list [strategies | behaviours | metrics]\n"
+    "  marketsim list [strategies | promotions | behaviours | metrics]\n"
     "  marketsim --help | --version\n"
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error, 130 SIGINT, 143 SIGTERM.\n";
@@ -68,25 +69,37 @@ po::options_description run_options() {
 void print_list(std::ostream& out, const std::string& what) {
   register_builtin_strategies();
   register_builtin_behaviours();
-  const auto section = [&](const auto& registry) {
+  const auto param = [&](const ParamSpec& p) {
+    out << "      - " << std::left << std::setw(26) << p.name << allowed_text(p);
+    if (!p.default_value.is_null()) out << ", default " << p.default_value.dump();
+    else if (p.optional) out << ", optional";
+    else out << ", required";
+    out << "\n          " << p.description << "\n";
+  };
+  // `shared`: parameters every entry takes, listed once after the entries.
+  const auto section = [&](const auto& registry, const ParamSchema& shared = {}) {
     const std::string& kind = registry.kind();
     out << registry.family() << " " << (kind.ends_with('y') ? kind.substr(0, kind.size() - 1) + "ies" : kind + "s")
         << ":\n";
+    const auto is_shared = [&](const ParamSpec& p) {
+      return std::any_of(shared.begin(), shared.end(), [&](const ParamSpec& s) { return s.name == p.name; });
+    };
     for (const auto& info : registry.entries()) {
       out << "  " << info.name << "\n      " << info.description << "\n";
       for (const auto& p : info.params) {
-        out << "      - " << std::left << std::setw(26) << p.name << allowed_text(p);
-        if (!p.default_value.is_null()) out << ", default " << p.default_value.dump();
-        else if (p.optional) out << ", optional";
-        else out << ", required";
-        out << "\n          " << p.description << "\n";
+        if (!is_shared(p)) param(p);
       }
+    }
+    if (!shared.empty()) {
+      out << "  shared by every " << registry.family() << " (its campaign's budget, pacing, span, holdout and "
+             "monitoring rules)\n";
+      for (const auto& p : shared) param(p);
     }
     out << "\n";
   };
+  if (what.empty() || what == "strategies") section(pricing_registry());
+  if (what.empty() || what == "strategies" || what == "promotions") section(promotion_registry(), campaign_params());
   if (what.empty() || what == "strategies") {
-    section(pricing_registry());
-    section(promotion_registry());
     section(recommender_registry());
     section(replenishment_registry());
   }
@@ -276,8 +289,10 @@ int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std:
     if (command == "validate") return command_validate(rest, out);
     if (command == "list") {
       if (!rest.empty() &&
-          !(rest.size() == 1 && (rest[0] == "strategies" || rest[0] == "behaviours" || rest[0] == "metrics"))) {
-        throw UsageError("`list` takes at most one argument; Valid values are: strategies, behaviours, metrics");
+          !(rest.size() == 1 && (rest[0] == "strategies" || rest[0] == "promotions" || rest[0] == "behaviours" ||
+                                 rest[0] == "metrics"))) {
+        throw UsageError(
+            "`list` takes at most one argument; Valid values are: strategies, promotions, behaviours, metrics");
       }
       print_list(out, rest.empty() ? "" : rest[0]);
       return kOk;

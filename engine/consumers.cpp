@@ -26,7 +26,13 @@ void Simulation::apply_commands(Time start) {
     }
     BudgetLedger& ledger = ledgers_[cmd.seller];
     const auto account = static_cast<std::size_t>(cmd.promotion);
-    if (cmd.cost > 0 && (ledger.exhausted(account) || !ledger.charge_cost(account, cmd.cost, cmd.cost_kind))) {
+    // A consumer in the promotion's holdout never hears from it (nothing charged); a command the
+    // budget or the day's allowance cannot pay is dropped, and the promotion stops or pauses.
+    if (holdouts_ && held_out(cmd.seller, account, cmd.consumer)) {
+      ++commands_held_out_;
+      continue;
+    }
+    if (cmd.cost > 0 && (ledger.stopped(account) || !ledger.charge_cost(account, cmd.cost, cmd.cost_kind))) {
       ++commands_dropped_;
       continue;
     }

@@ -41,9 +41,42 @@ void Simulation::check_invariants() const {
                                " redeemed + " + std::to_string(c.expired) + " expired + " + std::to_string(held) +
                                " still held");
     }
+    // Day by day: each account's spend within its day's allowance and daily cap, the days adding
+    // up to what it spent, and the accounts' days adding up to the discounts and costs the day's
+    // books recorded.
+    std::vector<Money> ledger_days(recorded_day_spend_[s].size(), 0);
     for (std::size_t a = 0; a < ledger.accounts(); ++a) {
+      const std::string promotion = seller + "promotion " + std::to_string(a);
       if (ledger.budget(a) && ledger.spent(a) > *ledger.budget(a)) {
-        throw InvariantViolation(seller + "promotion " + std::to_string(a) + " overspent its budget");
+        throw InvariantViolation(promotion + " overspent its budget");
+      }
+      const auto& days = ledger.days(a);
+      if (days.size() != ledger_days.size()) {
+        throw InvariantViolation(promotion + ": the ledger began " + std::to_string(days.size()) +
+                                 " days, the books closed " + std::to_string(ledger_days.size()));
+      }
+      Money total = 0;
+      for (std::size_t d = 0; d < days.size(); ++d) {
+        const BudgetLedger::DaySpend& day = days[d];
+        const std::optional<Money> cap = ledger.terms(a).daily_cap;
+        if ((day.allowance >= 0 && day.spent > day.allowance) || (cap && day.spent > *cap)) {
+          throw InvariantViolation(promotion + " spent " + std::to_string(day.spent) + " cents on day " +
+                                   std::to_string(day.day) + ", beyond its allowance of " +
+                                   std::to_string(day.allowance) + " cents");
+        }
+        total += day.spent;
+        ledger_days[d] += day.spent;
+      }
+      if (total != ledger.spent(a)) {
+        throw InvariantViolation(promotion + ": its days' spend (" + std::to_string(total) +
+                                 " cents) does not add up to its total (" + std::to_string(ledger.spent(a)) + " cents)");
+      }
+    }
+    for (std::size_t d = 0; d < ledger_days.size(); ++d) {
+      if (ledger_days[d] != recorded_day_spend_[s][d]) {
+        throw InvariantViolation(seller + "budget ledger spend on day " + std::to_string(d) + " (" +
+                                 std::to_string(ledger_days[d]) + " cents) does not reconcile with the day's books (" +
+                                 std::to_string(recorded_day_spend_[s][d]) + " cents)");
       }
     }
   }

@@ -111,13 +111,19 @@ void Simulation::order_lines(Time start, Time end) {
       }
       continue;
     }
-    const std::int32_t p = promotion_[o];
-    const Money unit_discount = p >= 0 ? discount_[o] : 0;
-    // A promotion stops at its first discount the budget cannot cover; lines it would have funded
-    // later in the same window are cancelled too (the shopper saw a price that no longer holds),
-    // so when it stops does not depend on the window length.
-    if (p >= 0 && (ledgers_[s].exhausted(static_cast<std::size_t>(p)) ||
-                   !ledgers_[s].charge(static_cast<std::size_t>(p), unit_discount * available))) {
+    std::int32_t p = promotion_[o];
+    Money unit_discount = p >= 0 ? discount_[o] : 0;
+    // A promotion stops at its first discount the budget cannot cover (or pauses at the first the
+    // day's allowance cannot); lines it would have funded later in the same window are cancelled
+    // too (the shopper saw a price that no longer holds), so when it stops does not depend on the
+    // window length.
+    if (special_funding_ && (p < -1 || (p >= 0 && held_out(s, static_cast<std::size_t>(p), l.consumer)))) [[unlikely]] {
+      if (!fund_line(s, o, l.consumer, available, p, unit_discount)) {
+        ++books.budget_cancelled;
+        continue;
+      }
+    } else if (p >= 0 && (ledgers_[s].stopped(static_cast<std::size_t>(p)) ||
+                          !ledgers_[s].charge(static_cast<std::size_t>(p), unit_discount * available))) {
       ++books.budget_cancelled;
       continue;
     }
@@ -182,11 +188,54 @@ void Simulation::settle() {
   }
 }
 
+bool Simulation::fund_line(std::size_t s, OfferId o, ConsumerId c, Units quantity, std::int32_t& promotion,
+                           Money& unit_discount) {
+  // A consumer held out of the offer's one funder buys at the list price it was shown.
+  if (promotion >= 0) {
+    promotion = -1;
+    unit_discount = 0;
+    return true;
+  }
+  // A multi-funded offer ("sum" stacking): every funder the consumer is not held out of pays its
+  // part, or the line is cancelled (the first funder that cannot pay stops or pauses).
+  BudgetLedger& ledger = ledgers_[s];
+  const std::size_t promotions = campaigns_[s].size();
+  const Money* parts = item_parts_[s].data() + (o - market_.offers.begin(static_cast<SellerId>(s))) * promotions;
+  const auto pays = [&](std::size_t q) { return parts[q] > 0 && !(holdouts_ && held_out(s, q, c)); };
+  for (std::size_t q = 0; q < promotions; ++q) {
+    if (!pays(q)) continue;
+    if (ledger.stopped(q)) return false;
+    const BudgetLedger::Refusal why = ledger.check(q, parts[q] * quantity);
+    if (why != BudgetLedger::Refusal::kNone) {
+      ledger.refuse(q, why);
+      return false;
+    }
+  }
+  promotion = -1;
+  unit_discount = 0;
+  for (std::size_t q = 0; q < promotions; ++q) {
+    if (!pays(q)) continue;
+    ledger.charge(q, parts[q] * quantity);  // fits: checked above, and the accounts are distinct
+    unit_discount += parts[q];
+    if (promotion < 0 || parts[q] > parts[static_cast<std::size_t>(promotion)]) promotion = static_cast<std::int32_t>(q);
+  }
+  return true;
+}
+
+bool Simulation::funded_by(const LineRecord& r, std::size_t s, std::size_t q) const {
+  if (promotion_[r.offer] != kMultiFunded) return r.promotion == static_cast<std::int32_t>(q);
+  const std::size_t promotions = campaigns_[s].size();
+  const Money* parts = item_parts_[s].data() + (r.offer - market_.offers.begin(static_cast<SellerId>(s))) * promotions;
+  return parts[q] > 0 && !(holdouts_ && held_out(s, q, r.consumer));
+}
+
 void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& head) {
   // Per seller with units in the order: its promotions' order-level rules in promotion order,
-  // then the consumer's best coupon of that seller. Each discount is charged to its promotion's
-  // budget (a discount the budget cannot cover is not given) and shared among the seller's sold
-  // lines in proportion to what they cost after earlier discounts (the remainder on the last).
+  // then the consumer's best coupon of that seller, as its stacking rules combine them
+  // (strategies/stacking.h). Each discount is charged to its promotion's budget (a discount the
+  // budget or the day's allowance cannot cover is not given) and shared among the lines it
+  // applies to in proportion to what they cost after earlier discounts (the remainder on the
+  // last).
   std::vector<LineRecord>& records = lines_[window_ % 2];
   const Catalog& cat = market_.catalog;
   Shard& shard = *shards_[head.consumer / plan_.shard_size];
@@ -225,41 +274,122 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     };
     const OrderView view{head.time, head.consumer, static_cast<SellerId>(s), order_view_};
     SellerStrategies& strategies = arm_.sellers[s];
+    const Stacking& stacking = strategies.stacking;
+    // The lines a member of an exclusive group may discount: not those another member discounted
+    // per item (member_records_; the whole order for promotions outside groups).
+    const auto member_lines = [&](std::size_t p) -> const std::vector<std::size_t>& {
+      if (!stacking.grouped() || stacking.group(p) < 0) return view_records_;
+      member_records_.clear();
+      for (std::size_t r : view_records_) {
+        bool mate = false;
+        for (std::size_t q = 0; q < strategies.promotions.size() && !mate; ++q) {
+          mate = stacking.exclusive(p, q) && funded_by(records[r], s, q);
+        }
+        if (!mate) member_records_.push_back(r);
+      }
+      return member_records_;
+    };
+    // 1. What each order-level rule would give, each asked once on the order after per-item
+    //    discounts (a group member: on its lines); within a group only the largest is kept, and
+    //    with "best" only the largest of all.
+    rule_values_.clear();
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
       PromotionStrategy& promotion = *strategies.promotions[p];
-      if (!promotion.has_order_rule() || ledgers_[s].exhausted(p)) continue;
-      const Money discount = std::min(promotion.order_discount(view), remaining(view_records_));
-      if (discount <= 0 || !ledgers_[s].charge(p, discount)) continue;
-      allocate(discount, view_records_);
-    }
-    // Coupons of this seller held by the consumer: the one worth most on the eligible subtotal.
-    if (!(columns_->data(shard.index, flags_)[head.consumer - shard.begin] & kHasCoupons)) continue;
-    const std::span<Wallets::Entry> wallet = shard.wallets.find(head.consumer);
-    std::size_t best = SIZE_MAX;
-    Money best_value = 0;
-    const auto eligible_lines = [&](const Coupon& coupon) {
-      std::vector<std::size_t> out;
-      for (std::size_t r : view_records_) {
-        if (coupon.covers(cat.category[records[r].product])) out.push_back(r);
+      if (!promotion.has_order_rule() || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
+      if (holdouts_ && held_out(s, p, head.consumer)) continue;
+      Money value = 0;
+      if (stacking.grouped() && stacking.group(p) >= 0) {
+        const std::vector<std::size_t>& lines = member_lines(p);
+        if (lines.empty()) continue;
+        member_view_.clear();
+        for (std::size_t r : lines) member_view_.push_back(order_view_[static_cast<std::size_t>(
+            std::find(view_records_.begin(), view_records_.end(), r) - view_records_.begin())]);
+        value = promotion.order_discount(OrderView{head.time, head.consumer, static_cast<SellerId>(s), member_view_});
+      } else {
+        value = promotion.order_discount(view);
       }
-      return out;
+      rule_values_.emplace_back(p, value);
+    }
+    const auto keep_largest = [&](auto same_set) {
+      for (std::size_t i = 0; i < rule_values_.size(); ++i) {
+        for (std::size_t j = i + 1; j < rule_values_.size(); ++j) {
+          if (!same_set(rule_values_[i].first, rule_values_[j].first)) continue;
+          if (rule_values_[j].second > rule_values_[i].second) {
+            rule_values_[i].second = 0;
+          } else {
+            rule_values_[j].second = 0;
+          }
+        }
+      }
     };
-    for (std::size_t k = 0; k < wallet.size(); ++k) {
-      const HeldCoupon& h = wallet[k].held;
-      if (!h.usable(static_cast<SellerId>(s), head.time)) continue;
-      const Money value = h.coupon.value_on(remaining(eligible_lines(h.coupon)));
-      if (value > best_value) {
-        best_value = value;
-        best = k;
+    if (stacking.grouped()) keep_largest([&](std::size_t p, std::size_t q) { return stacking.exclusive(p, q); });
+    if (stacking.order_rules == Stacking::OrderRules::kBest) keep_largest([](std::size_t, std::size_t) { return true; });
+
+    // The consumer's coupons of this seller: the one worth most on its eligible lines as they are
+    // now (a coupon of a group member: not on lines another member discounted).
+    const bool coupons = (columns_->data(shard.index, flags_)[head.consumer - shard.begin] & kHasCoupons) != 0;
+    const std::span<Wallets::Entry> wallet = coupons ? shard.wallets.find(head.consumer) : std::span<Wallets::Entry>{};
+    std::vector<std::size_t> eligible;
+    const auto eligible_lines = [&](const HeldCoupon& h) {
+      eligible.clear();
+      const std::vector<std::size_t>& lines = member_lines(static_cast<std::size_t>(h.promotion));
+      for (std::size_t r : lines) {
+        if (h.coupon.covers(cat.category[records[r].product])) eligible.push_back(r);
+      }
+      return eligible;
+    };
+    std::uint64_t groups_applied = 0;  // bit g: a rule of group g discounted this order
+    const auto best_coupon = [&](Money& best_value) {
+      std::size_t best = SIZE_MAX;
+      best_value = 0;
+      for (std::size_t k = 0; k < wallet.size(); ++k) {
+        const HeldCoupon& h = wallet[k].held;
+        if (!h.usable(static_cast<SellerId>(s), head.time)) continue;
+        const std::int32_t g = stacking.group(static_cast<std::size_t>(h.promotion));
+        if (g >= 0 && g < 64 && (groups_applied >> g & 1)) continue;
+        const Money value = h.coupon.value_on(remaining(eligible_lines(h)));
+        if (value > best_value) {
+          best_value = value;
+          best = k;
+        }
+      }
+      return best;
+    };
+    // 2. "exclusive" coupons: either the rules or the coupon, whichever is worth more on the
+    //    order (compared before anything is charged; the rules on a tie).
+    bool coupon_allowed = true;
+    if (stacking.coupons == Stacking::Coupons::kExclusive && !wallet.empty()) {
+      Money left = remaining(view_records_);
+      for (const auto& [p, value] : rule_values_) left -= std::min(std::max<Money>(value, 0), left);
+      const Money rules_total = remaining(view_records_) - left;
+      Money coupon_value = 0;
+      best_coupon(coupon_value);
+      if (coupon_value > rules_total) {
+        rule_values_.clear();
+      } else {
+        coupon_allowed = false;
       }
     }
+    // 3. The rules, in promotion order, each at most what is left of its lines.
+    for (const auto& [p, value] : rule_values_) {
+      const std::vector<std::size_t>& lines = member_lines(p);
+      const Money discount = std::min(value, remaining(lines));
+      if (discount <= 0 || !ledgers_[s].charge(p, discount)) continue;
+      allocate(discount, lines);
+      const std::int32_t g = stacking.group(p);
+      if (g >= 0 && g < 64) groups_applied |= std::uint64_t{1} << g;
+    }
+    // 4. The coupon worth most on what is left.
+    if (!coupon_allowed || wallet.empty()) continue;
+    Money best_value = 0;
+    const std::size_t best = best_coupon(best_value);
     if (best == SIZE_MAX) continue;
     const HeldCoupon used = wallet[best].held;
-    if (ledgers_[s].exhausted(static_cast<std::size_t>(used.promotion)) ||
+    if (ledgers_[s].stopped(static_cast<std::size_t>(used.promotion)) ||
         !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
       continue;
     }
-    allocate(best_value, eligible_lines(used.coupon));
+    allocate(best_value, eligible_lines(used));
     ++books_today_[s].coupons_redeemed;
     add_checked(books_today_[s].coupon_discounts, best_value);
     ++coupon_counts_[s].redeemed;

@@ -218,13 +218,13 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
       inventory_.on_hand[o] = strategies.replenishment->initial_stock(o);
     }
     for (const auto& promotion : strategies.promotions) {
-      ledgers_[s].open(promotion->budget());
       order_rules_ = order_rules_ || promotion->has_order_rule();
     }
     holding_cost_.push_back(to_cents(market.spec.sellers[s].holding_cost));
     order_cost_.push_back(to_cents(market.spec.sellers[s].order_cost));
   }
   inventory_.initial = inventory_.on_hand;
+  open_campaigns();
 
   price_.resize(offers_);
   discount_.resize(offers_);
@@ -264,6 +264,7 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     const auto t0 = Clock::now();
     // Market events take effect at the start of the window that contains them.
     while (!events_.empty() && events_.top().time < end) handle(events_.pop());
+    if (w % plan_.windows_per_day == 0) begin_campaign_day(day);
     prepare_window(day, start, end);
     apply_commands(start);
     const auto t1 = Clock::now();
@@ -341,9 +342,22 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     strategies.pricing->set_prices(ctx, price);
     std::fill(discount.begin(), discount.end(), 0);
     std::fill_n(promotion_.begin() + first, count, -1);
-    for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
-      if (ledgers_[s].exhausted(p)) continue;  // a promotion whose budget is spent stops
+    const std::size_t promotions = strategies.promotions.size();
+    const bool sum = strategies.stacking.item == Stacking::Item::kSum;
+    if (sum) item_parts_[s].assign(count * promotions, 0);
+    for (std::size_t p = 0; p < promotions; ++p) {
+      // A promotion whose budget is spent stops; one paused for the day or halted by a monitoring
+      // rule offers nothing either, nor does one outside its campaign's span.
+      CampaignRun& run = campaigns_[s][p];
+      run.live = !ledgers_[s].stopped(p) && strategies.promotions[p]->campaign().active_at(start);
+      if (!run.live) continue;
       if (!strategies.promotions[p]->offers(ctx, price, scratch)) continue;
+      if (sum) {  // every promotion's part, combined below
+        for (std::size_t k = 0; k < count; ++k) {
+          if (scratch[k] > 0) item_parts_[s][k * promotions + p] = std::min(scratch[k], price[k]);
+        }
+        continue;
+      }
       for (std::size_t k = 0; k < count; ++k) {
         if (scratch[k] > discount[k]) {  // overlapping promotions: the deepest discount applies
           discount[k] = std::min(scratch[k], price[k]);
@@ -351,6 +365,7 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
         }
       }
     }
+    if (sum) sum_item_parts(s, price, discount);
     for (OfferId o = first; o < first + count; ++o) {
       paid_[o] = static_cast<float>(to_currency(price_[o] - discount_[o]));
       deal_[o] = discount_[o] > 0 ? 1.0f : 0.0f;
@@ -358,7 +373,7 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     }
     strategies.recommender->prepare(ctx);
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
-      if (ledgers_[s].exhausted(p)) continue;
+      if (!campaigns_[s][p].live) continue;
       CommandSink sink(commands_, seller, static_cast<std::int32_t>(p));
       strategies.promotions[p]->act(ctx, sink);
     }
@@ -372,6 +387,7 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
   for (auto& shard : shards_) shard->earliest_entry = end;
   if (!settled_modules_.empty()) run_settled_hooks();
   const std::size_t batch = w % 2;
+  if (campaign_tracking_) track_campaigns(batch, day);
   std::optional<DayRecord> day_record;
   if (day_ends) {
     if (!daily_modules_.empty()) run_daily_hooks(day);
@@ -390,9 +406,15 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
       market_books.add(books[s]);
     }
     books_today_.assign(sellers_, SellerBooks{});
+    for (std::size_t s = 0; s < sellers_; ++s) {
+      Money spend = books[s].discounts();
+      add_checked(spend, books[s].promotion_costs());
+      recorded_day_spend_[s].push_back(spend);
+    }
     if (!gauge_modules_.empty()) read_gauges(day, batch);
+    monitor_campaigns(day, books, batch);
     day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
-                           market_books, gauge_names_,  gauge_values_[batch]};
+                           market_books, gauge_names_,  gauge_values_[batch], monitor_records_[batch]};
     visits_today_ = 0;
     conversions_today_ = 0;
   }

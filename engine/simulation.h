@@ -14,7 +14,8 @@
 //   3. the orders of all shards are put into (time, consumer, visit, line) order (in parallel
 //      time slices) and settled in that order on one thread: per line, a sale if the offer is in
 //      stock and its promotion's budget still covers the discount, otherwise lost units (or a
-//      cancelled line); then order-level rules and coupons. Then modules learn from the settled
+//      cancelled line); then order-level rules and coupons (as the seller's stacking rules
+//      combine them: strategies/stacking.h). Then modules learn from the settled
 //      lines (shards in parallel), run their daily hooks at a day's end, and receive the
 //      window's consumer-to-consumer messages; strategies observe the window; subscribers receive
 //      its signals on an ordered task that overlaps the next window.
@@ -22,8 +23,11 @@
 // size. Because stock is only checked at settlement, a consumer may choose an offer that sold out
 // earlier in the same window; the choice then becomes a lost sale exactly as in sequential order,
 // since the choice itself never looks at stock. A promotion stops at the first discount its
-// budget cannot cover (later lines it would fund in the window are cancelled). What does lag by
-// up to one window is a consumer's own learning between two of its visits in one window.
+// budget cannot cover (later lines it would fund in the window are cancelled); one whose day's
+// allowance (daily cap, pacing) cannot cover it pauses likewise until the next day. Each day's
+// allowances are set before its first window; monitoring rules run at each day's end
+// (engine/campaigns.cpp). What does lag by up to one window is a consumer's own learning between
+// two of its visits in one window.
 #include <tbb/task_group.h>
 
 #include <cmath>
@@ -94,6 +98,17 @@ class Simulation {
   static ColumnLayout engine_columns();
   /// Commands dropped because the issuing promotion's budget could not pay their cost.
   std::uint64_t commands_dropped() const { return commands_dropped_; }
+  /// Commands not applied because their consumer is in the issuing promotion's holdout.
+  std::uint64_t commands_held_out() const { return commands_held_out_; }
+  /// Seller s's budget ledger (an account per promotion, with its day history).
+  const BudgetLedger& ledger(SellerId s) const { return ledgers_[s]; }
+  /// Consumers in the holdout of seller s's promotion p.
+  std::uint64_t held_out_consumers(SellerId s, std::size_t p) const { return campaigns_[s][p].held_out; }
+  /// Whether consumer c is in the holdout of seller s's promotion p.
+  bool held_out(std::size_t s, std::size_t p, ConsumerId c) const {
+    const CampaignRun& run = campaigns_[s][p];
+    return run.holdout > 0.0 && static_cast<double>(run.holdout_keys.key(c) >> 11) * 0x1.0p-53 < run.holdout;
+  }
 
  private:
   struct Shard;
@@ -121,7 +136,21 @@ class Simulation {
     Units quantity;
   };
   /// Bits of the engine's per-consumer flags column.
-  enum Flag : std::uint8_t { kChurned = 1, kFiled = 2, kHasCoupons = 4 };
+  enum Flag : std::uint8_t { kChurned = 1, kFiled = 2, kHasCoupons = 4, kHeldOut = 8 };
+  /// promotion_[o] of an offer whose discount several promotions fund ("sum" stacking).
+  static constexpr std::int32_t kMultiFunded = -2;
+  /// What the engine keeps of each promotion's campaign in a run (engine/campaigns.cpp).
+  struct CampaignRun {
+    double holdout = 0.0;
+    StreamFamily holdout_keys{0, 0, Purpose::kHoldout};
+    std::uint64_t held_out = 0;  // consumers in the holdout
+    bool live = true;            // acting in the window being run (in its span, not stopped)
+    bool lift = false;           // tracks treated and holdout revenue (lift_per_spend)
+    bool forecast = false;       // tracks the seller's revenue before and during the campaign
+    Money treated_revenue = 0, holdout_revenue = 0;  // the seller's, since the campaign's first day
+    Money pre_revenue = 0, campaign_revenue = 0;     // the seller's, before / since its first day
+    std::vector<char> fired;     // per monitoring rule
+  };
 
   // simulation.cpp: set-up, the window loop, market events, strategies.
   void handle(const EventQueue<MarketEvent>::Event& event);
@@ -133,7 +162,11 @@ class Simulation {
   void thin(Shard& shard, std::size_t window);
   void visit_batch(Shard& shard);
   void choose_baskets(Shard& shard, std::span<float> weights_of_slots);
-  void apply_coupons(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot);
+  void apply_coupons(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot, bool held);
+  /// Prices and base utilities of the shown offers (slots already filled) for a visit of a
+  /// consumer held out of some promotion.
+  [[gnu::noinline]] void held_out_utilities(Shard& shard, std::size_t visit, std::uint32_t first_slot,
+                                            std::uint32_t end_slot);
   /// The next candidate visit after t, `base_gap` being an Exp(rate) draw in intensity time.
   Time next_candidate(Time t, double base_gap) const {
     return unit_bound_ ? t + base_gap : next_candidate_thinned(t, base_gap);
@@ -160,7 +193,22 @@ class Simulation {
   void order_lines(Time start, Time end);
   void settle();
   void settle_order(std::size_t first, std::size_t last);
+  /// Funds a line of a multi-funded offer or of a held-out consumer: sets the funding promotion
+  /// and unit discount; false when a funder cannot pay (the line is cancelled).
+  bool fund_line(std::size_t s, OfferId o, ConsumerId c, Units quantity, std::int32_t& promotion,
+                 Money& unit_discount);
   void apply_order_rules(std::size_t first_record, const OrderLine& head);
+  /// Whether line record r carries a per-item discount of seller s's promotion q.
+  bool funded_by(const LineRecord& r, std::size_t s, std::size_t q) const;
+  // campaigns.cpp: campaign terms, holdouts, daily allowances, monitoring rules.
+  void open_campaigns();
+  void begin_campaign_day(Day day);
+  /// The discount consumer c (held out of some promotion) gets on offer o.
+  Money visible_discount(OfferId o, ConsumerId c) const;
+  /// Resolves seller s's per-item parts under "sum" stacking into discounts and funders.
+  void sum_item_parts(std::size_t s, std::span<const Money> price, std::span<Money> discount);
+  void track_campaigns(std::size_t batch, Day day);
+  void monitor_campaigns(Day day, std::span<const SellerBooks> books, std::size_t batch);
   // consumers.cpp: commands, wallets, modules' hooks after settlement, messages.
   void apply_commands(Time start);
   void run_settled_hooks();
@@ -219,6 +267,16 @@ class Simulation {
   // Inventory agent (per offer) and budget agents (per seller, an account per promotion).
   Inventory inventory_;
   std::vector<BudgetLedger> ledgers_;
+  std::vector<std::vector<CampaignRun>> campaigns_;  // [seller][promotion]
+  bool holdouts_ = false;                             // some promotion has a holdout
+  bool special_funding_ = false;                      // holdouts or "sum" stacking: see fund_line
+  bool campaign_tracking_ = false;                    // some promotion has monitoring rules
+  std::vector<MonitorRecord> monitor_records_[2];     // double-buffered like day_books_
+  std::vector<std::vector<Money>> item_parts_;        // "sum" sellers: [local offer * promotions + p]
+  std::vector<std::vector<Money>> recorded_day_spend_;  // [seller][day]: the books' discounts + costs
+  std::vector<std::pair<std::size_t, Money>> rule_values_;  // settlement scratch: (promotion, value)
+  std::vector<std::size_t> member_records_;           // settlement scratch: a group member's lines
+  std::vector<OrderLineView> member_view_;
   std::vector<Money> holding_cost_, order_cost_;  // per seller, cents
   bool order_rules_ = false;                       // some promotion has an order-level rule
 
@@ -232,6 +290,7 @@ class Simulation {
   EventQueue<MarketEvent> events_;
   std::vector<Command> commands_;  // issued while preparing the window, applied at its start
   std::uint64_t commands_dropped_ = 0;
+  std::uint64_t commands_held_out_ = 0;
   std::uint64_t wallets_ = 0;      // consumers holding coupons (0: settlement skips wallets)
   std::uint64_t visits_today_ = 0;
   std::uint64_t conversions_today_ = 0;

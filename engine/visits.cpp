@@ -217,13 +217,13 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   b.visits = kept;
 }
 
-void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held) {
   VisitScratch& b = shard.scratch;
   const std::span<const Wallets::Entry> wallet = shard.wallets.find(b.consumer[v]);
   const Offers& offers = market_.offers;
   for (std::uint32_t s = first; s < end; ++s) {
     const OfferId o = b.offer[s];
-    const Money unit = price_[o] - discount_[o];
+    const Money unit = price_[o] - (held ? visible_discount(o, b.consumer[v]) : discount_[o]);
     Money best = 0;
     for (const Wallets::Entry& e : wallet) {
       const HeldCoupon& h = e.held;
@@ -233,6 +233,40 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
       best = std::max(best, h.coupon.value_on(unit));
     }
     if (best > 0) b.price[s] = static_cast<float>(to_currency(unit - best));
+  }
+}
+
+void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+  // Only visits of consumers in some promotion's holdout come here (out of line, so that the
+  // visit path of runs without holdouts is what it was): the offers whose discount a promotion
+  // holding them out funds are shown without it (at list price, without the deal tag; under
+  // "sum" stacking, without its part), then coupons, then the base utility.
+  VisitScratch& b = shard.scratch;
+  const ConsumerId c = b.consumer[v];
+  const Population& pop = market_.population;
+  const Catalog& cat = market_.catalog;
+  const auto dims = static_cast<Eigen::Index>(cat.dimensions);
+  const auto intercept = static_cast<float>(market_.spec.intercept);
+  const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
+  const float beta = pop.price_sensitivity[c];
+  const float gamma = pop.deal_proneness[c];
+  std::uint64_t untagged = 0;
+  for (std::uint32_t s = first; s < end; ++s) {
+    const OfferId o = b.shown[s - first];
+    b.offer[s] = o;
+    b.price[s] = paid_[o];
+    if (promotion_[o] == -1) continue;
+    const Money d = visible_discount(o, c);
+    if (d == discount_[o]) continue;
+    b.price[s] = static_cast<float>(to_currency(price_[o] - d));
+    if (d == 0) untagged |= std::uint64_t{1} << (s - first);
+  }
+  if (columns_->data(shard.index, flags_)[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, first, end, true);
+  for (std::uint32_t s = first; s < end; ++s) {
+    const OfferId o = b.offer[s];
+    const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(market_.offers.product[o]), dims);
+    const float deal = (untagged >> (s - first) & 1) ? 0.0f : deal_[o];
+    b.utility[s] = intercept + theta.dot(phi) - beta * b.price[s] + gamma * deal;
   }
 }
 
@@ -328,7 +362,7 @@ void Simulation::visit_batch(Shard& shard) {
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
     const float beta = pop.price_sensitivity[c];
     const float gamma = pop.deal_proneness[c];
-    if (single_shop_ && !(flags[c - shard.begin] & kHasCoupons)) {
+    if (single_shop_ && !(flags[c - shard.begin] & (kHasCoupons | kHeldOut))) {
       // The common case in one pass: offer o is product o, the price is the window's.
       OfferId* out_offer = shown_offers + slots;
       float* out_price = price + slots;
@@ -340,12 +374,14 @@ void Simulation::visit_batch(Shard& shard) {
         const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(o), dims);
         *out_utility++ = intercept + theta.dot(phi) - beta * p + gamma * deal[o];
       }
+    } else if (flags[c - shard.begin] & kHeldOut) [[unlikely]] {
+      held_out_utilities(shard, v, slots, end);
     } else {
       for (std::size_t k = 0; k < shown.size(); ++k) {
         shown_offers[slots + k] = shown[k];
         price[slots + k] = paid[shown[k]];
       }
-      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end);
+      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end, false);
       for (std::uint32_t s = slots; s < end; ++s) {
         const OfferId o = shown_offers[s];
         const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[o]), dims);

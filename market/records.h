@@ -120,6 +120,18 @@ struct SellerBooks {
   }
 };
 
+/// One check of a promotion's monitoring rule at a day's end (strategies/campaign.h): what it
+/// observed and what it did. Names are static strings.
+struct MonitorRecord {
+  Day day;
+  SellerId seller;
+  std::uint32_t promotion;  // index among the seller's promotions
+  std::uint32_t rule;       // index among the promotion's rules
+  const char* metric;       // "spend_to_date", "sales_vs_forecast", "lift_per_spend"
+  double value;             // NaN when undefined (no spend yet, no holdout buyer, no forecast)
+  const char* action;       // "none", "stop", "scale_depth"
+};
+
 /// The end of a day.
 struct DayRecord {
   Day day;
@@ -131,6 +143,8 @@ struct DayRecord {
   /// shard order), e.g. churned consumers or the sum of engagement.
   std::span<const std::string> gauge_names = {};
   std::span<const double> gauges = {};
+  /// The promotions' monitoring rules checked at the day's end, in seller, promotion and rule order.
+  std::span<const MonitorRecord> monitor = {};
 
   /// The gauge called `name`, or NaN when no module of the run reports it.
   double gauge(std::string_view name) const {

@@ -61,11 +61,55 @@ ComponentSpec parse_component(const Registry<Interface, Context>& registry, cons
       if (lookback_days != nullptr) *lookback_days = std::max(*lookback_days, made->needs().lookback_days);
     }
   } catch (const ParamError& e) {
-    throw ScenarioError(file, pointer + "/" + pointer_token(e.key()), e.what());
+    const std::string& key = e.key();
+    throw ScenarioError(file, pointer + (key.starts_with('/') ? key : "/" + pointer_token(key)), e.what());
   }
   resolved = spec.params;
   resolved["name"] = name;
   return spec;
+}
+
+/// Validates a seller's stacking rules for `promotions` promotions into `out`; returns them
+/// resolved.
+Json parse_stacking(const Json& object, const std::string& file, const std::string& pointer,
+                    std::size_t promotions, Stacking& out) {
+  Json st = validate_object(stacking_schema(), object, file, pointer);
+  out.item = st["item"].get<std::string>() == "sum" ? Stacking::Item::kSum : Stacking::Item::kDeepest;
+  out.order_rules = st["order_rules"].get<std::string>() == "best" ? Stacking::OrderRules::kBest
+                                                                   : Stacking::OrderRules::kAll;
+  out.coupons = st["coupons"].get<std::string>() == "exclusive" ? Stacking::Coupons::kExclusive
+                                                                : Stacking::Coupons::kAfterOrderRules;
+  out.group_of.assign(promotions, -1);
+  const Json& groups = st["exclusive_groups"];
+  if (groups.size() > 64) throw ScenarioError(file, pointer + "/exclusive_groups", "at most 64 groups");
+  for (auto it = groups.begin(); it != groups.end(); ++it) {
+    const std::string pg = pointer + "/exclusive_groups/" + pointer_token(it.key());
+    const Json& members = it.value();
+    if (!members.is_array() || members.size() < 2) {
+      throw ScenarioError(file, pg, "expected a list of at least two promotion indices (a group of one excludes nothing)");
+    }
+    const auto group = static_cast<std::int32_t>(out.group_names.size());
+    out.group_names.push_back(it.key());
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      const std::string pm = pg + "/" + std::to_string(k);
+      const Json& m = members[k];
+      const bool integral = m.is_number_integer() || m.is_number_unsigned();
+      if (!integral || m.get<double>() < 0 || m.get<double>() >= static_cast<double>(promotions)) {
+        throw ScenarioError(file, pm, "expected the index of one of this seller's promotions; allowed: " +
+                                          (promotions == 0 ? std::string("none (it has no promotions)")
+                                                           : "0 to " + std::to_string(promotions - 1)));
+      }
+      const auto p = m.get<std::size_t>();
+      if (out.group_of[p] == group) throw ScenarioError(file, pm, "promotion " + std::to_string(p) + " is listed twice");
+      if (out.group_of[p] >= 0) {
+        throw ScenarioError(file, pm, "promotion " + std::to_string(p) + " is already in group " +
+                                          json_quoted(out.group_names[static_cast<std::size_t>(out.group_of[p])]) +
+                                          "; a promotion belongs to one group at most");
+      }
+      out.group_of[p] = group;
+    }
+  }
+  return st;
 }
 
 }  // namespace
@@ -259,6 +303,30 @@ const ParamSchema& arm_seller_schema() {
        .description = "recommendation strategy"},
       {.name = "replenishment", .type = ParamType::kObject,
        .default_value = Json{{"name", "order_up_to"}}, .description = "replenishment policy"},
+      {.name = "stacking", .type = ParamType::kObject, .default_value = nullptr,
+       .description = "how its promotions' discounts combine (absent: deepest per-item discount, every "
+                      "order rule, then a coupon)",
+       .optional = true},
+  };
+  return s;
+}
+
+const ParamSchema& stacking_schema() {
+  static const ParamSchema s = {
+      {.name = "item", .type = ParamType::kString, .default_value = "deepest",
+       .description = "per-item discounts of several promotions on an offer: the deepest, or their sum "
+                      "capped at the price",
+       .choices = {"deepest", "sum"}},
+      {.name = "order_rules", .type = ParamType::kString, .default_value = "all",
+       .description = "order-level rules: all of them in promotion order, or only the one worth most",
+       .choices = {"all", "best"}},
+      {.name = "coupons", .type = ParamType::kString, .default_value = "after_order_rules",
+       .description = "a coupon applies after the order-level rules, or is exclusive with them (whichever "
+                      "is worth more)",
+       .choices = {"after_order_rules", "exclusive"}},
+      {.name = "exclusive_groups", .type = ParamType::kObject, .default_value = Json::object(),
+       .description = "named groups of promotion indices that never stack with each other: "
+                      "{\"NAME\": [i, j, ...]}"},
   };
   return s;
 }
@@ -464,7 +532,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     // The sellers' strategy objects with their pointers: from "sellers", or (one seller) the arm.
     std::vector<std::pair<Json, std::string>> per_seller(ms.sellers.size());
     if (a.contains("sellers")) {
-      for (const char* key : {"pricing", "promotions", "recommendation", "replenishment"}) {
+      for (const char* key : {"pricing", "promotions", "recommendation", "replenishment", "stacking"}) {
         if (a.contains(key)) {
           throw ScenarioError(file, p + "/" + key, "give strategies either on the arm or under \"sellers\", not both");
         }
@@ -519,6 +587,10 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
         seller.promotions.push_back(parse_component(promotion_registry(), ss["promotions"][k], file,
                                                     ps + "/promotions/" + std::to_string(k), selectors, promotion_build,
                                                     ss["promotions"][k], &sc.log_lookback_days));
+      }
+      if (ss.contains("stacking")) {
+        ss["stacking"] = parse_stacking(ss["stacking"], file, ps + "/stacking", ss["promotions"].size(),
+                                        seller.stacking);
       }
       seller.recommendation = parse_component(recommender_registry(), ss["recommendation"], file,
                                               ps + "/recommendation", selectors, build, ss["recommendation"],

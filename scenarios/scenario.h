@@ -65,5 +65,6 @@ const ParamSchema& reference_price_schema();
 const ParamSchema& seller_schema();
 const ParamSchema& arm_schema();
 const ParamSchema& arm_seller_schema();
+const ParamSchema& stacking_schema();
 
 }  // namespace marketsim

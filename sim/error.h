@@ -23,13 +23,17 @@ class ScenarioError : public Error {
   ScenarioError(std::string file, std::string pointer, const std::string& what)
       : Error(file + ": " + (pointer.empty() ? std::string("/") : pointer) + ": " + what),
         file_(std::move(file)),
-        pointer_(std::move(pointer)) {}
+        pointer_(std::move(pointer)),
+        detail_(one_line(what)) {}
   const std::string& file() const { return file_; }
   const std::string& pointer() const { return pointer_; }
+  /// What is wrong, without the file and pointer.
+  const std::string& detail() const { return detail_; }
 
  private:
   std::string file_;
   std::string pointer_;
+  std::string detail_;
 };
 
 /// A strategy name no registry knows; the message lists the valid names.
@@ -39,7 +43,9 @@ class UnknownStrategy : public ScenarioError {
 };
 
 /// Thrown by a factory (strategy, behaviour) for a problem its declared ranges cannot express
-/// (e.g. S <= s); the scenario loader turns it into a ScenarioError at the pointer of `key`.
+/// (e.g. S <= s); the scenario loader turns it into a ScenarioError at the pointer of `key`. A key
+/// that starts with '/' is a JSON pointer relative to the component's object, its tokens already
+/// escaped (for keys inside nested objects: "/monitor/0/factor").
 class ParamError : public Error {
  public:
   ParamError(std::string key, const std::string& what) : Error(what), key_(std::move(key)) {}

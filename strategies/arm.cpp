@@ -48,6 +48,7 @@ Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx) {
     }
     out.recommender = make_strategy(recommender_registry(), ss.recommendation, seller_ctx);
     out.replenishment = make_strategy(replenishment_registry(), ss.replenishment, seller_ctx);
+    out.stacking = ss.stacking;
     arm.sellers.push_back(std::move(out));
   }
   return arm;

@@ -7,6 +7,7 @@
 
 #include "sim/params.h"
 #include "strategies/registry.h"
+#include "strategies/stacking.h"
 
 namespace marketsim {
 
@@ -19,6 +20,7 @@ struct SellerStrategySpec {
   std::vector<StrategySpec> promotions;
   StrategySpec recommendation;
   StrategySpec replenishment;
+  Stacking stacking;  // how its promotions' discounts combine
 };
 
 struct ArmSpec {
@@ -33,6 +35,7 @@ struct SellerStrategies {
   std::vector<std::unique_ptr<PromotionStrategy>> promotions;
   std::unique_ptr<Recommender> recommender;
   std::unique_ptr<ReplenishmentPolicy> replenishment;
+  Stacking stacking;
 
   /// Every strategy of the seller, in family order (pricing, promotions, recommendation,
   /// replenishment): the order in which they receive signals.

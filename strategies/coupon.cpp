@@ -3,8 +3,9 @@
 // category), valid `expiry_days`, for every targeted consumer (all, a random share or count,
 // lapsed buyers, segments, K-means clusters or the highest predicted uplift after a randomised
 // pilot: strategies/targeting.h), each costing `cost` to distribute, at most `limit` coupons over
-// the run. The budget pays distribution costs and redeemed coupons; a coupon it cannot cover is
-// not issued.
+// the run. The budget (a shared parameter: strategies/campaign.h) pays distribution costs and
+// redeemed coupons; a coupon it cannot cover is not issued. A monitoring rule may scale the value
+// (or percent) of later coupons.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -17,17 +18,17 @@ namespace {
 
 class CouponPromotion final : public PromotionStrategy {
  public:
-  CouponPromotion(Targeting targeting, Coupon coupon, Day expiry_days, Money cost, std::optional<Money> budget,
-                  std::optional<std::uint64_t> limit)
-      : targeting_(std::move(targeting)),
-        coupon_(coupon),
-        expiry_days_(expiry_days),
-        cost_(cost),
-        budget_(budget),
-        limit_(limit) {}
+  CouponPromotion(Targeting targeting, Coupon coupon, Day expiry_days, Money cost, std::optional<std::uint64_t> limit)
+      : targeting_(std::move(targeting)), coupon_(coupon), expiry_days_(expiry_days), cost_(cost), limit_(limit) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return budget_; }
+  bool scalable() const override { return true; }
+  void scale(double factor) override {
+    if (coupon_.amount_off > 0) {
+      coupon_.amount_off = std::max<Money>(1, std::llround(static_cast<double>(coupon_.amount_off) * factor));
+    }
+    coupon_.percent_off = std::min(1.0, coupon_.percent_off * factor);
+  }
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
 
   void act(const MarketContext& ctx, CommandSink& commands) override {
@@ -55,7 +56,6 @@ class CouponPromotion final : public PromotionStrategy {
   Coupon coupon_;
   Day expiry_days_;
   Money cost_;
-  std::optional<Money> budget_;
   std::optional<std::uint64_t> limit_;
   std::uint64_t issued_ = 0;  // coupon commands issued so far
 };
@@ -81,9 +81,6 @@ void register_coupon() {
        .description = "the category whose products it covers (empty: every category)"},
       {.name = "cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
        .description = "cost of distributing one coupon, currency units"},
-      {.name = "budget", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e13,
-       .description = "total it may spend on costs and redemptions, currency units (absent: unlimited)",
-       .optional = true},
       {.name = "limit", .type = ParamType::kInteger, .default_value = nullptr, .min = 1, .max = 1e15,
        .description = "most coupons it issues over the run (absent: no limit)", .optional = true},
   };
@@ -117,12 +114,10 @@ void register_coupon() {
           if (it == names.end()) throw ParamError("category", "\"" + category + "\" is not a category of the market");
           coupon.category = static_cast<std::uint32_t>(it - names.begin());
         }
-        std::optional<Money> budget;
-        if (p.contains("budget")) budget = to_cents(p["budget"].get<double>());
         std::optional<std::uint64_t> limit;
         if (p.contains("limit")) limit = p["limit"].get<std::uint64_t>();
         return std::make_unique<CouponPromotion>(Targeting(p, ctx), coupon, p["expiry_days"].get<Day>(),
-                                                 to_cents(p["cost"].get<double>()), budget, limit);
+                                                 to_cents(p["cost"].get<double>()), limit);
       },
   });
 }

@@ -9,7 +9,6 @@ class NoPromotion final : public PromotionStrategy {
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override {
     return false;
   }
-  std::optional<Money> budget() const override { return std::nullopt; }
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Promotion "notify": on each occasion, a notification to every targeted consumer (the rules of
-// strategies/targeting.h), each costing `cost`, charged to the budget (a
-// message the budget cannot cover is not sent). What a notification does is the behaviour
+// strategies/targeting.h), each costing `cost`, charged to the budget (a shared parameter:
+// strategies/campaign.h; a message the budget cannot cover is not sent). What a notification does is the behaviour
 // modules' business (the "engagement" module: a visit boost, fatigue, win-back).
 #include "strategies/registry.h"
 #include "strategies/targeting.h"
@@ -10,11 +10,10 @@ namespace {
 
 class NotifyPromotion final : public PromotionStrategy {
  public:
-  NotifyPromotion(Targeting targeting, Money cost, std::optional<Money> budget, std::int64_t campaign)
-      : targeting_(std::move(targeting)), cost_(cost), budget_(budget), campaign_(campaign) {}
+  NotifyPromotion(Targeting targeting, Money cost, std::int64_t campaign)
+      : targeting_(std::move(targeting)), cost_(cost), campaign_(campaign) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return budget_; }
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
 
   void act(const MarketContext& ctx, CommandSink& commands) override {
@@ -25,7 +24,6 @@ class NotifyPromotion final : public PromotionStrategy {
  private:
   Targeting targeting_;
   Money cost_;
-  std::optional<Money> budget_;
   std::int64_t campaign_;
 };
 
@@ -35,8 +33,6 @@ void register_notify() {
   std::vector<ParamSpec> params = {
       {.name = "cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
        .description = "cost of one message, currency units"},
-      {.name = "budget", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e13,
-       .description = "total it may spend on messages, currency units (absent: unlimited)", .optional = true},
       {.name = "campaign", .type = ParamType::kInteger, .default_value = 0, .min = 0, .max = 1e9,
        .description = "campaign id carried by its notifications"},
   };
@@ -48,9 +44,7 @@ void register_notify() {
       "cost per message.",
       std::move(params),
       [](const Json& p, const BuildContext& ctx) {
-        std::optional<Money> budget;
-        if (p.contains("budget")) budget = to_cents(p["budget"].get<double>());
-        return std::make_unique<NotifyPromotion>(Targeting(p, ctx), to_cents(p["cost"].get<double>()), budget,
+        return std::make_unique<NotifyPromotion>(Targeting(p, ctx), to_cents(p["cost"].get<double>()),
                                                  p["campaign"].get<std::int64_t>());
       },
   });

@@ -1,5 +1,8 @@
 // Promotion "percent_off": a fixed share off the selected products during [start, end), funded by
-// an optional budget.
+// its campaign's budget (the shared parameters: strategies/campaign.h); [start, end) is its
+// campaign's default span, and a monitoring rule may scale its depth.
+#include <algorithm>
+
 #include "market/product_selector.h"
 #include "strategies/registry.h"
 
@@ -8,9 +11,8 @@ namespace {
 
 class PercentOff final : public PromotionStrategy {
  public:
-  PercentOff(std::vector<char> products, double depth, Time start, Time end,
-             std::optional<Money> budget)
-      : products_(std::move(products)), depth_(depth), start_(start), end_(end), budget_(budget) {}
+  PercentOff(std::vector<char> products, double depth, Time start, Time end)
+      : products_(std::move(products)), depth_(depth), start_(start), end_(end) {}
 
   bool offers(const MarketContext& ctx, std::span<const Money> prices,
               std::span<Money> discounts) override {
@@ -21,14 +23,15 @@ class PercentOff final : public PromotionStrategy {
     }
     return true;
   }
-  std::optional<Money> budget() const override { return budget_; }
+  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
+  bool scalable() const override { return true; }
+  void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
  private:
   std::vector<char> products_;
   double depth_;
   Time start_;
   Time end_;
-  std::optional<Money> budget_;
 };
 
 }  // namespace
@@ -48,19 +51,13 @@ void register_percent_off() {
            .description = "first day of the promotion (days from the start, inclusive)"},
           {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
            .description = "end of the promotion (days from the start, exclusive)"},
-          {.name = "budget", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0,
-           .max = 1e13,
-           .description = "total discount it may give, in currency units (absent: unlimited)",
-           .optional = true},
       },
       [](const Json& p, const BuildContext& ctx) {
         const double start = p["start"].get<double>();
         const double end = p["end"].get<double>();
         if (!(end > start)) throw ParamError("end", "must be greater than start");
-        std::optional<Money> budget;
-        if (p.contains("budget")) budget = to_cents(p["budget"].get<double>());
         return std::make_unique<PercentOff>(select_products(p["products"], ctx.catalog),
-                                            p["depth"].get<double>(), start, end, budget);
+                                            p["depth"].get<double>(), start, end);
       },
   });
 }

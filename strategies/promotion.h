@@ -4,6 +4,7 @@
 
 #include "market/commands.h"
 #include "sim/money.h"
+#include "strategies/campaign.h"
 #include "strategies/context.h"
 #include "strategies/strategy.h"
 
@@ -45,9 +46,12 @@ struct OrderView {
 ///  - offer per-item discounts on the seller's offers for a window (offers());
 ///  - act on consumers through commands (act(): coupons, notifications, points, tiers);
 ///  - apply an order-level rule to each order after stock-outs (order_discount()).
-/// When per-item promotions overlap on an offer, the deepest discount applies. Order-level rules
-/// apply in promotion order after per-item discounts, then coupons (at most one per seller and
-/// order, the one worth most).
+/// How the discounts of several promotions combine is the arm's stacking rules (strategies/
+/// stacking.h; by default: the deepest per-item discount on an offer, then order-level rules in
+/// promotion order, then at most one coupon per seller and order, the one worth most).
+/// Its campaign terms (budget, daily cap, pacing, span, holdout, monitoring rules: strategies/
+/// campaign.h) are parameters every promotion shares; the registry sets them after the factory
+/// and the engine enforces them, so a promotion does not read them.
 class PromotionStrategy : public Strategy {
  public:
   /// Writes the discount in cents this promotion offers on each of the seller's offers for the
@@ -55,8 +59,13 @@ class PromotionStrategy : public Strategy {
   /// nothing in this window.
   virtual bool offers(const MarketContext& ctx, std::span<const Money> prices,
                       std::span<Money> discounts) = 0;
-  /// The promotion's total budget in cents; nullopt for unlimited.
-  virtual std::optional<Money> budget() const = 0;
+  /// Its own window [start, end) in days where it has one (percent_off's start and end): the
+  /// default span of its campaign.
+  virtual std::optional<std::pair<Time, Time>> span() const { return std::nullopt; }
+  /// Whether it has a depth that scale() multiplies (a monitoring rule's "scale_depth").
+  virtual bool scalable() const { return false; }
+  /// Multiplies its depth (percent off, coupon value) by `factor` > 0 from the next window on.
+  virtual void scale(double factor) { (void)factor; }
   /// Issues commands for the window being prepared (applied before its first visit).
   virtual void act(const MarketContext& ctx, CommandSink& commands) {
     (void)ctx;
@@ -64,12 +73,23 @@ class PromotionStrategy : public Strategy {
   }
   /// Whether order_discount() is to be called for every order with the seller's lines.
   virtual bool has_order_rule() const { return false; }
-  /// The order-level discount (cents) this promotion gives the order; 0 for none. Called during
-  /// settlement, on one thread, orders in commit order.
+  /// The order-level discount (cents) this promotion would give the order; 0 for none. Called
+  /// at most once per order during settlement, on one thread, orders in commit order; whether it
+  /// is given depends on the stacking rules and the budget (a rule that must know would track the
+  /// orders it observes).
   virtual Money order_discount(const OrderView& order) {
     (void)order;
     return 0;
   }
+
+  /// Its campaign terms (the shared parameters).
+  const Campaign& campaign() const { return campaign_; }
+  void set_campaign(Campaign campaign) { campaign_ = std::move(campaign); }
+  /// The promotion's total budget in cents; nullopt for unlimited.
+  std::optional<Money> budget() const { return campaign_.budget; }
+
+ private:
+  Campaign campaign_;
 };
 
 }  // namespace marketsim

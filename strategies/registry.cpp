@@ -8,9 +8,32 @@ StrategyRegistry<PricingStrategy>& pricing_registry() {
   static StrategyRegistry<PricingStrategy> r("pricing", "strategy");
   return r;
 }
-StrategyRegistry<PromotionStrategy>& promotion_registry() {
-  static StrategyRegistry<PromotionStrategy> r("promotion", "strategy");
+PromotionRegistry& promotion_registry() {
+  static PromotionRegistry r("promotion", "strategy");
   return r;
+}
+
+bool PromotionRegistry::shared_param(const std::string& name) {
+  for (const ParamSpec& spec : campaign_params()) {
+    if (spec.name == name) return true;
+  }
+  return false;
+}
+
+void PromotionRegistry::add(Info info) {
+  for (const ParamSpec& spec : info.params) {
+    if (shared_param(spec.name)) {
+      throw Error("promotion \"" + info.name + "\" declares \"" + spec.name +
+                  "\", a parameter every promotion shares (strategies/campaign.h)");
+    }
+  }
+  info.params.insert(info.params.end(), campaign_params().begin(), campaign_params().end());
+  info.make = [make = std::move(info.make)](const Json& params, const BuildContext& ctx) {
+    std::unique_ptr<PromotionStrategy> promotion = make(params, ctx);
+    promotion->set_campaign(parse_campaign(params, promotion->span(), promotion->scalable()));
+    return promotion;
+  };
+  StrategyRegistry<PromotionStrategy>::add(std::move(info));
 }
 StrategyRegistry<Recommender>& recommender_registry() {
   static StrategyRegistry<Recommender> r("recommendation", "strategy");

@@ -17,8 +17,20 @@ using StrategyInfo = ComponentInfo<Interface, BuildContext>;
 template <typename Interface>
 using StrategyRegistry = Registry<Interface, BuildContext>;
 
+/// The promotion registry: add() appends the parameters every promotion shares (strategies/
+/// campaign.h: budget, daily_cap, pacing, campaign span, holdout, monitor) to the entry's schema
+/// and wraps its factory so that the built promotion carries its Campaign. An entry may not
+/// declare a shared parameter itself.
+class PromotionRegistry : public StrategyRegistry<PromotionStrategy> {
+ public:
+  using StrategyRegistry<PromotionStrategy>::StrategyRegistry;
+  void add(Info info);
+  /// Whether `name` is one of the shared parameters (for listings).
+  static bool shared_param(const std::string& name);
+};
+
 StrategyRegistry<PricingStrategy>& pricing_registry();
-StrategyRegistry<PromotionStrategy>& promotion_registry();
+PromotionRegistry& promotion_registry();
 StrategyRegistry<Recommender>& recommender_registry();
 StrategyRegistry<ReplenishmentPolicy>& replenishment_registry();
 

@@ -38,8 +38,8 @@ std::vector<std::string> shrink(const fs::path& scenario) {
 
 TEST_CASE("run writes identical bytes with 1 and 2 threads", "[cli][determinism]") {
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
-  std::vector<std::string> files = {"runs.csv",    "daily.csv",     "cohorts.csv", "sellers.csv",
-                                    "breakdown.csv", "gauges.csv", "summary.json"};
+  std::vector<std::string> files = {"runs.csv",      "daily.csv",  "cohorts.csv", "sellers.csv",
+                                    "breakdown.csv", "gauges.csv", "monitor.csv", "summary.json"};
   std::map<std::string, std::string> first;
   for (int threads : {1, 2}) {
     const fs::path dir = fresh_dir("threads" + std::to_string(threads));

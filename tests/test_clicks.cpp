@@ -55,7 +55,6 @@ class ClickLogReader final : public PromotionStrategy {
  public:
   LogNeeds needs() const override { return LogNeeds{.lookback_days = 1, .exposures = true}; }
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return std::nullopt; }
   void act(const MarketContext& ctx, CommandSink&) override {
     if (ctx.day == read_day_ || ctx.day < 1 || ctx.log.days() < ctx.day) return;
     read_day_ = ctx.day;

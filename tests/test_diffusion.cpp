@@ -41,7 +41,6 @@ class LaunchNotice final : public PromotionStrategy {
   explicit LaunchNotice(const Json& p) : day_(p["day"].get<Day>()), count_(p["count"].get<ConsumerId>()) {}
   LogNeeds needs() const override { return LogNeeds{}; }
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return std::nullopt; }
   void act(const MarketContext& ctx, CommandSink& commands) override {
     if (ctx.day != day_ || done_) return;
     done_ = true;

@@ -140,7 +140,6 @@ class Vip final : public PromotionStrategy {
 
   LogNeeds needs() const override { return LogNeeds{.lookback_days = 1, .consumer_events = true}; }
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return std::nullopt; }
 
   void act(const MarketContext& ctx, CommandSink& commands) override {
     if (cost_ < 0 || ctx.day == acted_day_) return;

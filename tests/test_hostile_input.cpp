@@ -777,6 +777,9 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
   const std::string seg0 = "seg\r\n2,x";
   const std::string seg1 = "\ttab \xc3\xbc nul\0end"s;
   const std::string scenario_name = "csv\n\"round\", trip\r";
+  // A monitoring rule that never fires, checked on days 2 to 8: rows in monitor.csv.
+  const Json monitor = Json::array(
+      {Json{{"after_day", 2}, {"if", "spend_to_date"}, {"above", 1e12}, {"action", "stop"}}});
   const Json doc = {
       {"name", scenario_name},
       {"seed", 7},
@@ -798,7 +801,8 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
                                                {"promotions", Json::array({Json{{"name", "percent_off"},
                                                                                 {"depth", 0.2},
                                                                                 {"start", 2},
-                                                                                {"end", 9}}})}},
+                                                                                {"end", 9},
+                                                                                {"monitor", monitor}}})}},
                                           Json{{"name", seller1}}})}}})},
   };
   const fs::path dir = scratch("csv");
@@ -822,8 +826,20 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
       FAIL_CHECK(e.what());
     }
   }
-  REQUIRE(csv.size() == 6);
+  REQUIRE(csv.size() == 7);
   CHECK(csv["gauges.csv"].size() >= 1);  // its header (the market has no behaviour module)
+  {
+    const auto& rows = csv["monitor.csv"];
+    CHECK(rows.size() == 1 + 2 * 7);  // days 2 to 8 of arm1's two replications
+    const std::size_t a = column(rows[0], "arm"), s = column(rows[0], "seller"), n = column(rows[0], "name"),
+                      act = column(rows[0], "action");
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      CHECK(rows[i][a] == arm1);
+      CHECK(rows[i][s] == seller0);
+      CHECK(rows[i][n] == "percent_off");
+      CHECK(rows[i][act] == "none");
+    }
+  }
   for (const char* name : {"runs.csv", "daily.csv", "cohorts.csv", "sellers.csv", "breakdown.csv"}) {
     INFO(name);
     REQUIRE(csv.count(name) == 1);

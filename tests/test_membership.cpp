@@ -36,7 +36,6 @@ class PointsPromotion final : public PromotionStrategy {
         points_(p["points"].get<std::int64_t>()),
         tier_(p["tier"].get<std::int64_t>()) {}
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<Money> budget() const override { return std::nullopt; }
   void act(const MarketContext& ctx, CommandSink& commands) override {
     if (ctx.day != day_ || acted_) return;
     acted_ = true;

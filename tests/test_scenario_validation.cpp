@@ -296,9 +296,10 @@ TEST_CASE("validation: unknown key in a strategy's parameters", "[validation]") 
   check_rejected(with_promotion(promo), "/arms/0/promotions/0/bogus",
                  {"unknown key", "\"depth\""});
 
-  // A strategy without parameters allows none.
+  // A promotion without parameters of its own allows only those every promotion shares.
   Json doc3 = with_promotion(Json{{"name", "none"}, {"depth", 0.5}});
-  check_rejected(doc3, "/arms/0/promotions/0/depth", {"unknown key", "allowed keys: none"});
+  check_rejected(doc3, "/arms/0/promotions/0/depth",
+                 {"unknown key", "allowed keys: \"budget\", \"daily_cap\", \"pacing\", \"campaign_start\""});
 }
 
 // ---------------------------------------------------------------------------------------------
