@@ -28,6 +28,7 @@
 #include "strategies/promotion.h"
 #include "strategies/registry.h"
 #include "fingerprint.h"
+#include "module_harness.h"
 
 using namespace marketsim;
 using marketsim::testing::total;
@@ -522,13 +523,6 @@ TEST_CASE("gauges.csv holds every gauge of every day of every run, summary.json 
 namespace {
 
 /// A calendar that does nothing: the hooks called below never touch it.
-class NoCalendar final : public CalendarControl {
- public:
-  void leave(ConsumerId) override {}
-  void enter(ConsumerId, Time) override {}
-  void redraw(ConsumerId, Time) override {}
-  bool active(ConsumerId) const override { return true; }
-};
 
 /// One module built from the registry and its columns, for calling its hooks by hand on one shard
 /// holding every consumer.
@@ -538,7 +532,7 @@ struct Bench {
   ColumnLayout layout;
   std::unique_ptr<ColumnStore> store;
   std::vector<Message> outbox;
-  NoCalendar calendar;
+  testing::RecordingCalendar calendar;
   std::unique_ptr<ShardContext> shard;
 
   /// The scenario's one module, connected to a run whose modules are `modules`, its index `index`.

@@ -479,12 +479,6 @@ namespace {
 /// products in two categories (product j in category j % 2, quality means 0.3 and -0.2, quality
 /// 0.1 * j, list price 10 + j) sold by one seller (offer j = product j).
 struct ModuleHarness {
-  struct NoCalendar final : CalendarControl {
-    void leave(ConsumerId) override {}
-    void enter(ConsumerId, Time) override {}
-    void redraw(ConsumerId, Time) override {}
-    bool active(ConsumerId) const override { return true; }
-  };
 
   MarketSpec spec;
   Catalog catalog;
@@ -492,7 +486,7 @@ struct ModuleHarness {
   std::unique_ptr<Behaviour> module;
   std::unique_ptr<ColumnStore> store;
   std::vector<Message> outbox;
-  NoCalendar calendar;
+  testing::RecordingCalendar calendar;
   StreamFamily streams{7, 0, Purpose::kTest, 99};
 
   ModuleHarness(const std::string& name, const Json& params, std::size_t products, ConsumerId consumers = 4) {
