@@ -172,7 +172,6 @@ void register_clicks_metric();
 void register_ctr_metric();
 void register_conversion_rate_metrics();
 void register_order_size_metrics();
-void register_lifetime_value_metrics();
 void register_coupons_issued_metric();
 void register_coupons_redeemed_metric();
 void register_coupons_expired_metric();

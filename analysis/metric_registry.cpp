@@ -38,7 +38,6 @@ void register_builtin_metrics() {
     register_ctr_metric();
     register_conversion_rate_metrics();
     register_order_size_metrics();
-    register_lifetime_value_metrics();
     register_coupons_issued_metric();
     register_coupons_redeemed_metric();
     register_coupons_expired_metric();

@@ -269,6 +269,36 @@ TEST_CASE("cohorts, active customers and the repeat rate match a hand count",
   }
 }
 
+TEST_CASE("new customers and their discounted lifetime value match a hand count", "[metrics][customers]") {
+  // First purchases: A (day 3) and D (day 5) in warm-up, so not new customers of the measured
+  // period; B (day 8), C (day 23) and E (day 38) are. Their lifetime value: every purchase from
+  // the first on, gross profit discounted by 1.1^(-days / 365) to the first purchase.
+  const Market market = example_market();
+  const RunResult r = run_example(market);
+  CHECK(r.totals[col("new_customers")] == 3);
+  const std::map<Day, double> fresh = {{3, 1}, {5, 1}, {8, 1}, {23, 1}, {38, 1}};
+  for (Day d = 0; d < kHorizon; ++d) {
+    INFO("day " << d);
+    const auto it = fresh.find(d);
+    CHECK(r.daily[static_cast<std::size_t>(d)].values[col("new_customers")] == (it == fresh.end() ? 0.0 : it->second));
+    CHECK(std::isnan(r.daily[static_cast<std::size_t>(d)].values[col("customer_lifetime_value")]));
+  }
+  std::map<ConsumerId, double> first;
+  double value = 0;
+  for (const auto& [day, lines] : example_lines()) {
+    for (const LineRecord& l : lines) {
+      if (l.quantity == 0) continue;
+      first.emplace(l.consumer, l.time);
+      if (l.consumer != kB && l.consumer != kC && l.consumer != kE) continue;
+      value += static_cast<double>(l.revenue() - l.cogs()) / 100.0 * std::pow(1.1, -(l.time - first[l.consumer]) / 365.0);
+    }
+  }
+  // B 12.00; C 7.50 then 4.00 after 9, 16 and 18 days; E 4.00.
+  CHECK(value == Approx(12.0 + 7.5 + 4.0 * (std::pow(1.1, -9.0 / 365) + std::pow(1.1, -16.0 / 365) +
+                                            std::pow(1.1, -18.0 / 365)) + 4.0).epsilon(1e-9));
+  CHECK(r.totals[col("customer_lifetime_value")] == Approx(value / 3.0).epsilon(1e-14));
+}
+
 TEST_CASE("the hand example's books totals and breakdown count only the measured days",
           "[metrics][customers]") {
   const Market market = example_market();
