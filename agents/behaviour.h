@@ -38,6 +38,8 @@
 
 namespace marketsim {
 
+class ReplicationResources;
+
 /// The hooks a module implements, as bits of Behaviour::stages().
 enum Stage : unsigned {
   kStageIntensity = 1u << 0,
@@ -317,6 +319,9 @@ struct BehaviourContext {
   const MarketSpec& spec;
   const Catalog& catalog;
   const Offers& offers;
+  /// The replication's shared objects (agents/shared_resources.h), drawn once for all arms; null
+  /// where there are none (a module then draws its own).
+  ReplicationResources* shared = nullptr;
 };
 
 using BehaviourInfo = ComponentInfo<Behaviour, BehaviourContext>;

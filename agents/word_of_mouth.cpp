@@ -46,9 +46,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "agents/behaviour.h"
+#include "agents/shared_resources.h"
 #include "agents/social_graph.h"
 #include "market/product_selector.h"
 #include "sim/error.h"
@@ -122,7 +124,22 @@ class WordOfMouth final : public Behaviour {
     for (std::size_t n = 0; n <= products_; ++n) accept_discovery_[n] = most > 0.0 ? any_discovery_[n] / most : 0.0;
     candidate_rate_ = -std::log1p(-most);  // +inf when every consumer is a candidate
     tell_rate_ = -std::log1p(-p_.tell_probability);
+    // The graph is the replication's, the same for every arm: drawn once with the market when
+    // the runner shares it (from the stream the module's own would use: same graph either way).
+    if (ctx.shared != nullptr) {
+      const std::uint64_t seed = ctx.shared->seed(), replication = ctx.shared->replication();
+      const std::string key = "word_of_mouth.graph/" + std::to_string(static_cast<int>(p_.graph)) + "/" +
+                              std::to_string(consumers_) + "/" + std::to_string(p_.degree) + "/" +
+                              std::to_string(std::bit_cast<std::uint64_t>(p_.rewire));
+      graph_ = ctx.shared->get<SocialGraph>(key, [&] {
+        const StreamFamily streams(seed, replication, Purpose::kBehaviour, name_hash(kName));
+        return SocialGraph(p_.graph, consumers_, p_.degree, p_.rewire, CounterRng(streams.key(0), kTagGraph));
+      });
+    }
   }
+
+  /// The registered name (keys the module's streams: engine/simulation.cpp).
+  static constexpr const char* kName = "word_of_mouth";
 
   unsigned stages() const override {
     return kStageUtility | kStageSettled | kStageDaily | kStageMessages | kStageCommands;
@@ -336,10 +353,13 @@ class WordOfMouth final : public Behaviour {
     ++counts.aware[static_cast<std::size_t>(k)];
   }
 
-  /// The run's graph, drawn on first use (hooks of several shards may ask at once).
+  /// The replication's graph: shared by the runner, else drawn on first use (hooks of several
+  /// shards may ask at once).
   const SocialGraph& graph(const ShardContext& shard) const {
     std::call_once(graph_once_, [&] {
-      graph_ = std::make_unique<SocialGraph>(p_.graph, consumers_, p_.degree, p_.rewire, shard.stream(0, kTagGraph));
+      if (!graph_) {
+        graph_ = std::make_shared<const SocialGraph>(p_.graph, consumers_, p_.degree, p_.rewire, shard.stream(0, kTagGraph));
+      }
     });
     return *graph_;
   }
@@ -394,7 +414,7 @@ class WordOfMouth final : public Behaviour {
   Column<std::uint32_t> notified_;
   std::optional<std::uint16_t> quality_learning_;  // the run's quality_learning module, if any
   mutable std::once_flag graph_once_;
-  mutable std::unique_ptr<SocialGraph> graph_;
+  mutable std::shared_ptr<const SocialGraph> graph_;
   mutable std::mutex counts_mutex_;
   mutable std::vector<std::unique_ptr<ShardCounts>> counts_;  // per shard index
 };

@@ -9,6 +9,7 @@
 #include <memory>
 #include <chrono>
 
+#include "agents/shared_resources.h"
 #include "engine/simulation.h"
 #include "analysis/run_collector.h"
 
@@ -43,6 +44,16 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       markets[k] = std::make_unique<Market>(
           build_market(sc.market, sc.seed, shared ? kAllReplications : static_cast<std::uint64_t>(first + k)));
     });
+    // The replications' shared objects (agents/shared_resources.h: the social graph), drawn with
+    // the markets as set-up: instantiating the modules once per replication makes them file
+    // what they share; every arm's run then finds it.
+    std::vector<std::unique_ptr<ReplicationResources>> resources(count);
+    tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+      resources[k] = std::make_unique<ReplicationResources>(sc.seed, static_cast<std::uint64_t>(first + k));
+      const Market& market = *markets[shared ? 0 : k];
+      instantiate_behaviours(sc.market.behaviours,
+                             BehaviourContext{market.spec, market.catalog, market.offers, resources[k].get()});
+    });
     const auto t1 = Clock::now();
     out.setup_seconds += seconds(t0, t1);
     const double cpu_start = process_cpu_seconds();
@@ -54,7 +65,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ProgressFn& progress) 
       const std::vector<SegmentRange> segments = sc.market.segment_ranges();
       const BuildContext build{market.catalog, market.offers, 0, sc.market.lead_time_days,
                                sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, rep};
-      const BehaviourContext behaviour_ctx{market.spec, market.catalog, market.offers};
+      const BehaviourContext behaviour_ctx{market.spec, market.catalog, market.offers, resources[i / arms].get()};
       Arm arm = instantiate_arm(sc.arms[arm_index], build);
       RunCollector collector(MetricContext{market, sc.horizon_days, sc.warmup_days});
       RunPlan plan{sc.seed, rep, sc.horizon_days, sc.windows_per_day, sc.shard_size};
