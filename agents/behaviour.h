@@ -101,9 +101,11 @@ class CalendarControl {
   /// Consumer c re-enters: its next candidate visit is drawn from time t on (or from the start of
   /// the next window not yet simulated, whichever is later).
   virtual void enter(ConsumerId c, Time t) = 0;
-  /// Consumer c's intensity bound (Behaviour::consumer_bound) rose at time t: its pending
-  /// candidate visit is drawn again from t on (or the start of the next window not yet simulated),
-  /// at the new bound. Memoryless: the law of the visits does not change. No-op when churned.
+  /// Consumer c's intensity bound (Behaviour::consumer_bound) may have risen at time t: when the
+  /// bound from t on (or the start of the next window not yet simulated) exceeds the one its
+  /// pending candidate visit was drawn at, that candidate is drawn again at the new bound (else
+  /// it stands: its bound still holds). Memoryless: the law of the visits does not change. No-op
+  /// when churned.
   virtual void redraw(ConsumerId c, Time t) = 0;
   virtual bool active(ConsumerId c) const = 0;
 

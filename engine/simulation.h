@@ -181,7 +181,9 @@ class Simulation {
   void enter_calendar(Shard& shard, ConsumerId c, Time t);
   /// Draws consumer c's next candidate from t (its stream for `stage` at its visit index) and
   /// files it.
-  void file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage);
+  /// `factor`: the consumer's bound factor at max(t, earliest entry) when the caller has it (else
+  /// negative: computed here).
+  void file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage, float factor = -1.0f);
   /// The product of the modules' consumer_bound factors for c at t (1 without such modules).
   double consumer_factor(Shard& shard, ConsumerId c, Time t);
   /// The least float >= x (a bound factor kept in a float column stays a bound).

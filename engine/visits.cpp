@@ -66,7 +66,13 @@ void Simulation::Shard::enter(ConsumerId c, Time t) { sim.enter_calendar(*this, 
 
 void Simulation::Shard::redraw(ConsumerId c, Time t) {
   if (sim.consumer_bound_modules_.empty() || !active(c)) return;
-  sim.file_candidate(*this, c, t, VisitStage::kRedraw);
+  const std::size_t local = c - begin;
+  const float f = float_at_least(sim.consumer_factor(*this, c, std::max(t, earliest_entry)));
+  // A pending candidate drawn at a bound at least this high still bounds the intensity.
+  if ((sim.columns_->data(index, sim.flags_)[local] & kFiled) && f <= sim.columns_->data(index, sim.bound_factor_)[local]) {
+    return;
+  }
+  sim.file_candidate(*this, c, t, VisitStage::kRedraw, f);
 }
 
 double Simulation::consumer_factor(Shard& shard, ConsumerId c, Time t) {
@@ -83,7 +89,7 @@ void Simulation::enter_calendar(Shard& shard, ConsumerId c, Time t) {
   file_candidate(shard, c, t, VisitStage::kReentry);
 }
 
-void Simulation::file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage) {
+void Simulation::file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage, float factor) {
   // Memoryless: the next candidate after t (or the first window not taken), from a draw of its
   // own. A candidate filed before stays in its bucket; advance() skips it as stale, since the
   // consumer's next_visit no longer falls in that window.
@@ -95,7 +101,7 @@ void Simulation::file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage s
   CounterRng rng = visit_stream(visit_keys_.key(c), k, stage);
   double rate = market_.population.visit_rate[c];
   if (!consumer_bound_modules_.empty()) {
-    const float f = float_at_least(consumer_factor(shard, c, from));
+    const float f = factor >= 0.0f ? factor : float_at_least(consumer_factor(shard, c, from));
     columns_->data(shard.index, bound_factor_)[local] = f;
     rate *= static_cast<double>(f);
   }

@@ -284,11 +284,11 @@ TEST_CASE("the engine asks for the calendar's bound per hour: no candidate visit
       CHECK(static_cast<double>(r.candidate_visits) < 1.01 * static_cast<double>(r.visits));
     }
   }
-  // A module without parts keeps one bound per window: the engagement module's default bound is
-  // g(1) / g(e0) = 1 / 0.75 (its notification boost is bounded per consumer, and nobody is
-  // notified here), and its multiplier g(e) / g(e0) stays near 1, so candidates are about 4/3 of
-  // the visits.
+  // The engagement module bounds each consumer by its own g(e) / g(e0), taken when its candidate
+  // is drawn: e only fades between draws (a sale that raises it redraws), so few candidates are
+  // thinned (about 1.4% here: a day's fading between a draw and the candidate). A bound of
+  // g(1) / g(e0) = 1 / 0.75 for everyone drew about 4/3 candidates per visit.
   const ExperimentResult e = run(market_with("-", {"/market/behaviours/0={\"name\": \"engagement\"}"}));
-  CHECK(static_cast<double>(e.candidate_visits) > 1.2 * static_cast<double>(e.visits));
-  CHECK(static_cast<double>(e.candidate_visits) < 1.5 * static_cast<double>(e.visits));
+  CHECK(e.candidate_visits >= e.visits);
+  CHECK(static_cast<double>(e.candidate_visits) < 1.05 * static_cast<double>(e.visits));
 }
