@@ -167,6 +167,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   }
 
   if (!consumer_bound_modules_.empty()) bound_factor_ = layout_.add<float>("engine", "bound_factor", 1, 1.0f);
+  prefetch_columns_ = !intensity_modules_.empty() || !utility_modules_.empty() || !basket_modules_.empty();
 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
   for (std::size_t b = 0; b < n; b += plan.shard_size) {

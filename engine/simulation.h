@@ -248,6 +248,9 @@ class Simulation {
       daily_modules_, message_modules_, command_modules_, consumer_bound_modules_;
   Column<float> bound_factor_;  // with consumer_bound modules: the factor of the pending candidate
   unsigned commands_handled_ = 0;  // union of the modules' command kinds
+  // With modules whose hooks read per-consumer columns during a visit: advance() asks the cache
+  // for a candidate's rows of every column ahead of its batch's stages.
+  bool prefetch_columns_ = false;
   // Gauges: per module with gauges, its first index into gauge_names_; per shard, its parts.
   std::vector<std::pair<std::size_t, std::size_t>> gauge_modules_;  // (module, first gauge)
   std::vector<std::string> gauge_names_;

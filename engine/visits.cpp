@@ -150,7 +150,13 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       flags[local] &= static_cast<std::uint8_t>(~kFiled);
       if (flags[local] & kChurned) continue;  // left the calendar: no visit until it re-enters
       const float* taste = market_.population.taste_of(c);
+      // The taste row need not start on a cache line (the vector's storage is 16-byte aligned):
+      // fetch every line it touches, its last float's included.
       for (std::size_t d = 0; d < dims; d += 16) __builtin_prefetch(taste + d);
+      __builtin_prefetch(taste + dims - 1);
+      __builtin_prefetch(market_.population.price_sensitivity.data() + c);
+      __builtin_prefetch(market_.population.deal_proneness.data() + c);
+      if (prefetch_columns_) columns_->prefetch(shard.index, local);
       const std::uint64_t key = visit_keys_.key(c);
       const double rate = market_.population.visit_rate[c];
       Time t = next[local];
