@@ -51,6 +51,18 @@ void Simulation::open_campaigns() {
       }
       holdouts_ = holdouts_ || c.holdout > 0.0;
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
+      // A rule with spend tiers: shoppers anticipate it while they fill a basket (visits.cpp).
+      const PromotionStrategy& promotion = *strategies.promotions[p];
+      if (const PromotionStrategy::SpendTiers* tiers = promotion.spend_tiers()) {
+        SpendUnlock u{static_cast<SellerId>(s), static_cast<std::uint32_t>(p), tiers,
+                      std::vector<char>(market_.offers.size(), 0)};
+        const auto seller = static_cast<SellerId>(s);
+        for (OfferId o = market_.offers.begin(seller); o < market_.offers.end(seller); ++o) {
+          const ProductId j = market_.offers.product[o];
+          u.covers[o] = !promotion.scoped() || promotion.rule_covers(j, market_.catalog.category[j]);
+        }
+        unlocks_.push_back(std::move(u));
+      }
     }
     special_funding_ = special_funding_ || strategies.stacking.item == Stacking::Item::kSum;
   }

@@ -370,9 +370,20 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
         coupon_allowed = false;
       }
     }
-    // 3. The rules, in promotion order, each at most what is left of its lines.
+    // 3. The rules, in promotion order, each at most what is left of its lines (a scoped rule's:
+    //    those it covers).
     for (const auto& [p, value] : rule_values_) {
-      const std::vector<std::size_t>& lines = member_lines(p);
+      const PromotionStrategy& promotion = *strategies.promotions[p];
+      const std::vector<std::size_t>* member = &member_lines(p);
+      if (promotion.scoped()) {
+        scoped_records_.clear();
+        for (std::size_t r : *member) {
+          if (promotion.rule_covers(records[r].product, cat.category[records[r].product])) scoped_records_.push_back(r);
+        }
+        member = &scoped_records_;
+      }
+      const std::vector<std::size_t>& lines = *member;
+      if (lines.empty()) continue;
       const Money discount = std::min(value, remaining(lines));
       if (discount <= 0 || !ledgers_[s].charge(p, discount)) continue;
       allocate(discount, lines);

@@ -37,6 +37,11 @@ struct VisitScratch {
   std::vector<OfferId> line_offer;
   std::vector<float> line_price;
   std::vector<std::uint16_t> line_quantity;
+  // A basket's spend unlocks (Simulation::SpendUnlock): the rules that apply to the visit, the
+  // spend each has counted so far (cents), and the slots' weights before the unlock.
+  std::vector<std::uint32_t> unlock_rule;
+  std::vector<Money> unlock_spend;
+  std::vector<float> unlock_base;
   ShownSet shown;
 
   void clear_visits() { visits = 0; }

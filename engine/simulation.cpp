@@ -371,6 +371,12 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       }
     }
     if (sum) sum_item_parts(s, price, discount);
+    if (s == 0) live_unlocks_.clear();
+    for (std::size_t u = 0; u < unlocks_.size(); ++u) {
+      if (unlocks_[u].seller == seller && campaigns_[s][unlocks_[u].promotion].live) {
+        live_unlocks_.push_back(static_cast<std::uint32_t>(u));
+      }
+    }
     for (OfferId o = first; o < first + count; ++o) {
       paid_[o] = static_cast<float>(to_currency(price_[o] - discount_[o]));
       deal_[o] = discount_[o] > 0 ? 1.0f : 0.0f;

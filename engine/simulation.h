@@ -52,6 +52,8 @@
 
 namespace marketsim {
 
+struct VisitScratch;
+
 /// Wall-clock seconds a run spent in each phase of its windows.
 struct PhaseSeconds {
   double market_seconds = 0.0;  // events, replenishment, strategies, commands (serial)
@@ -184,6 +186,11 @@ class Simulation {
   /// `factor`: the consumer's bound factor at max(t, earliest entry) when the caller has it (else
   /// negative: computed here).
   void file_candidate(Shard& shard, ConsumerId c, Time t, VisitStage stage, float factor = -1.0f);
+  // Spend unlocks while a basket is built (visits.cpp): the rules of visit v; the weights of its
+  // slots with what each would unlock; the spend of the item taken at `slot` (the visit's k-th).
+  std::size_t open_unlocks(VisitScratch& b, std::size_t v, const float* weights, std::size_t count) const;
+  void unlock_weights(VisitScratch& b, std::size_t v, float* weights, std::size_t count) const;
+  void take_unlocked(VisitScratch& b, std::size_t slot, std::size_t k) const;
   /// The product of the modules' consumer_bound factors for c at t (1 without such modules).
   double consumer_factor(Shard& shard, ConsumerId c, Time t);
   /// The least float >= x (a bound factor kept in a float column stays a bound).
@@ -281,6 +288,17 @@ class Simulation {
   std::vector<std::vector<Money>> recorded_day_spend_;  // [seller][day]: the books' discounts + costs
   std::vector<std::pair<std::size_t, Money>> rule_values_;  // settlement scratch: (promotion, value)
   std::vector<std::size_t> member_records_;           // settlement scratch: a group member's lines
+  std::vector<std::size_t> scoped_records_;           // settlement scratch: a scoped rule's lines
+  // Spend unlocks (PromotionStrategy::spend_tiers): every promotion with spend tiers, with the
+  // offers its rule covers; those live in the current window.
+  struct SpendUnlock {
+    SellerId seller;
+    std::uint32_t promotion;
+    const PromotionStrategy::SpendTiers* tiers;
+    std::vector<char> covers;  // per offer (of every seller: another seller's are 0)
+  };
+  std::vector<SpendUnlock> unlocks_;
+  std::vector<std::uint32_t> live_unlocks_;
   std::vector<OrderLineView> member_view_;
   std::vector<Money> holding_cost_, order_cost_;  // per seller, cents
   bool order_rules_ = false;                       // some promotion has an order-level rule

@@ -282,6 +282,58 @@ void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t f
   }
 }
 
+std::size_t Simulation::open_unlocks(VisitScratch& b, std::size_t v, const float* weights, std::size_t count) const {
+  // The spend rules that apply to this consumer (not held out), their spend so far (none), and
+  // the slots' weights before any unlock.
+  const ConsumerId c = b.consumer[v];
+  b.unlock_rule.clear();
+  for (std::uint32_t u : live_unlocks_) {
+    if (holdouts_ && held_out(unlocks_[u].seller, unlocks_[u].promotion, c)) continue;
+    b.unlock_rule.push_back(u);
+  }
+  b.unlock_spend.assign(b.unlock_rule.size(), 0);
+  b.unlock_base.assign(weights, weights + count);
+  return b.unlock_rule.size();
+}
+
+void Simulation::unlock_weights(VisitScratch& b, std::size_t v, float* weights, std::size_t count) const {
+  // MODEL.md "Choice": an item whose price takes the basket's spend across a tier of a spend rule
+  // gains utility beta * (the discount it unlocks), i.e. its weight is multiplied by
+  // exp(beta * unlocked): the rule's discount at (spend + price) less that at the spend so far,
+  // in currency, summed over the rules covering the item. Prices are those shown (per-item
+  // promotions and coupons applied), one unit each.
+  const double beta = market_.population.price_sensitivity[b.consumer[v]];
+  const std::uint32_t first = b.first_slot[v];
+  for (std::size_t k = 0; k < count; ++k) {
+    const float base = b.unlock_base[k];
+    if (base == 0.0f) {  // taken
+      weights[k] = 0.0f;
+      continue;
+    }
+    const OfferId o = b.offer[first + k];
+    const Money price = to_cents(static_cast<double>(b.price[first + k]));
+    Money unlocked = 0;
+    for (std::size_t r = 0; r < b.unlock_rule.size(); ++r) {
+      const SpendUnlock& u = unlocks_[b.unlock_rule[r]];
+      if (!u.covers[o]) continue;
+      const Money spend = b.unlock_spend[r];
+      unlocked += u.tiers->discount(spend + price) - u.tiers->discount(spend);
+    }
+    weights[k] = unlocked > 0 ? static_cast<float>(static_cast<double>(base) *
+                                                  std::exp(std::min(80.0, beta * to_currency(unlocked))))
+                              : base;
+  }
+}
+
+void Simulation::take_unlocked(VisitScratch& b, std::size_t slot, std::size_t k) const {
+  b.unlock_base[k] = 0.0f;
+  const OfferId o = b.offer[slot];
+  const Money price = to_cents(static_cast<double>(b.price[slot]));
+  for (std::size_t r = 0; r < b.unlock_rule.size(); ++r) {
+    if (unlocks_[b.unlock_rule[r]].covers[o]) b.unlock_spend[r] += price;
+  }
+}
+
 void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots) {
   // The logit draw repeats without the items already taken until the outside option wins or the
   // basket is full (b.max_lines, set by the basket modules); then the modules set each line's
@@ -294,10 +346,13 @@ void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots)
     const std::size_t count = b.first_slot[v + 1] - first;
     float* weights = weights_of_slots.data() + first;
     CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kChoice);
+    const std::size_t rules = live_unlocks_.empty() ? 0 : open_unlocks(b, v, weights, count);
     for (std::uint8_t line = 0; line < b.max_lines[v]; ++line) {
+      if (rules > 0) unlock_weights(b, v, weights, count);
       const int chosen = logit_choice(weights, count, rng.uniform());
       if (chosen < 0 || weights[chosen] == 0.0f) break;
       const auto s = static_cast<std::size_t>(chosen);
+      if (rules > 0) take_unlocked(b, first + s, s);
       b.line_consumer.push_back(b.consumer[v]);
       b.line_time.push_back(b.time[v]);
       b.line_visit.push_back(b.visit[v]);
@@ -411,7 +466,7 @@ void Simulation::visit_batch(Shard& shard) {
   }
 
   // Basket modules say how many items each basket may take (default 1; they see utilities).
-  if (!basket_modules_.empty()) {
+  if (!basket_modules_.empty() || !live_unlocks_.empty()) {
     b.max_lines.assign(n, 1);
     for (std::size_t m : basket_modules_) {
       const ShardContext ctx = context(shard, m);
@@ -431,7 +486,7 @@ void Simulation::visit_batch(Shard& shard) {
 
   // Choices: one vectorised exp over the batch, then per visit a logit draw.
   exp_in_place(b.utility.data(), slots);
-  if (basket_modules_.empty()) {  // one item per visit, quantity 1: the choice alone
+  if (basket_modules_.empty() && live_unlocks_.empty()) {  // one item per visit, quantity 1: the choice alone
     for (std::size_t v = 0; v < n; ++v) {
       const std::uint32_t first = b.first_slot[v];
       const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first,

@@ -1,6 +1,7 @@
 #pragma once
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "market/commands.h"
 #include "sim/money.h"
@@ -81,6 +82,32 @@ class PromotionStrategy : public Strategy {
     (void)order;
     return 0;
   }
+
+  /// Whether its order rule applies to some lines only (rule_covers()): then the rule's
+  /// discount is capped at and shared over those lines.
+  virtual bool scoped() const { return false; }
+  /// With scoped(): whether the rule counts a line of product `product` in `category`.
+  virtual bool rule_covers(ProductId product, std::uint32_t category) const {
+    (void)product;
+    (void)category;
+    return true;
+  }
+  /// Spend tiers its order rule gives, when shoppers can anticipate them (MODEL.md "Choice": a
+  /// spend-threshold promotion adds its unlock value to the utility of an item that crosses the
+  /// threshold): the discount in cents on an order whose covered spend is `spend` cents. Null when
+  /// the rule has no such tiers. The engine reads it while a visit's basket is built (the spend
+  /// of the items taken so far, at the prices shown).
+  struct SpendTiers {
+    std::vector<Money> spend;  // ascending thresholds, cents
+    std::vector<Money> off;    // the discount from each threshold on, cents (ascending)
+    /// The discount an order of `spend` cents gets: the highest tier it reaches, or 0.
+    Money discount(Money spend_cents) const {
+      Money d = 0;
+      for (std::size_t k = 0; k < spend.size() && spend[k] <= spend_cents; ++k) d = off[k];
+      return d;
+    }
+  };
+  virtual const SpendTiers* spend_tiers() const { return nullptr; }
 
   /// Its campaign terms (the shared parameters).
   const Campaign& campaign() const { return campaign_; }
