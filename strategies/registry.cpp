@@ -52,6 +52,7 @@ void register_builtin_strategies() {
     register_percent_off();
     register_coupon();
     register_notify();
+    register_threshold();
     register_random_recommender();
     register_popular_plus_random();
     register_order_up_to();

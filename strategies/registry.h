@@ -43,6 +43,7 @@ void register_no_promotion();
 void register_percent_off();
 void register_coupon();
 void register_notify();
+void register_threshold();
 void register_random_recommender();
 void register_popular_plus_random();
 void register_order_up_to();
