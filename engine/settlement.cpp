@@ -310,6 +310,17 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       }
       rule_values_.emplace_back(p, value);
     }
+    // Costs of the rules (gifts): charged when the rule applies and its budget covers them.
+    for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
+      PromotionStrategy& promotion = *strategies.promotions[p];
+      if (!promotion.has_order_rule() || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
+      if (holdouts_ && held_out(s, p, head.consumer)) continue;
+      const Money cost = promotion.order_cost(view);
+      const CostKind kind = promotion.order_cost_kind();
+      if (cost <= 0 || !ledgers_[s].charge_cost(p, cost, kind)) continue;
+      add_checked(books_today_[s].costs[static_cast<std::size_t>(kind)], cost);
+      add_checked(recorded_costs_[s], cost);
+    }
     const auto keep_largest = [&](auto same_set) {
       for (std::size_t i = 0; i < rule_values_.size(); ++i) {
         for (std::size_t j = i + 1; j < rule_values_.size(); ++j) {

@@ -63,6 +63,7 @@ enum class CostKind : std::uint8_t {
   kCouponDistribution,  // issuing coupons
   kReferral,            // referral payouts
   kFee,                 // other fees
+  kGift,                // gifts with purchase (the gift's unit cost)
   kCount
 };
 inline constexpr std::size_t kCostKinds = static_cast<std::size_t>(CostKind::kCount);

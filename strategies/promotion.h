@@ -83,6 +83,14 @@ class PromotionStrategy : public Strategy {
     return 0;
   }
 
+  /// A cost (not a discount: the consumer pays the same) its order rule incurs on the order, in
+  /// cents, charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked
+  /// once per order the rule applies to, with the order after per-item discounts.
+  virtual Money order_cost(const OrderView& order) {
+    (void)order;
+    return 0;
+  }
+  virtual CostKind order_cost_kind() const { return CostKind::kFee; }
   /// Whether its order rule applies to some lines only (rule_covers()): then the rule's
   /// discount is capped at and shared over those lines.
   virtual bool scoped() const { return false; }
