@@ -53,6 +53,9 @@ void register_builtin_strategies() {
     register_coupon();
     register_notify();
     register_threshold();
+    register_bogo();
+    register_bundle();
+    register_gift();
     register_random_recommender();
     register_popular_plus_random();
     register_order_up_to();
