@@ -115,7 +115,7 @@ TEST_CASE("bundle: a grocery item and a home item make a set, 3.00 off each set"
   CHECK(two_sets > 5);
 }
 
-TEST_CASE("gift: orders of at least 30.00 get product 0 free; its cost is the books' gift cost", "[promotions][gift]") {
+TEST_CASE("gift: orders of at least 30.00 get product 0 free, and its cost is the books' gift cost", "[promotions][gift]") {
   const Scenario sc = with("[{\"name\": \"gift\", \"gift\": 0, \"min_spend\": 30, \"start\": 14, \"end\": 28}]");
   const Market market = build_market(sc.market, sc.seed, 0);
   std::int64_t gifts = 0;

@@ -528,8 +528,8 @@ TEST_CASE("validation: unknown pricing strategy", "[validation]") {
 }
 
 TEST_CASE("validation: unknown promotion strategy", "[validation]") {
-  check_unknown_strategy(with_promotion(Json{{"name", "bogo"}}), "/arms/0/promotions/0/name",
-                         {"unknown promotion strategy \"bogo\"", "\"percent_off\"", "\"none\""});
+  check_unknown_strategy(with_promotion(Json{{"name", "buy_ten_get_nine"}}), "/arms/0/promotions/0/name",
+                         {"unknown promotion strategy \"buy_ten_get_nine\"", "\"percent_off\"", "\"none\""});
 }
 
 TEST_CASE("validation: unknown recommendation strategy", "[validation]") {
