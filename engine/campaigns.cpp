@@ -30,8 +30,19 @@ BudgetLedger::Terms terms_of(const Campaign& c) {
 
 }  // namespace
 
+Units Simulation::capped_available(std::size_t s, OfferId o, ConsumerId c, Units available) {
+  const std::int32_t p = promotion_[o];
+  if (p < 0) return available;  // no funder, or several ("sum" stacking: caps apply to one funder)
+  const PromotionStrategy& promotion = *arm_.sellers[s].promotions[static_cast<std::size_t>(p)];
+  if (!promotion.capped() || (holdouts_ && held_out(s, static_cast<std::size_t>(p), c))) return available;
+  const std::uint64_t left = promotion.cap_left(o - market_.offers.begin(static_cast<SellerId>(s)));
+  return left < static_cast<std::uint64_t>(available) ? static_cast<Units>(left) : available;
+}
+
 void Simulation::open_campaigns() {
   campaigns_.resize(sellers_);
+  featured_.assign(sellers_, {});
+  featured_slots_.assign(sellers_, 0);
   item_parts_.resize(sellers_);
   recorded_day_spend_.assign(sellers_, {});
   for (std::size_t s = 0; s < sellers_; ++s) {
@@ -51,6 +62,7 @@ void Simulation::open_campaigns() {
       }
       holdouts_ = holdouts_ || c.holdout > 0.0;
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
+      caps_ = caps_ || strategies.promotions[p]->capped();
       // A rule with spend tiers: shoppers anticipate it while they fill a basket (visits.cpp).
       const PromotionStrategy& promotion = *strategies.promotions[p];
       if (const PromotionStrategy::SpendTiers* tiers = promotion.spend_tiers()) {

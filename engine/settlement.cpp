@@ -99,7 +99,9 @@ void Simulation::order_lines(Time start, Time end) {
     SellerBooks& books = books_today_[s];
     log_.add_click(o);
     const Units wanted = l.quantity;
-    const Units available = inventory_.available(o, wanted);
+    Units available = inventory_.available(o, wanted);
+    // A capped promotion (flash sale) sells at most its allocation left; beyond it, sold out.
+    if (caps_ && available > 0) [[unlikely]] available = capped_available(s, o, l.consumer, available);
     if (available == 0) {  // out of stock: the line is lost
       log_.add_lost(o, static_cast<std::uint32_t>(wanted));
       books.units_lost += static_cast<std::uint64_t>(wanted);
@@ -128,6 +130,10 @@ void Simulation::order_lines(Time start, Time end) {
       continue;
     }
     inventory_.sell(o, available);
+    if (caps_ && p >= 0) [[unlikely]] {
+      arm_.sellers[s].promotions[static_cast<std::size_t>(p)]->sold_at_discount(
+          o - market_.offers.begin(static_cast<SellerId>(s)), static_cast<std::uint64_t>(available));
+    }
     log_.add_sale(o, static_cast<std::uint32_t>(available));
     const Units lost = wanted - available;
     if (lost > 0) {

@@ -382,6 +382,17 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       deal_[o] = discount_[o] > 0 ? 1.0f : 0.0f;
       log_.set_price(o, price_[o] - discount_[o]);
     }
+    featured_[s].clear();
+    featured_slots_[s] = 0;
+    for (std::size_t p = 0; p < promotions; ++p) {
+      PromotionStrategy& promotion = *strategies.promotions[p];
+      if (!campaigns_[s][p].live || promotion.featured_slots() == 0) continue;
+      const std::size_t before = featured_[s].size();
+      promotion.featured(ctx, featured_[s]);
+      if (featured_[s].size() > before) featured_slots_[s] += promotion.featured_slots();
+    }
+    if (s == 0) any_featured_ = false;
+    any_featured_ = any_featured_ || featured_slots_[s] > 0;
     strategies.recommender->prepare(ctx);
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
       if (!campaigns_[s][p].live) continue;

@@ -298,6 +298,14 @@ class Simulation {
     std::vector<char> covers;  // per offer (of every seller: another seller's are 0)
   };
   std::vector<SpendUnlock> unlocks_;
+  // Quantity caps and featured slots (PromotionStrategy::capped, featured): whether any promotion
+  // of the arm has caps; per seller, the window's featured offers and slots.
+  bool caps_ = false;
+  std::vector<std::vector<OfferId>> featured_;
+  std::vector<std::size_t> featured_slots_;
+  bool any_featured_ = false;
+  /// Units of a line of offer o (seller s, for consumer c) its funder's cap still allows.
+  Units capped_available(std::size_t s, OfferId o, ConsumerId c, Units available);
   std::vector<std::uint32_t> live_unlocks_;
   std::vector<OrderLineView> member_view_;
   std::vector<Money> holding_cost_, order_cost_;  // per seller, cents

@@ -420,6 +420,17 @@ void Simulation::visit_batch(Shard& shard) {
         arm_.sellers[s].recommender->recommend(c, rng, shown);
       }
     }
+    if (any_featured_) [[unlikely]] {
+      // Featured slots: drawn uniformly from each seller's featured offers, repeats dropped.
+      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kFeatured);
+      for (std::size_t s = 0; s < sellers_; ++s) {
+        const std::vector<OfferId>& list = featured_[s];
+        for (std::size_t k = 0; k < featured_slots_[s]; ++k) {
+          const OfferId o = list[rng.below(list.size())];
+          if (!shown.contains(o) && !shown.full()) shown.push(o);
+        }
+      }
+    }
     if (browse > 0) {
       CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kBrowse);
       shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, rng);

@@ -587,6 +587,10 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
         seller.promotions.push_back(parse_component(promotion_registry(), ss["promotions"][k], file,
                                                     ps + "/promotions/" + std::to_string(k), selectors, promotion_build,
                                                     ss["promotions"][k], &sc.log_lookback_days));
+        // Featured slots (a flash-sale banner) are shown offers too.
+        slots += promotion_registry().find(seller.promotions.back().name)
+                     ->make(seller.promotions.back().params, promotion_build)
+                     ->featured_slots();
       }
       if (ss.contains("stacking")) {
         ss["stacking"] = parse_stacking(ss["stacking"], file, ps + "/stacking", ss["promotions"].size(),
@@ -602,7 +606,7 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
       const std::size_t shown = slots + static_cast<std::size_t>(ms.browse_slots);
       if (shown > ShownSet::kCapacity || shown > offers.size()) {
         throw ScenarioError(file, ps + "/recommendation",
-                            "the sellers' recommendation slots (" + std::to_string(slots) + " up to this seller) + browse_slots (" +
+                            "the sellers' recommendation and featured slots (" + std::to_string(slots) + " up to this seller) + browse_slots (" +
                                 std::to_string(ms.browse_slots) + ") = " + std::to_string(shown) +
                                 " offers shown per visit; allowed: at most 64 and at most the number of offers (" +
                                 std::to_string(offers.size()) + ")");

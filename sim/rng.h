@@ -114,6 +114,7 @@ enum class VisitStage : std::uint64_t {
   kChoice = 3,     // the logit draws (one per basket item)
   kReentry = 4,    // the first candidate after re-entering the visit calendar
   kRedraw = 5,     // the candidate drawn again when a consumer's intensity bound rose
+  kFeatured = 6,   // promotions' featured slots (one stream: the sellers in order)
   kRecommend = 8,  // seller s's recommendation: kRecommend + s (up to 248 sellers)
 };
 

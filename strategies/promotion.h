@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -83,6 +84,27 @@ class PromotionStrategy : public Strategy {
     return 0;
   }
 
+  /// Quantity caps on its per-item discounts (a flash sale's): with capped(), settlement sells at
+  /// most cap_left(k) more units at its discount on the seller's local offer k (the units of a
+  /// line beyond it are lost, as when stock runs out: the sale's allocation is sold out) and
+  /// reports the units it sold there through sold_at_discount(k, units), in commit order.
+  virtual bool capped() const { return false; }
+  virtual std::uint64_t cap_left(std::size_t k) const {
+    (void)k;
+    return UINT64_MAX;
+  }
+  virtual void sold_at_discount(std::size_t k, std::uint64_t units) {
+    (void)k;
+    (void)units;
+  }
+  /// Featured slots (a flash-sale banner): every visit shows featured_slots() offers drawn
+  /// uniformly (with repeats dropped) from those featured() lists for the window, after the
+  /// recommendations and before organic browsing. Asked after offers(), only while it is live.
+  virtual std::size_t featured_slots() const { return 0; }
+  virtual void featured(const MarketContext& ctx, std::vector<OfferId>& out) {
+    (void)ctx;
+    (void)out;
+  }
   /// A cost (not a discount: the consumer pays the same) its order rule incurs on the order, in
   /// cents, charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked
   /// once per order the rule applies to, with the order after per-item discounts.

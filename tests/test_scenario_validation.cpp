@@ -1182,7 +1182,7 @@ TEST_CASE("validation: recommendation slots over all sellers + browse_slots at m
   doc["arms"][0]["sellers"] = Json::array({Json{{"name", "a"}, {"recommendation", two_random}},
                                            Json{{"name", "b"}, {"recommendation", two_random}}});
   check_rejected(doc, "/arms/0/sellers/1/recommendation",
-                 {"recommendation slots (4 up to this seller) + browse_slots (1) = 5",
+                 {"recommendation and featured slots (4 up to this seller) + browse_slots (1) = 5",
                   "at most the number of offers (4)"});
 
   Json ok = doc;
