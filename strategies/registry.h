@@ -47,6 +47,7 @@ void register_threshold();
 void register_bogo();
 void register_bundle();
 void register_gift();
+void register_flash_sale();
 void register_random_recommender();
 void register_popular_plus_random();
 void register_order_up_to();
