@@ -76,7 +76,12 @@ void Simulation::compute_bounds() {
   // beyond that one part per window, which is valid, only looser).
   constexpr std::size_t kMaxPartsPerDay = 1440;
   constexpr std::size_t kMaxParts = std::size_t{1} << 26;  // guide_ holds part indices as u32
-  if (intensity_modules_.empty()) return;
+  for (const SellerStrategies& seller : arm_.sellers) {
+    for (const auto& promotion : seller.promotions) {
+      if (promotion->has_traffic()) traffic_promotions_.push_back(promotion.get());
+    }
+  }
+  if (intensity_modules_.empty() && traffic_promotions_.empty()) return;
   std::size_t per_day = plan_.windows_per_day;
   for (std::size_t m : intensity_modules_) {
     const std::size_t parts = behaviours_[m]->bound_parts_per_day();
@@ -99,6 +104,11 @@ void Simulation::compute_bounds() {
         throw Error("a behaviour module declared an invalid intensity bound");
       }
       part_bound_[p] *= bound;
+    }
+    if (!traffic_promotions_.empty()) {  // promotions' traffic: its largest over the part's days
+      double most = 0.0;
+      for (Day d = day_of(start); static_cast<Time>(d) < end; ++d) most = std::max(most, traffic_at(static_cast<Time>(d)));
+      part_bound_[p] *= most;
     }
     unit_bound_ = unit_bound_ && part_bound_[p] == 1.0;
     bound_integral_[p + 1] = bound_integral_[p] + part_bound_[p] * (end - start);

@@ -301,6 +301,13 @@ class Simulation {
   // Quantity caps and featured slots (PromotionStrategy::capped, featured): whether any promotion
   // of the arm has caps; per seller, the window's featured offers and slots.
   bool caps_ = false;
+  // Promotions that bring traffic (PromotionStrategy::traffic), and their product at time t.
+  std::vector<const PromotionStrategy*> traffic_promotions_;
+  double traffic_at(Time t) const {
+    double f = 1.0;
+    for (const PromotionStrategy* p : traffic_promotions_) f *= p->traffic(day_of(t));
+    return f;
+  }
   std::vector<std::vector<OfferId>> featured_;
   std::vector<std::size_t> featured_slots_;
   bool any_featured_ = false;

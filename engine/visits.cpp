@@ -68,10 +68,10 @@ void Simulation::Shard::redraw(ConsumerId c, Time t) {
   if (sim.consumer_bound_modules_.empty() || !active(c)) return;
   const std::size_t local = c - begin;
   const float f = float_at_least(sim.consumer_factor(*this, c, std::max(t, earliest_entry)));
-  // A pending candidate drawn at a bound at least this high still bounds the intensity.
-  if ((sim.columns_->data(index, sim.flags_)[local] & kFiled) && f <= sim.columns_->data(index, sim.bound_factor_)[local]) {
-    return;
-  }
+  // A pending candidate drawn at a bound at least this high still bounds the intensity (also one
+  // beyond the horizon, which is not filed: so arms whose candidate clocks differ only after a
+  // time make the same decisions before it).
+  if (f <= sim.columns_->data(index, sim.bound_factor_)[local]) return;
   sim.file_candidate(*this, c, t, VisitStage::kRedraw, f);
 }
 
@@ -191,7 +191,7 @@ void Simulation::advance(Shard& shard, std::size_t window) {
       index[local] = k;
       if (shard.calendar.schedule(local, t)) flags[local] |= kFiled;
     }
-    if (!intensity_modules_.empty()) {
+    if (!intensity_modules_.empty() || !traffic_promotions_.empty()) {
       thin(shard, window);
     } else {
       shard.candidates += b.visits;
@@ -213,6 +213,9 @@ void Simulation::thin(Shard& shard, std::size_t window) {
     IntensityBatch batch{ctx, std::span<const ConsumerId>(b.consumer.data(), n), std::span<const Time>(b.time.data(), n),
                          b.multiplier};
     behaviours_[m]->intensity(batch);
+  }
+  if (!traffic_promotions_.empty()) {
+    for (std::size_t i = 0; i < n; ++i) b.multiplier[i] *= traffic_at(b.time[i]);
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {

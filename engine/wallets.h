@@ -1,7 +1,7 @@
 #pragma once
 // The coupons a shard's consumers hold: one flat array of (consumer, coupon) entries sorted by
 // consumer (a consumer's coupons in the order they were issued), instead of a map of vectors
-// (about 130 bytes per holder in nodes and small allocations; here 56 bytes per coupon).
+// (about 130 bytes per holder in nodes and small allocations; here 64 bytes per coupon).
 //
 //   add()      during a window's commands: coupons wait in a pending list, merged in by commit()
 //              (a stable sort by consumer, then a merge: earlier coupons stay first);
@@ -23,7 +23,9 @@ struct HeldCoupon {
   SellerId seller;
   std::int32_t promotion;
   /// Whether an order of seller `s` at time `t` may use it (never, once redeemed).
-  bool usable(SellerId s, Time t) const { return seller == s && t < coupon.expires && promotion >= 0; }
+  bool usable(SellerId s, Time t) const {
+    return seller == s && t < coupon.expires && t >= coupon.valid_from && promotion >= 0;
+  }
   bool dead() const { return promotion < 0; }
 };
 

@@ -48,6 +48,7 @@ struct Coupon {
   double percent_off = 0.0;     // share of the eligible subtotal off, in [0, 1]
   Money min_spend = 0;          // cents of eligible subtotal needed
   Time expires = 1e300;         // usable by orders strictly before this time
+  Time valid_from = 0.0;        // and at or after this time (a festival deposit: the peak)
   std::uint32_t category = kAllCategories;  // eligible category, or every category
   Money max_off = 0;            // with percent_off: the most it takes off, cents (0: no cap)
 

@@ -105,6 +105,14 @@ class PromotionStrategy : public Strategy {
     (void)ctx;
     (void)out;
   }
+  /// Traffic it brings to the marketplace (a festival's surge): every consumer's visit intensity
+  /// is multiplied by traffic(d) on day d (>= 1, fixed from the start of the run: the engine
+  /// bounds the candidate clock with it). Asked only when has_traffic().
+  virtual bool has_traffic() const { return false; }
+  virtual double traffic(Day day) const {
+    (void)day;
+    return 1.0;
+  }
   /// A cost (not a discount: the consumer pays the same) its order rule incurs on the order, in
   /// cents, charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked
   /// once per order the rule applies to, with the order after per-item discounts.
