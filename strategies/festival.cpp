@@ -1,0 +1,332 @@
+// Promotion "festival": a shopping festival in dated phases, each with its own tools (MODEL.md
+// "Strategies": pre-heat with notifications and deposits, peak with deep discounts, tail).
+//   phases     {"pre_heat" | "peak" | "tail": {"start": d0, "end": d1, "tools": [promotion, ...]}},
+//              spans [start, end) in days, in that order and not overlapping; a phase may be left
+//              out (peak is required). A tool is any other registered promotion with its own
+//              parameters ({"name": "threshold", ...}); it acts only inside its phase. The
+//              festival's campaign terms (budget, daily_cap, pacing, holdout, monitor) govern all
+//              of its tools: one budget, one ledger; tools take no campaign terms of their own.
+//   surge      traffic multiplier on the peak's days (>= 1): every consumer's visit intensity
+//              (PromotionStrategy::traffic), e.g. 3 for a Double 11 day.
+//   deposit    {"amount": D, "worth": W, "share": s}: at the pre-heat's start a randomised share s
+//              of consumers (a hash of the consumer in the festival's stream) pay a deposit of D
+//              that is worth W (> D) against an order of at least W during the peak. It is
+//              modelled as a coupon of W - D off an order of at least W, valid from the peak's
+//              start to its end, issued at no cost: the deposit itself is part of the order's
+//              payment, so only the extra W - D is a discount (charged to the festival's budget
+//              when redeemed); a deposit not used in the peak is refunded (no money moves).
+// How the tools combine: per-item discounts, the deepest per offer (its tool's cap and featured
+// slots follow that tool); order rules of the tools in the active phase add up (the engine caps
+// them at what is left of the order); a threshold's spend tiers are those of the active phase's
+// first tool that has them; gift costs add up. "scale_depth" scales every tool.
+// Not modelled: wish-listing (shoppers' lists of products to buy on the peak day).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "strategies/registry.h"
+
+namespace marketsim {
+namespace {
+
+struct Phase {
+  std::string name;
+  Time start = 0;
+  Time end = 0;
+  std::vector<std::unique_ptr<PromotionStrategy>> tools;
+  bool holds(Time t) const { return t >= start && t < end; }
+};
+
+struct Deposit {
+  Money amount = 0;
+  Money worth = 0;
+  double share = 0;
+};
+
+class Festival final : public PromotionStrategy {
+ public:
+  Festival(std::vector<Phase> phases, double surge, std::optional<Deposit> deposit, StreamFamily keys,
+           std::int64_t consumers)
+      : phases_(std::move(phases)), surge_(surge), deposit_(deposit), keys_(keys), consumers_(consumers) {
+    for (const Phase& p : phases_) {
+      for (const auto& t : p.tools) {
+        order_rule_ = order_rule_ || t->has_order_rule();
+        capped_ = capped_ || t->capped();
+        featured_slots_ = std::max(featured_slots_, t->featured_slots());
+        tiers_possible_ = tiers_possible_ || t->spend_tiers() != nullptr;
+      }
+    }
+  }
+
+  LogNeeds needs() const override {
+    LogNeeds n;
+    for (const Phase& p : phases_) {
+      for (const auto& t : p.tools) n.merge(t->needs());
+    }
+    return n;
+  }
+  void observe(const WindowRecords& w) override {
+    for (Phase& p : phases_) {
+      for (auto& t : p.tools) t->observe(w);
+    }
+  }
+  void observe_day(const DayRecord& d) override {
+    for (Phase& p : phases_) {
+      for (auto& t : p.tools) t->observe_day(d);
+    }
+  }
+
+  bool offers(const MarketContext& ctx, std::span<const Money> prices, std::span<Money> discounts) override {
+    const Phase* phase = at(ctx.window_start);
+    funder_.assign(prices.size(), nullptr);
+    // The active phase's spend tiers (the basket unlock), empty outside it.
+    tiers_ = SpendTiers{};
+    if (phase == nullptr) return false;
+    for (const auto& t : phase->tools) {
+      if (const SpendTiers* s = t->spend_tiers(); s != nullptr && tiers_.spend.empty()) tiers_ = *s;
+    }
+    bool any = false;
+    scratch_.resize(prices.size());
+    std::fill(discounts.begin(), discounts.end(), 0);
+    for (const auto& t : phase->tools) {
+      if (!t->offers(ctx, prices, scratch_)) continue;
+      any = true;
+      for (std::size_t k = 0; k < prices.size(); ++k) {
+        if (scratch_[k] > discounts[k]) {
+          discounts[k] = scratch_[k];
+          funder_[k] = t.get();
+        }
+      }
+    }
+    return any;
+  }
+
+  void act(const MarketContext& ctx, CommandSink& commands) override {
+    const Phase* phase = at(ctx.window_start);
+    if (deposit_ && !deposits_issued_ && !phases_.empty() && phases_.front().name == "pre_heat" &&
+        ctx.window_start >= phases_.front().start) {
+      deposits_issued_ = true;
+      const Phase& peak = *find("peak");
+      Coupon c;
+      c.amount_off = deposit_->worth - deposit_->amount;
+      c.min_spend = deposit_->worth;
+      c.valid_from = peak.start;
+      c.expires = peak.end;
+      for (std::int64_t i = 0; i < consumers_; ++i) {
+        const auto consumer = static_cast<ConsumerId>(i);
+        if (CounterRng(keys_.key(consumer)).uniform() < deposit_->share) commands.issue_coupon(consumer, c, 0);
+      }
+    }
+    if (phase == nullptr) return;
+    for (const auto& t : phase->tools) t->act(ctx, commands);
+  }
+
+  std::optional<std::pair<Time, Time>> span() const override {
+    return std::pair{phases_.front().start, phases_.back().end};
+  }
+  bool scalable() const override { return true; }
+  void scale(double factor) override {
+    for (Phase& p : phases_) {
+      for (auto& t : p.tools) {
+        if (t->scalable()) t->scale(factor);
+      }
+    }
+  }
+
+  bool has_order_rule() const override { return order_rule_ || deposit_.has_value(); }
+  Money order_discount(const OrderView& order) override {
+    const Phase* phase = at(order.time);
+    if (phase == nullptr) return 0;
+    Money total = 0;
+    for (const auto& t : phase->tools) {
+      if (t->has_order_rule()) total += t->order_discount(order);
+    }
+    return total;
+  }
+  Money order_cost(const OrderView& order) override {
+    const Phase* phase = at(order.time);
+    if (phase == nullptr) return 0;
+    Money total = 0;
+    for (const auto& t : phase->tools) {
+      if (t->has_order_rule()) total += t->order_cost(order);
+    }
+    return total;
+  }
+  CostKind order_cost_kind() const override { return CostKind::kGift; }
+  const SpendTiers* spend_tiers() const override { return tiers_possible_ ? &tiers_ : nullptr; }
+
+  bool capped() const override { return capped_; }
+  std::uint64_t cap_left(std::size_t k) const override {
+    return k < funder_.size() && funder_[k] != nullptr && funder_[k]->capped() ? funder_[k]->cap_left(k) : UINT64_MAX;
+  }
+  void sold_at_discount(std::size_t k, std::uint64_t units) override {
+    if (k < funder_.size() && funder_[k] != nullptr) funder_[k]->sold_at_discount(k, units);
+  }
+  std::size_t featured_slots() const override { return featured_slots_; }
+  void featured(const MarketContext& ctx, std::vector<OfferId>& out) override {
+    const Phase* phase = at(ctx.window_start);
+    if (phase == nullptr) return;
+    for (const auto& t : phase->tools) {
+      if (t->featured_slots() > 0) t->featured(ctx, out);
+    }
+  }
+
+  bool has_traffic() const override { return surge_ != 1.0; }
+  double traffic(Day day) const override {
+    const Phase* peak = find("peak");
+    return peak->holds(static_cast<Time>(day)) || (static_cast<Time>(day) < peak->end && static_cast<Time>(day + 1) > peak->start)
+               ? surge_
+               : 1.0;
+  }
+
+ private:
+  const Phase* at(Time t) const {
+    for (const Phase& p : phases_) {
+      if (p.holds(t)) return &p;
+    }
+    return nullptr;
+  }
+  const Phase* find(const std::string& name) const {
+    for (const Phase& p : phases_) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
+
+  std::vector<Phase> phases_;
+  double surge_;
+  std::optional<Deposit> deposit_;
+  StreamFamily keys_;
+  std::int64_t consumers_;
+  bool deposits_issued_ = false;
+  bool order_rule_ = false;
+  bool capped_ = false;
+  bool tiers_possible_ = false;
+  std::size_t featured_slots_ = 0;
+  SpendTiers tiers_;                                 // the active phase's (see offers())
+  std::vector<PromotionStrategy*> funder_;           // per local offer: the tool whose discount it shows
+  std::vector<Money> scratch_;
+};
+
+const ParamSchema& phase_params() {
+  static const ParamSchema s = {
+      {.name = "start", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e9,
+       .description = "first day of the phase (inclusive)"},
+      {.name = "end", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e9,
+       .description = "end of the phase (exclusive)"},
+      {.name = "tools", .type = ParamType::kObjectList, .default_value = Json::array(),
+       .description = "the promotions acting in the phase ({\"name\": ..., their parameters})"},
+  };
+  return s;
+}
+
+const ParamSchema& deposit_params() {
+  static const ParamSchema s = {
+      {.name = "amount", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e9,
+       .description = "what a deposit costs the consumer (currency units)", .min_exclusive = true},
+      {.name = "worth", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e9,
+       .description = "what it is worth against a peak order of at least this (currency units, > amount)",
+       .min_exclusive = true},
+      {.name = "share", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1.0,
+       .description = "share of consumers who place a deposit", .min_exclusive = true},
+  };
+  return s;
+}
+
+/// Validates `object` against `schema` with errors at `pointer` (relative to the festival).
+Json checked(const ParamSchema& schema, const Json& object, const std::string& pointer,
+             const SelectorContext* selectors = nullptr) {
+  try {
+    return validate_object(schema, object, "", pointer, selectors);
+  } catch (const ScenarioError& e) {
+    throw ParamError(e.pointer(), e.detail());
+  }
+}
+
+}  // namespace
+
+void register_festival() {
+  promotion_registry().add({
+      "festival",
+      "A shopping festival in dated phases (pre_heat, peak, tail), each with its own promotions as tools, "
+      "a traffic surge on the peak and deposits paid ahead that are worth more on the peak.",
+      {
+          {.name = "phases", .type = ParamType::kObject, .default_value = nullptr,
+           .description = "{\"pre_heat\"|\"peak\"|\"tail\": {\"start\", \"end\", \"tools\": [...]}}; peak required"},
+          {.name = "surge", .type = ParamType::kNumber, .default_value = 1.0, .min = 1.0, .max = 100.0,
+           .description = "visit intensity multiplier on the peak's days"},
+          {.name = "deposit", .type = ParamType::kObject, .default_value = nullptr,
+           .description = "{\"amount\", \"worth\", \"share\"}: deposits placed at the pre-heat's start",
+           .optional = true},
+      },
+      [](const Json& p, const BuildContext& ctx) {
+        const Json& phases = p["phases"];
+        static const std::array<const char*, 3> kNames = {"pre_heat", "peak", "tail"};
+        for (const auto& [key, value] : phases.items()) {
+          if (std::find_if(kNames.begin(), kNames.end(), [&](const char* n) { return key == n; }) == kNames.end()) {
+            throw ParamError("/phases/" + key, "unknown phase; allowed: \"pre_heat\", \"peak\", \"tail\"");
+          }
+        }
+        if (!phases.contains("peak")) throw ParamError("/phases", "must have a \"peak\" phase");
+        const SelectorContext selectors{ctx.catalog.size(), ctx.catalog.category_names};
+        std::vector<Phase> out;
+        for (const char* name : kNames) {
+          if (!phases.contains(name)) continue;
+          const std::string at = std::string("/phases/") + name;
+          const Json ph = checked(phase_params(), phases[name], at);
+          Phase phase{name, ph["start"].get<double>(), ph["end"].get<double>(), {}};
+          if (!(phase.end > phase.start)) throw ParamError(at + "/end", "must be greater than start");
+          if (!out.empty() && phase.start < out.back().end) {
+            throw ParamError(at + "/start", "must be at or after the end of the " + out.back().name + " phase");
+          }
+          const Json& tools = ph["tools"];
+          for (std::size_t k = 0; k < tools.size(); ++k) {
+            const std::string tool_at = at + "/tools/" + std::to_string(k);
+            const Json& tool = tools[k];
+            if (!tool.contains("name") || !tool["name"].is_string()) throw ParamError(tool_at + "/name", "must name a promotion");
+            const std::string tool_name = tool["name"].get<std::string>();
+            const auto* info = promotion_registry().find(tool_name);
+            if (info == nullptr || tool_name == "festival") {
+              throw ParamError(tool_at + "/name", "must be a registered promotion other than festival; Valid values are: " +
+                                                      promotion_registry().names());
+            }
+            Json params = tool;
+            params.erase("name");
+            for (const auto& [key, value] : params.items()) {
+              if (PromotionRegistry::shared_param(key)) {
+                throw ParamError(tool_at + "/" + key, "campaign terms belong to the festival, not its tools");
+              }
+            }
+            const Json resolved = checked(info->params, params, tool_at, &selectors);
+            try {
+              phase.tools.push_back(info->make(resolved, ctx));
+            } catch (const ParamError& e) {
+              const std::string& key = e.key();
+              throw ParamError(tool_at + (key.starts_with('/') ? key : "/" + key), e.what());
+            }
+            // The tool acts in its phase only: its own window, if it has one, must fit it.
+            if (const auto span = phase.tools.back()->span(); span && (span->second <= phase.start || span->first >= phase.end)) {
+              throw ParamError(tool_at, "its own window [" + std::to_string(span->first) + ", " + std::to_string(span->second) +
+                                            ") lies outside the phase");
+            }
+          }
+          out.push_back(std::move(phase));
+        }
+        std::optional<Deposit> deposit;
+        if (p.contains("deposit")) {
+          const Json d = checked(deposit_params(), p["deposit"], "/deposit");
+          deposit = Deposit{to_cents(d["amount"].get<double>()), to_cents(d["worth"].get<double>()), d["share"].get<double>()};
+          if (deposit->worth <= deposit->amount) throw ParamError("/deposit/worth", "must be greater than amount");
+          if (!phases.contains("pre_heat")) throw ParamError("/deposit", "needs a \"pre_heat\" phase (deposits are placed then)");
+        }
+        const StreamFamily keys(ctx.seed, ctx.replication, Purpose::kStrategy,
+                                (static_cast<std::uint64_t>(ctx.seller) << 32) ^ static_cast<std::uint64_t>(ctx.promotion) ^
+                                    name_hash("festival.deposit"));
+        return std::make_unique<Festival>(std::move(out), p["surge"].get<double>(), deposit, keys, ctx.consumers);
+      },
+  });
+}
+
+}  // namespace marketsim
