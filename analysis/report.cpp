@@ -138,6 +138,15 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
     diffs.push_back(d);
   }
   doc["paired_differences"] = diffs;
+  Json pairs = Json::array();
+  for (std::size_t k = 0; k < summary.arm_pairs.size(); ++k) {
+    const PairedComparison& c = summary.arm_pairs[k];
+    Json d{{"arm", c.arm}, {"versus", summary.arm_pair_versus[k]}};
+    for (std::size_t m = 0; m < paired_metrics().size(); ++m) d[paired_metrics()[m]] = interval_json(c.differences[m]);
+    d["roi"] = interval_json(c.roi);
+    pairs.push_back(d);
+  }
+  doc["arm_differences"] = pairs;
   doc["scenario"] = sc.resolved;
   doc["performance"] = Json{
       {"visits", perf.visits},

@@ -91,6 +91,27 @@ ExperimentSummary summarize(const std::vector<RunResult>& runs,
     c.roi = mean_interval(values);
     out.comparisons.push_back(c);
   }
+  const auto roi = [&](std::size_t a, std::size_t r) {
+    const double s = at(a, r).totals[spend];
+    return s > 0 ? (at(a, r).totals[contribution] - at(baseline, r).totals[contribution]) / s
+                 : std::numeric_limits<double>::quiet_NaN();
+  };
+  for (std::size_t a = 0; a < arm_names.size(); ++a) {
+    for (std::size_t b = a + 1; b < arm_names.size(); ++b) {
+      if (a == baseline || b == baseline) continue;
+      PairedComparison c;
+      c.arm = arm_names[b];
+      for (const auto& name : paired_metrics()) {
+        const std::size_t m = metric_index(name);
+        for (std::size_t r = 0; r < replications; ++r) values[r] = at(b, r).totals[m] - at(a, r).totals[m];
+        c.differences.push_back(mean_interval(values));
+      }
+      for (std::size_t r = 0; r < replications; ++r) values[r] = roi(b, r) - roi(a, r);
+      c.roi = mean_interval(values);
+      out.arm_pairs.push_back(c);
+      out.arm_pair_versus.push_back(arm_names[a]);
+    }
+  }
   return out;
 }
 

@@ -46,7 +46,12 @@ const std::vector<std::string>& paired_metrics();
 
 struct ExperimentSummary {
   std::vector<ArmSummary> arms;
-  std::vector<PairedComparison> comparisons;
+  std::vector<PairedComparison> comparisons;  // each arm against the baseline
+  /// Every pair of arms other than the baseline (arm b against arm a, a before b): the paired
+  /// differences b - a per replication, and `roi` the paired difference of their ROIs (e.g.
+  /// uplift targeting against random targeting at equal coupon counts).
+  std::vector<PairedComparison> arm_pairs;
+  std::vector<std::string> arm_pair_versus;  // per arm_pairs entry: arm a's name
 };
 
 /// `runs` is indexed arm * replications + replication.

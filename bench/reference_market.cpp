@@ -10,6 +10,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli/cli.h"
 
@@ -21,6 +23,7 @@ int main(int argc, char** argv) {
       ("threads", po::value<long>()->default_value(1), "worker threads")
       ("repeat", po::value<long>()->default_value(1), "runs; figures are the median run's")
       ("window-days", po::value<std::string>(), "override /engine/window_days")
+      ("set", po::value<std::vector<std::string>>(), "POINTER=VALUE: override a scenario value (as marketsim run --set; repeatable)")
       ("format", po::value<std::string>()->default_value("json"),
        "json: one JSON line; row: one Markdown table row (N, threads, M visits/s, set-up s, peak MB, utilisation)")
       ("scenario", po::value<std::string>()->default_value(MARKETSIM_SOURCE_DIR "/scenarios/reference-market.json"),
@@ -52,6 +55,12 @@ int main(int argc, char** argv) {
                                      "--threads", std::to_string(threads),
                                      "--set", "/market/segments/0/consumers=" + std::to_string(consumers),
                                      "--out", dir.string()};
+    if (vm.count("set")) {
+      for (const std::string& assignment : vm["set"].as<std::vector<std::string>>()) {
+        args.push_back("--set");
+        args.push_back(assignment);
+      }
+    }
     if (vm.count("window-days")) {
       args.push_back("--set");
       args.push_back("/engine/window_days=" + vm["window-days"].as<std::string>());

@@ -56,3 +56,32 @@ TEST_CASE("paired comparison and ROI are computed per replication", "[statistics
   CHECK(s.comparisons[0].roi.low == Approx(2.0));  // no variation in ROI
   CHECK(s.arms[1].metrics[profit].mean == Approx(165.0));
 }
+
+TEST_CASE("arms other than the baseline are also compared pairwise, per replication", "[statistics]") {
+  // Three arms, two replications. Against the baseline: arm "a" earns +10, +20 of contribution on
+  // spends 5, 10 (ROI 2, 2); arm "b" earns +30, +30 on spends 10, 20 (ROI 3, 1.5). Pairwise, b
+  // against a: contribution +20 and +10 (mean 15), ROI +1 and -0.5 (mean 0.25).
+  const std::size_t contribution = metric_index("contribution"), spend = metric_index("promotion_spend");
+  std::vector<RunResult> runs(6);
+  const double gain_a[] = {10, 20}, spend_a[] = {5, 10}, gain_b[] = {30, 30}, spend_b[] = {10, 20};
+  for (std::size_t r = 0; r < 2; ++r) {
+    for (std::size_t a = 0; a < 3; ++a) runs[a * 2 + r].totals.assign(metric_list().size(), 0.0);
+    runs[r].totals[contribution] = 100;
+    runs[2 + r].totals[contribution] = 100 + gain_a[r];
+    runs[2 + r].totals[spend] = spend_a[r];
+    runs[4 + r].totals[contribution] = 100 + gain_b[r];
+    runs[4 + r].totals[spend] = spend_b[r];
+  }
+  const ExperimentSummary s = summarize(runs, {"base", "a", "b"}, 0, 2);
+  REQUIRE(s.comparisons.size() == 2);
+  REQUIRE(s.arm_pairs.size() == 1);
+  CHECK(s.arm_pairs[0].arm == "b");
+  CHECK(s.arm_pair_versus[0] == "a");
+  CHECK(s.arm_pairs[0].difference("contribution").mean == Approx(15.0));
+  CHECK(s.arm_pairs[0].roi.mean == Approx(0.25));
+  // With the baseline in the middle, the pair is still (first, last) of the others.
+  const ExperimentSummary t = summarize({runs[2], runs[3], runs[0], runs[1], runs[4], runs[5]}, {"a", "base", "b"}, 1, 2);
+  REQUIRE(t.arm_pairs.size() == 1);
+  CHECK(t.arm_pair_versus[0] == "a");
+  CHECK(t.arm_pairs[0].difference("contribution").mean == Approx(15.0));
+}
