@@ -292,6 +292,14 @@ class Behaviour {
     (void)t;
     return 1.0;
   }
+  /// A consumer's membership tier (0: no status), for promotions that ask for a tier (member
+  /// prices): only the module that keeps tiers (membership) answers; -1 otherwise.
+  virtual bool keeps_tiers() const { return false; }
+  virtual int consumer_tier(const ShardContext& shard, ConsumerId c) const {
+    (void)shard;
+    (void)c;
+    return -1;
+  }
   virtual void intensity(IntensityBatch& batch) const { (void)batch; }
   virtual void utility(VisitBatch& batch) const { (void)batch; }
   virtual void basket(VisitBatch& batch) const { (void)batch; }

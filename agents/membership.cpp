@@ -85,6 +85,9 @@ class Membership final : public Behaviour {
            (1u << static_cast<unsigned>(CommandKind::kSetTier));
   }
 
+  bool keeps_tiers() const override { return true; }
+  int consumer_tier(const ShardContext& s, ConsumerId c) const override { return *s.row(tier_, c); }
+
   void declare(ColumnLayout& layout) override {
     spend_ = layout.add<std::uint16_t>("membership", "period_spend", buckets_, std::uint16_t{0});
     tier_ = layout.add<std::uint8_t>("membership", "tier", 1, std::uint8_t{0});

@@ -115,6 +115,12 @@ void Simulation::order_lines(Time start, Time end) {
     }
     std::int32_t p = promotion_[o];
     Money unit_discount = p >= 0 ? discount_[o] : 0;
+    if (any_member_prices_ && member_discount_[o] > unit_discount) [[unlikely]] {  // a member's price
+      if (member_price_for(*shards_[l.consumer / plan_.shard_size], s, o, l.consumer)) {
+        p = member_promotion_[o];
+        unit_discount = member_discount_[o];
+      }
+    }
     // A promotion stops at its first discount the budget cannot cover (or pauses at the first the
     // day's allowance cannot); lines it would have funded later in the same window are cancelled
     // too (the shopper saw a price that no longer holds), so when it stops does not depend on the

@@ -154,6 +154,9 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   for (const auto& b : behaviours_) module_names.push_back(b->name());
   const ModuleDirectory directory(std::move(module_names));
   for (const auto& b : behaviours_) b->connect(directory);
+  for (std::size_t m = 0; m < behaviours_.size() && !tier_module_; ++m) {
+    if (behaviours_[m]->keeps_tiers()) tier_module_ = m;
+  }
   declare_engine_columns(layout_, next_visit_, visit_index_, flags_);
   for (std::size_t m = 0; m < behaviours_.size(); ++m) {
     Behaviour& b = *behaviours_[m];
@@ -360,6 +363,10 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     const std::size_t promotions = strategies.promotions.size();
     const bool sum = strategies.stacking.item == Stacking::Item::kSum;
     if (sum) item_parts_[s].assign(count * promotions, 0);
+    if (member_promotions_) {
+      std::fill_n(member_discount_.begin() + first, count, 0);
+      std::fill_n(member_promotion_.begin() + first, count, -1);
+    }
     for (std::size_t p = 0; p < promotions; ++p) {
       // A promotion whose budget is spent stops; one paused for the day or halted by a monitoring
       // rule offers nothing either, nor does one outside its campaign's span.
@@ -367,6 +374,16 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       run.live = !ledgers_[s].stopped(p) && strategies.promotions[p]->campaign().active_at(start);
       if (!run.live) continue;
       if (!strategies.promotions[p]->offers(ctx, price, scratch)) continue;
+      if (const std::optional<int> tier = strategies.promotions[p]->min_tier()) {  // member prices: apart
+        for (std::size_t k = 0; k < count; ++k) {
+          if (scratch[k] > member_discount_[first + k]) {
+            member_discount_[first + k] = std::min(scratch[k], price[k]);
+            member_promotion_[first + k] = static_cast<std::int32_t>(p);
+            member_tier_[first + k] = *tier;
+          }
+        }
+        continue;
+      }
       if (sum) {  // every promotion's part, combined below
         for (std::size_t k = 0; k < count; ++k) {
           if (scratch[k] > 0) item_parts_[s][k * promotions + p] = std::min(scratch[k], price[k]);
@@ -381,6 +398,10 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       }
     }
     if (sum) sum_item_parts(s, price, discount);
+    if (member_promotions_) {
+      if (s == 0) any_member_prices_ = false;
+      for (OfferId o = first; o < first + count; ++o) any_member_prices_ = any_member_prices_ || member_discount_[o] > discount_[o];
+    }
     if (s == 0) live_unlocks_.clear();
     for (std::size_t u = 0; u < unlocks_.size(); ++u) {
       if (unlocks_[u].seller == seller && campaigns_[s][unlocks_[u].promotion].live) {

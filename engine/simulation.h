@@ -301,6 +301,20 @@ class Simulation {
   // Quantity caps and featured slots (PromotionStrategy::capped, featured): whether any promotion
   // of the arm has caps; per seller, the window's featured offers and slots.
   bool caps_ = false;
+  // Member prices (PromotionStrategy::min_tier): per offer, the deepest tier-gated discount of the
+  // window, its promotion and tier; the module that keeps tiers.
+  bool member_promotions_ = false;
+  bool any_member_prices_ = false;  // some offer has a member price in the current window
+  std::vector<Money> member_discount_;
+  std::vector<std::int32_t> member_promotion_;
+  std::vector<std::int32_t> member_tier_;
+  std::optional<std::size_t> tier_module_;
+  /// Consumer c's membership tier (-1 without a module keeping tiers).
+  int tier_of(Shard& shard, ConsumerId c);
+  /// Whether c gets offer o's member price (its tier reaches it; not held out of its promotion).
+  bool member_price_for(Shard& shard, std::size_t s, OfferId o, ConsumerId c);
+  /// Visit v's slots [first, end): member prices where the consumer qualifies.
+  void member_prices(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end);
   // Promotions that bring traffic (PromotionStrategy::traffic), and their product at time t.
   std::vector<const PromotionStrategy*> traffic_promotions_;
   double traffic_at(Time t) const {

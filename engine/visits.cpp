@@ -251,6 +251,22 @@ void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first,
   }
 }
 
+void Simulation::member_prices(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
+  // A member sees the member price where it is deeper than the window's (the tier is read once).
+  VisitScratch& b = shard.scratch;
+  const ConsumerId c = b.consumer[v];
+  int tier = -2;  // not read yet
+  for (std::uint32_t s = first; s < end; ++s) {
+    const OfferId o = b.offer[s];
+    const std::int32_t p = member_promotion_[o];
+    if (p < 0 || member_discount_[o] <= discount_[o]) continue;
+    if (tier == -2) tier = tier_of(shard, c);
+    const std::size_t seller = single_shop_ ? 0 : market_.offers.seller[o];
+    if (tier < member_tier_[o] || (holdouts_ && held_out(seller, static_cast<std::size_t>(p), c))) continue;
+    b.price[s] = static_cast<float>(to_currency(price_[o] - member_discount_[o]));
+  }
+}
+
 void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
   // Only visits of consumers in some promotion's holdout come here (out of line, so that the
   // visit path of runs without holdouts is what it was): the offers whose discount a promotion
@@ -276,6 +292,7 @@ void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t f
     b.price[s] = static_cast<float>(to_currency(price_[o] - d));
     if (d == 0) untagged |= std::uint64_t{1} << (s - first);
   }
+  if (any_member_prices_) member_prices(shard, v, first, end);
   if (columns_->data(shard.index, flags_)[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, first, end, true);
   for (std::uint32_t s = first; s < end; ++s) {
     const OfferId o = b.offer[s];
@@ -443,7 +460,7 @@ void Simulation::visit_batch(Shard& shard) {
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
     const float beta = pop.price_sensitivity[c];
     const float gamma = pop.deal_proneness[c];
-    if (single_shop_ && !(flags[c - shard.begin] & (kHasCoupons | kHeldOut))) {
+    if (single_shop_ && !any_member_prices_ && !(flags[c - shard.begin] & (kHasCoupons | kHeldOut))) {
       // The common case in one pass: offer o is product o, the price is the window's.
       OfferId* out_offer = shown_offers + slots;
       float* out_price = price + slots;
@@ -462,6 +479,7 @@ void Simulation::visit_batch(Shard& shard) {
         shown_offers[slots + k] = shown[k];
         price[slots + k] = paid[shown[k]];
       }
+      if (any_member_prices_) member_prices(shard, v, slots, end);
       if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end, false);
       for (std::uint32_t s = slots; s < end; ++s) {
         const OfferId o = shown_offers[s];

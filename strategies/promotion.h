@@ -84,6 +84,10 @@ class PromotionStrategy : public Strategy {
     return 0;
   }
 
+  /// Member prices: with a tier, its per-item discounts apply only to consumers whose membership
+  /// tier (the run's membership module) is at least it, and win over the discount everyone sees
+  /// where deeper; without the module nobody qualifies. Consumers held out of it do not qualify.
+  virtual std::optional<int> min_tier() const { return std::nullopt; }
   /// Quantity caps on its per-item discounts (a flash sale's): with capped(), settlement sells at
   /// most cap_left(k) more units at its discount on the seller's local offer k (the units of a
   /// line beyond it are lost, as when stock runs out: the sale's allocation is sold out) and
