@@ -300,6 +300,20 @@ class Behaviour {
     (void)c;
     return -1;
   }
+  /// Loyalty points for a points promotion's redemption (engine/settlement.cpp): only the module
+  /// that keeps points (membership) answers. Called during settlement, on one thread.
+  virtual bool keeps_points() const { return false; }
+  virtual double point_value_cents() const { return 0.0; }
+  virtual std::int64_t points_balance(const ShardContext& shard, ConsumerId c) const {
+    (void)shard;
+    (void)c;
+    return 0;
+  }
+  virtual void redeem_points(const ShardContext& shard, ConsumerId c, std::int64_t points) const {
+    (void)shard;
+    (void)c;
+    (void)points;
+  }
   virtual void intensity(IntensityBatch& batch) const { (void)batch; }
   virtual void utility(VisitBatch& batch) const { (void)batch; }
   virtual void basket(VisitBatch& batch) const { (void)batch; }

@@ -86,6 +86,13 @@ class Membership final : public Behaviour {
   }
 
   bool keeps_tiers() const override { return true; }
+  bool keeps_points() const override { return true; }
+  double point_value_cents() const override { return point_value_cents_; }
+  std::int64_t points_balance(const ShardContext& s, ConsumerId c) const override { return *s.row(points_, c); }
+  void redeem_points(const ShardContext& s, ConsumerId c, std::int64_t points) const override {
+    std::int32_t& p = *s.row(points_, c);
+    set_points(shard_book(s), c, p, std::max<std::int64_t>(0, std::int64_t{p} - points));
+  }
   int consumer_tier(const ShardContext& s, ConsumerId c) const override { return *s.row(tier_, c); }
 
   void declare(ColumnLayout& layout) override {

@@ -177,5 +177,6 @@ void register_coupons_redeemed_metric();
 void register_coupons_expired_metric();
 void register_coupon_costs_metric();
 void register_coupon_discounts_metric();
+void register_points_redeemed_metrics();
 
 }  // namespace marketsim

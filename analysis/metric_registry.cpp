@@ -43,6 +43,7 @@ void register_builtin_metrics() {
     register_coupons_expired_metric();
     register_coupon_costs_metric();
     register_coupon_discounts_metric();
+    register_points_redeemed_metrics();
   });
 }
 

@@ -75,6 +75,7 @@ void Simulation::open_campaigns() {
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
       caps_ = caps_ || strategies.promotions[p]->capped();
       member_promotions_ = member_promotions_ || strategies.promotions[p]->min_tier().has_value();
+      points_promotions_ = points_promotions_ || strategies.promotions[p]->points_redemption().has_value();
       // A rule with spend tiers: shoppers anticipate it while they fill a basket (visits.cpp).
       const PromotionStrategy& promotion = *strategies.promotions[p];
       if (const PromotionStrategy::SpendTiers* tiers = promotion.spend_tiers()) {

@@ -414,22 +414,49 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       if (g >= 0 && g < 64) groups_applied |= std::uint64_t{1} << g;
     }
     // 4. The coupon worth most on what is left.
-    if (!coupon_allowed || wallet.empty()) continue;
-    Money best_value = 0;
-    const std::size_t best = best_coupon(best_value);
-    if (best == SIZE_MAX) continue;
-    const HeldCoupon used = wallet[best].held;
-    if (ledgers_[s].stopped(static_cast<std::size_t>(used.promotion)) ||
-        !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
-      continue;
+    const auto redeem_coupon = [&] {
+      if (!coupon_allowed || wallet.empty()) return;
+      Money best_value = 0;
+      const std::size_t best = best_coupon(best_value);
+      if (best == SIZE_MAX) return;
+      const HeldCoupon used = wallet[best].held;
+      if (ledgers_[s].stopped(static_cast<std::size_t>(used.promotion)) ||
+          !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
+        return;
+      }
+      allocate(best_value, eligible_lines(used));
+      ++books_today_[s].coupons_redeemed;
+      add_checked(books_today_[s].coupon_discounts, best_value);
+      ++coupon_counts_[s].redeemed;
+      if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
+      log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
+                                   used.promotion, 0, 0, 0, best_value});
+    };
+    redeem_coupon();
+    // 5. Points, like cash, last: each redeeming promotion takes whole steps of the consumer's
+    //    balance (the membership module's), worth its point value each, up to its share of what is
+    //    left of the order; the discount is charged to its budget and the points leave the balance.
+    if (!points_promotions_) continue;
+    for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
+      const std::optional<PromotionStrategy::PointsRedemption> rule = strategies.promotions[p]->points_redemption();
+      if (!rule || ledgers_[s].stopped(p) || !campaigns_[s][p].live || !points_module_) continue;
+      if (holdouts_ && held_out(s, p, head.consumer)) continue;
+      const Behaviour& module = *behaviours_[*points_module_];
+      const ShardContext ctx = context(shard, *points_module_);
+      const std::int64_t balance = module.points_balance(ctx, head.consumer);
+      const double value = module.point_value_cents();
+      if (balance < rule->min_points || value <= 0.0) continue;
+      const Money left = remaining(view_records_);
+      const auto affordable = static_cast<std::int64_t>(std::floor(rule->max_share * static_cast<double>(left) / value));
+      const std::int64_t points = std::min(balance, affordable) / rule->step * rule->step;
+      if (points < rule->min_points || points <= 0) continue;
+      const auto discount = static_cast<Money>(std::floor(static_cast<double>(points) * value));
+      if (discount <= 0 || discount > left || !ledgers_[s].charge(p, discount)) continue;
+      allocate(discount, view_records_);
+      module.redeem_points(ctx, head.consumer, points);
+      books_today_[s].points_redeemed += static_cast<std::uint64_t>(points);
+      add_checked(books_today_[s].points_discounts, discount);
     }
-    allocate(best_value, eligible_lines(used));
-    ++books_today_[s].coupons_redeemed;
-    add_checked(books_today_[s].coupon_discounts, best_value);
-    ++coupon_counts_[s].redeemed;
-    if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
-    log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
-                                 used.promotion, 0, 0, 0, best_value});
   }
 }
 

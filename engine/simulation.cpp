@@ -157,6 +157,9 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   for (std::size_t m = 0; m < behaviours_.size() && !tier_module_; ++m) {
     if (behaviours_[m]->keeps_tiers()) tier_module_ = m;
   }
+  for (std::size_t m = 0; m < behaviours_.size() && !points_module_; ++m) {
+    if (behaviours_[m]->keeps_points()) points_module_ = m;
+  }
   declare_engine_columns(layout_, next_visit_, visit_index_, flags_);
   for (std::size_t m = 0; m < behaviours_.size(); ++m) {
     Behaviour& b = *behaviours_[m];

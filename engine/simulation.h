@@ -303,6 +303,8 @@ class Simulation {
   bool caps_ = false;
   // Member prices (PromotionStrategy::min_tier): per offer, the deepest tier-gated discount of the
   // window, its promotion and tier; the module that keeps tiers.
+  bool points_promotions_ = false;          // some promotion redeems points
+  std::optional<std::size_t> points_module_;  // the module that keeps points
   bool member_promotions_ = false;
   bool any_member_prices_ = false;  // some offer has a member price in the current window
   std::vector<Money> member_discount_;

@@ -80,11 +80,13 @@ struct SellerBooks {
   std::uint64_t coupons_issued = 0;   // coupons put into wallets (commands applied)
   std::uint64_t coupons_redeemed = 0; // coupons used on an order (each at most once)
   std::uint64_t coupons_expired = 0;  // coupons dropped from wallets unused at their expiry
+  std::uint64_t points_redeemed = 0;  // loyalty points redeemed on orders (a points promotion)
   Money revenue = 0;
   Money cogs = 0;
   Money item_discounts = 0;           // per-item promotion discounts
   Money order_discounts = 0;          // order-level rules and coupons
   Money coupon_discounts = 0;         // the part of order_discounts that is coupons redeemed
+  Money points_discounts = 0;         // the part of order_discounts that is points redeemed
   Money costs[kCostKinds] = {};       // promotion costs that are not discounts, by kind
   Money holding_cost = 0;
   Money ordering_cost = 0;
@@ -110,11 +112,13 @@ struct SellerBooks {
     coupons_issued += o.coupons_issued;
     coupons_redeemed += o.coupons_redeemed;
     coupons_expired += o.coupons_expired;
+    points_redeemed += o.points_redeemed;
     add_checked(revenue, o.revenue);
     add_checked(cogs, o.cogs);
     add_checked(item_discounts, o.item_discounts);
     add_checked(order_discounts, o.order_discounts);
     add_checked(coupon_discounts, o.coupon_discounts);
+    add_checked(points_discounts, o.points_discounts);
     for (std::size_t k = 0; k < kCostKinds; ++k) add_checked(costs[k], o.costs[k]);
     add_checked(holding_cost, o.holding_cost);
     add_checked(ordering_cost, o.ordering_cost);

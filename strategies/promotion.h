@@ -84,6 +84,16 @@ class PromotionStrategy : public Strategy {
     return 0;
   }
 
+  /// Points redemption (loyalty points kept by the membership module): at settlement, after order
+  /// rules and coupons, whole `step`s of the consumer's balance (at least `min_points`) pay up to
+  /// `max_share` of what is left of its order with this seller, each point worth the module's
+  /// point value; charged to this promotion's budget as an order discount.
+  struct PointsRedemption {
+    std::int64_t min_points = 100;
+    std::int64_t step = 100;
+    double max_share = 0.5;
+  };
+  virtual std::optional<PointsRedemption> points_redemption() const { return std::nullopt; }
   /// Member prices: with a tier, its per-item discounts apply only to consumers whose membership
   /// tier (the run's membership module) is at least it, and win over the discount everyone sees
   /// where deeper; without the module nobody qualifies. Consumers held out of it do not qualify.

@@ -1,0 +1,16 @@
+// Metrics "points_redeemed" and "points_discounts": loyalty points redeemed on orders by a points
+// promotion, and what they took off (a part of the order discounts).
+#include "analysis/metric.h"
+
+namespace marketsim {
+
+void register_points_redeemed_metrics() {
+  metric_registry().push_back(books_metric(
+      "points_redeemed", "loyalty points redeemed on orders", MetricUnit::kCount,
+      [](const SellerBooks& b) { return static_cast<double>(b.points_redeemed); }));
+  metric_registry().push_back(books_metric(
+      "points_discounts", "what redeemed points took off orders (currency)", MetricUnit::kMoney,
+      [](const SellerBooks& b) { return static_cast<double>(b.points_discounts); }));
+}
+
+}  // namespace marketsim
