@@ -59,6 +59,7 @@ void register_builtin_strategies() {
     register_flash_sale();
     register_festival();
     register_member_price();
+    register_points();
     register_random_recommender();
     register_popular_plus_random();
     register_order_up_to();

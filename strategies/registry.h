@@ -50,6 +50,7 @@ void register_gift();
 void register_flash_sale();
 void register_festival();
 void register_member_price();
+void register_points();
 void register_random_recommender();
 void register_popular_plus_random();
 void register_order_up_to();

@@ -1,0 +1,61 @@
+// Promotion "points": loyalty points redeemed as payment (MODEL.md "Membership"). The run's
+// `membership` module earns points (its rates per tier) and keeps each consumer's balance and the
+// points liability; this promotion lets a consumer pay with them: at settlement, after order rules
+// and coupons, whole `step`s of its balance (at least `min_points`) pay up to `max_share` of what is
+// left of its order, each point worth the module's `point_value`
+// (PromotionStrategy::points_redemption; engine/settlement.cpp). The discount is charged to this
+// promotion's budget (an order discount, `points_discounts`), the points leave the balance and so
+// the liability. Without the membership module nothing is redeemed.
+#include "strategies/registry.h"
+
+namespace marketsim {
+namespace {
+
+class Points final : public PromotionStrategy {
+ public:
+  Points(PointsRedemption rule, Time start, Time end) : rule_(rule), start_(start), end_(end) {}
+
+  bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
+  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
+  bool has_order_rule() const override { return true; }  // settlement visits its orders (0 from the rule itself)
+  std::optional<PointsRedemption> points_redemption() const override { return rule_; }
+
+ private:
+  PointsRedemption rule_;
+  Time start_;
+  Time end_;
+};
+
+}  // namespace
+
+void register_points() {
+  promotion_registry().add({
+      "points",
+      "Loyalty points as payment: whole steps of a consumer's points balance (the membership module's) "
+      "pay up to max_share of an order, each point at the module's point_value.",
+      {
+          {.name = "min_points", .type = ParamType::kInteger, .default_value = 100, .min = 1, .max = 1e9,
+           .description = "the fewest points redeemed on an order"},
+          {.name = "step", .type = ParamType::kInteger, .default_value = 100, .min = 1, .max = 1e9,
+           .description = "points are redeemed in multiples of this"},
+          {.name = "max_share", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
+           .description = "the most of an order (what is left after other discounts) points may pay",
+           .min_exclusive = true},
+          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
+           .description = "first day redemption is open (inclusive)"},
+          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
+           .description = "end of redemption (exclusive)"},
+      },
+      [](const Json& p, const BuildContext&) {
+        const double start = p["start"].get<double>();
+        const double end = p["end"].get<double>();
+        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        PromotionStrategy::PointsRedemption rule{p["min_points"].get<std::int64_t>(), p["step"].get<std::int64_t>(),
+                                                 p["max_share"].get<double>()};
+        if (rule.min_points % rule.step != 0) throw ParamError("min_points", "must be a multiple of step");
+        return std::make_unique<Points>(rule, start, end);
+      },
+  });
+}
+
+}  // namespace marketsim
