@@ -264,9 +264,10 @@ void register_festival() {
       [](const Json& p, const BuildContext& ctx) {
         const Json& phases = p["phases"];
         static const std::array<const char*, 3> kNames = {"pre_heat", "peak", "tail"};
-        for (const auto& [key, value] : phases.items()) {
-          if (std::find_if(kNames.begin(), kNames.end(), [&](const char* n) { return key == n; }) == kNames.end()) {
-            throw ParamError("/phases/" + key, "unknown phase; allowed: \"pre_heat\", \"peak\", \"tail\"");
+        for (const auto& item : phases.items()) {
+          const std::string phase_name = item.key();
+          if (std::find_if(kNames.begin(), kNames.end(), [&](const char* n) { return phase_name == n; }) == kNames.end()) {
+            throw ParamError("/phases/" + phase_name, "unknown phase; allowed: \"pre_heat\", \"peak\", \"tail\"");
           }
         }
         if (!phases.contains("peak")) throw ParamError("/phases", "must have a \"peak\" phase");
