@@ -97,6 +97,10 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
   std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
   Wallets wallets;                   // consumers holding coupons
+  // Wish lists (PromotionStrategy::wish_probability / wish_slots): (consumer, offer) pairs added
+  // while a promotion collects them, sorted and cut to the slots when it first shows them.
+  std::vector<std::pair<ConsumerId, OfferId>> wishes;
+  bool wishes_ready = false;
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer

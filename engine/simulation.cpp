@@ -427,6 +427,15 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     }
     if (s == 0) any_featured_ = false;
     any_featured_ = any_featured_ || featured_slots_[s] > 0;
+    if (s == 0) {
+      wish_probability_ = 0.0;
+      wish_slots_ = 0;
+    }
+    for (std::size_t p = 0; p < promotions; ++p) {
+      if (!campaigns_[s][p].live) continue;
+      wish_probability_ = std::max(wish_probability_, strategies.promotions[p]->wish_probability(start));
+      wish_slots_ = std::max(wish_slots_, strategies.promotions[p]->wish_slots(start));
+    }
     strategies.recommender->prepare(ctx);
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
       if (!campaigns_[s][p].live) continue;

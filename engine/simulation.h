@@ -327,6 +327,12 @@ class Simulation {
   std::vector<std::vector<OfferId>> featured_;
   std::vector<std::size_t> featured_slots_;
   bool any_featured_ = false;
+  // Wish lists of the current window: the probability a visit wish-lists (0: none collected) and
+  // the wish-listed offers shown per visit (0: none shown).
+  double wish_probability_ = 0.0;
+  std::size_t wish_slots_ = 0;
+  /// Sorts a shard's wishes by (consumer, latest first), drops repeats, keeps wish_slots_ each.
+  void ready_wishes(Shard& shard);
   /// Units of a line of offer o (seller s, for consumer c) its funder's cap still allows.
   Units capped_available(std::size_t s, OfferId o, ConsumerId c, Units available);
   std::vector<std::uint32_t> live_unlocks_;

@@ -302,6 +302,28 @@ void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t f
   }
 }
 
+void Simulation::ready_wishes(Shard& shard) {
+  // Latest first within a consumer: wishes were appended in time order, so a stable sort by
+  // consumer of the reversed list keeps the latest first; then repeats go and each keeps
+  // wish_slots_.
+  std::vector<std::pair<ConsumerId, OfferId>>& w = shard.wishes;
+  std::reverse(w.begin(), w.end());
+  std::stable_sort(w.begin(), w.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    std::size_t kept = 0;  // this consumer's wishes kept so far
+    bool repeat = false;
+    for (std::size_t j = out; j-- > 0 && w[j].first == w[i].first;) {
+      ++kept;
+      repeat = repeat || w[j].second == w[i].second;
+    }
+    if (repeat || kept >= wish_slots_) continue;
+    w[out++] = w[i];
+  }
+  w.resize(out);
+  shard.wishes_ready = true;
+}
+
 std::size_t Simulation::open_unlocks(VisitScratch& b, std::size_t v, const float* weights, std::size_t count) const {
   // The spend rules that apply to this consumer (not held out), their spend so far (none), and
   // the slots' weights before any unlock.
@@ -451,6 +473,15 @@ void Simulation::visit_batch(Shard& shard) {
         }
       }
     }
+    if (wish_slots_ > 0) [[unlikely]] {
+      // The consumer's wish-listed offers (sorted, latest first, at most wish_slots_ each).
+      if (!shard.wishes_ready) ready_wishes(shard);
+      const auto lo = std::lower_bound(shard.wishes.begin(), shard.wishes.end(), std::pair<ConsumerId, OfferId>{c, 0},
+                                       [](const auto& a, const auto& x) { return a.first < x.first; });
+      for (auto it = lo; it != shard.wishes.end() && it->first == c; ++it) {
+        if (!shown.contains(it->second) && !shown.full()) shown.push(it->second);
+      }
+    }
     if (browse > 0) {
       CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kBrowse);
       shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, rng);
@@ -495,6 +526,20 @@ void Simulation::visit_batch(Shard& shard) {
     const ShardContext ctx = context(shard, m);
     VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, {}};
     behaviours_[m]->utility(mb);
+  }
+
+  // Wish lists being collected: the visit wish-lists its shown offer of highest utility.
+  if (wish_probability_ > 0.0) [[unlikely]] {
+    for (std::size_t v = 0; v < n; ++v) {
+      const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1];
+      if (end == first || visit_stream(b.key[v], b.visit[v], VisitStage::kWish).uniform() >= wish_probability_) continue;
+      std::uint32_t best = first;
+      for (std::uint32_t s = first + 1; s < end; ++s) {
+        if (utility[s] > utility[best]) best = s;
+      }
+      shard.wishes.emplace_back(b.consumer[v], b.offer[best]);
+      shard.wishes_ready = false;
+    }
   }
 
   // Basket modules say how many items each basket may take (default 1; they see utilities).

@@ -588,9 +588,9 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
                                                     ps + "/promotions/" + std::to_string(k), selectors, promotion_build,
                                                     ss["promotions"][k], &sc.log_lookback_days));
         // Featured slots (a flash-sale banner) are shown offers too.
-        slots += promotion_registry().find(seller.promotions.back().name)
-                     ->make(seller.promotions.back().params, promotion_build)
-                     ->featured_slots();
+        const auto made = promotion_registry().find(seller.promotions.back().name)
+                              ->make(seller.promotions.back().params, promotion_build);
+        slots += made->featured_slots() + made->wish_slots_bound();
       }
       if (ss.contains("stacking")) {
         ss["stacking"] = parse_stacking(ss["stacking"], file, ps + "/stacking", ss["promotions"].size(),

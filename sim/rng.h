@@ -115,6 +115,7 @@ enum class VisitStage : std::uint64_t {
   kReentry = 4,    // the first candidate after re-entering the visit calendar
   kRedraw = 5,     // the candidate drawn again when a consumer's intensity bound rose
   kFeatured = 6,   // promotions' featured slots (one stream: the sellers in order)
+  kWish = 7,       // whether a visit wish-lists an offer
   kRecommend = 8,  // seller s's recommendation: kRecommend + s (up to 248 sellers)
 };
 

@@ -127,6 +127,20 @@ class PromotionStrategy : public Strategy {
     (void)day;
     return 1.0;
   }
+  /// Wish lists (a festival's pre-heat): while wish_probability(t) > 0, each visit wish-lists,
+  /// with that probability, the shown offer of highest utility; while wish_slots(t) > 0, every
+  /// visit of a consumer also shows up to that many of its wish-listed offers (its latest first),
+  /// after the featured slots. `wish_slots_bound()` bounds wish_slots over the run (for the loader's
+  /// 64-offer check). Asked per window, only while the promotion is live.
+  virtual double wish_probability(Time t) const {
+    (void)t;
+    return 0.0;
+  }
+  virtual std::size_t wish_slots(Time t) const {
+    (void)t;
+    return 0;
+  }
+  virtual std::size_t wish_slots_bound() const { return 0; }
   /// A cost (not a discount: the consumer pays the same) its order rule incurs on the order, in
   /// cents, charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked
   /// once per order the rule applies to, with the order after per-item discounts.
