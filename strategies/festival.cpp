@@ -19,7 +19,10 @@
 // slots follow that tool); order rules of the tools in the active phase add up (the engine caps
 // them at what is left of the order); a threshold's spend tiers are those of the active phase's
 // first tool that has them; gift costs add up. "scale_depth" scales every tool.
-// Not modelled: wish-listing (shoppers' lists of products to buy on the peak day).
+//   wish_list  {"probability": p, "slots": k}: during the pre-heat each visit wish-lists, with
+//              probability p, the shown product the shopper liked best (highest utility); on the
+//              peak every visit also shows up to k of the shopper's wish-listed products, the latest
+//              first (PromotionStrategy::wish_probability / wish_slots; engine/visits.cpp).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -39,6 +42,11 @@ struct Phase {
   bool holds(Time t) const { return t >= start && t < end; }
 };
 
+struct WishList {
+  double probability = 0;
+  std::size_t slots = 0;
+};
+
 struct Deposit {
   Money amount = 0;
   Money worth = 0;
@@ -47,9 +55,14 @@ struct Deposit {
 
 class Festival final : public PromotionStrategy {
  public:
-  Festival(std::vector<Phase> phases, double surge, std::optional<Deposit> deposit, StreamFamily keys,
-           std::int64_t consumers)
-      : phases_(std::move(phases)), surge_(surge), deposit_(deposit), keys_(keys), consumers_(consumers) {
+  Festival(std::vector<Phase> phases, double surge, std::optional<Deposit> deposit, std::optional<WishList> wishes,
+           StreamFamily keys, std::int64_t consumers)
+      : phases_(std::move(phases)),
+        surge_(surge),
+        deposit_(deposit),
+        wishes_(wishes),
+        keys_(keys),
+        consumers_(consumers) {
     for (const Phase& p : phases_) {
       for (const auto& t : p.tools) {
         order_rule_ = order_rule_ || t->has_order_rule();
@@ -173,6 +186,13 @@ class Festival final : public PromotionStrategy {
     }
   }
 
+  double wish_probability(Time t) const override {
+    const Phase* pre = find("pre_heat");
+    return wishes_ && pre != nullptr && pre->holds(t) ? wishes_->probability : 0.0;
+  }
+  std::size_t wish_slots(Time t) const override { return wishes_ && find("peak")->holds(t) ? wishes_->slots : 0; }
+  std::size_t wish_slots_bound() const override { return wishes_ ? wishes_->slots : 0; }
+
   bool has_traffic() const override { return surge_ != 1.0; }
   double traffic(Day day) const override {
     const Phase* peak = find("peak");
@@ -198,6 +218,7 @@ class Festival final : public PromotionStrategy {
   std::vector<Phase> phases_;
   double surge_;
   std::optional<Deposit> deposit_;
+  std::optional<WishList> wishes_;
   StreamFamily keys_;
   std::int64_t consumers_;
   bool deposits_issued_ = false;
@@ -218,6 +239,16 @@ const ParamSchema& phase_params() {
        .description = "end of the phase (exclusive)"},
       {.name = "tools", .type = ParamType::kObjectList, .default_value = Json::array(),
        .description = "the promotions acting in the phase ({\"name\": ..., their parameters})"},
+  };
+  return s;
+}
+
+const ParamSchema& wish_params() {
+  static const ParamSchema s = {
+      {.name = "probability", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1.0,
+       .description = "chance a pre-heat visit wish-lists its best-liked shown product", .min_exclusive = true},
+      {.name = "slots", .type = ParamType::kInteger, .default_value = 2, .min = 1, .max = 16,
+       .description = "wish-listed products shown per peak visit"},
   };
   return s;
 }
@@ -257,6 +288,9 @@ void register_festival() {
            .description = "{\"pre_heat\"|\"peak\"|\"tail\": {\"start\", \"end\", \"tools\": [...]}}; peak required"},
           {.name = "surge", .type = ParamType::kNumber, .default_value = 1.0, .min = 1.0, .max = 100.0,
            .description = "visit intensity multiplier on the peak's days"},
+          {.name = "wish_list", .type = ParamType::kObject, .default_value = nullptr,
+           .description = "{\"probability\", \"slots\"}: wish-listing in the pre-heat, shown on the peak",
+           .optional = true},
           {.name = "deposit", .type = ParamType::kObject, .default_value = nullptr,
            .description = "{\"amount\", \"worth\", \"share\"}: deposits placed at the pre-heat's start",
            .optional = true},
@@ -322,10 +356,16 @@ void register_festival() {
           if (deposit->worth <= deposit->amount) throw ParamError("/deposit/worth", "must be greater than amount");
           if (!phases.contains("pre_heat")) throw ParamError("/deposit", "needs a \"pre_heat\" phase (deposits are placed then)");
         }
+        std::optional<WishList> wishes;
+        if (p.contains("wish_list")) {
+          const Json w = checked(wish_params(), p["wish_list"], "/wish_list");
+          wishes = WishList{w["probability"].get<double>(), w["slots"].get<std::size_t>()};
+          if (!phases.contains("pre_heat")) throw ParamError("/wish_list", "needs a \"pre_heat\" phase (wishes are made then)");
+        }
         const StreamFamily keys(ctx.seed, ctx.replication, Purpose::kStrategy,
                                 (static_cast<std::uint64_t>(ctx.seller) << 32) ^ static_cast<std::uint64_t>(ctx.promotion) ^
                                     name_hash("festival.deposit"));
-        return std::make_unique<Festival>(std::move(out), p["surge"].get<double>(), deposit, keys, ctx.consumers);
+        return std::make_unique<Festival>(std::move(out), p["surge"].get<double>(), deposit, wishes, keys, ctx.consumers);
       },
   });
 }
