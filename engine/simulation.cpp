@@ -354,7 +354,7 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
   for (std::size_t s = 0; s < sellers_; ++s) {
     const auto seller = static_cast<SellerId>(s);
     SellerStrategies& strategies = arm_.sellers[s];
-    const MarketContext ctx{market_.catalog, market_.offers, log_, seller, day, start, end};
+    const MarketContext ctx{market_.catalog, market_.offers, log_, seller, day, start, end, inventory_.on_hand};
     const OfferId first = market_.offers.begin(seller);
     const std::size_t count = market_.offers.count(seller);
     const std::span<Money> price(price_.data() + first, count);

@@ -22,6 +22,9 @@ struct MarketContext {
   Day day;
   Time window_start;
   Time window_end;
+  /// Units on hand per offer of the market (global offer ids) at the window's start, as the
+  /// seller's own stock system knows them; empty where the caller has none (tests).
+  std::span<const Units> on_hand = {};
 
   OfferId first_offer() const { return offers.begin(seller); }
   std::size_t offer_count() const { return offers.count(seller); }
