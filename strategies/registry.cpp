@@ -48,6 +48,7 @@ void register_builtin_strategies() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_fixed_pricing();
+    register_dynamic_pricing();
     register_no_promotion();
     register_percent_off();
     register_coupon();

@@ -180,7 +180,9 @@ TEST_CASE("every pricing strategy prices every product positively", "[strategies
   const BuildContext ctx = shop.build(3, 10.0);
   for (const auto& info : pricing_registry().entries()) {
     INFO("pricing " << info.name);
-    auto pricing = make(info, Json::object(), ctx);
+    // Required parameters where a strategy has them (a markdown's dates).
+    const Json params = info.name == "markdown" ? Json{{"start", 0}, {"end", 2}} : Json::object();
+    auto pricing = make(info, params, ctx);
     std::vector<Money> prices(catalog.size(), 0);
     pricing->set_prices(shop.at(0), prices);
     for (ProductId j = 0; j < catalog.size(); ++j) CHECK(prices[j] > 0);
@@ -189,4 +191,67 @@ TEST_CASE("every pricing strategy prices every product positively", "[strategies
   std::vector<Money> prices(catalog.size(), 0);
   fixed->set_prices(shop.at(0), prices);
   CHECK(prices == catalog.list_price);
+}
+
+TEST_CASE("cost_plus prices every product at unit cost times (1 + markup)", "[strategies][pricing]") {
+  Shop shop;
+  auto pricing = build(pricing_registry(), "cost_plus", Json{{"markup", 0.25}}, shop.build(3, 10));
+  shop.log.begin_day(0);
+  std::vector<Money> prices(shop.offers.size());
+  pricing->set_prices(shop.at(0), prices);
+  for (std::size_t k = 0; k < prices.size(); ++k) {
+    CHECK(prices[k] == std::llround(static_cast<double>(shop.catalog.unit_cost[k]) * 1.25));
+  }
+}
+
+TEST_CASE("inventory_driven pricing raises prices as days of supply fall, within its bounds and steps",
+          "[strategies][pricing]") {
+  // Offer 0 sells 10 units a day. Days of supply = stock / 10 against a target of 7 days: with
+  // sensitivity 0.5 the factor is 1 + 0.5 (7 - d) / 7, clamped to [0.7, 1.5]; steps of at most 20%.
+  Shop shop;
+  auto pricing = build(pricing_registry(), "inventory_driven",
+                       Json{{"target_days", 7}, {"sensitivity", 0.5}, {"max_step", 0.2}, {"window_days", 7}},
+                       shop.build(3, 10));
+  std::vector<Units> stock(shop.offers.size(), 70);
+  std::vector<Money> prices(shop.offers.size());
+  const Money list = shop.catalog.list_price[0];
+  const auto price_at = [&](Day day, Units on_hand) {
+    stock[0] = on_hand;
+    MarketContext ctx = shop.at(day);
+    ctx.on_hand = stock;
+    pricing->set_prices(ctx, prices);
+    return prices[0];
+  };
+  for (Day d = 0; d < 7; ++d) {
+    shop.log.begin_day(d);
+    for (int i = 0; i < 10; ++i) shop.log.add_sale(0, 1);
+    if (d < 6) (void)price_at(d, 70);  // 7 days of supply: the list price
+  }
+  CHECK(price_at(6, 70) == list);
+  const auto next_day = [&](Day d) {  // 10 units sold on every day
+    shop.log.begin_day(d);
+    for (int i = 0; i < 10; ++i) shop.log.add_sale(0, 1);
+  };
+  next_day(7);
+  // 35 units = 3.5 days: factor 1.25, reached in steps of at most 20% from the list price.
+  const Money a = price_at(7, 35);
+  CHECK(a == std::llround(static_cast<double>(list) * 1.2));  // one step: +20%
+  next_day(8);
+  const Money b = price_at(8, 35);
+  CHECK(b == std::llround(static_cast<double>(list) * 1.25));
+  // Fewer days of supply, a higher price (up to 1.5 x list at 0 days).
+  next_day(9);
+  const Money c = price_at(9, 0);
+  CHECK(c > b);
+  CHECK(c <= std::llround(static_cast<double>(list) * 1.5));
+  // Long supply: down to 0.7 x list at most, step by step.
+  Money last = c;
+  for (Day d = 10; d < 30; ++d) {
+    next_day(d);
+    const Money p = price_at(d, 10000);
+    CHECK(p <= last);
+    CHECK(static_cast<double>(p) >= std::floor(static_cast<double>(last) * 0.8));
+    last = p;
+  }
+  CHECK(last == std::llround(static_cast<double>(list) * 0.7));
 }
