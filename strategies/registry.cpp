@@ -49,6 +49,7 @@ void register_builtin_strategies() {
   std::call_once(once, [] {
     register_fixed_pricing();
     register_dynamic_pricing();
+    register_competitor_reactive();
     register_no_promotion();
     register_percent_off();
     register_coupon();

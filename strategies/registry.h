@@ -40,6 +40,7 @@ void register_builtin_strategies();
 // Registration functions of the built-in strategies, one per implementation file.
 void register_fixed_pricing();
 void register_dynamic_pricing();
+void register_competitor_reactive();
 void register_no_promotion();
 void register_percent_off();
 void register_coupon();

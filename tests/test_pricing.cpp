@@ -113,4 +113,57 @@ TEST_CASE("bad pricing parameters are one-line errors naming the key", "[pricing
   expect_error("{\"name\": \"markdown\", \"start\": 5, \"end\": 5}", "/arms/0/pricing/end", "after start");
   expect_error("{\"name\": \"inventory_driven\", \"min_factor\": 0}", "/arms/0/pricing/min_factor", "min_factor");
   expect_error("{\"name\": \"inventory_driven\", \"max_step\": 0}", "/arms/0/pricing/max_step", "max_step");
+  expect_error("{\"name\": \"competitor_reactive\", \"mode\": \"follow\"}", "/arms/0/pricing/mode", "match");
+  expect_error("{\"name\": \"competitor_reactive\", \"undercut\": 0}", "/arms/0/pricing/undercut", "undercut");
+}
+
+namespace {
+
+const std::string kPriceWar = MARKETSIM_SOURCE_DIR "/scenarios/price-war.json";
+
+std::vector<LineRecord> price_war_lines(std::size_t arm) {
+  const Scenario sc = load_scenario(kPriceWar, {"/market/segments/0/consumers=5000", "/replications=1"});
+  const Market market = build_market(sc.market, sc.seed, 0);
+  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
+  LineRecorder rec;
+  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
+                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
+  Arm a = instantiate_arm(sc.arms[arm], ctx);
+  Simulation sim(market, a, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
+                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
+  sim.subscribe(rec);
+  sim.run();
+  return rec.lines;
+}
+
+}  // namespace
+
+TEST_CASE("competitor_reactive undercuts a list-price rival and two undercutters meet at the floor", "[pricing]") {
+  // alpha (seller 0) undercuts beta's yesterday price by 5% with a floor of cost + 5%; beta sells
+  // at list. Costs are 60% of list, so the floor is about 63% of list: alpha sits at 95% of list
+  // from day 1. When both undercut, each step takes 5% off the other's price: 0.95^k < 0.63 from
+  // k = 10, so from day 12 on both sell at the floor.
+  const Scenario sc = load_scenario(kPriceWar, {"/market/segments/0/consumers=5000", "/replications=1"});
+  const Market market = build_market(sc.market, sc.seed, 0);
+  const auto floor_of = [](const LineRecord& l) {
+    return std::max<Money>(1, std::llround(static_cast<double>(l.unit_cost) * 1.05));
+  };
+  std::size_t alpha = 0;
+  for (const LineRecord& l : price_war_lines(1)) {
+    const Money list = market.catalog.list_price[l.product];
+    if (l.seller == 1 || day_of(l.time) == 0) {
+      CHECK(l.unit_price == list);
+      continue;
+    }
+    CHECK(l.unit_price == std::max<Money>(floor_of(l), std::llround(static_cast<double>(list) * 0.95)));
+    ++alpha;
+  }
+  CHECK(alpha > 1000);
+  std::size_t late = 0;
+  for (const LineRecord& l : price_war_lines(2)) {
+    if (day_of(l.time) < 12) continue;
+    CHECK(l.unit_price == floor_of(l));
+    ++late;
+  }
+  CHECK(late > 1000);
 }
