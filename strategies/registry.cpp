@@ -50,6 +50,7 @@ void register_builtin_strategies() {
     register_fixed_pricing();
     register_dynamic_pricing();
     register_competitor_reactive();
+    register_rule_pricing();
     register_no_promotion();
     register_percent_off();
     register_coupon();

@@ -41,6 +41,7 @@ void register_builtin_strategies();
 void register_fixed_pricing();
 void register_dynamic_pricing();
 void register_competitor_reactive();
+void register_rule_pricing();
 void register_no_promotion();
 void register_percent_off();
 void register_coupon();

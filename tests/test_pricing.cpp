@@ -86,7 +86,7 @@ TEST_CASE("a markdown schedule clears a finite stock by its date where list pric
 
 TEST_CASE("pricing strategies give the same bytes on 1 and 2 threads", "[pricing][determinism]") {
   for (const char* pricing : {"{\"name\": \"inventory_driven\"}", "{\"name\": \"markdown\", \"start\": 5, \"end\": 20}",
-                              "{\"name\": \"cost_plus\"}"}) {
+                              "{\"name\": \"cost_plus\"}", "{\"name\": \"rule\", \"demand\": 0.3, \"stock\": 0.2}"}) {
     const auto run = [&](int threads) {
       tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
       return marketsim::testing::fingerprint(run_experiment(market_with(pricing, {"/replications=2"})));
@@ -115,6 +115,8 @@ TEST_CASE("bad pricing parameters are one-line errors naming the key", "[pricing
   expect_error("{\"name\": \"inventory_driven\", \"max_step\": 0}", "/arms/0/pricing/max_step", "max_step");
   expect_error("{\"name\": \"competitor_reactive\", \"mode\": \"follow\"}", "/arms/0/pricing/mode", "match");
   expect_error("{\"name\": \"competitor_reactive\", \"undercut\": 0}", "/arms/0/pricing/undercut", "undercut");
+  expect_error("{\"name\": \"rule\", \"demand\": 11}", "/arms/0/pricing/demand", "demand");
+  expect_error("{\"name\": \"rule\", \"max_factor\": 0.5}", "/arms/0/pricing/max_factor", "max_factor");
 }
 
 namespace {

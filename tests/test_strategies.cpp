@@ -255,3 +255,41 @@ TEST_CASE("inventory_driven pricing raises prices as days of supply fall, within
   }
   CHECK(last == std::llround(static_cast<double>(list) * 0.7));
 }
+
+TEST_CASE("rule pricing moves yesterday's price by its signals' weights, within bounds and steps",
+          "[strategies][pricing]") {
+  Shop shop;
+  std::vector<Money> prices(shop.offers.size());
+  const Money list = shop.catalog.list_price[0];
+  const auto run = [&](const Json& params, const std::vector<int>& sales, Day last_day, Units on_hand) {
+    Shop s;
+    auto pricing = build(pricing_registry(), "rule", params, s.build(3, 10));
+    std::vector<Units> st(s.offers.size(), on_hand);
+    Money p = 0;
+    for (Day d = 0; d <= last_day; ++d) {
+      s.log.begin_day(d);
+      MarketContext ctx = s.at(d);
+      ctx.on_hand = st;
+      pricing->set_prices(ctx, prices);
+      p = prices[0];
+      for (int i = 0; i < sales[static_cast<std::size_t>(d)]; ++i) s.log.add_sale(0, 1);
+    }
+    return p;
+  };
+  std::vector<int> sales(10, 10);
+  // Without weights the price stays at list.
+  CHECK(run(Json::object(), sales, 9, 70) == list);
+  // Momentum: 40 units on day 7 against 10 before; on day 8, D_1 = 40 and D_w = 100 / 7.
+  sales[7] = 40;
+  const double momentum = std::pow(40.0 / (100.0 / 7.0), 0.5);
+  CHECK(run(Json{{"demand", 0.5}, {"max_step", 5.0}}, sales, 8, 70) ==
+        std::llround(static_cast<double>(list) * momentum));
+  // ... and at most 10% a day by default.
+  CHECK(run(Json{{"demand", 0.5}}, sales, 8, 70) == std::llround(static_cast<double>(list) * 1.1));
+  // Stock: 35 units at 10 a day = 3.5 days against 7: the price doubles (max_factor 2 holds it there).
+  sales.assign(10, 10);
+  CHECK(run(Json{{"stock", 1.0}, {"max_step", 5.0}}, sales, 1, 35) == 2 * list);
+  CHECK(run(Json{{"stock", 1.0}, {"max_step", 5.0}}, sales, 5, 35) == 2 * list);
+  // Long supply lowers it to min_factor at most.
+  CHECK(run(Json{{"stock", 1.0}, {"max_step", 5.0}}, sales, 5, 100000) == std::llround(static_cast<double>(list) * 0.5));
+}
