@@ -178,5 +178,6 @@ void register_coupons_expired_metric();
 void register_coupon_costs_metric();
 void register_coupon_discounts_metric();
 void register_points_redeemed_metrics();
+void register_price_index_metric();
 
 }  // namespace marketsim

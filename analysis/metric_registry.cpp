@@ -44,6 +44,7 @@ void register_builtin_metrics() {
     register_coupon_costs_metric();
     register_coupon_discounts_metric();
     register_points_redeemed_metrics();
+    register_price_index_metric();
   });
 }
 

@@ -110,10 +110,26 @@ void RunCollector::on_day_end(const DayRecord& d) {
     }
   }
   daily_.push_back(std::move(row));
+  // Each seller's day: the metrics of its books.
+  for (std::size_t s = 0; s < sellers; ++s) {
+    SellerDailyRow srow{d.day, d.day < warmup_, static_cast<std::uint32_t>(s), std::vector<double>(metrics_.size(), kNaN)};
+    for (std::size_t m = 0; m < metrics_.size(); ++m) {
+      const MetricInfo& info = metrics_[m];
+      if (columns_[m].collector != SIZE_MAX || !info.per_seller()) continue;
+      if (info.totaling == Totaling::kRatio) {
+        const double den = info.denominator(d.sellers[s]);
+        srow.values[m] = den > 0 ? info.numerator(d.sellers[s]) / den : info.empty_ratio;
+      } else {
+        srow.values[m] = daily_figure(info, info.books(d.sellers[s]));
+      }
+    }
+    seller_daily_.push_back(std::move(srow));
+  }
 }
 
 void RunCollector::finish(RunResult& result) const {
   result.daily = daily_;
+  result.seller_daily = seller_daily_;
   result.gauge_names = gauge_names_;
   result.monitor = monitor_;
   const std::size_t sellers = sums_.size() - 1;

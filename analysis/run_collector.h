@@ -41,6 +41,7 @@ class RunCollector final : public RunObserver {
   };
   std::vector<Span> collector_columns_;
   std::vector<DailyRow> daily_;
+  std::vector<SellerDailyRow> seller_daily_;
   std::vector<MonitorRow> monitor_;
   std::vector<std::string> gauge_names_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):

@@ -19,6 +19,15 @@ struct DailyRow {
   std::vector<double> gauges;  // the modules' gauges at the day's end, in RunResult::gauge_names order
 };
 
+/// One day of one seller in one run: the metrics of the seller's books (metric columns; NaN for
+/// the marketplace-only metrics and those of stateful collectors).
+struct SellerDailyRow {
+  Day day;
+  bool warmup;
+  std::uint32_t seller;
+  std::vector<double> values;
+};
+
 /// One cell of the breakdown: a seller's sales of one category to one segment over the measured
 /// days. `values` holds the metrics that break down by line (breakdown_metrics()), in order.
 struct BreakdownRow {
@@ -48,6 +57,7 @@ struct RunResult {
   std::vector<std::string> gauge_names;  // the run's gauges ("module.gauge", DayRecord::gauge_names)
   std::vector<CohortRow> cohorts;
   std::vector<std::vector<double>> seller_totals;  // per seller; NaN for market-only metrics
+  std::vector<SellerDailyRow> seller_daily;        // per day, then seller
   std::vector<BreakdownRow> breakdown;
   std::vector<MonitorRow> monitor;                 // every monitoring rule's checks, in order
   std::uint64_t visits_simulated = 0;  // including warm-up

@@ -361,6 +361,10 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     const std::span<Money> discount(discount_.data() + first, count);
     const std::span<Money> scratch(scratch_.data() + first, count);
     strategies.pricing->set_prices(ctx, price);
+    for (std::size_t k = 0; k < count; ++k) {
+      add_checked(books_today_[s].shelf_value, price[k]);
+      add_checked(books_today_[s].list_value, market_.catalog.list_price[market_.offers.product[first + k]]);
+    }
     std::fill(discount.begin(), discount.end(), 0);
     std::fill_n(promotion_.begin() + first, count, -1);
     const std::size_t promotions = strategies.promotions.size();

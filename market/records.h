@@ -90,6 +90,10 @@ struct SellerBooks {
   Money costs[kCostKinds] = {};       // promotion costs that are not discounts, by kind
   Money holding_cost = 0;
   Money ordering_cost = 0;
+  // The seller's prices (before promotions) and list prices, summed over its offers and the
+  // day's windows: price_index = shelf_value / list_value.
+  Money shelf_value = 0;
+  Money list_value = 0;
 
   Money discounts() const {
     Money t = item_discounts;
@@ -122,6 +126,8 @@ struct SellerBooks {
     for (std::size_t k = 0; k < kCostKinds; ++k) add_checked(costs[k], o.costs[k]);
     add_checked(holding_cost, o.holding_cost);
     add_checked(ordering_cost, o.ordering_cost);
+    add_checked(shelf_value, o.shelf_value);
+    add_checked(list_value, o.list_value);
   }
 };
 

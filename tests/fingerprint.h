@@ -20,6 +20,7 @@ inline std::string fingerprint(const ExperimentResult& r) {
     values(run.totals);
     for (const auto& d : run.daily) values(d.values);
     for (const auto& s : run.seller_totals) values(s);
+    for (const auto& s : run.seller_daily) values(s.values);
     for (const auto& b : run.breakdown) values(b.values);
   }
   return out.str();
