@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysis/output_dir.h"
+#include "analysis/price_response.h"
 #include "analysis/promotion_effects.h"
 #include "sim/error.h"
 #include "sim/text.h"
@@ -92,13 +93,59 @@ std::string bracket(const Interval& i, int decimals) {
          signed_grouped(i.high, decimals) + "]";
 }
 
+/// Seller s's share of the marketplace's total of metric `name` in run r (NaN when the total is 0).
+double seller_share(const std::vector<double>& seller_values, const std::vector<double>& market_values,
+                    const std::string& name) {
+  const std::size_t m = metric_index(name);
+  const double total = market_values[m];
+  return total != 0.0 && std::isfinite(total) ? seller_values[m] / total : std::nan("");
+}
+
+/// The share columns that follow the metrics in sellers.csv and sellers_daily.csv.
+constexpr const char* kShareHeader = ",unit_share,revenue_share";
+std::string share_fields(const std::vector<double>& seller_values, const std::vector<double>& market_values) {
+  return "," + csv_number(seller_share(seller_values, market_values, "units")) + "," +
+         csv_number(seller_share(seller_values, market_values, "revenue"));
+}
+
+/// Per arm, each seller's totals over replications: the metrics of its books and its shares of
+/// the marketplace's units and revenue, with their intervals.
+Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_t arm) {
+  Json out = Json::array();
+  const auto& list = metric_list();
+  for (std::size_t s = 0; s < sc.market.sellers.size(); ++s) {
+    std::vector<const RunResult*> runs;
+    for (const RunResult& r : result.runs) {
+      if (r.arm == arm && s < r.seller_totals.size()) runs.push_back(&r);
+    }
+    const auto interval_of = [&](const auto& value) {
+      std::vector<double> v;
+      for (const RunResult* r : runs) v.push_back(value(*r));
+      return interval_json(mean_interval(v));
+    };
+    Json metrics = Json::object();
+    for (std::size_t m = 0; m < list.size(); ++m) {
+      if (!list[m].per_seller()) continue;
+      metrics[list[m].name] = interval_of([&](const RunResult& r) { return r.seller_totals[s][m]; });
+    }
+    out.push_back(Json{
+        {"name", sc.market.sellers[s].name},
+        {"unit_share", interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, "units"); })},
+        {"revenue_share",
+         interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, "revenue"); })},
+        {"metrics", metrics}});
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* marketsim_version() { return MARKETSIM_VERSION; }
 
 const std::vector<std::string>& output_file_names() {
-  static const std::vector<std::string> names = {"summary.json", "runs.csv",      "daily.csv",  "cohorts.csv",
-                                                 "sellers.csv",  "breakdown.csv", "gauges.csv", "monitor.csv"};
+  static const std::vector<std::string> names = {"summary.json", "runs.csv",          "daily.csv",
+                                                 "cohorts.csv",  "sellers.csv",       "sellers_daily.csv",
+                                                 "breakdown.csv", "gauges.csv",       "monitor.csv"};
   return names;
 }
 
@@ -112,12 +159,15 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
   doc["confidence_level"] = 0.95;
   doc["baseline"] = sc.arms[sc.baseline].name;
   Json arms = Json::array();
-  for (const auto& a : summary.arms) {
+  for (std::size_t arm = 0; arm < summary.arms.size(); ++arm) {
+    const ArmSummary& a = summary.arms[arm];
     Json metrics = Json::object();
     for (std::size_t m = 0; m < metric_list().size(); ++m) metrics[metric_list()[m].name] = interval_json(a.metrics[m]);
     Json gauges = Json::object();
     for (std::size_t g = 0; g < a.gauge_names.size(); ++g) gauges[a.gauge_names[g]] = interval_json(a.last_day_gauges[g]);
-    arms.push_back(Json{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}, {"last_day_gauges", gauges}});
+    Json entry{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}, {"last_day_gauges", gauges}};
+    if (result != nullptr) entry["sellers"] = sellers_json(sc, *result, arm);
+    arms.push_back(entry);
   }
   doc["arms"] = arms;
   Json diffs = Json::array();
@@ -147,6 +197,35 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
     pairs.push_back(d);
   }
   doc["arm_differences"] = pairs;
+  if (result != nullptr) {
+    Json responses = Json::array();
+    for (const PriceResponse& pr : price_response(sc, *result)) {
+      Json ladder = Json::array();
+      for (const PriceRung& r : pr.rungs) {
+        ladder.push_back(Json{{"arm", sc.arms[r.arm].name},
+                              {"price_factor", r.price_factor},
+                              {"units", interval_json(r.units)},
+                              {"revenue", interval_json(r.revenue)},
+                              {"gross_profit", interval_json(r.gross_profit)},
+                              {"orders_per_visit", interval_json(r.orders_per_visit)},
+                              {"revenue_per_unit", interval_json(r.revenue_per_unit)},
+                              {"measured_elasticity", interval_json(r.measured_elasticity)},
+                              {"logit_elasticity", interval_json(r.logit_elasticity)}});
+      }
+      Json regrets = Json::array();
+      for (const PriceRegret& g : pr.regrets) {
+        regrets.push_back(Json{{"arm", sc.arms[g.arm].name},
+                               {"best_fixed_arm", sc.arms[pr.rungs[g.best_rung_by_mean].arm].name},
+                               {"revenue", interval_json(g.revenue)},
+                               {"gross_profit", interval_json(g.gross_profit)}});
+      }
+      responses.push_back(Json{{"seller", sc.market.sellers[pr.seller].name},
+                               {"mean_price_sensitivity", pr.mean_price_sensitivity},
+                               {"ladder", ladder},
+                               {"regret", regrets}});
+    }
+    doc["price_response"] = responses;
+  }
   doc["scenario"] = sc.resolved;
   doc["performance"] = Json{
       {"visits", perf.visits},
@@ -183,12 +262,13 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,
                                                               const PerformanceInfo& perf) {
-  std::ostringstream runs, daily, cohorts, sellers, breakdown, gauges, monitor;
+  std::ostringstream runs, daily, cohorts, sellers, sellers_daily, breakdown, gauges, monitor;
   const std::vector<std::size_t> line_metrics = breakdown_metrics();
   runs << "arm,replication" << metric_header() << "\n";
   daily << "arm,replication,day,warmup" << metric_header() << "\n";
   cohorts << "arm,replication,period,cohort,cohort_size,offset,buyers,rate\n";
-  sellers << "arm,replication,seller" << metric_header() << "\n";
+  sellers << "arm,replication,seller" << metric_header() << kShareHeader << "\n";
+  sellers_daily << "arm,replication,day,warmup,seller" << metric_header() << kShareHeader << "\n";
   breakdown << "arm,replication,seller,category,segment" << metric_header(&line_metrics) << "\n";
   gauges << "arm,replication,day,warmup,gauge,value\n";
   monitor << "arm,replication,day,warmup,seller,promotion,name,rule,metric,value,action\n";
@@ -214,7 +294,15 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
     }
     for (std::size_t s = 0; s < r.seller_totals.size(); ++s) {
       sellers << arm << "," << r.replication << "," << csv_field(ms.sellers[s].name)
-              << metric_fields(r.seller_totals[s]) << "\n";
+              << metric_fields(r.seller_totals[s]) << share_fields(r.seller_totals[s], r.totals) << "\n";
+    }
+    const std::size_t seller_count = r.seller_totals.size();
+    for (std::size_t k = 0; k < r.seller_daily.size() && seller_count > 0; ++k) {
+      const SellerDailyRow& d = r.seller_daily[k];
+      const DailyRow& market = r.daily[k / seller_count];
+      sellers_daily << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0) << ","
+                    << csv_field(ms.sellers[d.seller].name) << metric_fields(d.values)
+                    << share_fields(d.values, market.values) << "\n";
     }
     for (const MonitorRow& m : r.monitor) {
       monitor << arm << "," << r.replication << "," << m.day << "," << (m.warmup ? 1 : 0) << ","
@@ -230,7 +318,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   }
   const std::vector<std::string> texts = {summary_json(sc, summary, perf, &result).dump(2) + "\n",
                                           runs.str(), daily.str(), cohorts.str(), sellers.str(),
-                                          breakdown.str(), gauges.str(), monitor.str()};
+                                          sellers_daily.str(), breakdown.str(), gauges.str(), monitor.str()};
   std::vector<std::pair<std::string, std::string>> files;
   for (std::size_t k = 0; k < texts.size(); ++k) files.emplace_back(output_file_names()[k], texts[k]);
   return files;
@@ -293,6 +381,43 @@ void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSum
       verdict = "is not distinguishable from the baseline on contribution (95% CI spans zero)";
     }
     out << "  " << one_line(c.arm) << " " << verdict << ".\n";
+  }
+}
+
+}  // namespace marketsim
+
+namespace marketsim {
+
+void print_price_response(std::ostream& out, const Scenario& sc, const ExperimentResult& result) {
+  for (const PriceResponse& pr : price_response(sc, result)) {
+    out << "\nPrice ladder of seller " << json_quoted(sc.market.sellers[pr.seller].name)
+        << " (fixed prices as shares of list); elasticity of units to price, measured between neighbouring\n"
+           "rungs and the logit's -beta x revenue per unit x (1 - orders per visit), beta = "
+        << pr.mean_price_sensitivity << ":\n\n";
+    const auto cell = [&](const std::string& text, int w) { out << std::right << std::setw(w) << text; };
+    out << std::left << std::setw(24) << "arm";
+    cell("price factor", 13);
+    cell("units", 18);
+    cell("revenue", 26);
+    cell("gross profit", 26);
+    cell("measured elasticity", 24);
+    cell("logit elasticity", 22);
+    out << "\n";
+    for (const PriceRung& r : pr.rungs) {
+      out << std::left << std::setw(24) << one_line(sc.arms[r.arm].name);
+      cell(grouped(r.price_factor, 2), 13);
+      cell(plus_minus(r.units, 0), 18);
+      cell(plus_minus(r.revenue, 2), 26);
+      cell(plus_minus(r.gross_profit, 2), 26);
+      cell(plus_minus(r.measured_elasticity, 3), 24);
+      cell(plus_minus(r.logit_elasticity, 3), 22);
+      out << "\n";
+    }
+    for (const PriceRegret& g : pr.regrets) {
+      out << "  " << one_line(sc.arms[g.arm].name) << ": regret against the best fixed price in hindsight "
+          << bracket(g.revenue, 2) << " revenue, " << bracket(g.gross_profit, 2) << " gross profit (best rung by mean: "
+          << one_line(sc.arms[pr.rungs[g.best_rung_by_mean].arm].name) << ")\n";
+    }
   }
 }
 

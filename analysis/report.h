@@ -58,4 +58,8 @@ Json summary_json(const Scenario& scenario, const ExperimentSummary& summary,
 /// The readable comparison of arms, with confidence intervals and paired differences.
 void print_comparison(std::ostream& out, const Scenario& scenario, const ExperimentSummary& summary);
 
+/// The price ladders of the run (analysis/price_response.h), when there are any: per rung the
+/// seller's units, revenue, gross profit and elasticities; per other arm its regret.
+void print_price_response(std::ostream& out, const Scenario& scenario, const ExperimentResult& result);
+
 }  // namespace marketsim

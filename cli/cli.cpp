@@ -231,6 +231,7 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
     interrupts.critical([&] { output.commit(); });
   }
   print_comparison(out, sc, summary);
+  print_price_response(out, sc, result);
   err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
       << result.simulation_seconds << " s ("
       << (result.simulation_seconds > 0

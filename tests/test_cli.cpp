@@ -38,7 +38,7 @@ std::vector<std::string> shrink(const fs::path& scenario) {
 
 TEST_CASE("run writes identical bytes with 1 and 2 threads", "[cli][determinism]") {
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
-  std::vector<std::string> files = {"runs.csv",      "daily.csv",  "cohorts.csv", "sellers.csv",
+  std::vector<std::string> files = {"runs.csv",      "daily.csv",  "cohorts.csv", "sellers.csv", "sellers_daily.csv",
                                     "breakdown.csv", "gauges.csv", "monitor.csv", "summary.json"};
   std::map<std::string, std::string> first;
   for (int threads : {1, 2}) {

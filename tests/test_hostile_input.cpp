@@ -826,7 +826,7 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
       FAIL_CHECK(e.what());
     }
   }
-  REQUIRE(csv.size() == 7);
+  REQUIRE(csv.size() == 8);
   CHECK(csv["gauges.csv"].size() >= 1);  // its header (the market has no behaviour module)
   {
     const auto& rows = csv["monitor.csv"];
@@ -840,7 +840,7 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
       CHECK(rows[i][act] == "none");
     }
   }
-  for (const char* name : {"runs.csv", "daily.csv", "cohorts.csv", "sellers.csv", "breakdown.csv"}) {
+  for (const char* name : {"runs.csv", "daily.csv", "cohorts.csv", "sellers.csv", "sellers_daily.csv", "breakdown.csv"}) {
     INFO(name);
     REQUIRE(csv.count(name) == 1);
     const auto& records = csv[name];

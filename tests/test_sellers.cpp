@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "analysis/experiment.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
 #include "scenarios/scenario.h"
 #include "fingerprint.h"
 
@@ -74,6 +76,48 @@ TEST_CASE("two sellers: offers, per-seller books and the breakdown add up to the
     const std::size_t orders = metric_index("conversions");
     CHECK(run.seller_totals[0][orders] + run.seller_totals[1][orders] >= run.totals[orders]);
   }
+}
+
+TEST_CASE("each seller's days add up to the market's, with shares and price indices", "[sellers][invariants]") {
+  const Scenario sc = marketplace(0.9);
+  const ExperimentResult r = run_experiment(sc);
+  const std::size_t units = metric_index("units"), revenue = metric_index("revenue"),
+                    price = metric_index("price_index");
+  for (const RunResult& run : r.runs) {
+    REQUIRE(run.seller_daily.size() == 2 * run.daily.size());
+    double shop_units = 0.0;
+    for (std::size_t d = 0; d < run.daily.size(); ++d) {
+      const SellerDailyRow& shop = run.seller_daily[2 * d];
+      const SellerDailyRow& rival = run.seller_daily[2 * d + 1];
+      CHECK(shop.day == run.daily[d].day);
+      CHECK(rival.seller == 1);
+      CHECK(shop.values[units] + rival.values[units] == run.daily[d].values[units]);
+      CHECK(shop.values[revenue] + rival.values[revenue] == Approx(run.daily[d].values[revenue]).margin(0.005));
+      CHECK(std::isnan(shop.values[metric_index("visits")]));  // a marketplace-only metric
+      // Prices before promotions: the shop at list (its sale is a promotion), the rival at 90%
+      // of list to the cent; the market's index lies between.
+      CHECK(shop.values[price] == 1.0);
+      CHECK(rival.values[price] == Approx(0.9).margin(1e-4));
+      CHECK(run.daily[d].values[price] > 0.9);
+      CHECK(run.daily[d].values[price] < 1.0);
+      if (!shop.warmup) shop_units += shop.values[units];
+    }
+    CHECK(shop_units == run.seller_totals[0][units]);
+  }
+  // summary.json: each seller's shares of units and revenue, summing to one per replication.
+  const ExperimentSummary summary =
+      summarize(r.runs, {sc.arms[0].name}, 0, static_cast<std::size_t>(sc.replications));
+  const Json doc = summary_json(sc, summary, PerformanceInfo{}, &r);
+  const Json& sellers = doc["arms"][0]["sellers"];
+  REQUIRE(sellers.size() == 2);
+  CHECK(sellers[0]["name"] == "shop");
+  const double shop_share = sellers[0]["unit_share"]["mean"].get<double>();
+  CHECK(shop_share > 0.5);  // the shop sells every product, the rival half of them
+  CHECK(shop_share + sellers[1]["unit_share"]["mean"].get<double>() == Approx(1.0));
+  CHECK(sellers[0]["revenue_share"]["mean"].get<double>() + sellers[1]["revenue_share"]["mean"].get<double>() ==
+        Approx(1.0));
+  CHECK(sellers[1]["metrics"]["price_index"]["mean"].get<double>() == Approx(0.9).margin(1e-4));
+  CHECK(!sellers[1]["metrics"].contains("visits"));
 }
 
 TEST_CASE("a cheaper rival takes sales from the shop on the products both offer", "[sellers]") {
