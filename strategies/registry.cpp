@@ -51,6 +51,8 @@ void register_builtin_strategies() {
     register_dynamic_pricing();
     register_competitor_reactive();
     register_rule_pricing();
+    register_thompson_pricing();
+    register_gallego_van_ryzin();
     register_no_promotion();
     register_percent_off();
     register_coupon();
@@ -67,6 +69,7 @@ void register_builtin_strategies() {
     register_popular_plus_random();
     register_order_up_to();
     register_s_S();
+    register_no_replenishment();
   });
 }
 

@@ -42,6 +42,8 @@ void register_fixed_pricing();
 void register_dynamic_pricing();
 void register_competitor_reactive();
 void register_rule_pricing();
+void register_thompson_pricing();
+void register_gallego_van_ryzin();
 void register_no_promotion();
 void register_percent_off();
 void register_coupon();
@@ -58,5 +60,6 @@ void register_random_recommender();
 void register_popular_plus_random();
 void register_order_up_to();
 void register_s_S();
+void register_no_replenishment();
 
 }  // namespace marketsim

@@ -181,7 +181,9 @@ TEST_CASE("every pricing strategy prices every product positively", "[strategies
   for (const auto& info : pricing_registry().entries()) {
     INFO("pricing " << info.name);
     // Required parameters where a strategy has them (a markdown's dates).
-    const Json params = info.name == "markdown" ? Json{{"start", 0}, {"end", 2}} : Json::object();
+    Json params = Json::object();
+    if (info.name == "markdown") params = Json{{"start", 0}, {"end", 2}};
+    if (info.name == "gallego_van_ryzin") params = Json{{"alpha", 0.1}, {"rate_at_list", 2}, {"end", 5}};
     auto pricing = make(info, params, ctx);
     std::vector<Money> prices(catalog.size(), 0);
     pricing->set_prices(shop.at(0), prices);
