@@ -1,18 +1,19 @@
 // Pricing "thompson": demand learning by Thompson sampling over a price ladder (MODEL.md
 // "Strategies": pricing, demand-learning experimentation). Each selected offer learns on its own.
 // Rung k of the ladder is the price list x ladder[k]; the offer's demand (units sold + sales lost
-// to stock-outs, per day) at rung k is Poisson with an unknown rate λ_k, with a Gamma prior of
-// mean `prior_demand` units a day worth `prior_days` days of observation. At the start of every
+// to stock-outs, per day) at rung k is Poisson with an unknown rate λ_k. At the start of every
 // period of `period_days` days the offer credits the period just ended to its rung (the demand the
-// platform log recorded, and the days). The first periods try every rung once, in ladder order;
-// then each period draws λ̃_k from each rung's Gamma posterior
-// (shape prior_demand x prior_days + units, rate prior_days + days) and prices the period at the
-// rung with the highest (price - unit cost) x λ̃_k ("profit") or price x λ̃_k ("revenue").
+// platform log recorded, and the days), draws λ̃_k from each rung's Gamma posterior and prices the
+// period at the rung with the highest (price - unit cost) x λ̃_k ("profit") or price x λ̃_k
+// ("revenue"). Every rung's prior is Gamma with the offer's mean daily demand so far (at any rung)
+// as its mean, worth `prior_days` days: demand flat in price until observed otherwise, so dearer
+// rungs look good until tried. Before any observation the offer is priced at the rung nearest list.
 // Unselected offers are at list price. Draws come from the strategy's streams keyed by (seed,
 // replication, seller, offer) and the period, so the thread count never changes a price.
 #include <algorithm>
 #include <boost/random/gamma_distribution.hpp>
 #include <cmath>
+#include <span>
 #include <vector>
 
 #include "market/product_selector.h"
@@ -30,12 +31,11 @@ struct Rung {
 class ThompsonPricing final : public PricingStrategy {
  public:
   ThompsonPricing(const BuildContext& ctx, std::vector<double> ladder, std::vector<char> products, bool profit,
-                  double prior_demand, double prior_days, Day period)
+                  double prior_days, Day period)
       : ladder_(std::move(ladder)),
         products_(std::move(products)),
         profit_(profit),
-        prior_shape_(prior_demand * prior_days),
-        prior_rate_(prior_days),
+        prior_days_(prior_days),
         period_(period),
         keys_(ctx.seed, ctx.replication, Purpose::kStrategy,
               (static_cast<std::uint64_t>(ctx.seller) << 32) ^ name_hash("pricing.thompson")) {}
@@ -75,10 +75,19 @@ class ThompsonPricing final : public PricingStrategy {
 
  private:
   int choose(const MarketContext& ctx, std::size_t k, OfferId o) const {
-    // First every rung once, in ladder order, so that no rung is ruled out by the prior alone.
-    for (std::size_t r = 0; r < ladder_.size(); ++r) {
-      if (rungs_[k * ladder_.size() + r].days == 0.0) return static_cast<int>(r);
+    const std::span<const Rung> rungs(rungs_.data() + k * ladder_.size(), ladder_.size());
+    double units = 0.0, days = 0.0;
+    for (const Rung& r : rungs) units += r.units, days += r.days;
+    if (days == 0.0) {  // nothing observed yet: the rung nearest the list price
+      std::size_t nearest = 0;
+      for (std::size_t r = 1; r < ladder_.size(); ++r) {
+        if (std::fabs(ladder_[r] - 1.0) < std::fabs(ladder_[nearest] - 1.0)) nearest = r;
+      }
+      return static_cast<int>(nearest);
     }
+    // The prior of every rung: the offer's mean daily demand so far, at any rung, worth
+    // prior_days days (demand flat in price: optimistic for the dearer rungs, which are then tried).
+    const double prior_shape = std::max(1e-3, prior_days_ * units / days);
     CounterRng rng(keys_.key(o), static_cast<std::uint64_t>(ctx.day) << 24);
     const ProductId j = ctx.product(k);
     const double list = static_cast<double>(ctx.catalog.list_price[j]) / 100.0;
@@ -86,8 +95,7 @@ class ThompsonPricing final : public PricingStrategy {
     int best = 0;
     double best_value = -std::numeric_limits<double>::infinity();
     for (std::size_t r = 0; r < ladder_.size(); ++r) {
-      const Rung& rung = rungs_[k * ladder_.size() + r];
-      boost::random::gamma_distribution<double> gamma(prior_shape_ + rung.units, 1.0 / (prior_rate_ + rung.days));
+      boost::random::gamma_distribution<double> gamma(prior_shape + rungs[r].units, 1.0 / (prior_days_ + rungs[r].days));
       const double value = (list * ladder_[r] - cost) * gamma(rng);
       if (value > best_value) {
         best_value = value;
@@ -100,8 +108,7 @@ class ThompsonPricing final : public PricingStrategy {
   std::vector<double> ladder_;
   std::vector<char> products_;
   bool profit_;
-  double prior_shape_;
-  double prior_rate_;
+  double prior_days_;
   Day period_;
   StreamFamily keys_;
   Day decided_ = -1;
@@ -128,10 +135,9 @@ void register_thompson_pricing() {
           {.name = "objective", .type = ParamType::kString, .default_value = "profit",
            .description = "what the sampled rung maximises: (price - cost) x demand, or price x demand",
            .choices = {"profit", "revenue"}},
-          {.name = "prior_demand", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 1e9,
-           .description = "prior mean of daily demand at every rung, units", .min_exclusive = true},
-          {.name = "prior_days", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0, .max = 1e6,
-           .description = "the prior's weight, in days of observation", .min_exclusive = true},
+          {.name = "prior_days", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 1e6,
+           .description = "the prior's weight, in days of observation (its mean: the offer's mean daily demand so far)",
+           .min_exclusive = true},
           {.name = "period_days", .type = ParamType::kInteger, .default_value = 1, .min = 1, .max = 365,
            .description = "days a sampled price stays before the next draw"},
       },
@@ -140,7 +146,7 @@ void register_thompson_pricing() {
         if (ladder.size() < 2 || ladder.size() > 64) throw ParamError("ladder", "must have 2 to 64 rungs");
         return std::make_unique<ThompsonPricing>(ctx, std::move(ladder), select_products(p["products"], ctx.catalog),
                                                  p["objective"].get<std::string>() == "profit",
-                                                 p["prior_demand"].get<double>(), p["prior_days"].get<double>(),
+                                                 p["prior_days"].get<double>(),
                                                  p["period_days"].get<Day>());
       },
   });

@@ -183,7 +183,7 @@ TEST_CASE("thompson's regret against the best fixed price in hindsight grows sub
   // T days = the best rung's profit over days [0, T) in that replication (in hindsight) - the
   // learner's, over 12 replications. Linear regret would make ln R(T) grow with slope 1 in ln T;
   // Thompson sampling's is O(√(T log T)). The slope from T = 25 to T = 400 must be below 0.8 at
-  // 99% confidence (delta method on the two means); it is about 0.55.
+  // 99% confidence (delta method on the two means); it is about 0.5.
   const std::string ladder = "[0.6, 0.9, 1.2, 1.5, 1.8]";
   const std::string stock =
       R"({"name": "order_up_to", "forecast_days": 7, "cover": 3.0, "review_days": 1, "initial_demand_per_visit": 0.02})";
