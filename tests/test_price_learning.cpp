@@ -181,7 +181,8 @@ TEST_CASE("thompson's regret against the best fixed price in hindsight grows sub
   // A stationary market: one product (list 10.00, cost 5.00), 4,000 identical shoppers a day,
   // a ladder of five prices whose expected daily profits are 36, 93, 104, 95 and 78. Regret after
   // T days = the best rung's profit over days [0, T) in that replication (in hindsight) - the
-  // learner's, over 12 replications. Linear regret would make ln R(T) grow with slope 1 in ln T;
+  // learner's, over 12 replications. One run of 400 days gives every horizon: no strategy knows
+  // the horizon, so days [0, T) of it are the run of horizon T. Linear regret would make ln R(T) grow with slope 1 in ln T;
   // Thompson sampling's is O(√(T log T)). The slope from T = 25 to T = 400 must be below 0.8 at
   // 99% confidence (delta method on the two means); it is about 0.5.
   const std::string ladder = "[0.6, 0.9, 1.2, 1.5, 1.8]";
