@@ -325,3 +325,35 @@ TEST_CASE("thompson, gallego_van_ryzin and none reject bad parameters in one lin
     CHECK(e.find('\n') == std::string::npos);
   }
 }
+
+TEST_CASE("thompson and gallego_van_ryzin price their own seller's offers in a marketplace", "[pricing][sellers]") {
+  // price-war's two sellers of the same 200 products: alpha learns by Thompson sampling, beta
+  // sells a season's 30 units per offer by Gallego and van Ryzin. Each moves only its own prices.
+  const std::string arm = R"([{"name": "learn", "baseline": true, "sellers": [
+      {"name": "alpha", "pricing": {"name": "thompson", "ladder": [0.9, 1.0, 1.2]}},
+      {"name": "beta", "pricing": {"name": "gallego_van_ryzin", "alpha": 0.1, "rate_at_list": 2, "end": 30},
+       "replenishment": {"name": "none", "initial": 30}}]}])";
+  const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/price-war.json",
+                                    {"/market/segments/0/consumers=5000", "/replications=2", "/arms=" + arm});
+  const ExperimentResult r = run_experiment(sc);
+  const std::size_t price = metric_index("price_index"), units = metric_index("units");
+  for (const RunResult& run : r.runs) {
+    bool alpha_moved = false;
+    double beta_sold = 0.0;
+    for (const SellerDailyRow& d : run.seller_daily) {
+      const double p = d.values[price];
+      if (d.seller == 0) {
+        CHECK(p >= 0.9 - 1e-3);
+        CHECK(p <= 1.2 + 1e-3);
+        if (d.day == 0) CHECK(p == Approx(1.0).margin(1e-3));  // the rung nearest list before any data
+        if (d.day > 0 && std::fabs(p - 1.0) > 0.01) alpha_moved = true;
+      } else {
+        beta_sold += d.values[units];
+        CHECK(p > 0.0);
+      }
+    }
+    CHECK(alpha_moved);
+    CHECK(beta_sold <= 200.0 * 30.0);
+    CHECK(run.seller_totals[1][metric_index("stock_on_hand")] >= 0.0);
+  }
+}
