@@ -75,6 +75,14 @@ class QualityLearning final : public Behaviour {
     float mean[ShownSet::kCapacity];
     std::uint32_t* rows = b.shard.column(beliefs_);
     const std::uint8_t* any = b.shard.column(any_);
+    // First the rows of the batch's consumers with beliefs, with loads that do not wait for each
+    // other (the visit loop below would wait at each row in turn).
+    std::uint32_t touched = 0;
+    for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+      const std::size_t local = b.consumer[v] - b.shard.begin();
+      if (any[local] != 0) touched ^= rows[local * row_words_];
+    }
+    keep_loaded(touched);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
       const std::size_t local = b.consumer[v] - b.shard.begin();
       const std::uint32_t first = b.first_slot[v];
