@@ -97,7 +97,6 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
   std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
   Wallets wallets;                   // consumers holding coupons
-  std::size_t wallet_cursor = 0;     // Wallets::find_from's cursor for the visits in consumer order
   // Wish lists (PromotionStrategy::wish_probability / wish_slots): (consumer, offer) pairs added
   // while a promotion collects them, sorted and cut to the slots when it first shows them.
   std::vector<std::pair<ConsumerId, OfferId>> wishes;
@@ -106,6 +105,7 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
+  std::size_t wallet_cursor = 0;     // Wallets::find_from's cursor for the visits in consumer order
 };
 
 }  // namespace marketsim
