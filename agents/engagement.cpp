@@ -172,15 +172,20 @@ class Engagement final : public Behaviour {
     float* fatigue = s.column(fatigue_);
     const std::uint8_t* state = s.column(state_);
     const std::size_t n = s.end() - s.begin();
-    // Fading: a zero fatigue stays zero, so every consumer is multiplied (the loops vectorise).
+    // Fading: a zero fatigue stays zero, so every consumer is multiplied. One pass fades both
+    // columns and sums engagement (the engagement_sum gauge; churn leaves e as it is): the sum,
+    // added in consumer order, waits on each addition, and the fading hides behind it.
     const double fatigue_decay = fatigue_decay_;
-    for (std::size_t k = 0; k < n; ++k) fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay);
-    if (p_.decay > 0.0) {
-      const double keep = 1.0 - p_.decay;
-      for (std::size_t k = 0; k < n; ++k) e[k] = static_cast<float>(e[k] * keep);
+    const double keep = p_.decay > 0.0 ? 1.0 - p_.decay : 1.0;
+    const bool fades = p_.decay > 0.0;
+    double total = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay);
+      if (fades) e[k] = static_cast<float>(e[k] * keep);
+      total += e[k];
     }
     tally.sum_day = b.day;
-    tally.engagement_sum = sum_in_order(e, n);  // the engagement_sum gauge (churn leaves e as it is)
+    tally.engagement_sum = total;
     if (p_.churn_base > 0.0) churn_draws(s, tally, b.day, e, state);
   }
 

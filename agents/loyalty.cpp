@@ -43,6 +43,14 @@ class Loyalty final : public Behaviour {
     ProductId shown[ShownSet::kCapacity];
     const Id* all_products = b.shard.column(products_);
     const float* all_weights = b.shard.column(weights_);
+    // First the rows of the batch's consumers with a history, with loads that do not wait for
+    // each other (the visit loop below waits at each row in turn).
+    std::uint32_t touched = 0;
+    for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+      const std::size_t row = (b.consumer[v] - b.shard.begin()) * memory_;
+      if (all_products[row] != kNoProduct) touched ^= std::bit_cast<std::uint32_t>(all_weights[row]);
+    }
+    keep_loaded(touched);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
       const std::size_t row = (b.consumer[v] - b.shard.begin()) * memory_;
       const Id* products = all_products + row;
@@ -67,6 +75,17 @@ class Loyalty final : public Behaviour {
     // Lines of one order are consecutive (commit order); the weights decay once per order. Every
     // change of a weight goes into the shard's sum.
     Fixed& sum = sums_.get(b.shard.index());
+    // First the rows of the consumers who bought, with loads that overlap (the lines come in
+    // commit order, so the loop below would wait at nearly every row in turn).
+    const Id* all_products = b.shard.column(products_);
+    const float* all_weights = b.shard.column(weights_);
+    std::uint32_t touched = 0;
+    for (const LineRecord& line : b.lines) {
+      if (line.quantity == 0) continue;
+      const std::size_t row = (line.consumer - b.shard.begin()) * memory_;
+      touched ^= all_products[row] ^ std::bit_cast<std::uint32_t>(all_weights[row]);
+    }
+    keep_loaded(touched);
     ConsumerId last_consumer = 0;
     std::uint32_t last_visit = 0;
     bool any = false;

@@ -75,6 +75,14 @@ class QualityLearning final : public Behaviour {
     float mean[ShownSet::kCapacity];
     std::uint32_t* rows = b.shard.column(beliefs_);
     const std::uint8_t* any = b.shard.column(any_);
+    // First the rows of the batch's consumers with beliefs, with loads that do not wait for each
+    // other (the visit loop below would wait at each row in turn).
+    std::uint32_t touched = 0;
+    for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+      const std::size_t local = b.consumer[v] - b.shard.begin();
+      if (any[local] != 0) touched ^= rows[local * row_words_];
+    }
+    keep_loaded(touched);
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
       const std::size_t local = b.consumer[v] - b.shard.begin();
       const std::uint32_t first = b.first_slot[v];
@@ -107,6 +115,14 @@ class QualityLearning final : public Behaviour {
   }
 
   void settled(const SettledBatch& b) const override {
+    // First the rows of the consumers who bought, with loads that overlap (the lines come in
+    // commit order, so the update loop would wait at nearly every row in turn).
+    const std::uint32_t* rows = b.shard.column(beliefs_);
+    std::uint32_t touched = 0;
+    for (const LineRecord& line : b.lines) {
+      if (line.quantity != 0) touched ^= rows[(line.consumer - b.shard.begin()) * row_words_];
+    }
+    keep_loaded(touched);
     for (const LineRecord& line : b.lines) {
       if (line.quantity == 0) continue;  // nothing consumed, nothing learnt
       // One consumption experience: x ~ Normal(q_j, observation_sd^2), from the consumer's stream

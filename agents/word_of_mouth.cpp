@@ -76,6 +76,8 @@ constexpr std::uint64_t kTagExperience = 8ull << 60;
 /// (b a multiple of the block) is keyed by b, so it does not depend on how shards cut the
 /// population (nor on threads).
 constexpr ConsumerId kDiscoveryBlock = 4096;
+/// Discovery candidates listed at a time before they are taken.
+constexpr std::size_t kDiscoveryChunk = 32;
 
 enum class Telling { kPurchase, kDaily };
 
@@ -235,10 +237,21 @@ class WordOfMouth final : public Behaviour {
       const ConsumerId block_end =
           static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kDiscoveryBlock, end));
       CounterRng chain = shard.stream(block, kTagDiscoveryChain | (day << 8));
-      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);
-           next += 1.0 + gap(chain)) {
-        const auto c = static_cast<ConsumerId>(next);
-        if (c >= begin) discover(shard, c, day, aware[c - begin], counts);
+      // The chain does not depend on what the candidates discover: its candidates are listed
+      // (and their awareness loaded, the misses overlapping) a chunk at a time, then taken in
+      // order.
+      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);) {
+        ConsumerId chunk[kDiscoveryChunk];
+        std::size_t listed = 0;
+        std::uint64_t touched = 0;
+        for (; listed < kDiscoveryChunk && next < static_cast<double>(block_end); next += 1.0 + gap(chain)) {
+          const auto c = static_cast<ConsumerId>(next);
+          if (c < begin) continue;
+          touched ^= aware[c - begin];
+          chunk[listed++] = c;
+        }
+        keep_loaded(static_cast<std::uint32_t>(touched ^ (touched >> 32)));
+        for (std::size_t i = 0; i < listed; ++i) discover(shard, chunk[i], day, aware[chunk[i] - begin], counts);
       }
       block = block_end;
     }

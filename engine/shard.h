@@ -105,6 +105,7 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
+  std::size_t wallet_cursor = 0;     // Wallets::find_from's cursor for the visits in consumer order
 };
 
 }  // namespace marketsim

@@ -234,7 +234,9 @@ void Simulation::thin(Shard& shard, std::size_t window) {
 
 void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held) {
   VisitScratch& b = shard.scratch;
-  const std::span<const Wallets::Entry> wallet = shard.wallets.find(b.consumer[v]);
+  // A window's visits come in consumer order (a consumer's several candidates in a row), so the
+  // wallets are searched forward from the previous holder's entries.
+  const std::span<const Wallets::Entry> wallet = shard.wallets.find_from(b.consumer[v], shard.wallet_cursor);
   const Offers& offers = market_.offers;
   for (std::uint32_t s = first; s < end; ++s) {
     const OfferId o = b.offer[s];

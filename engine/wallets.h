@@ -58,6 +58,32 @@ class Wallets {
     return {lo, hi};
   }
 
+  /// The same, for callers that ask for consumers in increasing order (a window's visits):
+  /// `cursor` (start it at 0) is where the previous answer ended. The search gallops forward from
+  /// it when every entry before it is of an earlier consumer (else it searches the whole array),
+  /// so a pass over sorted consumers reads the array once, in order, instead of a binary search
+  /// of cache misses each. The answer is find(c)'s, whatever the cursor.
+  std::span<Entry> find_from(ConsumerId c, std::size_t& cursor) {
+    const std::size_t n = entries_.size();
+    std::size_t lo = 0, hi = n;  // the first entry of c or later lies in [lo, hi]
+    if (cursor <= n && (cursor == 0 || entries_[cursor - 1].consumer < c)) {
+      lo = cursor;
+      std::size_t step = 1;
+      while (lo + step <= n && entries_[lo + step - 1].consumer < c) {
+        lo += step;
+        step *= 2;
+      }
+      hi = std::min(n, lo + step - 1);
+    }
+    const auto first = std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(lo),
+                                        entries_.begin() + static_cast<std::ptrdiff_t>(hi), c,
+                                        [](const Entry& a, ConsumerId x) { return a.consumer < x; });
+    auto last = first;
+    while (last != entries_.end() && last->consumer == c) ++last;
+    cursor = static_cast<std::size_t>(last - entries_.begin());
+    return {first, last};
+  }
+
   /// Marks an entry redeemed; returns whether the consumer still holds a live coupon.
   static bool kill(std::span<Entry> wallet, std::size_t k) {
     wallet[k].held.promotion = -1;

@@ -22,6 +22,11 @@
 
 namespace marketsim {
 
+/// Keeps a value (e.g. a combination of loaded column elements) from being optimised away, at no
+/// cost: a hook may first load the rows a batch will read, in a loop whose loads overlap, so that
+/// its main loop finds them in the cache instead of waiting at each row in turn.
+inline void keep_loaded(std::uint32_t value) { asm volatile("" : : "r"(value)); }
+
 /// A typed handle to a declared column: `width` elements of T per consumer.
 template <typename T>
 struct Column {
