@@ -176,7 +176,7 @@ class Engagement final : public Behaviour {
     // columns and sums engagement (the engagement_sum gauge; churn leaves e as it is): the sum,
     // added in consumer order, waits on each addition, and the fading hides behind it.
     const double fatigue_decay = fatigue_decay_;
-    const double keep = p_.decay > 0.0 ? 1.0 - p_.decay : 1.0;
+    const double keep = 1.0 - p_.decay;
     const bool fades = p_.decay > 0.0;
     double total = 0.0;
     for (std::size_t k = 0; k < n; ++k) {

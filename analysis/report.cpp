@@ -93,19 +93,19 @@ std::string bracket(const Interval& i, int decimals) {
          signed_grouped(i.high, decimals) + "]";
 }
 
-/// Seller s's share of the marketplace's total of metric `name` in run r (NaN when the total is 0).
+/// A seller's share of the marketplace's value of metric column m (NaN when that is 0).
 double seller_share(const std::vector<double>& seller_values, const std::vector<double>& market_values,
-                    const std::string& name) {
-  const std::size_t m = metric_index(name);
+                    std::size_t m) {
   const double total = market_values[m];
   return total != 0.0 && std::isfinite(total) ? seller_values[m] / total : std::nan("");
 }
 
 /// The share columns that follow the metrics in sellers.csv and sellers_daily.csv.
 constexpr const char* kShareHeader = ",unit_share,revenue_share";
-std::string share_fields(const std::vector<double>& seller_values, const std::vector<double>& market_values) {
-  return "," + csv_number(seller_share(seller_values, market_values, "units")) + "," +
-         csv_number(seller_share(seller_values, market_values, "revenue"));
+std::string share_fields(const std::vector<double>& seller_values, const std::vector<double>& market_values,
+                         std::size_t units, std::size_t revenue) {
+  return "," + csv_number(seller_share(seller_values, market_values, units)) + "," +
+         csv_number(seller_share(seller_values, market_values, revenue));
 }
 
 /// Per arm, each seller's totals over replications: the metrics of its books and its shares of
@@ -113,6 +113,7 @@ std::string share_fields(const std::vector<double>& seller_values, const std::ve
 Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_t arm) {
   Json out = Json::array();
   const auto& list = metric_list();
+  const std::size_t units = metric_index("units"), revenue = metric_index("revenue");
   for (std::size_t s = 0; s < sc.market.sellers.size(); ++s) {
     std::vector<const RunResult*> runs;
     for (const RunResult& r : result.runs) {
@@ -130,9 +131,9 @@ Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_
     }
     out.push_back(Json{
         {"name", sc.market.sellers[s].name},
-        {"unit_share", interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, "units"); })},
+        {"unit_share", interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, units); })},
         {"revenue_share",
-         interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, "revenue"); })},
+         interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, revenue); })},
         {"metrics", metrics}});
   }
   return out;
@@ -273,6 +274,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   gauges << "arm,replication,day,warmup,gauge,value\n";
   monitor << "arm,replication,day,warmup,seller,promotion,name,rule,metric,value,action\n";
   const MarketSpec& ms = sc.market;
+  const std::size_t units = metric_index("units"), revenue = metric_index("revenue");
   for (const RunResult& r : result.runs) {
     const std::string arm = csv_field(sc.arms[r.arm].name);
     runs << arm << "," << r.replication << metric_fields(r.totals) << "\n";
@@ -294,7 +296,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
     }
     for (std::size_t s = 0; s < r.seller_totals.size(); ++s) {
       sellers << arm << "," << r.replication << "," << csv_field(ms.sellers[s].name)
-              << metric_fields(r.seller_totals[s]) << share_fields(r.seller_totals[s], r.totals) << "\n";
+              << metric_fields(r.seller_totals[s]) << share_fields(r.seller_totals[s], r.totals, units, revenue) << "\n";
     }
     const std::size_t seller_count = r.seller_totals.size();
     for (std::size_t k = 0; k < r.seller_daily.size() && seller_count > 0; ++k) {
@@ -302,7 +304,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
       const DailyRow& market = r.daily[k / seller_count];
       sellers_daily << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0) << ","
                     << csv_field(ms.sellers[d.seller].name) << metric_fields(d.values)
-                    << share_fields(d.values, market.values) << "\n";
+                    << share_fields(d.values, market.values, units, revenue) << "\n";
     }
     for (const MonitorRow& m : r.monitor) {
       monitor << arm << "," << r.replication << "," << m.day << "," << (m.warmup ? 1 : 0) << ","

@@ -238,6 +238,11 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     for (OfferId o = market.offers.begin(static_cast<SellerId>(s)); o < market.offers.end(static_cast<SellerId>(s)); ++o) {
       inventory_.on_hand[o] = strategies.replenishment->initial_stock(o);
     }
+    Money list_total = 0;  // the price index's denominator per window (list prices never change)
+    for (OfferId o = market.offers.begin(static_cast<SellerId>(s)); o < market.offers.end(static_cast<SellerId>(s)); ++o) {
+      add_checked(list_total, market.catalog.list_price[market.offers.product[o]]);
+    }
+    list_total_.push_back(list_total);
     for (const auto& promotion : strategies.promotions) {
       order_rules_ = order_rules_ || promotion->has_order_rule();
     }
@@ -361,10 +366,8 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     const std::span<Money> discount(discount_.data() + first, count);
     const std::span<Money> scratch(scratch_.data() + first, count);
     strategies.pricing->set_prices(ctx, price);
-    for (std::size_t k = 0; k < count; ++k) {
-      add_checked(books_today_[s].shelf_value, price[k]);
-      add_checked(books_today_[s].list_value, market_.catalog.list_price[market_.offers.product[first + k]]);
-    }
+    for (const Money p : price) add_checked(books_today_[s].shelf_value, p);
+    add_checked(books_today_[s].list_value, list_total_[s]);
     std::fill(discount.begin(), discount.end(), 0);
     std::fill_n(promotion_.begin() + first, count, -1);
     const std::size_t promotions = strategies.promotions.size();

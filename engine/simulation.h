@@ -338,6 +338,7 @@ class Simulation {
   std::vector<std::uint32_t> live_unlocks_;
   std::vector<OrderLineView> member_view_;
   std::vector<Money> holding_cost_, order_cost_;  // per seller, cents
+  std::vector<Money> list_total_;                 // per seller: its offers' list prices summed, cents
   bool order_rules_ = false;                       // some promotion has an order-level rule
 
   // The window's prices, as the sellers' strategies set them (per offer).

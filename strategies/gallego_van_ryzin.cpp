@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "market/product_selector.h"
@@ -52,14 +51,17 @@ class GallegoVanRyzin final : public PricingStrategy {
   }
 
   /// alpha x (J*(n, t) - J*(n - 1, t)) = ln(1 + x^n/n! / Σ_{i<n} x^i/i!), summed in log space
-  /// over the terms that matter (beyond x + 40 sqrt(x) + 40 they are below e^-300 of the sum).
+  /// over the terms that matter (beyond x + 40 sqrt(x) + 40 they are below e^-300 of the sum),
+  /// scaled by the largest, the term of i = floor(x) (the terms rise while i <= x).
   static double marginal(double log_x, Units n) {
     const double x = std::exp(log_x);
     const auto last = static_cast<Units>(std::min<double>(static_cast<double>(n - 1), std::ceil(x + 40.0 * std::sqrt(x) + 40.0)));
-    double peak = -std::numeric_limits<double>::infinity();
-    for (Units i = 0; i <= last; ++i) peak = std::max(peak, log_term(log_x, i));
-    double sum = 0.0;
-    for (Units i = 0; i <= last; ++i) sum += std::exp(log_term(log_x, i) - peak);
+    const double peak = log_term(log_x, std::min(last, static_cast<Units>(x)));
+    double sum = 0.0, term = 0.0;  // term: ln(x^i / i!), from i = 0
+    for (Units i = 0; i <= last; ++i) {
+      sum += std::exp(term - peak);
+      term += log_x - std::log(static_cast<double>(i + 1));
+    }
     const double log_rest = peak + std::log(sum);  // ln Σ_{i<n} x^i / i!
     return std::log1p(std::exp(log_term(log_x, n) - log_rest));
   }

@@ -47,7 +47,6 @@ class ThompsonPricing final : public PricingStrategy {
     if (current_.size() != n) {
       current_.assign(n, -1);
       rungs_.assign(n * ladder_.size(), Rung{});
-      chosen_.assign(n, 0);
     }
     if (ctx.day != decided_ && ctx.day % period_ == 0) {
       const Day from = std::max<Day>(std::max<Day>(0, ctx.log.first_day()), period_start_);
@@ -61,15 +60,16 @@ class ThompsonPricing final : public PricingStrategy {
           r.days += static_cast<double>(ctx.day - period_start_);
         }
         current_[k] = choose(ctx, k, o);
-        const auto list = static_cast<double>(ctx.catalog.list_price[j]);
-        chosen_[k] = std::max<Money>(1, std::llround(list * ladder_[static_cast<std::size_t>(current_[k])]));
       }
       period_start_ = ctx.day;
       decided_ = ctx.day;
     }
     for (std::size_t k = 0; k < n; ++k) {
       const ProductId j = ctx.product(k);
-      prices[k] = products_[j] && current_[k] >= 0 ? chosen_[k] : ctx.catalog.list_price[j];
+      const Money list = ctx.catalog.list_price[j];
+      prices[k] = products_[j] && current_[k] >= 0
+                      ? std::max<Money>(1, std::llround(static_cast<double>(list) * ladder_[static_cast<std::size_t>(current_[k])]))
+                      : list;
     }
   }
 
@@ -90,8 +90,8 @@ class ThompsonPricing final : public PricingStrategy {
     const double prior_shape = std::max(1e-3, prior_days_ * units / days);
     CounterRng rng(keys_.key(o), static_cast<std::uint64_t>(ctx.day) << 24);
     const ProductId j = ctx.product(k);
-    const double list = static_cast<double>(ctx.catalog.list_price[j]) / 100.0;
-    const double cost = profit_ ? static_cast<double>(ctx.catalog.unit_cost[j]) / 100.0 : 0.0;
+    const double list = to_currency(ctx.catalog.list_price[j]);
+    const double cost = profit_ ? to_currency(ctx.catalog.unit_cost[j]) : 0.0;
     int best = 0;
     double best_value = -std::numeric_limits<double>::infinity();
     for (std::size_t r = 0; r < ladder_.size(); ++r) {
@@ -114,7 +114,6 @@ class ThompsonPricing final : public PricingStrategy {
   Day decided_ = -1;
   Day period_start_ = 0;
   std::vector<int> current_;    // per local offer: its rung this period (-1: not yet priced)
-  std::vector<Money> chosen_;   // per local offer: its price this period
   std::vector<Rung> rungs_;     // per local offer x rung
 };
 
