@@ -108,6 +108,10 @@ class CalendarControl {
   /// when churned.
   virtual void redraw(ConsumerId c, Time t) = 0;
   virtual bool active(ConsumerId c) const = 0;
+  /// Asks the cache for the engine's rows of consumer c that redraw reads (a hook redrawing
+  /// consumers at random calls it a few consumers ahead, so the misses overlap). No effect on
+  /// results.
+  virtual void prefetch(ConsumerId /*c*/) const {}
 
  protected:
   ~CalendarControl() = default;

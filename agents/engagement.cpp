@@ -76,6 +76,8 @@ constexpr std::uint64_t kChainCounter = std::uint64_t{1} << 48;  // + day << 16:
 /// Churn candidates are drawn block by block: the chain of consumers [b, b + kChurnBlock) (b a
 /// multiple of the block) is keyed by b, so it does not depend on how shards cut the population.
 constexpr ConsumerId kChurnBlock = 4096;
+/// settled: the lines ahead of the one redrawn whose rows are asked for.
+constexpr std::size_t kRedrawAhead = 8;
 // Bits of the state column.
 constexpr std::uint8_t kChurned = 1;
 constexpr std::uint8_t kOptedOut = 2;
@@ -160,8 +162,18 @@ class Engagement final : public Behaviour {
     }
     // A consumer whose e rose may now visit more often than its pending candidate was drawn for
     // (redraw does nothing when the bound did not rise, e.g. for its second line).
-    for (const LineRecord& l : b.lines) {
-      if (l.quantity > 0 && p_.up_purchase > 0.0) b.shard.calendar().redraw(l.consumer, l.time);
+    if (p_.up_purchase <= 0.0) return;
+    CalendarControl& calendar = b.shard.calendar();
+    const float* notified = b.shard.column(notified_);
+    const std::size_t n = b.lines.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kRedrawAhead < n) {  // the rows redraw will read, a few lines ahead
+        const ConsumerId ahead = b.lines[i + kRedrawAhead].consumer;
+        calendar.prefetch(ahead);
+        __builtin_prefetch(notified + (ahead - begin));
+      }
+      const LineRecord& l = b.lines[i];
+      if (l.quantity > 0) calendar.redraw(l.consumer, l.time);
     }
   }
 

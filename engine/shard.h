@@ -81,6 +81,7 @@ struct Simulation::Shard final : CalendarControl {
   void enter(ConsumerId c, Time t) override;
   void redraw(ConsumerId c, Time t) override;
   bool active(ConsumerId c) const override;
+  void prefetch(ConsumerId c) const override;
 
   Simulation& sim;
   std::size_t index;
