@@ -38,7 +38,7 @@
 // (vectorised) and the engagement sum. Fading stays a daily pass: the engagement_sum gauge needs
 // every consumer's e every day, and (1 - decay)^days applied when read would round differently.
 // The gauges are per-shard tallies kept as consumers churn, come back and opt out, and that sum
-// (the same additions, in consumer order, as a scan would make).
+// (sim/columns.h column_sum: a fixed order of additions, the same on any thread count).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -184,20 +184,17 @@ class Engagement final : public Behaviour {
     float* fatigue = s.column(fatigue_);
     const std::uint8_t* state = s.column(state_);
     const std::size_t n = s.end() - s.begin();
-    // Fading: a zero fatigue stays zero, so every consumer is multiplied. One pass fades both
-    // columns and sums engagement (the engagement_sum gauge; churn leaves e as it is): the sum,
-    // added in consumer order, waits on each addition, and the fading hides behind it.
+    // Fading: a zero fatigue stays zero, so every consumer is multiplied (vectorised). Then the
+    // engagement_sum gauge (churn leaves e as it is) sums the faded column, a shard's column being
+    // in the cache by then.
     const double fatigue_decay = fatigue_decay_;
     const double keep = 1.0 - p_.decay;
-    const bool fades = p_.decay > 0.0;
-    double total = 0.0;
-    for (std::size_t k = 0; k < n; ++k) {
-      fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay);
-      if (fades) e[k] = static_cast<float>(e[k] * keep);
-      total += e[k];
+    for (std::size_t k = 0; k < n; ++k) fatigue[k] = static_cast<float>(fatigue[k] * fatigue_decay);
+    if (p_.decay > 0.0) {
+      for (std::size_t k = 0; k < n; ++k) e[k] = static_cast<float>(e[k] * keep);
     }
     tally.sum_day = b.day;
-    tally.engagement_sum = total;
+    tally.engagement_sum = column_sum(e, n);
     if (p_.churn_base > 0.0) churn_draws(s, tally, b.day, e, state);
   }
 
@@ -252,7 +249,7 @@ class Engagement final : public Behaviour {
     const ShardTally& tally = shard_tally(s);
     const std::size_t n = s.end() - s.begin();
     // (A day without a daily pass, which the engine never gives, would scan the column.)
-    const double sum = tally.sum_day == b.day ? tally.engagement_sum : sum_in_order(s.column(engagement_), n);
+    const double sum = tally.sum_day == b.day ? tally.engagement_sum : column_sum(s.column(engagement_), n);
     sums[0] += static_cast<double>(tally.churned);
     sums[1] += tally.won_back_day == b.day ? static_cast<double>(tally.won_back) : 0.0;
     sums[2] += static_cast<double>(tally.opted_out);
@@ -264,14 +261,6 @@ class Engagement final : public Behaviour {
   double g(double e) const { return p_.intensity_min + (1.0 - p_.intensity_min) * e; }
   static void add(float* e, double delta) { *e = static_cast<float>(std::clamp(*e + delta, 0.0, 1.0)); }
 
-  /// x[0] + x[1] + ... as doubles, added in that order (what a plain loop gives), unrolled.
-  static double sum_in_order(const float* x, std::size_t n) {
-    double total = 0.0;
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) total = (((total + x[i]) + x[i + 1]) + x[i + 2]) + x[i + 3];
-    for (; i < n; ++i) total += x[i];
-    return total;
-  }
 
   /// Day `day`'s churn: candidates with probability q (geometric gaps along each block's chain,
   /// which starts at the block's first consumer whatever shard holds it), each churning with

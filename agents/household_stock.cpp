@@ -10,7 +10,7 @@
 // consumed afterwards instead of bought then: the post-promotion dip (Hendel & Nevo 2006).
 //
 // Cost. The day's-end consumption is one vectorised pass over the stock column, then the daily
-// hook sums the gauge (the same additions, in the same order, as a scan in gauge() would make);
+// hook sums the gauge (sim/columns.h column_sum, as a scan in gauge() would sum it);
 // the initial stocks are drawn by a shard's first daily pass (or earlier, at first use). The
 // lazy alternative, h - c * days applied when read, would round differently from the daily
 // subtraction and still have to visit every consumer each day for the gauge. Utility takes each
@@ -138,7 +138,7 @@ class HouseholdStock final : public Behaviour {
       }
     }
     state.sum_day = b.day;
-    state.sum = sum(h, n * categories_);
+    state.sum = column_sum(h, n * categories_);
   }
 
   std::vector<std::string> gauges() const override { return {"stock"}; }
@@ -146,20 +146,11 @@ class HouseholdStock final : public Behaviour {
     // After the daily hook, which has drawn every consumer's initial stock and summed the gauge.
     const ShardStock& state = shard_stock(b.shard);
     const auto n = static_cast<std::size_t>(b.shard.end() - b.shard.begin()) * categories_;
-    sums[0] += state.sum_day == b.day ? state.sum : sum(b.shard.column(stock_), n);
+    sums[0] += state.sum_day == b.day ? state.sum : column_sum(b.shard.column(stock_), n);
   }
 
  private:
   bool stocked(std::size_t k) const { return !std::isnan(p_.consumption[k]); }
-
-  /// h[0] + h[1] + ... as doubles, added in that order (what a plain loop gives), unrolled.
-  static double sum(const float* h, std::size_t n) {
-    double total = 0.0;
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) total = (((total + h[i]) + h[i + 1]) + h[i + 2]) + h[i + 3];
-    for (; i < n; ++i) total += h[i];
-    return total;
-  }
 
   /// Consumer c's stock row, its initial stock drawn on first use: uniform on
   /// [0, 2 * initial_days] days of consumption, per category, from the consumer's stream.
