@@ -87,7 +87,9 @@ void Simulation::apply_commands(Time start) {
       std::vector<std::uint32_t>().swap(shard.command_index);
     });
   }
-  std::vector<Command>().swap(commands_);  // a campaign day's queue is not kept for the run
+  // The queue keeps its capacity (its largest occasion's commands) for the next occasion: no
+  // regrowth and no fresh pages each campaign day.
+  commands_.clear();
 }
 
 void Simulation::run_settled_hooks() {
