@@ -8,8 +8,11 @@
 //   find()     a consumer's entries (binary search); redeemed entries are marked dead in place
 //              (kill()) and skipped by everyone, since moving the array on each redemption would
 //              cost O(holders);
-//   expire()   at a window's end: drops expired and dead entries in one pass, in consumer order.
+//   expire()   at a window's end: drops expired and dead entries in one pass, in consumer order;
+//              no pass before the earliest expiry of a coupon held (dead entries, skipped by
+//              everyone, wait for the next pass).
 #include <algorithm>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -43,10 +46,16 @@ class Wallets {
   void commit() {
     if (pending_.empty()) return;
     const auto by_consumer = [](const Entry& a, const Entry& b) { return a.consumer < b.consumer; };
-    std::stable_sort(pending_.begin(), pending_.end(), by_consumer);
+    // Campaigns address consumers in id order: then the pending list is sorted already, and
+    // coupons for consumers after every holder need no merge.
+    if (!std::is_sorted(pending_.begin(), pending_.end(), by_consumer)) {
+      std::stable_sort(pending_.begin(), pending_.end(), by_consumer);
+    }
+    for (const Entry& e : pending_) earliest_expiry_ = std::min(earliest_expiry_, e.held.coupon.expires);
     const auto middle = static_cast<std::ptrdiff_t>(entries_.size());
+    const bool after = entries_.empty() || entries_.back().consumer <= pending_.front().consumer;
     entries_.insert(entries_.end(), pending_.begin(), pending_.end());
-    std::inplace_merge(entries_.begin(), entries_.begin() + middle, entries_.end(), by_consumer);
+    if (!after) std::inplace_merge(entries_.begin(), entries_.begin() + middle, entries_.end(), by_consumer);
     pending_.clear();
     pending_.shrink_to_fit();
   }
@@ -95,6 +104,8 @@ class Wallets {
   /// no coupon that had a live one before.
   template <typename Expired, typename Emptied>
   void expire(Time now, Expired on_expired, Emptied on_emptied) {
+    if (now < earliest_expiry_) return;  // nothing expires yet
+    earliest_expiry_ = kNoExpiry;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < entries_.size();) {
       const ConsumerId c = entries_[i].consumer;
@@ -108,6 +119,7 @@ class Wallets {
           on_expired(c, e.held);
           continue;
         }
+        earliest_expiry_ = std::min(earliest_expiry_, e.held.coupon.expires);
         entries_[kept++] = e;
       }
       if (had_live && kept == first_kept) on_emptied(c);
@@ -126,7 +138,9 @@ class Wallets {
   std::size_t size() const { return entries_.size(); }
 
  private:
+  static constexpr Time kNoExpiry = std::numeric_limits<Time>::infinity();
   std::vector<Entry> entries_;  // sorted by consumer
+  Time earliest_expiry_ = kNoExpiry;  // of the entries, at most (none expires before it)
   std::vector<Entry> pending_;
 };
 
