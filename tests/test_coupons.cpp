@@ -10,6 +10,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -19,6 +20,7 @@
 #include "analysis/experiment.h"
 #include "analysis/statistics.h"
 #include "engine/simulation.h"
+#include "engine/wallets.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
@@ -441,4 +443,69 @@ TEST_CASE("coupon-targeting: uplift beats random on ROI at equal coupon counts",
                                << c.low << ", " << c.high << "]");
   CHECK(g.low > 0.0);
   CHECK(c.low > 0.0);
+}
+
+TEST_CASE("wallets: find and find_from give every coupon of a consumer in issue order, and expiry drops exactly the expired",
+          "[coupons]") {
+  // Holders spread unevenly over the ids (a dense run, a sparse tail, several coupons each), so
+  // find_from() gallops over gaps of every size; coupons come in two commits, the first in
+  // consumer order (appended), the second interleaved with it (a merge) and not in consumer order
+  // (a sort).
+  CounterRng rng(stream_key(5, 0, 0, Purpose::kTest));
+  Wallets wallets;
+  std::vector<Wallets::Entry> all;
+  const auto issue = [&](ConsumerId c, Time expires) {
+    HeldCoupon h{};
+    h.coupon.amount_off = 100;
+    h.coupon.expires = expires;
+    h.promotion = static_cast<std::int32_t>(all.size());
+    wallets.add(c, h);
+    all.push_back(Wallets::Entry{c, h});
+  };
+  for (ConsumerId c = 100; c < 400; ++c) {
+    if (rng.uniform() < 0.7) issue(c, 10.0 + static_cast<Time>(rng.below(5)));
+  }
+  for (ConsumerId c = 400; c < 200000; c += static_cast<ConsumerId>(1 + rng.below(5000))) issue(c, 12.0);
+  wallets.commit();
+  for (int k = 0; k < 400; ++k) issue(static_cast<ConsumerId>(rng.below(250000)), 11.0 + static_cast<Time>(rng.below(3)));
+  wallets.commit();
+  // The expected wallets: every coupon by consumer, in the order issued.
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.consumer < b.consumer; });
+  const auto check = [&] {
+    std::size_t cursor = 0;
+    for (ConsumerId c = 0; c < 250001; ++c) {
+      std::vector<std::int32_t> expected;
+      for (auto it = std::lower_bound(all.begin(), all.end(), c, [](const auto& e, ConsumerId x) { return e.consumer < x; });
+           it != all.end() && it->consumer == c; ++it) {
+        expected.push_back(it->held.promotion);
+      }
+      std::vector<std::int32_t> found, found_from;
+      for (const auto& e : wallets.find(c)) found.push_back(e.held.promotion);
+      for (const auto& e : wallets.find_from(c, cursor)) found_from.push_back(e.held.promotion);
+      INFO("consumer " << c);
+      REQUIRE(found == expected);
+      REQUIRE(found_from == expected);
+    }
+  };
+  check();
+  REQUIRE(wallets.size() == all.size());
+  // Nothing expires before day 10, the earliest expiry; then exactly the coupons due, in consumer order.
+  std::size_t expired = 0;
+  wallets.expire(9.5, [&](ConsumerId, const HeldCoupon&) { ++expired; }, [](ConsumerId) {});
+  CHECK(expired == 0);
+  CHECK(wallets.size() == all.size());
+  for (const Time now : {11.0, 12.5, 20.0}) {
+    std::vector<ConsumerId> order;
+    wallets.expire(now, [&](ConsumerId c, const HeldCoupon& h) {
+      CHECK(h.coupon.expires <= now);
+      order.push_back(c);
+    }, [](ConsumerId) {});
+    const std::size_t before = all.size();
+    std::erase_if(all, [&](const auto& e) { return e.held.coupon.expires <= now; });
+    CHECK(order.size() == before - all.size());
+    CHECK(std::is_sorted(order.begin(), order.end()));
+    CHECK(wallets.size() == all.size());
+    check();
+  }
+  CHECK(wallets.size() == 0);
 }
