@@ -11,7 +11,7 @@
 // stream for the consumer at counter n * 64 (64 = ShownSet::kCapacity): the high 32 bits for
 // even k, the low 32 bits for odd k (a uniform on a grid of 2^-32, ample for a click
 // probability), so draws do not depend on threads and one draw serves two slots. The
-// uniform is compared with bounds of the probability read from a table over a grid of
+// uniform (as its 32 bits) is compared with bounds of the probability read from a table over a grid of
 // z = intercept + slope * V (8 cells per unit of z in [-64, 64]); the probability itself (std::exp)
 // is computed only when the uniform falls between the bounds (0.2% of the impressions of
 // bench/full-behaviour.json), so every click is decided exactly as by computing it.
@@ -60,10 +60,13 @@ class Clicks final : public Behaviour {
     // with z, and P as computed is within a few ulps (relative 1e-15) of it, so P(z) lies within
     // [P(z_i), P(z_i+1)] widened by 1e-9 (relative), which also covers the rounding of the cell
     // index (z off by up to 1e-14).
+    // The uniform is h * 2^-32 for a 32-bit h, so u < lower is h < ceil(lower * 2^32) and u >=
+    // upper is h >= ceil(upper * 2^32) (scaling by 2^32 is exact): the table holds those integer
+    // bounds, and h is compared with them directly.
     for (std::size_t i = 0; i <= kCells; ++i) {
       const double z = -kZMax + static_cast<double>(i) / kCellsPerUnit;
-      lower_[i] = probability(z) * (1.0 - 1e-9);
-      upper_[i] = probability(z + 1.0 / kCellsPerUnit) * (1.0 + 1e-9);
+      lower_[i] = static_cast<std::uint64_t>(std::ceil(probability(z) * (1.0 - 1e-9) * 0x1.0p32));
+      upper_[i] = static_cast<std::uint64_t>(std::ceil(probability(z + 1.0 / kCellsPerUnit) * (1.0 + 1e-9) * 0x1.0p32));
     }
   }
 
@@ -85,8 +88,7 @@ class Clicks final : public Behaviour {
         } else {
           half = static_cast<std::uint32_t>(bits);
         }
-        const double u = static_cast<double>(half) * 0x1.0p-32;
-        const bool clicked = click(intercept_ + slope_ * static_cast<double>(b.utility[s]), u);
+        const bool clicked = click(intercept_ + slope_ * static_cast<double>(b.utility[s]), half);
         tally.clicks[s - first] += clicked;
         clicked_recommended += clicked && s < browsed_from;
         if (!clicked) b.utility[s] = kUnclicked;
@@ -132,15 +134,15 @@ class Clicks final : public Behaviour {
   /// The probability of clicking an offer whose log-odds are z.
   static double probability(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-  /// Whether the uniform u clicks at log-odds z: u < probability(z), computed only when the
-  /// table's bounds do not decide it.
-  bool click(double z, double u) const {
+  /// Whether the uniform h * 2^-32 clicks at log-odds z: h * 2^-32 < probability(z), computed
+  /// only when the table's bounds do not decide it.
+  bool click(double z, std::uint32_t h) const {
     if (std::fabs(z) < kZMax) {  // cell (z + kZMax) * kCellsPerUnit, at most kCells once rounded
       const auto i = static_cast<std::size_t>(static_cast<std::int64_t>((z + kZMax) * kCellsPerUnit));
-      if (u < lower_[i]) return true;
-      if (u >= upper_[i]) return false;
+      if (h < lower_[i]) return true;
+      if (h >= upper_[i]) return false;
     }
-    return u < probability(z);
+    return static_cast<double>(h) * 0x1.0p-32 < probability(z);
   }
 
   /// The slot positions a visit can fill: the most offers any arm shows per visit (set by the
@@ -154,8 +156,8 @@ class Clicks final : public Behaviour {
   double slope_;
   std::uint32_t browse_;   // organic browsing slots at the end of each visit
   std::size_t positions_;  // slot positions with gauges
-  std::array<double, kCells + 1> lower_;
-  std::array<double, kCells + 1> upper_;
+  std::array<std::uint64_t, kCells + 1> lower_;  // h below it: clicked
+  std::array<std::uint64_t, kCells + 1> upper_;  // h at or above it: not clicked
   PerShard<Tally> tallies_;
 };
 
