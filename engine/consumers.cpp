@@ -158,6 +158,15 @@ void Simulation::expire_coupons(Time now) {
   }
 }
 
+void Simulation::Shard::prefetch(ConsumerId c) const {
+  const std::size_t local = c - begin;
+  __builtin_prefetch(sim.columns_->data(index, sim.flags_) + local);
+  __builtin_prefetch(sim.columns_->data(index, sim.next_visit_) + local);
+  __builtin_prefetch(sim.columns_->data(index, sim.visit_index_) + local);
+  if (!sim.consumer_bound_modules_.empty()) __builtin_prefetch(sim.columns_->data(index, sim.bound_factor_) + local);
+  __builtin_prefetch(sim.market_.population.visit_rate.data() + c);
+}
+
 void Simulation::close_wallet(Shard& shard, ConsumerId c) {
   columns_->data(shard.index, flags_)[c - shard.begin] &= static_cast<std::uint8_t>(~kHasCoupons);
   --wallets_;

@@ -62,15 +62,6 @@ bool Simulation::Shard::active(ConsumerId c) const {
   return (sim.columns_->data(index, sim.flags_)[c - begin] & kChurned) == 0;
 }
 
-void Simulation::Shard::prefetch(ConsumerId c) const {
-  const std::size_t local = c - begin;
-  __builtin_prefetch(sim.columns_->data(index, sim.flags_) + local);
-  __builtin_prefetch(sim.columns_->data(index, sim.next_visit_) + local);
-  __builtin_prefetch(sim.columns_->data(index, sim.visit_index_) + local);
-  if (!sim.consumer_bound_modules_.empty()) __builtin_prefetch(sim.columns_->data(index, sim.bound_factor_) + local);
-  __builtin_prefetch(sim.market_.population.visit_rate.data() + c);
-}
-
 void Simulation::Shard::enter(ConsumerId c, Time t) { sim.enter_calendar(*this, c, t); }
 
 void Simulation::Shard::redraw(ConsumerId c, Time t) {
