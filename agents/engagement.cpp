@@ -261,7 +261,6 @@ class Engagement final : public Behaviour {
   double g(double e) const { return p_.intensity_min + (1.0 - p_.intensity_min) * e; }
   static void add(float* e, double delta) { *e = static_cast<float>(std::clamp(*e + delta, 0.0, 1.0)); }
 
-
   /// Day `day`'s churn: candidates with probability q (geometric gaps along each block's chain,
   /// which starts at the block's first consumer whatever shard holds it), each churning with
   /// probability (1 - exp(-h)) / q if it is in the market.
