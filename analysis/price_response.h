@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "analysis/experiment_result.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
 

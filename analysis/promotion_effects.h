@@ -10,7 +10,7 @@
 // the horizon.
 #include <optional>
 
-#include "analysis/experiment.h"
+#include "analysis/experiment_result.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
 

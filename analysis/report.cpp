@@ -7,7 +7,6 @@
 #include <iomanip>
 #include <sstream>
 
-#include "analysis/output_dir.h"
 #include "analysis/price_response.h"
 #include "analysis/promotion_effects.h"
 #include "sim/error.h"
@@ -157,6 +156,7 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
   doc["scenario_name"] = sc.name;
   doc["seed"] = sc.seed;
   doc["replications"] = sc.replications;
+  if (result != nullptr && result->first_replication > 0) doc["first_replication"] = result->first_replication;
   doc["confidence_level"] = 0.95;
   doc["baseline"] = sc.arms[sc.baseline].name;
   Json arms = Json::array();
@@ -326,13 +326,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   return files;
 }
 
-void write_outputs(const std::string& dir, const Scenario& sc, const ExperimentResult& result,
-                   const ExperimentSummary& summary, const PerformanceInfo& perf) {
-  OutputDirectory out(output_file_names());
-  out.open(dir);
-  for (const auto& [name, text] : output_texts(sc, result, summary, perf)) out.write(name, text);
-  out.commit();
-}
+
 
 void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSummary& summary) {
   out << "Scenario " << json_quoted(sc.name) << ": " << sc.arms.size() << " arms x " << sc.replications

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "analysis/experiment_result.h"
 #include "analysis/statistics.h"
 #include "sim/columns.h"
 #include "scenarios/scenario.h"
@@ -43,12 +43,6 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,
                                                               const PerformanceInfo& performance);
-
-/// Writes the output set into `dir` as one set (analysis/output_dir.h): opens (creating and
-/// locking `dir`), writes output_texts() and commits. The command line does the same steps
-/// itself, opening before the run and committing with signals held off.
-void write_outputs(const std::string& dir, const Scenario& scenario, const ExperimentResult& result,
-                   const ExperimentSummary& summary, const PerformanceInfo& performance);
 
 /// The summary document (what summary.json holds). With `result`, each paired difference of an
 /// arm with a timed promotion also holds its "promotion_effects" (analysis/promotion_effects.h).

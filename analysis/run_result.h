@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analysis/metric.h"
+#include "sim/params.h"
 #include "sim/time.h"
 
 namespace marketsim {
@@ -44,11 +45,22 @@ struct MonitorRow {
   std::uint32_t seller;
   std::uint32_t promotion;
   std::uint32_t rule;
-  const char* metric;  // static names
+  std::string metric;  // "spend_to_date", "sales_vs_forecast", "lift_per_spend"
   double value;        // NaN when undefined
-  const char* action;
+  std::string action;  // "none", "stop", "scale_depth"
 };
 
+/// What a run measured of the machine it ran on (wall-clock seconds): not part of its
+/// deterministic result, so never compared, and kept apart in the stored form.
+struct RunTimings {
+  double simulation_seconds = 0.0;
+  double market_seconds = 0.0;  // phases of the windows (see PhaseSeconds)
+  double visit_seconds = 0.0;
+  double commit_seconds = 0.0;
+};
+
+/// One run's result (one arm of one replication). Everything but `timings` depends only on the
+/// scenario, the seed and the replication: the same bytes on any thread count, in any process.
 struct RunResult {
   std::size_t arm = 0;
   std::uint64_t replication = 0;
@@ -62,15 +74,19 @@ struct RunResult {
   std::vector<MonitorRow> monitor;                 // every monitoring rule's checks, in order
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
-  double simulation_seconds = 0.0;
-  double market_seconds = 0.0;  // phases of the windows (see PhaseSeconds)
-  double visit_seconds = 0.0;
-  double commit_seconds = 0.0;
   std::size_t shards = 0;
   std::size_t column_bytes_per_consumer = 0;
+  RunTimings timings;  // measured, not deterministic
 };
 
 /// The columns of metric_list() that break down by order line, in order.
 std::vector<std::size_t> breakdown_metrics();
+
+/// A run's result as JSON, losslessly: doubles as numbers (NaN and infinities included: encode
+/// the JSON in a binary form that keeps them, such as CBOR, never as text), its timings apart
+/// under "measured". run_result_from_json(run_result_json(r)) equals r field for field.
+Json run_result_json(const RunResult& r);
+/// Reads run_result_json's form back; throws Error naming what is missing or malformed.
+RunResult run_result_from_json(const Json& j);
 
 }  // namespace marketsim

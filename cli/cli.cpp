@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "agents/behaviour.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "analysis/output_dir.h"
 #include "analysis/progress.h"
@@ -38,7 +38,7 @@ const char* kUsage =
     "\n"
     "Usage:\n"
     "  marketsim run SCENARIO [--out DIR] [--threads N] [--seed S] [--replications R]\n"
-    "                         [--set /json/pointer=VALUE]... [--quiet]\n"
+    "                         [--first-replication K] [--set /json/pointer=VALUE]... [--quiet]\n"
     "  marketsim validate SCENARIO [--set /json/pointer=VALUE]...\n"
     "  marketsim list [strategies | promotions | behaviours | metrics]\n"
     "  marketsim --help | --version\n"
@@ -60,6 +60,8 @@ po::options_description run_options() {
       ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
       ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
       ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
+      ("first-replication", po::value<std::string>(),
+       "run replications K .. K+R-1 (default 0): each exactly as in a run that starts at 0")
       ("set", po::value<std::vector<std::string>>()->composing(),
        "override any scenario value: /json/pointer=VALUE (VALUE is JSON or a bare string); repeatable")
       ("quiet,q", "no progress bar");
@@ -135,6 +137,7 @@ struct RunArgs {
   std::vector<std::string> overrides;
   std::optional<std::string> out_dir;
   std::size_t threads = 0;
+  std::uint64_t first_replication = 0;
   bool quiet = false;
 };
 
@@ -159,7 +162,7 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
   }
   r.scenario = vm["scenario"].as<std::vector<std::string>>()[0];
   if (!allow_run_flags) {
-    for (const char* flag : {"out", "threads", "seed", "replications", "quiet"}) {
+    for (const char* flag : {"out", "threads", "seed", "replications", "first-replication", "quiet"}) {
       if (vm.count(flag)) throw UsageError(std::string("--") + flag + " is only valid with `run`");
     }
   }
@@ -175,6 +178,21 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
     const long t = vm["threads"].as<long>();
     if (t < 1 || t > 1024) throw UsageError("--threads: expected an integer in [1, 1024]");
     r.threads = static_cast<std::size_t>(t);
+  }
+  if (vm.count("first-replication")) {
+    // A replication index keys its streams as a 64-bit integer; the last one must fit too.
+    const std::string& text = vm["first-replication"].as<std::string>();
+    std::size_t used = 0;
+    unsigned long long k = 0;
+    try {
+      if (!text.empty() && text[0] != '-' && text[0] != '+') k = std::stoull(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || k > (1ull << 53)) {
+      throw UsageError("--first-replication: expected an integer in [0, 2^53], got " + json_quoted(text));
+    }
+    r.first_replication = k;
   }
   r.quiet = vm.count("quiet") > 0;
   return r;
@@ -205,7 +223,9 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
   ProgressBar bar(!r.quiet);
   const ExperimentResult result = [&] {
     try {
-      return run_experiment(sc, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+      return run_experiment(sc, ExperimentOptions{r.first_replication, [&](std::uint64_t done, std::uint64_t total) {
+                                                    bar.update(done, total);
+                                                  }});
     } catch (const RangeError& e) {  // the scenario's magnitudes: bad input, named by its file
       throw ScenarioError(r.scenario, "", e.what());
     }

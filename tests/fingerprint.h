@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 
 namespace marketsim::testing {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "agents/behaviour.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "market/market.h"
 #include "fingerprint.h"

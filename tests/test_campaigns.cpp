@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "agents/budget.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/promotion_effects.h"
 #include "cli_harness.h"
 #include "engine/simulation.h"

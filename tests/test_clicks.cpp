@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "agents/behaviour.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"

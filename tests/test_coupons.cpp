@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/statistics.h"
 #include "engine/simulation.h"
 #include "engine/wallets.h"

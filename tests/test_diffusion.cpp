@@ -17,7 +17,7 @@
 
 #include "agents/behaviour.h"
 #include "agents/social_graph.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "fingerprint.h"
 #include "module_harness.h"
 #include "scenarios/scenario.h"

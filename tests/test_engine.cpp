@@ -10,7 +10,7 @@
 
 #include "agents/budget.h"
 #include "engine/simulation.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/run_collector.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"

@@ -20,7 +20,7 @@
 #include <sstream>
 
 #include "agents/behaviour.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "scenarios/scenario.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"

@@ -14,7 +14,7 @@
 #include <mutex>
 
 #include "agents/behaviour.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"

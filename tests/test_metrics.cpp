@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "analysis/run_collector.h"
 #include "market/market.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "engine/simulation.h"
 #include "scenarios/scenario.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/metric.h"
 #include "analysis/price_response.h"
 #include "analysis/statistics.h"

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/resources.h"
 #include "cli/cli.h"
 #include "cli_harness.h"

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"

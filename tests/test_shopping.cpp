@@ -16,7 +16,7 @@
 
 #include "agents/behaviour.h"
 #include "agents/choice.h"
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "analysis/promotion_effects.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"

@@ -12,7 +12,7 @@
 #include <tuple>
 #include <vector>
 
-#include "analysis/experiment.h"
+#include "experiments/experiment.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"

@@ -1,0 +1,130 @@
+// A run's result as JSON and back, losslessly. Rows are arrays (a stored replication holds
+// thousands of daily rows; keys per row would double its size); doubles stay doubles, NaN
+// included, so the binary encoding chosen by the caller (CBOR: experiments/result_store.cpp)
+// must keep them.
+#include "analysis/run_result.h"
+
+#include "sim/error.h"
+
+namespace marketsim {
+namespace {
+
+/// A field of `j`, or an Error naming it.
+const Json& field(const Json& j, const char* name) {
+  const auto it = j.find(name);
+  if (it == j.end()) throw Error(std::string("stored run result: missing \"") + name + "\"");
+  return *it;
+}
+
+/// Element k of array `j` (a row), or an Error naming the row kind.
+const Json& item(const Json& j, std::size_t k, const char* row) {
+  if (!j.is_array() || k >= j.size()) throw Error(std::string("stored run result: malformed ") + row + " row");
+  return j[k];
+}
+
+std::vector<double> doubles(const Json& j) {
+  if (!j.is_array()) throw Error("stored run result: expected a list of numbers");
+  std::vector<double> out;
+  out.reserve(j.size());
+  for (const Json& v : j) {
+    if (!v.is_number()) throw Error("stored run result: expected a number");
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+Json numbers(const std::vector<double>& v) {
+  Json out = Json::array();
+  for (double x : v) out.push_back(x);  // NaN stays a number_float NaN
+  return out;
+}
+
+}  // namespace
+
+Json run_result_json(const RunResult& r) {
+  Json daily = Json::array();
+  for (const DailyRow& d : r.daily) daily.push_back(Json::array({d.day, d.warmup, numbers(d.values), numbers(d.gauges)}));
+  Json cohorts = Json::array();
+  for (const CohortRow& c : r.cohorts) cohorts.push_back(Json::array({c.period, c.cohort, c.size, c.offset, c.buyers}));
+  Json seller_totals = Json::array();
+  for (const auto& s : r.seller_totals) seller_totals.push_back(numbers(s));
+  Json seller_daily = Json::array();
+  for (const SellerDailyRow& d : r.seller_daily) {
+    seller_daily.push_back(Json::array({d.day, d.warmup, d.seller, numbers(d.values)}));
+  }
+  Json breakdown = Json::array();
+  for (const BreakdownRow& b : r.breakdown) breakdown.push_back(Json::array({b.seller, b.category, b.segment, numbers(b.values)}));
+  Json monitor = Json::array();
+  for (const MonitorRow& m : r.monitor) {
+    monitor.push_back(Json::array({m.day, m.warmup, m.seller, m.promotion, m.rule, m.metric, m.value, m.action}));
+  }
+  return Json{{"arm", r.arm},
+              {"replication", r.replication},
+              {"totals", numbers(r.totals)},
+              {"daily", daily},
+              {"gauge_names", r.gauge_names},
+              {"cohorts", cohorts},
+              {"seller_totals", seller_totals},
+              {"seller_daily", seller_daily},
+              {"breakdown", breakdown},
+              {"monitor", monitor},
+              {"visits", r.visits_simulated},
+              {"candidate_visits", r.candidate_visits},
+              {"shards", r.shards},
+              {"column_bytes_per_consumer", r.column_bytes_per_consumer},
+              {"measured", Json{{"simulation_seconds", r.timings.simulation_seconds},
+                                {"market_seconds", r.timings.market_seconds},
+                                {"visit_seconds", r.timings.visit_seconds},
+                                {"commit_seconds", r.timings.commit_seconds}}}};
+}
+
+RunResult run_result_from_json(const Json& j) {
+  if (!j.is_object()) throw Error("stored run result: expected an object");
+  try {
+    RunResult r;
+    r.arm = field(j, "arm").get<std::size_t>();
+    r.replication = field(j, "replication").get<std::uint64_t>();
+    r.totals = doubles(field(j, "totals"));
+    for (const Json& d : field(j, "daily")) {
+      r.daily.push_back(DailyRow{item(d, 0, "daily").get<Day>(), item(d, 1, "daily").get<bool>(),
+                                 doubles(item(d, 2, "daily")), doubles(item(d, 3, "daily"))});
+    }
+    r.gauge_names = field(j, "gauge_names").get<std::vector<std::string>>();
+    for (const Json& c : field(j, "cohorts")) {
+      r.cohorts.push_back(CohortRow{item(c, 0, "cohort").get<std::string>(), item(c, 1, "cohort").get<int>(),
+                                    item(c, 2, "cohort").get<std::uint64_t>(), item(c, 3, "cohort").get<int>(),
+                                    item(c, 4, "cohort").get<std::uint64_t>()});
+    }
+    for (const Json& s : field(j, "seller_totals")) r.seller_totals.push_back(doubles(s));
+    for (const Json& d : field(j, "seller_daily")) {
+      r.seller_daily.push_back(SellerDailyRow{item(d, 0, "seller_daily").get<Day>(), item(d, 1, "seller_daily").get<bool>(),
+                                              item(d, 2, "seller_daily").get<std::uint32_t>(),
+                                              doubles(item(d, 3, "seller_daily"))});
+    }
+    for (const Json& b : field(j, "breakdown")) {
+      r.breakdown.push_back(BreakdownRow{item(b, 0, "breakdown").get<std::uint32_t>(),
+                                         item(b, 1, "breakdown").get<std::uint32_t>(),
+                                         item(b, 2, "breakdown").get<std::uint32_t>(), doubles(item(b, 3, "breakdown"))});
+    }
+    for (const Json& m : field(j, "monitor")) {
+      r.monitor.push_back(MonitorRow{item(m, 0, "monitor").get<Day>(), item(m, 1, "monitor").get<bool>(),
+                                     item(m, 2, "monitor").get<std::uint32_t>(), item(m, 3, "monitor").get<std::uint32_t>(),
+                                     item(m, 4, "monitor").get<std::uint32_t>(), item(m, 5, "monitor").get<std::string>(),
+                                     item(m, 6, "monitor").get<double>(), item(m, 7, "monitor").get<std::string>()});
+    }
+    r.visits_simulated = field(j, "visits").get<std::uint64_t>();
+    r.candidate_visits = field(j, "candidate_visits").get<std::uint64_t>();
+    r.shards = field(j, "shards").get<std::size_t>();
+    r.column_bytes_per_consumer = field(j, "column_bytes_per_consumer").get<std::size_t>();
+    const Json& measured = field(j, "measured");
+    r.timings.simulation_seconds = field(measured, "simulation_seconds").get<double>();
+    r.timings.market_seconds = field(measured, "market_seconds").get<double>();
+    r.timings.visit_seconds = field(measured, "visit_seconds").get<double>();
+    r.timings.commit_seconds = field(measured, "commit_seconds").get<double>();
+    return r;
+  } catch (const Json::exception& e) {  // a value of the wrong type
+    throw Error(std::string("stored run result: ") + e.what());
+  }
+}
+
+}  // namespace marketsim

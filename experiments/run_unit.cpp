@@ -1,0 +1,153 @@
+// The run unit: a replication's set-up (market, shared objects), one arm's run, and a unit's runs.
+// This file is the one place that assembles Market -> BuildContext -> Arm -> Simulation ->
+// RunCollector; everything else (the experiment loop, tests, benchmarks) goes through it.
+#include "experiments/run_unit.h"
+
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+
+#include "sim/error.h"
+
+namespace marketsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The market stream of replication r: its own, or the one every replication shares.
+std::uint64_t market_replication(const Scenario& sc, std::uint64_t r) {
+  return sc.market.sampling == MarketSampling::kShared ? kAllReplications : r;
+}
+
+}  // namespace
+
+std::shared_ptr<const Market> MarketCache::market(const Scenario& sc, std::uint64_t replication) {
+  if (sc.market.sampling != MarketSampling::kShared) {
+    return std::make_shared<const Market>(build_market(sc.market, sc.seed, replication));
+  }
+  const std::lock_guard<std::mutex> lock(mutex_);  // the first caller draws, the others wait
+  if (!shared_) shared_ = std::make_shared<const Market>(build_market(sc.market, sc.seed, kAllReplications));
+  return shared_;
+}
+
+PreparedReplication prepare_replication(const Scenario& sc, std::uint64_t replication, MarketCache* cache) {
+  const auto start = Clock::now();
+  PreparedReplication p;
+  p.replication = replication;
+  p.market = cache != nullptr ? cache->market(sc, replication)
+                              : std::make_shared<const Market>(
+                                    build_market(sc.market, sc.seed, market_replication(sc, replication)));
+  // The replication's shared objects (the social graph): instantiating the modules once files
+  // what they share; every arm's run of the replication then finds it.
+  p.resources = std::make_unique<ReplicationResources>(sc.seed, replication);
+  instantiate_behaviours(sc.market.behaviours,
+                         BehaviourContext{p.market->spec, p.market->catalog, p.market->offers, p.resources.get()});
+  p.segments = sc.market.segment_ranges();
+  p.setup_seconds = seconds_since(start);
+  return p;
+}
+
+ArmRun::ArmRun(const Scenario& scenario, std::size_t arm, std::uint64_t replication)
+    : scenario_(&scenario), arm_index_(arm), replication_(replication) {
+  own_ = std::make_unique<PreparedReplication>(prepare_replication(scenario, replication));
+  build(*own_);
+}
+
+ArmRun::ArmRun(std::string_view scenario_json, std::size_t arm, std::uint64_t replication,
+               const std::vector<std::string>& overrides)
+    : parsed_(std::make_unique<Scenario>(check_scenario_text(scenario_json, "<inline scenario>", overrides))),
+      scenario_(parsed_.get()),
+      arm_index_(arm),
+      replication_(replication) {
+  own_ = std::make_unique<PreparedReplication>(prepare_replication(*scenario_, replication));
+  build(*own_);
+}
+
+ArmRun::ArmRun(const Scenario& scenario, const PreparedReplication& replication, std::size_t arm)
+    : scenario_(&scenario), arm_index_(arm), replication_(replication.replication) {
+  build(replication);
+}
+
+ArmRun::~ArmRun() = default;
+
+BuildContext ArmRun::build_context(SellerId seller) const {
+  const Scenario& sc = *scenario_;
+  return BuildContext{market_->catalog,
+                      market_->offers,
+                      seller,
+                      sc.market.lead_time_days,
+                      sc.market.expected_visits_per_day(),
+                      sc.market.consumers(),
+                      segments_,
+                      sc.seed,
+                      replication_};
+}
+
+void ArmRun::build(const PreparedReplication& replication) {
+  const Scenario& sc = *scenario_;
+  if (arm_index_ >= sc.arms.size()) {
+    throw Error("arm " + std::to_string(arm_index_) + " of a scenario with " + std::to_string(sc.arms.size()) +
+                " arms");
+  }
+  market_ = replication.market;
+  segments_ = replication.segments;
+  arm_ = instantiate_arm(sc.arms[arm_index_], build_context(0));
+  collector_ = std::make_unique<RunCollector>(MetricContext{*market_, sc.horizon_days, sc.warmup_days});
+  const BehaviourContext behaviours{market_->spec, market_->catalog, market_->offers, replication.resources.get()};
+  simulation_ = std::make_unique<Simulation>(
+      *market_, arm_, instantiate_behaviours(sc.market.behaviours, behaviours),
+      RunPlan{sc.seed, replication_, sc.horizon_days, sc.windows_per_day, sc.shard_size});
+  simulation_->subscribe(*collector_);
+}
+
+RunResult ArmRun::run(const WindowFn& on_window) {
+  const auto start = Clock::now();
+  simulation_->run(on_window);
+  RunResult r;
+  r.arm = arm_index_;
+  r.replication = replication_;
+  r.visits_simulated = simulation_->visits();
+  r.candidate_visits = simulation_->candidate_visits();
+  r.shards = simulation_->shards();
+  r.column_bytes_per_consumer = simulation_->column_bytes_per_consumer();
+  r.timings.market_seconds = simulation_->phase_seconds().market_seconds;
+  r.timings.visit_seconds = simulation_->phase_seconds().visit_seconds;
+  r.timings.commit_seconds = simulation_->phase_seconds().commit_seconds;
+  r.timings.simulation_seconds = seconds_since(start);
+  collector_->finish(r);
+  return r;
+}
+
+RunResult run_arm(const Scenario& scenario, const PreparedReplication& replication, std::size_t arm,
+                  const WindowFn& on_window) {
+  ArmRun run(scenario, replication, arm);
+  return run.run(on_window);
+}
+
+UnitResult run_unit(const Scenario& scenario, const RunUnit& unit, MarketCache* cache, const WindowFn& on_window) {
+  std::vector<std::size_t> arms = unit.arms;
+  if (arms.empty()) {
+    for (std::size_t a = 0; a < scenario.arms.size(); ++a) arms.push_back(a);
+  }
+  const PreparedReplication replication = prepare_replication(scenario, unit.replication, cache);
+  UnitResult out;
+  out.replication = unit.replication;
+  out.setup_seconds = replication.setup_seconds;
+  out.runs.resize(arms.size());
+  std::vector<ColumnSpec> columns;
+  const auto start = Clock::now();
+  tbb::parallel_for(std::size_t{0}, arms.size(), [&](std::size_t k) {
+    ArmRun run(scenario, replication, arms[k]);
+    if (k == 0) columns = run.simulation().columns().specs();
+    out.runs[k] = run.run(on_window);
+  });
+  out.run_seconds = seconds_since(start);
+  out.columns = std::move(columns);
+  return out;
+}
+
+}  // namespace marketsim
