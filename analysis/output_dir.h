@@ -34,7 +34,8 @@ class OutputDirectory {
   /// mixed, and never a partial set. Tests select kRenames to exercise the fallback.
   enum class Swap { kExchange, kRenames };
 
-  /// `names`: the files a set consists of (output_file_names()); write() accepts only these.
+  /// `names`: the files a set may consist of (output_names(): every registered output); write()
+  /// accepts only these, and open() counts them as the set's own in DIR.
   explicit OutputDirectory(std::vector<std::string> names, Swap swap = Swap::kExchange);
   ~OutputDirectory();  // abandon(), then releases the locks
   OutputDirectory(const OutputDirectory&) = delete;

@@ -1,12 +1,14 @@
 #include "analysis/report.h"
 
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
 
+#include "analysis/output_registry.h"
+#include "analysis/outputs/csv.h"
 #include "analysis/price_response.h"
 #include "analysis/promotion_effects.h"
 #include "sim/error.h"
@@ -26,33 +28,6 @@ Json interval_json(const Interval& i) {
               {"ci_low", number_or_null(i.low)},
               {"ci_high", number_or_null(i.high)},
               {"n", i.n}};
-}
-
-/// The shortest text that reads back to the same double (std::to_chars); "" for NaN (CSV NA).
-std::string csv_number(double v) {
-  if (!std::isfinite(v)) return "";
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? end : buf);
-}
-
-std::string metric_header(const std::vector<std::size_t>* columns = nullptr) {
-  std::string h;
-  const auto& list = metric_list();
-  for (std::size_t k = 0; k < (columns ? columns->size() : list.size()); ++k) {
-    h += ',';
-    h += list[columns ? (*columns)[k] : k].name;
-  }
-  return h;
-}
-
-std::string metric_fields(const std::vector<double>& v) {
-  std::string s;
-  for (double x : v) {
-    s += ',';
-    s += csv_number(x);
-  }
-  return s;
 }
 
 /// "12,345.67": thousands separators for the table.
@@ -92,21 +67,6 @@ std::string bracket(const Interval& i, int decimals) {
          signed_grouped(i.high, decimals) + "]";
 }
 
-/// A seller's share of the marketplace's value of metric column m (NaN when that is 0).
-double seller_share(const std::vector<double>& seller_values, const std::vector<double>& market_values,
-                    std::size_t m) {
-  const double total = market_values[m];
-  return total != 0.0 && std::isfinite(total) ? seller_values[m] / total : std::nan("");
-}
-
-/// The share columns that follow the metrics in sellers.csv and sellers_daily.csv.
-constexpr const char* kShareHeader = ",unit_share,revenue_share";
-std::string share_fields(const std::vector<double>& seller_values, const std::vector<double>& market_values,
-                         std::size_t units, std::size_t revenue) {
-  return "," + csv_number(seller_share(seller_values, market_values, units)) + "," +
-         csv_number(seller_share(seller_values, market_values, revenue));
-}
-
 /// Per arm, each seller's totals over replications: the metrics of its books and its shares of
 /// the marketplace's units and revenue, with their intervals.
 Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_t arm) {
@@ -130,9 +90,9 @@ Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_
     }
     out.push_back(Json{
         {"name", sc.market.sellers[s].name},
-        {"unit_share", interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, units); })},
+        {"unit_share", interval_of([&](const RunResult& r) { return csv::seller_share(r.seller_totals[s], r.totals, units); })},
         {"revenue_share",
-         interval_of([&](const RunResult& r) { return seller_share(r.seller_totals[s], r.totals, revenue); })},
+         interval_of([&](const RunResult& r) { return csv::seller_share(r.seller_totals[s], r.totals, revenue); })},
         {"metrics", metrics}});
   }
   return out;
@@ -141,13 +101,6 @@ Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_
 }  // namespace
 
 const char* marketsim_version() { return MARKETSIM_VERSION; }
-
-const std::vector<std::string>& output_file_names() {
-  static const std::vector<std::string> names = {"summary.json", "runs.csv",          "daily.csv",
-                                                 "cohorts.csv",  "sellers.csv",       "sellers_daily.csv",
-                                                 "breakdown.csv", "gauges.csv",       "monitor.csv"};
-  return names;
-}
 
 Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
                   const PerformanceInfo& perf, const ExperimentResult* result) {
@@ -262,71 +215,17 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
 std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc,
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,
-                                                              const PerformanceInfo& perf) {
-  std::ostringstream runs, daily, cohorts, sellers, sellers_daily, breakdown, gauges, monitor;
-  const std::vector<std::size_t> line_metrics = breakdown_metrics();
-  runs << "arm,replication" << metric_header() << "\n";
-  daily << "arm,replication,day,warmup" << metric_header() << "\n";
-  cohorts << "arm,replication,period,cohort,cohort_size,offset,buyers,rate\n";
-  sellers << "arm,replication,seller" << metric_header() << kShareHeader << "\n";
-  sellers_daily << "arm,replication,day,warmup,seller" << metric_header() << kShareHeader << "\n";
-  breakdown << "arm,replication,seller,category,segment" << metric_header(&line_metrics) << "\n";
-  gauges << "arm,replication,day,warmup,gauge,value\n";
-  monitor << "arm,replication,day,warmup,seller,promotion,name,rule,metric,value,action\n";
-  const MarketSpec& ms = sc.market;
-  const std::size_t units = metric_index("units"), revenue = metric_index("revenue");
-  for (const RunResult& r : result.runs) {
-    const std::string arm = csv_field(sc.arms[r.arm].name);
-    runs << arm << "," << r.replication << metric_fields(r.totals) << "\n";
-    for (const DailyRow& d : r.daily) {
-      daily << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0)
-            << metric_fields(d.values) << "\n";
-    }
-    for (const DailyRow& d : r.daily) {
-      for (std::size_t g = 0; g < r.gauge_names.size() && g < d.gauges.size(); ++g) {
-        gauges << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0) << ","
-               << csv_field(r.gauge_names[g]) << "," << csv_number(d.gauges[g]) << "\n";
-      }
-    }
-    for (const CohortRow& c : r.cohorts) {
-      const double rate = c.size > 0 ? static_cast<double>(c.buyers) / static_cast<double>(c.size)
-                                     : std::nan("");
-      cohorts << arm << "," << r.replication << "," << c.period << "," << c.cohort << "," << c.size << ","
-              << c.offset << "," << c.buyers << "," << csv_number(rate) << "\n";
-    }
-    for (std::size_t s = 0; s < r.seller_totals.size(); ++s) {
-      sellers << arm << "," << r.replication << "," << csv_field(ms.sellers[s].name)
-              << metric_fields(r.seller_totals[s]) << share_fields(r.seller_totals[s], r.totals, units, revenue) << "\n";
-    }
-    const std::size_t seller_count = r.seller_totals.size();
-    for (std::size_t k = 0; k < r.seller_daily.size() && seller_count > 0; ++k) {
-      const SellerDailyRow& d = r.seller_daily[k];
-      const DailyRow& market = r.daily[k / seller_count];
-      sellers_daily << arm << "," << r.replication << "," << d.day << "," << (d.warmup ? 1 : 0) << ","
-                    << csv_field(ms.sellers[d.seller].name) << metric_fields(d.values)
-                    << share_fields(d.values, market.values, units, revenue) << "\n";
-    }
-    for (const MonitorRow& m : r.monitor) {
-      monitor << arm << "," << r.replication << "," << m.day << "," << (m.warmup ? 1 : 0) << ","
-              << csv_field(ms.sellers[m.seller].name) << "," << m.promotion << ","
-              << csv_field(sc.arms[r.arm].sellers[m.seller].promotions[m.promotion].name) << "," << m.rule << ","
-              << m.metric << "," << csv_number(m.value) << "," << m.action << "\n";
-    }
-    for (const BreakdownRow& b : r.breakdown) {
-      breakdown << arm << "," << r.replication << "," << csv_field(ms.sellers[b.seller].name) << ","
-                << csv_field(ms.categories[b.category].name) << "," << csv_field(ms.segments[b.segment].name)
-                << metric_fields(b.values) << "\n";
-    }
-  }
-  const std::vector<std::string> texts = {summary_json(sc, summary, perf, &result).dump(2) + "\n",
-                                          runs.str(), daily.str(), cohorts.str(), sellers.str(),
-                                          sellers_daily.str(), breakdown.str(), gauges.str(), monitor.str()};
+                                                              const PerformanceInfo& perf,
+                                                              const std::vector<std::string>& names) {
+  register_builtin_outputs();
+  const OutputContext context{sc, result, summary, perf};
   std::vector<std::pair<std::string, std::string>> files;
-  for (std::size_t k = 0; k < texts.size(); ++k) files.emplace_back(output_file_names()[k], texts[k]);
+  for (const OutputInfo& o : output_registry()) {
+    if (!names.empty() && std::find(names.begin(), names.end(), o.name) == names.end()) continue;
+    files.emplace_back(o.name, o.text(context));
+  }
   return files;
 }
-
-
 
 void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSummary& summary) {
   out << "Scenario " << json_quoted(sc.name) << ": " << sc.arms.size() << " arms x " << sc.replications

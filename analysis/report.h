@@ -33,16 +33,15 @@ struct PerformanceInfo {
 /// The version string of this build.
 const char* marketsim_version();
 
-/// The files of the output set (--out DIR), in order.
-const std::vector<std::string>& output_file_names();
-
-/// The output set: (name, text) for every file of output_file_names(), in that order.
-/// Every byte depends only on the scenario and seed, except the "performance" object of
-/// summary.json (timings and memory of this machine).
+/// The output set: (name, text) for every registered output (analysis/output_registry.h) in
+/// registration order, or for those of `names` (empty: all). Every byte depends only on the
+/// scenario and seed, except the "performance" object of summary.json (timings and memory of
+/// this machine).
 std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& scenario,
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,
-                                                              const PerformanceInfo& performance);
+                                                              const PerformanceInfo& performance,
+                                                              const std::vector<std::string>& names = {});
 
 /// The summary document (what summary.json holds). With `result`, each paired difference of an
 /// arm with a timed promotion also holds its "promotion_effects" (analysis/promotion_effects.h).

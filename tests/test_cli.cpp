@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "analysis/output_registry.h"
 #include "cli/cli.h"
+#include "cli/command.h"
 #include "cli_harness.h"
 #include "sim/params.h"
 
@@ -148,6 +151,99 @@ TEST_CASE("bad input exits 2 with one line naming the file and pointer", "[cli]"
                            "order_up_to", "s_S"}) {
     CHECK(list.out.find(name) != std::string::npos);
   }
+}
+
+TEST_CASE("--outputs writes the chosen files only, and a later full set replaces them", "[cli][outputs]") {
+  const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
+  const fs::path dir = fresh_dir("chosen-outputs");
+  std::vector<std::string> args = {"run", scenario, "--out", dir.string(), "--outputs", "runs.csv,summary.json"};
+  for (const auto& a : shrink(scenario)) args.push_back(a);
+  const Result some = cli(args);
+  REQUIRE(some.code == 0);
+  std::set<std::string> written;
+  for (const auto& e : fs::directory_iterator(dir)) written.insert(e.path().filename().string());
+  CHECK(written == std::set<std::string>{"runs.csv", "summary.json"});
+  CHECK(some.err.find("/{summary.json,runs.csv}") != std::string::npos);  // registry order
+  // The full set replaces the partial one whole (the partial set's files are the set's own).
+  args.resize(4);
+  for (const auto& a : shrink(scenario)) args.push_back(a);
+  REQUIRE(cli(args).code == 0);
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
+  CHECK(files == output_names().size());
+  // An unknown name, an empty entry, or --outputs without --out: one line, exit 2, nothing written.
+  for (const std::string& list : {std::string("runs.csv,nope.csv"), std::string("runs.csv,")}) {
+    const fs::path bad = fresh_dir("bad-outputs");
+    const Result r = cli({"run", scenario, "--out", bad.string(), "--outputs", list});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--outputs: unknown output") != std::string::npos);
+    CHECK(r.err.find("Valid values are: summary.json, runs.csv") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(!fs::exists(bad));
+  }
+  CHECK(cli({"run", scenario, "--outputs", "runs.csv"}).code == 2);
+  CHECK(cli({"validate", scenario, "--outputs", "runs.csv"}).code == 2);
+}
+
+TEST_CASE("--first-replication K runs replications K.. whose rows equal those of a longer run", "[cli][run_unit]") {
+  const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
+  const auto run = [&](const std::string& name, std::vector<std::string> extra) {
+    const fs::path dir = fresh_dir(name);
+    std::vector<std::string> args = {"run", scenario, "--out", dir.string(), "--outputs", "runs.csv", "--quiet",
+                                     "--set", "/market/segments/0/consumers=2000", "--set",
+                                     "/market/segments/1/consumers=2000", "--set", "/horizon_days=30"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    REQUIRE(cli(args).code == 0);
+    std::istringstream in(slurp(dir / "runs.csv"));
+    std::vector<std::string> rows;
+    std::string line;
+    while (std::getline(in, line)) rows.push_back(line);
+    return rows;
+  };
+  const std::vector<std::string> six = run("six-reps", {"--replications", "6"});
+  const std::vector<std::string> tail = run("reps-3-5", {"--replications", "3", "--first-replication", "3"});
+  REQUIRE(six.size() == 1 + 3 * 6);
+  REQUIRE(tail.size() == 1 + 3 * 3);
+  CHECK(tail[0] == six[0]);
+  std::vector<std::string> expected;  // arm-major: each arm's replications 3, 4, 5
+  for (std::size_t arm = 0; arm < 3; ++arm) {
+    for (std::size_t rep = 3; rep < 6; ++rep) expected.push_back(six[1 + arm * 6 + rep]);
+  }
+  CHECK(std::vector<std::string>(tail.begin() + 1, tail.end()) == expected);
+  for (const char* bad : {"-1", "x", "1e3", "9007199254740993", ""}) {
+    CHECK(cli({"run", scenario, "--first-replication", bad}).code == 2);
+  }
+}
+
+TEST_CASE("commands and output files are registries: a new one is an entry", "[cli][registry]") {
+  register_builtin_commands();
+  add_command({"hello", "hello [NAME]", "says hello (a test's command)",
+               [](const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
+                 out << "hello " << (args.empty() ? "world" : args[0]) << "\n";
+                 return 0;
+               }});
+  const Result hello = cli({"hello", "marketsim"});
+  CHECK(hello.code == 0);
+  CHECK(hello.out == "hello marketsim\n");
+  CHECK(cli({"--help"}).out.find("marketsim hello [NAME]") != std::string::npos);
+  CHECK(cli({"list", "commands"}).out.find("says hello") != std::string::npos);
+  const Result unknown = cli({"frobnicate"});
+  CHECK(unknown.err.find("Valid values are: run, validate, list, hello") != std::string::npos);
+
+  register_builtin_outputs();
+  add_output({"visits.txt", "total visits (a test's output)", [](const OutputContext& o) {
+                return std::to_string(o.result.visits) + "\n";
+              }});
+  const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
+  const fs::path dir = fresh_dir("registered-output");
+  std::vector<std::string> args = {"run", scenario, "--out", dir.string(), "--outputs", "visits.txt"};
+  for (const auto& a : shrink(scenario)) args.push_back(a);
+  REQUIRE(cli(args).code == 0);
+  CHECK(std::stoull(slurp(dir / "visits.txt")) > 0);
+  CHECK(cli({"list", "outputs"}).out.find("visits.txt") != std::string::npos);
+  // Leave the registries as the other tests expect them.
+  command_registry().pop_back();
+  output_registry().pop_back();
 }
 
 TEST_CASE("every test case name survives ctest's discovery (no semicolon)", "[cli][suite]") {

@@ -22,6 +22,7 @@
 
 #include "cli_harness.h"
 #include "analysis/output_dir.h"
+#include "analysis/output_registry.h"
 #include "analysis/report.h"
 #include "sim/error.h"
 #include "sim/params.h"
@@ -66,7 +67,8 @@ FileSet read_dir(const fs::path& dir) {
 }
 
 std::set<std::string> set_names() {
-  return {output_file_names().begin(), output_file_names().end()};
+  const std::vector<std::string> names = output_names();
+  return {names.begin(), names.end()};
 }
 
 /// Staging directories (".out.marketsim-*") left in `parent`.
@@ -203,7 +205,7 @@ struct HeldLock {
 
 /// Writes a set whose every file holds `tag` through OutputDirectory.
 void write_set(OutputDirectory& out, const std::string& tag) {
-  for (const auto& name : output_file_names()) out.write(name, tag + " " + name + "\n");
+  for (const auto& name : output_names()) out.write(name, tag + " " + name + "\n");
 }
 
 }  // namespace
@@ -217,7 +219,7 @@ TEST_CASE("OutputDirectory replaces the previous set whole and leaves nothing el
     const fs::path parent = fresh_parent(exchange ? "unit-exchange" : "unit-renames");
     const fs::path dir = parent / "nested" / "out";
     for (const std::string tag : {"first", "second", "third"}) {
-      OutputDirectory out(output_file_names(), swap);
+      OutputDirectory out(output_names(), swap);
       out.open(dir.string() + "/");  // a trailing slash names the same directory
       CHECK(staging_dirs(dir.parent_path()) == 1);
       write_set(out, tag);
@@ -226,13 +228,13 @@ TEST_CASE("OutputDirectory replaces the previous set whole and leaves nothing el
       // The old set and the staging directory are gone.
       CHECK(entries(dir.parent_path()) == std::set<std::string>{"out"});
       CHECK(entries(dir) == set_names());
-      for (const auto& name : output_file_names()) {
+      for (const auto& name : output_names()) {
         CHECK(slurp(dir / name) == tag + " " + name + "\n");
       }
     }
     // The set keeps DIR's permissions (mkdtemp makes 0700).
     fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-    OutputDirectory out(output_file_names(), swap);
+    OutputDirectory out(output_names(), swap);
     out.open(dir.string());
     write_set(out, "fourth");
     out.commit();
@@ -246,20 +248,20 @@ TEST_CASE("OutputDirectory leaves nothing behind when abandoned", "[output]") {
   const fs::path parent = fresh_parent("unit-abandon");
   const fs::path dir = parent / "out";
   {
-    OutputDirectory out(output_file_names());
+    OutputDirectory out(output_names());
     out.open(dir.string());
     out.write("runs.csv", "partial\n");
     CHECK(staging_dirs(parent) == 1);
   }                                // destroyed without commit
   CHECK(entries(parent).empty());  // the DIR it created is gone too
   {
-    OutputDirectory out(output_file_names());
+    OutputDirectory out(output_names());
     out.open(dir.string());
     write_set(out, "kept");
     out.commit();
   }
   {
-    OutputDirectory out(output_file_names());
+    OutputDirectory out(output_names());
     out.open(dir.string());
     out.write("summary.json", "partial\n");
     CHECK_THROWS_AS(out.write("notes.txt", "x"), Error);  // only the set's names
@@ -277,7 +279,7 @@ TEST_CASE("OutputDirectory never touches a file it did not write", "[output]") {
   fs::create_directories(dir / "sub");
   spit(dir / "notes.txt", "mine\n");
   try {
-    OutputDirectory out(output_file_names());
+    OutputDirectory out(output_names());
     out.open(dir.string());
     FAIL("open accepted a directory with foreign entries");
   } catch (const UsageError& e) {
@@ -291,18 +293,18 @@ TEST_CASE("OutputDirectory never touches a file it did not write", "[output]") {
   fs::remove(dir / "sub");
   // A directory under a set's name is not the set's either.
   fs::create_directories(dir / "runs.csv");
-  CHECK_THROWS_AS(OutputDirectory(output_file_names()).open(dir.string()), UsageError);
+  CHECK_THROWS_AS(OutputDirectory(output_names()).open(dir.string()), UsageError);
   CHECK(fs::is_directory(dir / "runs.csv"));
   fs::remove(dir / "runs.csv");
 
   // A file that appears in DIR during the run stops the commit: it would go with the old set.
   {
-    OutputDirectory out(output_file_names());
+    OutputDirectory out(output_names());
     out.open(dir.string());
     write_set(out, "old");
     out.commit();
   }
-  OutputDirectory out(output_file_names());
+  OutputDirectory out(output_names());
   out.open(dir.string());
   write_set(out, "new");
   spit(dir / "notes.txt", "mine\n");
@@ -319,12 +321,12 @@ TEST_CASE("OutputDirectory allows one writer per directory and removes stale sta
   const fs::path parent = fresh_parent("unit-lock");
   const fs::path dir = parent / "out";
   {
-    OutputDirectory first(output_file_names());
+    OutputDirectory first(output_names());
     first.open(dir.string());
     // The lock is per open file description: a second writer in the same process is refused too.
     const auto refused = [&] {
       try {
-        OutputDirectory(output_file_names()).open(dir.string());
+        OutputDirectory(output_names()).open(dir.string());
         return std::string("opened");
       } catch (const UsageError& e) {
         return std::string(e.what());
@@ -346,7 +348,7 @@ TEST_CASE("OutputDirectory allows one writer per directory and removes stale sta
   fs::create_directories(parent / ".out.marketsim-AAAAAA");
   spit(parent / ".out.marketsim-AAAAAA" / "runs.csv", "partial\n");
   fs::create_directories(parent / ".out.marketsim-BBBBBB");
-  for (const auto& name : output_file_names()) {
+  for (const auto& name : output_names()) {
     spit(parent / ".out.marketsim-BBBBBB" / name, "old\n");
   }
   fs::create_directories(parent / ".out.marketsim-CCCCCC");
@@ -358,7 +360,7 @@ TEST_CASE("OutputDirectory allows one writer per directory and removes stale sta
   fs::create_directories(parent / ".other.marketsim-EEEEEE");
   fs::create_directories(parent / ".out.marketsim-x.marketsim-FFFFFF");
   {
-    OutputDirectory out(output_file_names());
+    OutputDirectory out(output_names());
     out.open(dir.string());
     CHECK(!fs::exists(parent / ".out.marketsim-AAAAAA"));
     CHECK(!fs::exists(parent / ".out.marketsim-BBBBBB"));
@@ -378,7 +380,7 @@ TEST_CASE("OutputDirectory writes through a symbolic link to the directory", "[o
   const fs::path parent = fresh_parent("unit-link");
   fs::create_directories(parent / "real");
   fs::create_directory_symlink("real", parent / "link");
-  OutputDirectory out(output_file_names());
+  OutputDirectory out(output_names());
   out.open((parent / "link").string());
   write_set(out, "linked");
   out.commit();
@@ -402,7 +404,7 @@ TEST_CASE("run --out writes a set and a second run replaces it completely", "[ou
   CHECK(entries(dir) == set_names());
   CHECK(entries(parent) == std::set<std::string>{"out"});  // no staging, no old set, no .tmp
   CHECK(Json::parse(slurp(dir / "summary.json"))["seed"] == 2);
-  for (const auto& name : output_file_names()) {
+  for (const auto& name : output_names()) {
     INFO(name);
     const std::string& text = first.at(name);
     if (text.find('\n') + 1 == text.size()) continue;  // a header alone (gauges.csv without modules)

@@ -1,0 +1,59 @@
+#pragma once
+// Output files as registered writers: {name, description, text}. A new output file is a file in
+// analysis/outputs/ plus a registry line (register_builtin_outputs); `--outputs` chooses which of
+// them a run writes (default: every one, in registration order). Writers turn an experiment's
+// results into text; they never run anything and never touch the file system (the output
+// directory, analysis/output_dir.h, writes the set as one).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "analysis/experiment_result.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "scenarios/scenario.h"
+
+namespace marketsim {
+
+/// What a writer sees: the scenario, every run's result, the summary statistics and what the run
+/// measured of the machine.
+struct OutputContext {
+  const Scenario& scenario;
+  const ExperimentResult& result;
+  const ExperimentSummary& summary;
+  const PerformanceInfo& performance;
+};
+
+/// One output file. `text` must depend only on the scenario and the runs' deterministic results,
+/// except where it writes `performance` (summary.json's "performance" block).
+struct OutputInfo {
+  std::string name;         // the file's name in the output set, e.g. "runs.csv"
+  std::string description;  // one line, for `marketsim list outputs`
+  std::function<std::string(const OutputContext&)> text;
+};
+
+/// The registered outputs, in registration order (the order of the output set). Adding an entry
+/// of an existing name replaces it.
+std::vector<OutputInfo>& output_registry();
+void add_output(OutputInfo info);
+/// Registers the built-in outputs; idempotent.
+void register_builtin_outputs();
+
+/// Every registered output's name, in order.
+std::vector<std::string> output_names();
+/// Checks a comma-separated selection ("runs.csv,summary.json") against the registry: the names
+/// in registry order, each once. Throws UsageError naming the unknown name and the valid ones.
+std::vector<std::string> select_outputs(const std::string& list);
+
+// Registration functions of the built-in outputs, one per file in analysis/outputs/.
+void register_summary_output();
+void register_runs_output();
+void register_daily_output();
+void register_cohorts_output();
+void register_sellers_output();
+void register_sellers_daily_output();
+void register_breakdown_output();
+void register_gauges_output();
+void register_monitor_output();
+
+}  // namespace marketsim

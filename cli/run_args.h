@@ -1,0 +1,29 @@
+#pragma once
+// The options of the commands that take a scenario (run, validate): the scenario file, its
+// overrides, and run's own flags.
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace marketsim {
+
+struct RunArgs {
+  std::string scenario;
+  std::vector<std::string> overrides;  // --seed, --replications and --set, as /pointer=value
+  std::optional<std::string> out_dir;
+  std::vector<std::string> outputs;    // --outputs: the chosen output files (empty: all)
+  std::size_t threads = 0;             // 0: all cores
+  std::uint64_t first_replication = 0;
+  bool quiet = false;
+};
+
+/// run's options, for its help text.
+boost::program_options::options_description run_options();
+
+/// Parses SCENARIO and the options; with `allow_run_flags` false (validate), run's own flags are
+/// refused. Throws UsageError naming the flag and what is allowed.
+RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flags);
+
+}  // namespace marketsim
