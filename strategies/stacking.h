@@ -45,11 +45,6 @@ struct Stacking {
   bool exclusive(std::size_t p, std::size_t q) const {
     return p != q && group(p) >= 0 && group(p) == group(q);
   }
-  /// Today's behaviour: nothing to do beyond the engine's default path.
-  bool is_default() const {
-    return item == Item::kDeepest && order_rules == OrderRules::kAll && coupons == Coupons::kAfterOrderRules &&
-           !grouped();
-  }
 };
 
 }  // namespace marketsim
