@@ -98,8 +98,6 @@ class Simulation {
   const ColumnLayout& columns() const { return layout_; }
   /// The engine's own columns, which every run declares before its modules' (for estimates).
   static ColumnLayout engine_columns();
-  /// Commands dropped because the issuing promotion's budget could not pay their cost.
-  std::uint64_t commands_dropped() const { return commands_dropped_; }
   /// Commands not applied because their consumer is in the issuing promotion's holdout.
   std::uint64_t commands_held_out() const { return commands_held_out_; }
   /// Seller s's budget ledger (an account per promotion, with its day history).
