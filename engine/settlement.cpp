@@ -108,7 +108,7 @@ void Simulation::order_lines(Time start, Time end) {
       records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, -1, 0u,
                            static_cast<std::uint32_t>(wanted), price_[o], Money{0}, Money{0}, cat.unit_cost[j]);
       if (events) {
-        log_.add_event(ConsumerEvent{l.time, l.consumer, EventKind::kClick, s, -1, o,
+        log_.add_event(ConsumerEvent{l.time, l.consumer, EventKind::kStockout, s, -1, o,
                                      static_cast<std::uint32_t>(wanted), 0, 0});
       }
       continue;

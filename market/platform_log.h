@@ -39,7 +39,8 @@ struct LogNeeds {
 
 enum class EventKind : std::uint8_t {
   kPurchase,        // offer, quantity, amount = paid, discount
-  kClick,           // a chosen offer that could not be sold (out of stock); sold ones are purchases
+  kStockout,        // a chosen offer that could not be sold (out of stock, or a capped promotion's
+                    // allocation used up); quantity = units asked for. Sold ones are purchases
   kExposure,        // offer shown in slot `quantity` of a visit
   kCouponIssued,    // seller, promotion, amount = coupon's amount off (cents) or 0
   kCouponRedeemed,  // seller, promotion, discount = value redeemed
