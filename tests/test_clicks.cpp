@@ -12,6 +12,7 @@
 
 #include "agents/behaviour.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/metric.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
@@ -347,17 +348,15 @@ struct GaugeRecorder : RunObserver {
   }
 };
 
-GaugeRecorder record_gauges(const Scenario& sc, std::size_t arm_index, std::size_t shard_size = 65536) {
+/// The gauges of arm `arm_index`, replication 0, with shards of `shard_size` consumers (0: the
+/// scenario's).
+GaugeRecorder record_gauges(Scenario sc, std::size_t arm_index, std::size_t shard_size = 0) {
   register_builtin_behaviours();
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day()};
-  Arm arm = instantiate_arm(sc.arms[arm_index], ctx);
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, 1, shard_size});
+  if (shard_size != 0) sc.shard_size = shard_size;
+  ArmRun run(sc, arm_index);
   GaugeRecorder rec;
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/statistics.h"
 #include "engine/simulation.h"
 #include "engine/wallets.h"
@@ -72,16 +73,10 @@ struct LineRecorder : RunObserver {
   void on_window(const WindowRecords& w) override { lines.insert(lines.end(), w.lines.begin(), w.lines.end()); }
 };
 std::vector<LineRecord> lines_of(const Scenario& sc) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  ArmRun run(sc);
   LineRecorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec.lines;
 }
 
@@ -291,9 +286,9 @@ TEST_CASE("random by count, K-means and uplift issue exactly count coupons per o
     register_builtin_strategies();
     const Scenario sc = market_with("[{\"name\": \"coupon\", \"value\": 2, \"day\": 7, \"every\": 7, \"count\": 400, " +
                                     rule + "}]");
-    const Market market = build_market(sc.market, sc.seed, 0);
-    const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                           sc.market.expected_visits_per_day(), sc.market.consumers(), {}, sc.seed, 0, 0};
+    const ArmRun run(sc);
+    BuildContext ctx = run.build_context();
+    ctx.promotion = 0;  // the arm's first promotion
     Targeting t(sc.arms[0].sellers[0].promotions[0].params, ctx);
     std::vector<std::vector<ConsumerId>> out;
     for (Day d : {7, 14, 21, 28}) {

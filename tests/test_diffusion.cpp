@@ -437,14 +437,10 @@ TEST_CASE("word_of_mouth's per-product gauges add up to its totals, adopters are
       "\"new_products\": {\"ids\": [1, 4, 9, 16]}, \"discovery_rate\": 0.01, \"impression_awareness\": 0.3, "
       "\"tell_probability\": 0.5, \"aware_utility\": 1",
       {"/horizon_days=20", "/engine/shard_size=700"});
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days, sc.market.expected_visits_per_day()};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  ArmRun run(sc);
   AdoptionRecorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   REQUIRE(rec.gauges.size() == 20);
   const std::vector<ProductId> ids = {1, 4, 9, 16};
   for (std::size_t d = 0; d < rec.gauges.size(); ++d) {

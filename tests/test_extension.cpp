@@ -21,6 +21,7 @@
 
 #include "agents/behaviour.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "scenarios/scenario.h"
@@ -403,18 +404,13 @@ TEST_CASE("a module's gauges reach the day record, summed over shards whatever t
   // last): with one window a day, a day's buzz summed over consumers is the sold lines of the
   // days before it.
   const Scenario sc = market_with("\"weight\": 0.5, \"tell\": true", "", {"/engine/shard_size=3000"});
-  const Market market = build_market(sc.market, sc.seed, 0);
   std::vector<std::vector<double>> by_threads;
   for (int threads : {1, 2}) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-    const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                           sc.market.expected_visits_per_day()};
-    Arm arm = instantiate_arm(sc.arms[0], ctx);
+    ArmRun run(sc);
     GaugeRecorder rec;
-    Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                   RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
-    sim.subscribe(rec);
-    sim.run();
+    run.subscribe(rec);
+    run.run();
     REQUIRE(rec.buzz_sum.size() == static_cast<std::size_t>(sc.horizon_days));
     CHECK(rec.names == std::vector<std::string>{"test_buzz.buzzed", "test_buzz.buzz_sum"});
     for (std::size_t d = 0; d < rec.buzz_sum.size(); ++d) {

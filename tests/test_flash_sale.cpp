@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"
@@ -36,16 +37,10 @@ struct LineRecorder : RunObserver {
 };
 
 std::vector<LineRecord> lines_of(const Scenario& sc) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm arm = instantiate_arm(sc.arms[1], ctx);
+  ArmRun run(sc, 1);
   LineRecorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec.lines;
 }
 

@@ -15,6 +15,7 @@
 
 #include "agents/behaviour.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
@@ -130,15 +131,10 @@ struct Recorder : RunObserver {
 };
 
 Recorder record(const Scenario& sc) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day()};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  ArmRun run(sc);
   Recorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec;
 }
 

@@ -11,6 +11,7 @@
 #include "agents/behaviour.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
+#include "experiments/run_unit.h"
 #include "scenarios/scenario.h"
 #include "strategies/registry.h"
 
@@ -122,14 +123,10 @@ Gauges run_with(const std::string& modules) {
                                     {"/market/segments/0/consumers=3000", "/market/categories/0/products=50",
                                      "/horizon_days=12", "/engine/shard_size=700",
                                      "/market/behaviours=" + modules});
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days, sc.market.expected_visits_per_day()};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  ArmRun run(sc);
   Gauges rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec;
 }
 

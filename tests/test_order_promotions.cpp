@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/metric.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
@@ -38,16 +39,11 @@ struct LineRecorder : RunObserver {
 };
 
 /// Every settled line of one run of arm 1, grouped by order (consumer, visit).
-std::map<std::pair<ConsumerId, std::uint32_t>, std::vector<LineRecord>> orders_of(const Scenario& sc, const Market& market) {
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm arm = instantiate_arm(sc.arms[1], ctx);
+std::map<std::pair<ConsumerId, std::uint32_t>, std::vector<LineRecord>> orders_of(const Scenario& sc) {
+  ArmRun run(sc, 1);
   LineRecorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();  // the end-of-run invariants reconcile the ledgers with the books to the cent
+  run.subscribe(rec);
+  run.run();  // the end-of-run invariants reconcile the ledgers with the books to the cent
   std::map<std::pair<ConsumerId, std::uint32_t>, std::vector<LineRecord>> orders;
   for (const LineRecord& l : rec.lines) {
     if (l.quantity > 0) orders[{l.consumer, l.visit}].push_back(l);
@@ -82,9 +78,8 @@ void expect_error(const std::string& promotion, const std::string& pointer, cons
 
 TEST_CASE("bogo: buy 2 get 1 free gives each order its cheapest free units", "[promotions][bogo]") {
   const Scenario sc = with("[{\"name\": \"bogo\", \"buy\": 2, \"get\": 1, \"start\": 14, \"end\": 28}]");
-  const Market market = build_market(sc.market, sc.seed, 0);
   std::size_t discounted = 0;
-  for (const auto& [key, lines] : orders_of(sc, market)) {
+  for (const auto& [key, lines] : orders_of(sc)) {
     std::vector<Money> units;
     for (const LineRecord& l : lines) units.insert(units.end(), l.quantity, l.unit_paid());
     std::sort(units.begin(), units.end());
@@ -102,7 +97,7 @@ TEST_CASE("bundle: a grocery item and a home item make a set, 3.00 off each set"
                            "{\"categories\": [\"home\"]}], \"off\": 3, \"start\": 14, \"end\": 28}]");
   const Market market = build_market(sc.market, sc.seed, 0);
   std::size_t discounted = 0, two_sets = 0;
-  for (const auto& [key, lines] : orders_of(sc, market)) {
+  for (const auto& [key, lines] : orders_of(sc)) {
     std::uint64_t grocery = 0, home = 0;
     for (const LineRecord& l : lines) (market.catalog.category[l.product] == 0 ? grocery : home) += l.quantity;
     const Money expected = static_cast<Money>(std::min(grocery, home)) * 300;
@@ -119,7 +114,7 @@ TEST_CASE("gift: orders of at least 30.00 get product 0 free, and its cost is th
   const Scenario sc = with("[{\"name\": \"gift\", \"gift\": 0, \"min_spend\": 30, \"start\": 14, \"end\": 28}]");
   const Market market = build_market(sc.market, sc.seed, 0);
   std::int64_t gifts = 0;
-  for (const auto& [key, lines] : orders_of(sc, market)) {
+  for (const auto& [key, lines] : orders_of(sc)) {
     Money subtotal = 0;
     for (const LineRecord& l : lines) subtotal += static_cast<Money>(l.quantity) * l.unit_paid();
     gifts += live(lines) && subtotal >= 3000;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/metric.h"
 #include "engine/simulation.h"
 #include "scenarios/scenario.h"
@@ -37,16 +38,10 @@ struct Recorder : RunObserver {
 };
 
 Recorder run_arm(const Scenario& sc) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm arm = instantiate_arm(sc.arms[1], ctx);
+  ArmRun run(sc, 1);
   Recorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/metric.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
@@ -38,16 +39,10 @@ struct LineRecorder : RunObserver {
 };
 
 LineRecorder run_of(const Scenario& sc) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
+  ArmRun run(sc);
   LineRecorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec;
 }
 
@@ -125,16 +120,10 @@ const std::string kPriceWar = MARKETSIM_SOURCE_DIR "/scenarios/price-war.json";
 
 std::vector<LineRecord> price_war_lines(std::size_t arm) {
   const Scenario sc = load_scenario(kPriceWar, {"/market/segments/0/consumers=5000", "/replications=1"});
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
+  ArmRun run(sc, arm);
   LineRecorder rec;
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm a = instantiate_arm(sc.arms[arm], ctx);
-  Simulation sim(market, a, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  run.subscribe(rec);
+  run.run();
   return rec.lines;
 }
 

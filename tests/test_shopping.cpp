@@ -17,6 +17,7 @@
 #include "agents/behaviour.h"
 #include "agents/choice.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/promotion_effects.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
@@ -69,14 +70,9 @@ struct Recorder : RunObserver {
 
 /// Runs replication 0 of arm 0 of `sc` with `rec` subscribed.
 void run_observed(const Scenario& sc, Recorder& rec) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day()};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, 1, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();
+  ArmRun run(sc);
+  run.subscribe(rec);
+  run.run();
 }
 
 /// The scenario's error message when loading it fails ("" when it loads).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "engine/simulation.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"
@@ -39,16 +40,10 @@ struct LineRecorder : RunObserver {
 
 /// Every settled line of one run of arm `a`.
 std::vector<LineRecord> lines_of(const Scenario& sc, std::size_t a) {
-  const Market market = build_market(sc.market, sc.seed, 0);
-  const std::vector<SegmentRange> segments = sc.market.segment_ranges();
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day(), sc.market.consumers(), segments, sc.seed, 0};
-  Arm arm = instantiate_arm(sc.arms[a], ctx);
+  ArmRun run(sc, a);
   LineRecorder rec;
-  Simulation sim(market, arm, instantiate_behaviours(sc.market.behaviours, {sc.market, market.catalog, market.offers}),
-                 RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, sc.shard_size});
-  sim.subscribe(rec);
-  sim.run();  // the end-of-run invariants check the ledgers against the books to the cent
+  run.subscribe(rec);
+  run.run();  // the end-of-run invariants check the ledgers against the books to the cent
   return rec.lines;
 }
 
