@@ -13,6 +13,7 @@
 
 #include "agents/budget.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/promotion_effects.h"
 #include "cli_harness.h"
 #include "engine/simulation.h"
@@ -106,27 +107,23 @@ class Recorder final : public RunObserver {
   std::vector<MonitorRecord> monitor;
 };
 
-/// One run of arm `arm_index`, replication 0, kept for inspection.
+/// One run of arm `arm_index`, replication 0, kept for inspection (shards of 4,096 consumers).
 struct Harness {
   explicit Harness(Scenario scenario, std::size_t arm_index = 0)
-      : sc(std::move(scenario)),
-        market(build_market(sc.market, sc.seed, 0)),
-        arm(instantiate_arm(sc.arms[arm_index], BuildContext{market.catalog, market.offers, 0,
-                                                             sc.market.lead_time_days,
-                                                             sc.market.expected_visits_per_day(),
-                                                             sc.market.consumers()})),
-        sim(std::make_unique<Simulation>(market, arm, std::vector<std::unique_ptr<Behaviour>>{},
-                                         RunPlan{sc.seed, 0, sc.horizon_days, sc.windows_per_day, 4096})) {
-    sim->subscribe(rec);
-    sim->run();  // checks the invariants, the day-by-day ledger among them
+      : sc(with_shards(std::move(scenario))), run(std::make_unique<ArmRun>(sc, arm_index)), sim(&run->simulation()) {
+    run->subscribe(rec);
+    run->run();  // checks the invariants, the day-by-day ledger among them
   }
   /// Everything seller 0 spent on day d (discounts and costs), cents.
   Money spend(std::size_t d) const { return rec.days[d].discounts() + rec.days[d].promotion_costs(); }
+  static Scenario with_shards(Scenario s) {
+    s.shard_size = 4096;
+    return s;
+  }
   Scenario sc;
-  Market market;
-  Arm arm;
   Recorder rec;
-  std::unique_ptr<Simulation> sim;
+  std::unique_ptr<ArmRun> run;
+  Simulation* sim;
 };
 
 /// The percent_off of the reference market on every product, 20% off, over `span`.

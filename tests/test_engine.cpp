@@ -11,6 +11,7 @@
 #include "agents/budget.h"
 #include "engine/simulation.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/run_collector.h"
 #include "analysis/statistics.h"
 #include "scenarios/scenario.h"
@@ -78,15 +79,13 @@ TEST_CASE("budget ledger charges until the budget is spent, then stops", "[budge
 TEST_CASE("a run conserves units and its ledger reconciles with the sales", "[engine][invariants]") {
   // A budget that binds mid-promotion, a short lead time and (s, S) make stock-outs likely.
   const Scenario sc = small_reference({"/arms/0/promotions/0/budget=1500",
-                                       "/arms/0/replenishment={\"name\":\"s_S\",\"s\":20,\"S\":60}"});
-  const Market market = build_market(sc.market, sc.seed);
-  const BuildContext ctx{market.catalog, market.offers, 0, sc.market.lead_time_days,
-                         sc.market.expected_visits_per_day()};
-  Arm arm = instantiate_arm(sc.arms[0], ctx);
+                                       "/arms/0/replenishment={\"name\":\"s_S\",\"s\":20,\"S\":60}",
+                                       "/market_sampling=\"shared\"", "/engine/shard_size=4096"});
+  ArmRun run(sc);
+  Simulation& sim = run.simulation();
   Recorder rec;
-  Simulation sim(market, arm, {}, RunPlan{sc.seed, 0, sc.horizon_days, 1, 4096});
-  sim.subscribe(rec);
-  REQUIRE_NOTHROW(sim.run());  // the engine checks conservation and the ledger itself
+  run.subscribe(rec);
+  REQUIRE_NOTHROW(run.run());  // the engine checks conservation and the ledger itself
   REQUIRE(rec.days.size() == static_cast<std::size_t>(sc.horizon_days));
   CHECK(rec.discounts <= 150000);
   CHECK(rec.discounts == rec.spend_by_promotion[0]);
