@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "fingerprint.h"
 #include "module_harness.h"
 #include "scenarios/scenario.h"
@@ -360,10 +361,11 @@ TEST_CASE("coupons reach the targeted consumers", "[engagement][statistical]") {
 
 TEST_CASE("lapsed consumers are buyers whose last purchase is lapsed_days old", "[engagement]") {
   register_builtin_strategies();
-  const Catalog catalog;
-  const Offers offers;
-  const BuildContext ctx{catalog, offers, 0, 1, 1.0, 4};
-  Targeting t(Json{{"to", "lapsed"}, {"lapsed_days", 7}, {"seed", 1}, {"day", 0}, {"every", 1}}, ctx);
+  const ArmRun run(R"({"name": "four", "seed": 1, "replications": 1, "horizon_days": 30,
+                       "market": {"lead_time_days": 1, "categories": [{"name": "c", "products": 10}],
+                                  "segments": [{"name": "s", "consumers": 4, "visit_rate": 0.25}]},
+                       "arms": [{"name": "base", "baseline": true}]})");
+  Targeting t(Json{{"to", "lapsed"}, {"lapsed_days", 7}, {"seed", 1}, {"day", 0}, {"every", 1}}, run.build_context());
   std::vector<LineRecord> lines(3);
   lines[0].consumer = 0, lines[0].time = 2.5, lines[0].quantity = 1;  // bought on day 2
   lines[1].consumer = 1, lines[1].time = 5.5, lines[1].quantity = 1;  // bought on day 5

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "experiments/run_unit.h"
 #include "market/market.h"
 #include "strategies/registry.h"
 
@@ -11,28 +12,33 @@ using namespace marketsim;
 
 namespace {
 
-MarketSpec small_market(std::int64_t products = 40) {
-  MarketSpec m;
-  m.latent_dimensions = 4;
-  m.categories = {CategorySpec{"a", products / 2}, CategorySpec{"b", products - products / 2}};
-  m.segments = {SegmentSpec{"s", 100}};
-  return m;
+/// A one-seller market: 40 products in categories "a" and "b" (20 each), 100 consumers who visit
+/// `visits_per_day` times a day in all, a lead time of `lead_time` days.
+std::string shop_scenario(std::int64_t lead_time, double visits_per_day) {
+  return R"({"name": "shop", "seed": 1, "replications": 1, "horizon_days": 30,
+             "market": {"latent_dimensions": 4, "lead_time_days": )" +
+         std::to_string(lead_time) + R"(,
+                        "categories": [{"name": "a", "products": 20}, {"name": "b", "products": 20}],
+                        "segments": [{"name": "s", "consumers": 100, "visit_rate": )" +
+         std::to_string(visits_per_day / 100.0) + R"(}]},
+             "arms": [{"name": "base", "baseline": true}]})";
 }
 
-/// A one-seller market's catalog and offers, and a platform log holding a week.
+/// The shop's market and what a strategy of its seller is built with (replication 0 of the
+/// scenario, as a run builds it), and a platform log holding a week.
 struct Shop {
-  explicit Shop(std::int64_t products = 40)
-      : spec(small_market(products)), catalog(build_catalog(spec, 1)), offers(build_offers(spec, catalog)),
+  explicit Shop(std::int64_t lead_time = 3, double visits_per_day = 10.0)
+      : run(shop_scenario(lead_time, visits_per_day)),
+        catalog(run.market().catalog),
+        offers(run.market().offers),
         log(offers.size(), LogNeeds{.lookback_days = 7}) {}
-  BuildContext build(std::int64_t lead_time, double visits_per_day) const {
-    return BuildContext{catalog, offers, 0, lead_time, visits_per_day};
-  }
+  BuildContext build() const { return run.build_context(); }
   MarketContext at(Day day) const {
     return MarketContext{catalog, offers, log, 0, day, static_cast<Time>(day), static_cast<Time>(day + 1)};
   }
-  MarketSpec spec;
-  Catalog catalog;
-  Offers offers;
+  ArmRun run;
+  const Catalog& catalog;
+  const Offers& offers;
   PlatformLog log;
 };
 
@@ -56,9 +62,9 @@ std::unique_ptr<Interface> build(StrategyRegistry<Interface>& r, const std::stri
 
 TEST_CASE("every recommender fills its slots with distinct valid products", "[strategies]") {
   register_builtin_strategies();
-  Shop shop;
+  Shop shop(3, 20.0);
   shop.log.begin_day(0);
-  const BuildContext ctx = shop.build(3, 20.0);
+  const BuildContext ctx = shop.build();
   for (const auto& info : recommender_registry().entries()) {
     INFO("recommender " << info.name);
     auto rec = make(info, Json::object(), ctx);
@@ -77,8 +83,8 @@ TEST_CASE("every recommender fills its slots with distinct valid products", "[st
 
 TEST_CASE("popular_plus_random shows the trailing best sellers, ties to the lower id",
           "[strategies]") {
-  Shop shop;
-  const BuildContext ctx = shop.build(3, 20.0);
+  Shop shop(3, 20.0);
+  const BuildContext ctx = shop.build();
   auto rec = build(recommender_registry(), "popular_plus_random",
                    {{"popular", 3}, {"random", 2}, {"window_days", 2}}, ctx);
   shop.log.begin_day(0);
@@ -118,8 +124,8 @@ TEST_CASE("popular_plus_random shows the trailing best sellers, ties to the lowe
 }
 
 TEST_CASE("order_up_to orders up to ceil(cover * forecast * (L + R))", "[strategies][inventory]") {
-  Shop shop;
-  const BuildContext ctx = shop.build(3, 400.0);  // 400 visits a day over 40 products
+  Shop shop(3, 400.0);  // 400 visits a day over 40 products
+  const BuildContext ctx = shop.build();
   auto policy = build(replenishment_registry(), "order_up_to",
                       {{"forecast_days", 7}, {"cover", 1.5}, {"review_days", 1},
                        {"initial_demand_per_visit", 0.3}},
@@ -141,8 +147,8 @@ TEST_CASE("order_up_to orders up to ceil(cover * forecast * (L + R))", "[strateg
 }
 
 TEST_CASE("s_S orders up to S only at or below s", "[strategies][inventory]") {
-  Shop shop;
-  const BuildContext ctx = shop.build(2, 10.0);
+  Shop shop(2, 10.0);
+  const BuildContext ctx = shop.build();
   auto policy = build(replenishment_registry(), "s_S", {{"s", 5}, {"S", 20}}, ctx);
   const PlatformLog& log = shop.log;
   CHECK(policy->initial_stock(0) == 20);
@@ -157,7 +163,7 @@ TEST_CASE("s_S orders up to S only at or below s", "[strategies][inventory]") {
 TEST_CASE("percent_off discounts the selected products inside its window only", "[strategies]") {
   Shop shop;
   const Catalog& catalog = shop.catalog;
-  const BuildContext ctx = shop.build(3, 10.0);
+  const BuildContext ctx = shop.build();
   auto promo = build(promotion_registry(), "percent_off",
                      {{"products", {{"categories", {"b"}}}}, {"depth", 0.25}, {"start", 2},
                       {"end", 4}, {"budget", 100}},
@@ -177,7 +183,7 @@ TEST_CASE("every pricing strategy prices every product positively", "[strategies
   Shop shop;
   const Catalog& catalog = shop.catalog;
   shop.log.begin_day(0);
-  const BuildContext ctx = shop.build(3, 10.0);
+  const BuildContext ctx = shop.build();
   for (const auto& info : pricing_registry().entries()) {
     INFO("pricing " << info.name);
     // Required parameters where a strategy has them (a markdown's dates).
@@ -197,7 +203,7 @@ TEST_CASE("every pricing strategy prices every product positively", "[strategies
 
 TEST_CASE("cost_plus prices every product at unit cost times (1 + markup)", "[strategies][pricing]") {
   Shop shop;
-  auto pricing = build(pricing_registry(), "cost_plus", Json{{"markup", 0.25}}, shop.build(3, 10));
+  auto pricing = build(pricing_registry(), "cost_plus", Json{{"markup", 0.25}}, shop.build());
   shop.log.begin_day(0);
   std::vector<Money> prices(shop.offers.size());
   pricing->set_prices(shop.at(0), prices);
@@ -213,7 +219,7 @@ TEST_CASE("inventory_driven pricing raises prices as days of supply fall, within
   Shop shop;
   auto pricing = build(pricing_registry(), "inventory_driven",
                        Json{{"target_days", 7}, {"sensitivity", 0.5}, {"max_step", 0.2}, {"window_days", 7}},
-                       shop.build(3, 10));
+                       shop.build());
   std::vector<Units> stock(shop.offers.size(), 70);
   std::vector<Money> prices(shop.offers.size());
   const Money list = shop.catalog.list_price[0];
@@ -265,7 +271,7 @@ TEST_CASE("rule pricing moves yesterday's price by its signals' weights, within 
   const Money list = shop.catalog.list_price[0];
   const auto run = [&](const Json& params, const std::vector<int>& sales, Day last_day, Units on_hand) {
     Shop s;
-    auto pricing = build(pricing_registry(), "rule", params, s.build(3, 10));
+    auto pricing = build(pricing_registry(), "rule", params, s.build());
     std::vector<Units> st(s.offers.size(), on_hand);
     Money p = 0;
     for (Day d = 0; d <= last_day; ++d) {
