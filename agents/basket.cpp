@@ -37,6 +37,7 @@ void register_basket() {
       [](const Json& p, const BehaviourContext&) {
         return std::make_unique<Basket>(p["max_items"].get<std::uint8_t>());
       },
+      examples_from(R"([{"max_items": 4}])"),
   });
 }
 

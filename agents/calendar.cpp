@@ -169,6 +169,7 @@ void register_calendar() {
                           "on days [d, d + n); overlapping surges multiply"},
       },
       [](const Json& p, const BehaviourContext&) { return std::make_unique<Calendar>(p); },
+      examples_from(R"([{"day_of_week": [1.0, 1.0, 1.0, 1.1, 1.3, 1.8, 1.5], "hour_of_day": [0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.1, 1.2, 1.3, 1.4, 1.3, 1.2, 1.2, 1.3, 1.4, 1.6, 1.9, 2.2, 2.0, 1.2, 0.5], "first_weekday": 2, "surges": [{"day": 10, "days": 2, "factor": 3}]}])"),
   });
 }
 

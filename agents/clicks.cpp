@@ -178,6 +178,7 @@ void register_clicks() {
       [](const Json& p, const BehaviourContext& ctx) {
         return std::make_unique<Clicks>(ctx, p["intercept"].get<double>(), p["slope"].get<double>());
       },
+      examples_from(R"([{"intercept": 0.5, "slope": 1.0}])"),
   });
 }
 

@@ -366,6 +366,7 @@ void register_engagement() {
         }
         return std::make_unique<Engagement>(ctx, p);
       },
+      examples_from(R"([{"churn_base": 0.02, "winback": 0.3, "tolerance": 2, "requires": {"arm": {"promotions": [{"name": "notify", "day": 2, "every": 2, "to": "random", "share": 0.5}]}}}])"),
   });
 }
 

@@ -255,6 +255,7 @@ void register_household_stock() {
            .description = "mean initial stock in days of consumption (uniform on [0, 2 x initial_days])"},
       },
       make_household_stock,
+      examples_from(R"([{"consumption": 0.2, "categories": ["a"], "psi": 0.05, "max_extra": 2, "full_depth": 0.4, "capacity": 6, "initial_days": 5, "requires": {"arm": {"promotions": [{"name": "percent_off", "products": {"categories": ["a"]}, "depth": 0.3, "start": 4, "end": 8}]}}}])"),
   });
 }
 

@@ -175,6 +175,7 @@ void register_loyalty() {
         }
         return std::make_unique<Loyalty<std::uint32_t>>(ctx, omega, alpha, memory);
       },
+      examples_from(R"([{"omega": 1.0, "alpha": 0.8, "memory": 4}])"),
   });
 }
 

@@ -370,6 +370,7 @@ void register_membership() {
         return std::make_unique<Membership>(thresholds, rates, window, period, p["point_value"].get<double>(),
                                             p["expiry_days"].get<Day>(), p["pin_days"].get<Day>());
       },
+      examples_from(R"([{"thresholds": [20, 80], "rates": [1, 1.5, 2], "window_days": 28, "period_days": 7, "expiry_days": 10, "pin_days": 7}])"),
   });
 }
 

@@ -233,6 +233,7 @@ void register_quality_learning() {
         }
         return std::make_unique<QualityLearning<std::uint32_t>>(ctx, prior_sd, observation_sd, memory, heard_weight);
       },
+      examples_from(R"([{"prior_sd": 1.0, "observation_sd": 0.8, "memory": 6, "heard_weight": 0.5}])"),
   });
 }
 

@@ -164,6 +164,7 @@ void register_reference_price() {
                                                 p["loss_aversion"].get<double>(),
                                                 p["adaptation"].get<double>());
       },
+      examples_from(R"([{"weight": 1.0, "loss_aversion": 2.25, "adaptation": 0.25, "requires": {"arm": {"promotions": [{"name": "percent_off", "depth": 0.2, "start": 4, "end": 9}]}}}])"),
   });
 }
 

@@ -515,6 +515,7 @@ void register_word_of_mouth() {
         w.experience_sd = p["experience_sd"].get<double>();
         return std::make_unique<WordOfMouth>(ctx, w, is_new);
       },
+      examples_from(R"([{"new_products": {"every": 6}, "graph": "small_world", "degree": 6, "tell_probability": 0.1, "discovery_rate": 0.01, "requires": {"behaviours": [{"name": "quality_learning"}]}}, {"new_products": {"ids": [1, 2, 3]}, "graph": "complete", "telling": "daily", "tell_probability": 0.0001, "discovery_rate": 0.005}])"),
   });
 }
 

@@ -17,10 +17,13 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "market/market.h"
 #include "market/records.h"
+#include "sim/params.h"
 #include "sim/time.h"
 
 namespace marketsim {
@@ -123,6 +126,18 @@ struct CollectorInfo {
   /// books (visits, conversions).
   std::function<double(const DayRecord&)> market = {};
   std::function<std::unique_ptr<MetricCollector>(const MetricContext&)> make = {};
+  /// What a scenario needs for the metrics to have values, declared by every collector (null:
+  /// undeclared; the conformance suite, tests/test_conformance.cpp, fails): a scenario fragment
+  /// {"behaviours": [modules], "arm": {arm keys; "promotions" are added}, "market": {merged into
+  /// /market}}, {} when the suite's reference market suffices; "undefined": [metric names] lists
+  /// metrics whose total may still be undefined (NaN) there.
+  Json example = nullptr;
+
+  /// Sets `example` from JSON text, at registration: push_back(books_metric(...).with_example("{}")).
+  CollectorInfo with_example(std::string_view json) && {
+    example = Json::parse(json);
+    return std::move(*this);
+  }
 };
 
 /// The registered collectors, in registry order; their metrics, in that order, are the columns

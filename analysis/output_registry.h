@@ -30,6 +30,11 @@ struct OutputInfo {
   std::string name;         // the file's name in the output set, e.g. "runs.csv"
   std::string description;  // one line, for `marketsim list outputs`
   std::function<std::string(const OutputContext&)> text;
+  /// The scenario fragment under which the file has rows beyond its header, declared by every
+  /// output (null: undeclared; the conformance suite, tests/test_conformance.cpp, fails):
+  /// {"behaviours": [modules], "arm": {arm keys; "promotions" are added}, "market": {merged into
+  /// /market}}, {} when any run has them.
+  Json example = nullptr;
 };
 
 /// The registered outputs, in registration order (the order of the output set). Adding an entry

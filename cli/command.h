@@ -25,6 +25,10 @@ struct CommandInfo {
   /// Runs it on the arguments after its name; returns the exit code. Throws ScenarioError,
   /// UsageError or RangeError for bad input (exit 2), anything else for an internal error.
   std::function<int(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)> run;
+  /// Example argument lists (after the name), at least one per command, each exiting 0: the
+  /// conformance suite (tests/test_conformance.cpp) runs them, "{scenario}" standing for a tiny
+  /// scenario file and "{dir}" for a fresh output directory.
+  std::vector<std::vector<std::string>> examples = {};
 };
 
 /// The registered commands, in registration order (the order of the usage text). Adding an entry

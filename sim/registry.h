@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/params.h"
@@ -20,7 +21,18 @@ struct ComponentInfo {
   std::string description;
   ParamSchema params;
   std::function<std::unique_ptr<Interface>(const Json& params, const Context& ctx)> make;
+  /// Example parameter objects (without "name"), at least one per entry: the conformance suite
+  /// (tests/test_conformance.cpp) builds and runs each on a tiny market and violates each declared
+  /// range next to it. {} is an example when the defaults make sense. An example may hold
+  /// "requires", what else its scenario needs, stripped before validation:
+  /// {"behaviours": [modules listed before this one], "arm": {arm keys; "promotions" are added}}.
+  std::vector<Json> examples = {};
 };
+
+/// Examples written as one JSON array text, e.g. examples_from(R"([{"depth": 0.2}])").
+inline std::vector<Json> examples_from(std::string_view json_array) {
+  return Json::parse(json_array).get<std::vector<Json>>();
+}
 
 template <typename Interface, typename Context>
 class Registry {
@@ -39,6 +51,16 @@ class Registry {
       }
     }
     entries_.push_back(std::move(info));
+  }
+  /// Removes the entry `name` (a test's own entry); whether there was one.
+  bool remove(const std::string& name) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->name == name) {
+        entries_.erase(it);
+        return true;
+      }
+    }
+    return false;
   }
   const Info* find(const std::string& name) const {
     for (const auto& e : entries_) {

@@ -6,7 +6,8 @@ namespace marketsim {
 
 void register_clicks_metric() {
   metric_registry().push_back(gauge_metric("clicks", "shown offers clicked; needs the clicks module",
-                                           MetricUnit::kCount, "clicks.clicks", {}, Totaling::kSum));
+                                           MetricUnit::kCount, "clicks.clicks", {}, Totaling::kSum)
+      .with_example(R"({"behaviours": [{"name": "clicks", "intercept": 0.5}]})"));
 }
 
 }  // namespace marketsim

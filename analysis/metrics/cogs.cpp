@@ -12,7 +12,8 @@ void register_cogs_metric() {
   metric_registry().push_back(books_metric(
       "cogs", "cost of the goods sold (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.cogs); },
-      sum_lines<cogs_of>));
+      sum_lines<cogs_of>)
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

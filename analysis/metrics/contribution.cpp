@@ -7,7 +7,8 @@ namespace marketsim {
 void register_contribution_metric() {
   metric_registry().push_back(books_metric(
       "contribution", "gross_profit - promotion_costs (currency)", MetricUnit::kMoney,
-      [](const SellerBooks& b) { return static_cast<double>(b.revenue - b.cogs - b.promotion_costs()); }));
+      [](const SellerBooks& b) { return static_cast<double>(b.revenue - b.cogs - b.promotion_costs()); })
+      .with_example(R"({"arm": {"promotions": [{"name": "percent_off", "depth": 0.25, "start": 3, "end": 10}]}})"));
 }
 
 }  // namespace marketsim

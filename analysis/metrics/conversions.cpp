@@ -9,7 +9,8 @@ void register_conversions_metric() {
   m.books = [](const SellerBooks& b) { return static_cast<double>(b.orders); };
   metric_registry().push_back(CollectorInfo{"conversions", m.description, kSignalDays, {m},
                                             [](const DayRecord& d) { return static_cast<double>(d.conversions); },
-                                            {}});
+                                            {}}
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

@@ -8,7 +8,8 @@ void register_coupon_costs_metric() {
       "coupon_costs", "cost of distributing coupons, part of promotion_costs (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) {
         return static_cast<double>(b.costs[static_cast<std::size_t>(CostKind::kCouponDistribution)]);
-      }));
+      })
+      .with_example(R"({"arm": {"promotions": [{"name": "coupon", "value": 4, "min_spend": 10, "expiry_days": 3, "day": 1, "every": 4, "to": "random", "share": 0.4, "cost": 0.05}]}})"));
 }
 
 }  // namespace marketsim

@@ -199,7 +199,8 @@ void register_customers_metrics() {
       "distinct buyers, repeat purchases, retention cohorts (weeks and 30-day months), first-time buyers and their "
       "discounted gross profit over the horizon",
       kSignalDays | kSignalLines, {active, repeat, fresh, clv}, {},
-      [](const MetricContext& ctx) { return std::make_unique<Customers>(ctx); }});
+      [](const MetricContext& ctx) { return std::make_unique<Customers>(ctx); }}
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

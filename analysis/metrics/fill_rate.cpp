@@ -10,7 +10,8 @@ void register_fill_rate_metric() {
   m.numerator = [](const SellerBooks& b) { return static_cast<double>(b.units_sold); };
   m.denominator = [](const SellerBooks& b) { return static_cast<double>(b.units_sold + b.units_lost); };
   m.empty_ratio = 1.0;
-  metric_registry().push_back(CollectorInfo{"fill_rate", m.description, kSignalDays, {m}, {}, {}});
+  metric_registry().push_back(CollectorInfo{"fill_rate", m.description, kSignalDays, {m}, {}, {}}
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

@@ -12,7 +12,8 @@ void register_gross_profit_metric() {
   metric_registry().push_back(books_metric(
       "gross_profit", "revenue - cogs (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.revenue - b.cogs); },
-      sum_lines<gross_profit_of>));
+      sum_lines<gross_profit_of>)
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

@@ -7,7 +7,8 @@ namespace marketsim {
 void register_impressions_metric() {
   metric_registry().push_back(gauge_metric("impressions",
                                            "offers shown in visits (slots); needs the clicks module",
-                                           MetricUnit::kCount, "clicks.impressions", {}, Totaling::kSum));
+                                           MetricUnit::kCount, "clicks.impressions", {}, Totaling::kSum)
+      .with_example(R"({"behaviours": [{"name": "clicks", "intercept": 0.5}]})"));
 }
 
 }  // namespace marketsim

@@ -6,7 +6,8 @@ namespace marketsim {
 void register_inventory_costs_metric() {
   metric_registry().push_back(books_metric(
       "inventory_costs", "holding and ordering costs (currency)", MetricUnit::kMoney,
-      [](const SellerBooks& b) { return static_cast<double>(b.holding_cost + b.ordering_cost); }));
+      [](const SellerBooks& b) { return static_cast<double>(b.holding_cost + b.ordering_cost); })
+      .with_example(R"({"market": {"sellers": [{"name": "shop", "holding_cost": 0.01, "order_cost": 1}]}})"));
 }
 
 }  // namespace marketsim

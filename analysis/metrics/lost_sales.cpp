@@ -12,7 +12,8 @@ void register_lost_sales_metric() {
   metric_registry().push_back(books_metric(
       "lost_sales", "units lost to stock-outs", MetricUnit::kCount,
       [](const SellerBooks& b) { return static_cast<double>(b.units_lost); },
-      sum_lines<lost_of>));
+      sum_lines<lost_of>)
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

@@ -8,7 +8,8 @@ void register_operating_profit_metric() {
       "operating_profit", "contribution - inventory_costs (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) {
         return static_cast<double>(b.revenue - b.cogs - b.promotion_costs() - b.holding_cost - b.ordering_cost);
-      }));
+      })
+      .with_example(R"({"market": {"sellers": [{"name": "shop", "holding_cost": 0.01, "order_cost": 1}]}})"));
 }
 
 }  // namespace marketsim

@@ -12,7 +12,8 @@ void register_order_size_metrics() {
                    .totaling = Totaling::kRatio};
   units.numerator = [](const SellerBooks& b) { return static_cast<double>(b.units_sold); };
   units.denominator = [](const SellerBooks& b) { return static_cast<double>(b.orders); };
-  metric_registry().push_back(CollectorInfo{units.name, units.description, kSignalDays, {units}, {}, {}});
+  metric_registry().push_back(CollectorInfo{units.name, units.description, kSignalDays, {units}, {}, {}}
+      .with_example(R"({})"));
   // Ratios are not rescaled from cents: the numerator is in currency units already.
   MetricInfo aov{.name = "average_order_value",
                  .description = "revenue / orders (currency)",
@@ -20,7 +21,8 @@ void register_order_size_metrics() {
                  .totaling = Totaling::kRatio};
   aov.numerator = [](const SellerBooks& b) { return static_cast<double>(b.revenue) / 100.0; };
   aov.denominator = [](const SellerBooks& b) { return static_cast<double>(b.orders); };
-  metric_registry().push_back(CollectorInfo{aov.name, aov.description, kSignalDays, {aov}, {}, {}});
+  metric_registry().push_back(CollectorInfo{aov.name, aov.description, kSignalDays, {aov}, {}, {}}
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

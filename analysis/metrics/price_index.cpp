@@ -13,7 +13,8 @@ void register_price_index_metric() {
                .totaling = Totaling::kRatio};
   m.numerator = [](const SellerBooks& b) { return static_cast<double>(b.shelf_value); };
   m.denominator = [](const SellerBooks& b) { return static_cast<double>(b.list_value); };
-  metric_registry().push_back(CollectorInfo{"price_index", m.description, kSignalDays, {m}, {}, {}});
+  metric_registry().push_back(CollectorInfo{"price_index", m.description, kSignalDays, {m}, {}, {}}
+      .with_example(R"({"arm": {"pricing": {"name": "fixed", "price_factor": 0.9}}})"));
 }
 
 }  // namespace marketsim

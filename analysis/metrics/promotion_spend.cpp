@@ -8,7 +8,8 @@ void register_promotion_spend_metric() {
   metric_registry().push_back(books_metric(
       "promotion_spend", "discounts given + promotion costs that are not discounts, charged to promotion budgets (currency)",
       MetricUnit::kMoney,
-      [](const SellerBooks& b) { return static_cast<double>(b.discounts() + b.promotion_costs()); }));
+      [](const SellerBooks& b) { return static_cast<double>(b.discounts() + b.promotion_costs()); })
+      .with_example(R"({"arm": {"promotions": [{"name": "percent_off", "depth": 0.25, "start": 3, "end": 10}]}})"));
 }
 
 }  // namespace marketsim

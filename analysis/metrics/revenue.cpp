@@ -12,7 +12,8 @@ void register_revenue_metric() {
   metric_registry().push_back(books_metric(
       "revenue", "what consumers paid, after discounts (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.revenue); },
-      sum_lines<revenue_of>));
+      sum_lines<revenue_of>)
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

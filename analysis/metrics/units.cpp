@@ -12,7 +12,8 @@ void register_units_metric() {
   metric_registry().push_back(books_metric(
       "units", "units sold", MetricUnit::kCount,
       [](const SellerBooks& b) { return static_cast<double>(b.units_sold); },
-      sum_lines<units_of>));
+      sum_lines<units_of>)
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

@@ -7,7 +7,8 @@ void register_visits_metric() {
   MetricInfo m{.name = "visits", .description = "shop visits"};
   metric_registry().push_back(CollectorInfo{"visits", m.description, kSignalDays, {m},
                                             [](const DayRecord& d) { return static_cast<double>(d.visits); },
-                                            {}});
+                                            {}}
+      .with_example(R"({})"));
 }
 
 }  // namespace marketsim

@@ -24,7 +24,8 @@ void register_breakdown_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

@@ -23,7 +23,8 @@ void register_cohorts_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

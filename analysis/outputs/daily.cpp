@@ -20,7 +20,8 @@ void register_daily_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

@@ -22,7 +22,8 @@ void register_gauges_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [1, 1.5, 2], "window_days": 28, "period_days": 7}]})")});
 }
 
 }  // namespace marketsim

@@ -23,7 +23,8 @@ void register_monitor_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({"arm": {"promotions": [{"name": "percent_off", "depth": 0.2, "start": 2, "end": 12, "budget": 5000, "monitor": [{"after_day": 2, "if": "spend_to_date", "above": 300, "action": "scale_depth", "factor": 0.5}]}]}})")});
 }
 
 }  // namespace marketsim

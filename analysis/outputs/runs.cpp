@@ -17,7 +17,8 @@ void register_runs_output() {
                       << csv::metric_fields(r.totals) << "\n";
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

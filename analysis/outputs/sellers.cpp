@@ -22,7 +22,8 @@ void register_sellers_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

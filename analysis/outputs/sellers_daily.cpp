@@ -24,7 +24,8 @@ void register_sellers_daily_output() {
                   }
                 }
                 return out.str();
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

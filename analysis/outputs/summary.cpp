@@ -9,7 +9,8 @@ void register_summary_output() {
                               "price response, and performance (timings, memory: this machine's)",
               [](const OutputContext& o) {
                 return summary_json(o.scenario, o.summary, o.performance, &o.result).dump(2) + "\n";
-              }});
+              },
+              Json::parse(R"({})")});
 }
 
 }  // namespace marketsim

@@ -106,7 +106,8 @@ int command_list(const std::vector<std::string>& args, std::ostream& out, std::o
 void register_list_command() {
   add_command({"list", "list [strategies | promotions | behaviours | metrics | outputs | commands]",
                "print the registered strategies, behaviour modules, metrics, output files and commands",
-               command_list});
+               command_list,
+               {{}, {"strategies"}, {"metrics"}, {"outputs"}, {"commands"}}});
 }
 
 }  // namespace marketsim

@@ -104,7 +104,8 @@ void register_run_command() {
                "run SCENARIO [--out DIR] [--outputs LIST] [--threads N] [--seed S] [--replications R]\n"
                "                       [--first-replication K] [--set /json/pointer=VALUE]... [--quiet]",
                "run a scenario's arms and replications; print the comparison; write the output files",
-               command_run});
+               command_run,
+               {{"{scenario}", "--threads", "2", "--quiet", "--out", "{dir}"}, {"{scenario}", "--outputs", "runs.csv,summary.json", "--seed", "5", "--replications", "2", "--quiet", "--out", "{dir}"}}});
 }
 
 }  // namespace marketsim

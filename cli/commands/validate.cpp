@@ -35,7 +35,8 @@ int command_validate(const std::vector<std::string>& args, std::ostream& out, st
 void register_validate_command() {
   add_command({"validate", "validate SCENARIO [--set /json/pointer=VALUE]...",
                "check a scenario and its overrides without running it; print the run's memory and visits",
-               command_validate});
+               command_validate,
+               {{"{scenario}"}, {"{scenario}", "--set", "/horizon_days=10"}}});
 }
 
 }  // namespace marketsim

@@ -79,6 +79,7 @@ void register_competitor_reactive() {
                                                     p["undercut"].get<double>(), p["min_margin"].get<double>(),
                                                     p["max_factor"].get<double>());
       },
+      examples_from(R"([{"mode": "match", "min_margin": 0.1, "max_factor": 1.2}])"),
   });
 }
 

@@ -136,6 +136,7 @@ void register_dynamic_pricing() {
         return std::make_unique<Markdown>(select_products(p["products"], ctx.catalog), start, end,
                                           p["floor"].get<double>(), p["steps"].get<int>());
       },
+      examples_from(R"([{"products": {"categories": ["a"]}, "start": 4, "end": 12, "floor": 0.6, "steps": 3}])"),
   });
   pricing_registry().add({
       "cost_plus",
@@ -143,6 +144,7 @@ void register_dynamic_pricing() {
       {{.name = "markup", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 100.0,
         .description = "margin over unit cost (0.5: price = 1.5 x cost)"}},
       [](const Json& p, const BuildContext&) { return std::make_unique<CostPlus>(p["markup"].get<double>()); },
+      examples_from(R"([{"markup": 0.6}])"),
   });
   pricing_registry().add({
       "inventory_driven",
@@ -171,6 +173,7 @@ void register_dynamic_pricing() {
             p["max_factor"].get<double>(), p["max_step"].get<double>(), p["window_days"].get<Day>(),
             p["floor_demand"].get<double>());
       },
+      examples_from(R"([{"target_days": 5, "sensitivity": 0.4, "min_factor": 0.8, "max_factor": 1.3, "window_days": 5}])"),
   });
 }
 

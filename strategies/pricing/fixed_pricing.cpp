@@ -30,6 +30,7 @@ void register_fixed_pricing() {
       [](const Json& p, const BuildContext&) {
         return std::make_unique<FixedPricing>(p["price_factor"].get<double>());
       },
+      examples_from(R"([{}, {"price_factor": 1.1}])"),
   });
 }
 

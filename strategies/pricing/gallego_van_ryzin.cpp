@@ -96,6 +96,7 @@ void register_gallego_van_ryzin() {
         return std::make_unique<GallegoVanRyzin>(select_products(p["products"], ctx.catalog), p["alpha"].get<double>(),
                                                  p["rate_at_list"].get<double>(), p["end"].get<double>());
       },
+      examples_from(R"([{"alpha": 0.1, "rate_at_list": 0.5, "end": 14, "requires": {"arm": {"replenishment": {"name": "none", "initial": 20}}}}])"),
   });
 }
 

@@ -116,6 +116,7 @@ void register_rule_pricing() {
                             p["window_days"].get<Day>()};
         return std::make_unique<RulePricing>(ctx, w);
       },
+      examples_from(R"([{"demand": 0.3, "stock": 0.2, "target_days": 7, "min_factor": 0.7, "max_factor": 1.5, "window_days": 5}])"),
   });
 }
 

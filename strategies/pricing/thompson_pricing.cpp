@@ -148,6 +148,7 @@ void register_thompson_pricing() {
                                                  p["prior_days"].get<double>(),
                                                  p["period_days"].get<Day>());
       },
+      examples_from(R"([{"ladder": [0.85, 1.0, 1.15], "objective": "profit", "prior_days": 2, "period_days": 2}])"),
   });
 }
 

@@ -80,6 +80,7 @@ void register_bogo() {
         return std::make_unique<Bogo>(select_products(p["products"], ctx.catalog), p["buy"].get<std::uint32_t>(),
                                       p["get"].get<std::uint32_t>(), start, end);
       },
+      examples_from(R"([{"products": {"categories": ["b"]}, "buy": 2, "get": 1, "start": 2, "end": 12, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
 }
 

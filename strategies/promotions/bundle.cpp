@@ -91,6 +91,7 @@ void register_bundle() {
         }
         return std::make_unique<Bundle>(std::move(group), items.size(), to_cents(p["off"].get<double>()), start, end);
       },
+      examples_from(R"([{"items": [{"categories": ["a"]}, {"categories": ["b"]}], "off": 4, "start": 0, "end": 14, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
 }
 

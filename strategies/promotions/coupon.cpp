@@ -119,6 +119,7 @@ void register_coupon() {
         return std::make_unique<CouponPromotion>(Targeting(p, ctx), coupon, p["expiry_days"].get<Day>(),
                                                  to_cents(p["cost"].get<double>()), limit);
       },
+      examples_from(R"([{"value": 5, "min_spend": 20, "expiry_days": 7, "to": "random", "share": 0.3, "day": 2, "every": 7, "limit": 800, "cost": 0.05}, {"percent": 0.15, "max_value": 8, "category": "b", "to": "segment", "segments": ["bargain"], "day": 1, "holdout": 0.2}])"),
   });
 }
 

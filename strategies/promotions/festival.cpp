@@ -367,6 +367,7 @@ void register_festival() {
                                     name_hash("festival.deposit"));
         return std::make_unique<Festival>(std::move(out), p["surge"].get<double>(), deposit, wishes, keys, ctx.consumers);
       },
+      examples_from(R"([{"surge": 2, "budget": 3000, "phases": {"pre_heat": {"start": 3, "end": 6, "tools": [{"name": "notify", "day": 3}]}, "peak": {"start": 6, "end": 8, "tools": [{"name": "percent_off", "depth": 0.3}, {"name": "flash_sale", "products": {"every": 8}, "depth": 0.5, "start": 6, "duration": 1, "cap": 4, "featured": 2}, {"name": "threshold", "tiers": [{"spend": 40, "off": 5}]}]}, "tail": {"start": 8, "end": 10, "tools": [{"name": "percent_off", "depth": 0.1}]}}, "deposit": {"amount": 5, "worth": 12, "share": 0.2}, "wish_list": {"probability": 0.3, "slots": 2}, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
 }
 

@@ -93,6 +93,7 @@ void register_flash_sale() {
         return std::make_unique<FlashSale>(select_products(p["products"], ctx.catalog), p["depth"].get<double>(), start,
                                            end, cap, p["featured"].get<std::size_t>());
       },
+      examples_from(R"([{"products": {"every": 4}, "depth": 0.4, "start": 5, "duration": 2, "cap": 5, "featured": 2}])"),
   });
 }
 

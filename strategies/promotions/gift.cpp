@@ -76,6 +76,7 @@ void register_gift() {
         return std::make_unique<Gift>(to_cents(p["min_spend"].get<double>()), ctx.catalog.unit_cost[j], value, start,
                                       end);
       },
+      examples_from(R"([{"gift": 3, "min_spend": 25, "start": 2, "end": 12, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
 }
 

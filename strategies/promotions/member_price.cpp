@@ -97,6 +97,7 @@ void register_member_price() {
         return std::make_unique<MemberPrice>(select_products(p["products"], ctx.catalog), p["depth"].get<double>(),
                                              p["min_tier"].get<int>(), start, end, std::vector<Day>{}, 0, 0);
       },
+      examples_from(R"([{"depth": 0.15, "min_tier": 1, "start": 2, "end": 14, "requires": {"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]}}])"),
   });
   promotion_registry().add({
       "member_day",
@@ -112,6 +113,7 @@ void register_member_price() {
                                              p["min_tier"].get<int>(), 0.0, 1.0e9, std::move(days), every,
                                              p["first_day"].get<Day>());
       },
+      examples_from(R"([{"products": {"categories": ["a"]}, "depth": 0.2, "every": 7, "first_day": 3, "requires": {"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]}}])"),
   });
 }
 

@@ -19,6 +19,7 @@ void register_no_promotion() {
       "No promotion: every product at the seller's price.",
       {},
       [](const Json&, const BuildContext&) { return std::make_unique<NoPromotion>(); },
+      examples_from(R"([{}])"),
   });
 }
 

@@ -47,6 +47,7 @@ void register_notify() {
         return std::make_unique<NotifyPromotion>(Targeting(p, ctx), to_cents(p["cost"].get<double>()),
                                                  p["campaign"].get<std::int64_t>());
       },
+      examples_from(R"([{"to": "lapsed", "lapsed_days": 3, "day": 5, "every": 3, "cost": 0.01, "requires": {"behaviours": [{"name": "engagement", "churn_base": 0.02}]}}])"),
   });
 }
 

@@ -59,6 +59,7 @@ void register_percent_off() {
         return std::make_unique<PercentOff>(select_products(p["products"], ctx.catalog),
                                             p["depth"].get<double>(), start, end);
       },
+      examples_from(R"([{"products": {"categories": ["a"]}, "depth": 0.2, "start": 4, "end": 10, "budget": 400, "pacing": "even"}])"),
   });
 }
 

@@ -55,6 +55,7 @@ void register_points() {
         if (rule.min_points % rule.step != 0) throw ParamError("min_points", "must be a multiple of step");
         return std::make_unique<Points>(rule, start, end);
       },
+      examples_from(R"([{"min_points": 50, "step": 25, "max_share": 0.3, "start": 3, "requires": {"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]}}])"),
   });
 }
 

@@ -105,6 +105,7 @@ void register_threshold() {
         return std::make_unique<Threshold>(std::move(tiers), select_products(selector, ctx.catalog), everything,
                                            start, end);
       },
+      examples_from(R"([{"tiers": [{"spend": 30, "off": 3}, {"spend": 60, "off": 8}], "start": 2, "end": 12, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
 }
 

@@ -77,6 +77,7 @@ void register_popular_plus_random() {
         }
         return std::make_unique<PopularPlusRandom>(popular, random, p["window_days"].get<Day>());
       },
+      examples_from(R"([{"popular": 4, "random": 4, "window_days": 5}])"),
   });
 }
 

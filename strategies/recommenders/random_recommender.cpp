@@ -36,6 +36,7 @@ void register_random_recommender() {
         if (slots > ctx.offer_count()) throw ParamError("slots", "exceeds the number of products the seller offers");
         return std::make_unique<RandomRecommender>(slots);
       },
+      examples_from(R"([{"slots": 6}])"),
   });
 }
 

@@ -24,6 +24,7 @@ void register_no_replenishment() {
       {{.name = "initial", .type = ParamType::kInteger, .default_value = nullptr, .min = 0, .max = 1e12,
         .description = "units of each offer at time 0"}},
       [](const Json& p, const BuildContext&) { return std::make_unique<NoReplenishment>(p["initial"].get<Units>()); },
+      examples_from(R"([{"initial": 12}])"),
   });
 }
 

@@ -67,6 +67,7 @@ void register_order_up_to() {
                                            p["review_days"].get<std::int64_t>(),
                                            ctx.lead_time_days, prior);
       },
+      examples_from(R"([{"forecast_days": 5, "cover": 1.5, "review_days": 2, "initial_demand_per_visit": 0.3}])"),
   });
 }
 

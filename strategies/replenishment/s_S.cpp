@@ -42,6 +42,7 @@ void register_s_S() {
         if (big_s <= s) throw ParamError("S", "must be greater than s");
         return std::make_unique<SmallSBigS>(s, big_s, p.value("initial", big_s));
       },
+      examples_from(R"([{"s": 4, "S": 15, "initial": 10}])"),
   });
 }
 
