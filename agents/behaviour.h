@@ -31,6 +31,7 @@
 #include "market/offers.h"
 #include "market/population.h"
 #include "market/records.h"
+#include "market/signals.h"
 #include "sim/columns.h"
 #include "sim/registry.h"
 #include "sim/rng.h"
@@ -169,6 +170,22 @@ class ShardContext {
 
   CalendarControl& calendar() const { return *calendar_; }
 
+  /// Emits event k of the calling module's event_names() (market/signals.h) at time t, about
+  /// consumer c of this shard (or kNoConsumer). The run delivers a window's events from every
+  /// shard in shard order, each shard's in the order emitted. Outside a run: nothing.
+  void emit(std::size_t k, Time t, double value, ConsumerId c = kNoConsumer) const {
+    if (events_ != nullptr && k < event_count_) {
+      events_->push_back(EventRecord{t, event_indices_[k], kNoSeller, c, value});
+    }
+  }
+  /// Set by the engine: the shard's event buffer and the board's index of each of the module's
+  /// events.
+  void attach_events(std::vector<EventRecord>* out, const std::uint32_t* indices, std::size_t count) {
+    events_ = out;
+    event_indices_ = indices;
+    event_count_ = count;
+  }
+
  private:
   std::size_t index_;
   ConsumerId begin_;
@@ -178,6 +195,9 @@ class ShardContext {
   CalendarControl* calendar_;
   StreamFamily streams_;
   std::uint16_t module_;
+  std::vector<EventRecord>* events_ = nullptr;
+  const std::uint32_t* event_indices_ = nullptr;
+  std::size_t event_count_ = 0;
 };
 
 /// A utility module hides a shown offer from the choice (the consumer did not click it) by setting
@@ -326,6 +346,10 @@ class Behaviour {
   virtual void daily(const DayBatch& batch) const { (void)batch; }
   virtual void messages(const MessageBatch& batch) const { (void)batch; }
   virtual void commands(const CommandBatch& batch) const { (void)batch; }
+
+  /// Named events it emits from its hooks (ShardContext::emit(k, ...) for event k), e.g.
+  /// {"churned"}; the run names them "MODULE.EVENT" (market/signals.h).
+  virtual std::vector<std::string> event_names() const { return {}; }
 
   /// Gauges: figures of the module's state it reports at every day's end (after the daily hooks),
   /// each a sum over consumers, e.g. {"churned", "engagement_sum"}. The run names them

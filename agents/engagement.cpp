@@ -237,6 +237,7 @@ class Engagement final : public Behaviour {
         }
         ++tally.won_back;
         s.calendar().enter(c, cmd.time);
+        s.emit(kEventWonBack, cmd.time, std::numeric_limits<double>::quiet_NaN(), c);
       }
     }
   }
@@ -244,6 +245,9 @@ class Engagement final : public Behaviour {
   std::vector<std::string> gauges() const override {
     return {"churned", "won_back", "opted_out", "engagement_sum", "consumers"};
   }
+  /// Events: a consumer churned (at the end of its day), a consumer was won back (at the command).
+  static constexpr std::size_t kEventChurned = 0, kEventWonBack = 1;
+  std::vector<std::string> event_names() const override { return {"churned", "won_back"}; }
   void gauge(const DayBatch& b, std::span<double> sums) const override {
     const ShardContext& s = b.shard;
     const ShardTally& tally = shard_tally(s);
@@ -279,16 +283,17 @@ class Engagement final : public Behaviour {
         const auto c = static_cast<ConsumerId>(next);
         if (c < begin || (state[c - begin] & kChurned)) continue;
         const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[c - begin]);
-        if (s.stream(c, 4 * d).uniform() * candidate_ < -std::expm1(-hazard)) churn(s, tally, c);
+        if (s.stream(c, 4 * d).uniform() * candidate_ < -std::expm1(-hazard)) churn(s, tally, c, day);
       }
       block = block_end;
     }
   }
 
-  void churn(const ShardContext& s, ShardTally& tally, ConsumerId c) const {
+  void churn(const ShardContext& s, ShardTally& tally, ConsumerId c, Day day) const {
     *s.row(state_, c) |= kChurned;
     ++tally.churned;
     s.calendar().leave(c);
+    s.emit(kEventChurned, static_cast<Time>(day + 1), std::numeric_limits<double>::quiet_NaN(), c);  // the day's end
   }
 
   /// The tally of `shard` (created at first use; shards' hooks may ask at once).

@@ -36,6 +36,7 @@ void register_builtin_outputs() {
     register_breakdown_output();
     register_gauges_output();
     register_monitor_output();
+    register_events_output();
   });
 }
 

@@ -60,5 +60,6 @@ void register_sellers_daily_output();
 void register_breakdown_output();
 void register_gauges_output();
 void register_monitor_output();
+void register_events_output();
 
 }  // namespace marketsim

@@ -54,6 +54,15 @@ RunCollector::~RunCollector() = default;
 
 void RunCollector::on_window(const WindowRecords& records) {
   for (const auto& c : collectors_) c->on_window(records);
+  if (event_names_.size() != records.event_names.size()) {  // every event is declared at set-up
+    event_names_.assign(records.event_names.begin(), records.event_names.end());
+    event_counts_.resize(event_names_.size(), 0);
+    event_sums_.resize(event_names_.size(), 0.0);
+  }
+  for (const EventRecord& e : records.events) {
+    ++event_counts_[e.event];
+    if (!std::isnan(e.value)) event_sums_[e.event] += e.value;
+  }
   if (line_metrics_.empty() || records.day < warmup_) return;
   // The breakdown: each line's metrics into its (seller, category, segment) cell. Segments are
   // looked up at random addresses: fetch a few lines ahead.
@@ -110,6 +119,12 @@ void RunCollector::on_day_end(const DayRecord& d) {
     }
   }
   daily_.push_back(std::move(row));
+  for (std::size_t e = 0; e < event_counts_.size(); ++e) {
+    if (event_counts_[e] == 0) continue;
+    events_.push_back(EventDayRow{d.day, d.day < warmup_, static_cast<std::uint32_t>(e), event_counts_[e], event_sums_[e]});
+    event_counts_[e] = 0;
+    event_sums_[e] = 0.0;
+  }
   // Each seller's day: the metrics of its books.
   for (std::size_t s = 0; s < sellers; ++s) {
     SellerDailyRow srow{d.day, d.day < warmup_, static_cast<std::uint32_t>(s), std::vector<double>(metrics_.size(), kNaN)};
@@ -132,6 +147,8 @@ void RunCollector::finish(RunResult& result) const {
   result.seller_daily = seller_daily_;
   result.gauge_names = gauge_names_;
   result.monitor = monitor_;
+  result.event_names = event_names_;
+  result.events = events_;
   const std::size_t sellers = sums_.size() - 1;
   // Totals of the metrics of the books (the market's, then each seller's).
   const auto total = [&](std::size_t who, std::size_t m) {

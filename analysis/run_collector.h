@@ -44,6 +44,11 @@ class RunCollector final : public RunObserver {
   std::vector<SellerDailyRow> seller_daily_;
   std::vector<MonitorRow> monitor_;
   std::vector<std::string> gauge_names_;
+  // Named events: per event of the run, the current day's count and value sum; the days' rows.
+  std::vector<std::string> event_names_;
+  std::vector<std::uint64_t> event_counts_;
+  std::vector<double> event_sums_;
+  std::vector<EventDayRow> events_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
   std::vector<std::vector<double>> sums_, numerators_, denominators_;

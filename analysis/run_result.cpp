@@ -58,6 +58,8 @@ Json run_result_json(const RunResult& r) {
   for (const MonitorRow& m : r.monitor) {
     monitor.push_back(Json::array({m.day, m.warmup, m.seller, m.promotion, m.rule, m.metric, m.value, m.action}));
   }
+  Json events = Json::array();
+  for (const EventDayRow& e : r.events) events.push_back(Json::array({e.day, e.warmup, e.event, e.count, e.value_sum}));
   return Json{{"arm", r.arm},
               {"replication", r.replication},
               {"totals", numbers(r.totals)},
@@ -68,6 +70,8 @@ Json run_result_json(const RunResult& r) {
               {"seller_daily", seller_daily},
               {"breakdown", breakdown},
               {"monitor", monitor},
+              {"event_names", r.event_names},
+              {"events", events},
               {"visits", r.visits_simulated},
               {"candidate_visits", r.candidate_visits},
               {"shards", r.shards},
@@ -111,6 +115,12 @@ RunResult run_result_from_json(const Json& j) {
                                      item(m, 2, "monitor").get<std::uint32_t>(), item(m, 3, "monitor").get<std::uint32_t>(),
                                      item(m, 4, "monitor").get<std::uint32_t>(), item(m, 5, "monitor").get<std::string>(),
                                      item(m, 6, "monitor").get<double>(), item(m, 7, "monitor").get<std::string>()});
+    }
+    r.event_names = field(j, "event_names").get<std::vector<std::string>>();
+    for (const Json& e : field(j, "events")) {
+      r.events.push_back(EventDayRow{item(e, 0, "event").get<Day>(), item(e, 1, "event").get<bool>(),
+                                     item(e, 2, "event").get<std::uint32_t>(), item(e, 3, "event").get<std::uint64_t>(),
+                                     item(e, 4, "event").get<double>()});
     }
     r.visits_simulated = field(j, "visits").get<std::uint64_t>();
     r.candidate_visits = field(j, "candidate_visits").get<std::uint64_t>();

@@ -50,6 +50,16 @@ struct MonitorRow {
   std::string action;  // "none", "stop", "scale_depth"
 };
 
+/// One named event's occurrences on one day (market/signals.h): how many, and the sum of the
+/// values they carried (NaN values count but add nothing). Days without an occurrence have none.
+struct EventDayRow {
+  Day day;
+  bool warmup;
+  std::uint32_t event;  // index into RunResult::event_names
+  std::uint64_t count;
+  double value_sum;
+};
+
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its
 /// deterministic result, so never compared, and kept apart in the stored form.
 struct RunTimings {
@@ -72,6 +82,8 @@ struct RunResult {
   std::vector<SellerDailyRow> seller_daily;        // per day, then seller
   std::vector<BreakdownRow> breakdown;
   std::vector<MonitorRow> monitor;                 // every monitoring rule's checks, in order
+  std::vector<std::string> event_names;            // every event the run declared
+  std::vector<EventDayRow> events;                 // by day, then event index
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

@@ -52,6 +52,7 @@ void Simulation::apply_commands(Time start) {
         ++coupon_counts_[cmd.seller].issued;
         log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
                                      cmd.coupon.amount_off, 0});
+        event_board_.emit(engine_events_.coupon_issued, start, to_currency(cmd.coupon.amount_off), cmd.seller, cmd.consumer);
         break;
       case CommandKind::kNotify:
         log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kNotified, cmd.seller, cmd.promotion, 0, 0,
@@ -128,10 +129,10 @@ void Simulation::read_gauges(Day day, std::size_t batch) {
   shard_gauges_.resize(shards_.size());
   tbb::parallel_for(std::size_t{0}, shards_.size(), [&](std::size_t s) {
     std::vector<double>& parts = shard_gauges_[s];
-    parts.assign(gauge_names_.size(), 0.0);
+    parts.assign(module_gauges_, 0.0);
     for (std::size_t k = 0; k < gauge_modules_.size(); ++k) {
       const auto [m, first] = gauge_modules_[k];
-      const std::size_t end = k + 1 < gauge_modules_.size() ? gauge_modules_[k + 1].second : gauge_names_.size();
+      const std::size_t end = k + 1 < gauge_modules_.size() ? gauge_modules_[k + 1].second : module_gauges_;
       const ShardContext ctx = context(*shards_[s], m);
       behaviours_[m]->gauge(DayBatch{ctx, day}, std::span<double>(parts).subspan(first, end - first));
     }
@@ -140,6 +141,11 @@ void Simulation::read_gauges(Day day, std::size_t batch) {
   values.assign(gauge_names_.size(), 0.0);
   for (const auto& parts : shard_gauges_) {  // shards in order: the same sums on any thread count
     for (std::size_t g = 0; g < parts.size(); ++g) values[g] += parts[g];
+  }
+  for (std::size_t k = 0; k < gauge_strategies_.size(); ++k) {  // then the strategies', serially
+    const auto [strategy, first] = gauge_strategies_[k];
+    const std::size_t end = k + 1 < gauge_strategies_.size() ? gauge_strategies_[k + 1].second : gauge_names_.size();
+    strategy->gauge(day, std::span<double>(values).subspan(first, end - first));
   }
 }
 
@@ -153,6 +159,7 @@ void Simulation::expire_coupons(Time now) {
           ++coupon_counts_[h.seller].expired;
           log_.add_event(ConsumerEvent{now, c, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
                                        h.coupon.amount_off, 0});
+          event_board_.emit(engine_events_.coupon_expired, now, to_currency(h.coupon.amount_off), h.seller, c);
         },
         [&](ConsumerId c) { close_wallet(*shard, c); });
   }

@@ -431,6 +431,8 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
       log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
                                    used.promotion, 0, 0, 0, best_value});
+      event_board_.emit(engine_events_.coupon_redeemed, head.time, to_currency(best_value), static_cast<std::uint32_t>(s),
+                        head.consumer);
     };
     redeem_coupon();
     // 5. Points, like cash, last: each redeeming promotion takes whole steps of the consumer's

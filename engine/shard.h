@@ -96,6 +96,7 @@ struct Simulation::Shard final : CalendarControl {
   VisitScratch scratch;
   std::vector<Message> outbox;       // messages its consumers sent in the window
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
+  std::vector<EventRecord> events;   // named events its modules' hooks emitted in the window
   std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
   Wallets wallets;                   // consumers holding coupons
   // Wish lists (PromotionStrategy::wish_probability / wish_slots): (consumer, offer) pairs added

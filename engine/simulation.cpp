@@ -186,6 +186,9 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     }
   }
 
+  module_gauges_ = gauge_names_.size();
+  declare_signals();
+
   if (!consumer_bound_modules_.empty()) bound_factor_ = layout_.add<float>("engine", "bound_factor", 1, 1.0f);
   prefetch_columns_ = !intensity_modules_.empty() || !utility_modules_.empty() || !basket_modules_.empty();
 
@@ -253,6 +256,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   open_campaigns();
 
   price_.resize(offers_);
+  posted_price_.assign(offers_, -1);
   discount_.resize(offers_);
   scratch_.resize(offers_);
   promotion_.resize(offers_);
@@ -262,6 +266,65 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   for (Day d = 0; d < plan.horizon_days; ++d) {
     events_.schedule(static_cast<Time>(d), EventPriority::kDayStart,
                      MarketEvent{MarketEvent::Kind::kDayStart, 0, 0});
+  }
+}
+
+void Simulation::declare_signals() {
+  // The engine's events, then each module's ("module.event"), then each strategy's
+  // ("strategy.event", attached to the strategy); strategies' gauges ("seller.strategy.gauge", a
+  // strategy named twice in a seller gets "#k" from its second on) follow the modules'.
+  engine_events_.price_changed = event_board_.declare("price.changed");
+  engine_events_.budget_exhausted = event_board_.declare("budget.exhausted");
+  engine_events_.coupon_issued = event_board_.declare("coupon.issued");
+  engine_events_.coupon_redeemed = event_board_.declare("coupon.redeemed");
+  engine_events_.coupon_expired = event_board_.declare("coupon.expired");
+  for (const auto& b : behaviours_) {
+    std::vector<std::uint32_t> indices;
+    for (const std::string& e : b->event_names()) indices.push_back(event_board_.declare(b->name() + '.' + e));
+    module_events_.push_back(std::move(indices));
+  }
+  for (std::size_t s = 0; s < arm_.sellers.size(); ++s) {
+    std::vector<std::string> seen;
+    for (Strategy* strategy : arm_.sellers[s].all()) {
+      std::vector<std::uint32_t> indices;
+      for (const std::string& e : strategy->event_names()) indices.push_back(event_board_.declare(strategy->name() + '.' + e));
+      strategy->attach_events(EventPort(&event_board_, std::move(indices), static_cast<std::uint32_t>(s)));
+      const std::vector<std::string> gauges = strategy->gauge_names();
+      if (gauges.empty()) continue;
+      const auto repeats = std::count(seen.begin(), seen.end(), strategy->name());
+      seen.push_back(strategy->name());
+      std::string prefix = market_.offers.seller_names[s];  // appended: GCC 12 -Wrestrict on a + b + ...
+      prefix += '.';
+      prefix += strategy->name();
+      if (repeats > 0) prefix += '#' + std::to_string(repeats);
+      prefix += '.';
+      gauge_strategies_.emplace_back(strategy, gauge_names_.size());
+      for (const std::string& g : gauges) gauge_names_.push_back(prefix + g);
+    }
+  }
+}
+
+void Simulation::gather_events(std::size_t batch, Time end) {
+  // Budgets that ran out in the window (at its end: the ledger does not say when), then the
+  // serial phases' events, then each shard's in shard order; a stable sort by time keeps that
+  // order among ties, so the sequence does not depend on threads.
+  for (std::size_t s = 0; s < sellers_; ++s) {
+    for (std::size_t p = 0; p < campaigns_[s].size(); ++p) {
+      CampaignRun& run = campaigns_[s][p];
+      if (run.exhausted || !ledgers_[s].exhausted(p)) continue;
+      run.exhausted = true;
+      event_board_.emit(engine_events_.budget_exhausted, end, to_currency(ledgers_[s].spent(p)), static_cast<std::uint32_t>(s));
+    }
+  }
+  std::vector<EventRecord>& out = window_events_[batch];
+  out.swap(event_board_.pending());
+  event_board_.pending().clear();
+  for (auto& shard : shards_) {
+    out.insert(out.end(), shard->events.begin(), shard->events.end());
+    shard->events.clear();
+  }
+  if (!std::is_sorted(out.begin(), out.end(), [](const EventRecord& a, const EventRecord& b) { return a.time < b.time; })) {
+    std::stable_sort(out.begin(), out.end(), [](const EventRecord& a, const EventRecord& b) { return a.time < b.time; });
   }
 }
 
@@ -276,8 +339,11 @@ Simulation::~Simulation() {
 std::size_t Simulation::shards() const { return shards_.size(); }
 
 ShardContext Simulation::context(Shard& shard, std::size_t module) {
-  return ShardContext(shard.index, shard.begin, shard.end, *columns_, shard.outbox, shard,
-                      module_streams_[module], static_cast<std::uint16_t>(module));
+  ShardContext ctx(shard.index, shard.begin, shard.end, *columns_, shard.outbox, shard, module_streams_[module],
+                   static_cast<std::uint16_t>(module));
+  const std::vector<std::uint32_t>& events = module_events_[module];
+  if (!events.empty()) ctx.attach_events(&shard.events, events.data(), events.size());
+  return ctx;
 }
 
 void Simulation::run(const std::function<void(std::size_t)>& on_window) {
@@ -310,7 +376,8 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     // subscriber sees the same sequence of calls as if they were made here.
     observer_tasks_.wait();
     if (!observers_.empty()) {
-      const WindowRecords records{day, start, end, orders_[w % 2], lines_[w % 2]};
+      const WindowRecords records{day,           start,         end, orders_[w % 2], lines_[w % 2], window_events_[w % 2],
+                                  event_board_.names()};
       observer_tasks_.run([this, records, day_end] {
         for (RunObserver* o : observers_) {
           o->on_window(records);
@@ -367,6 +434,13 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     const std::span<Money> scratch(scratch_.data() + first, count);
     strategies.pricing->set_prices(ctx, price);
     for (const Money p : price) add_checked(books_today_[s].shelf_value, p);
+    for (std::size_t k = 0; k < count; ++k) {  // a posted price that moved (not in the first window)
+      Money& before = posted_price_[first + k];
+      if (before >= 0 && before != price[k]) {
+        event_board_.emit(engine_events_.price_changed, start, to_currency(price[k]), static_cast<std::uint32_t>(s));
+      }
+      before = price[k];
+    }
     add_checked(books_today_[s].list_value, list_total_[s]);
     std::fill(discount.begin(), discount.end(), 0);
     std::fill_n(promotion_.begin() + first, count, -1);
@@ -443,12 +517,18 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       wish_probability_ = std::max(wish_probability_, strategies.promotions[p]->wish_probability(start));
       wish_slots_ = std::max(wish_slots_, strategies.promotions[p]->wish_slots(start));
     }
-    strategies.recommender->prepare(ctx);
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
       if (!campaigns_[s][p].live) continue;
       CommandSink sink(commands_, seller, static_cast<std::int32_t>(p));
       strategies.promotions[p]->act(ctx, sink);
     }
+  }
+  // Recommenders last, once every seller's prices and discounts of the window are posted: they
+  // see them (margin- and promotion-aware ranking). Nothing above reads what they prepare.
+  for (std::size_t s = 0; s < sellers_; ++s) {
+    const MarketContext ctx{market_.catalog, market_.offers, log_,   static_cast<SellerId>(s), day, start,
+                            end,             inventory_.on_hand, price_, discount_};
+    arm_.sellers[s].recommender->prepare(ctx);
   }
 }
 
@@ -483,7 +563,7 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
       add_checked(spend, books[s].promotion_costs());
       recorded_day_spend_[s].push_back(spend);
     }
-    if (!gauge_modules_.empty()) read_gauges(day, batch);
+    if (!gauge_names_.empty()) read_gauges(day, batch);
     monitor_campaigns(day, books, batch);
     day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
                            market_books, gauge_names_,  gauge_values_[batch], monitor_records_[batch]};
@@ -491,7 +571,8 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     conversions_today_ = 0;
   }
   deliver_messages();
-  const WindowRecords records{day, start, end, orders_[batch], lines_[batch]};
+  gather_events(batch, end);
+  const WindowRecords records{day, start, end, orders_[batch], lines_[batch], window_events_[batch], event_board_.names()};
   for (Strategy* s : strategies_) {
     s->observe(records);
     if (day_record) s->observe_day(*day_record);

@@ -150,6 +150,7 @@ class Simulation {
     Money treated_revenue = 0, holdout_revenue = 0;  // the seller's, since the campaign's first day
     Money pre_revenue = 0, campaign_revenue = 0;     // the seller's, before / since its first day
     std::vector<char> fired;     // per monitoring rule
+    bool exhausted = false;      // its budget's exhaustion was signalled
   };
 
   // simulation.cpp: set-up, the window loop, market events, strategies.
@@ -258,7 +259,22 @@ class Simulation {
   bool prefetch_columns_ = false;
   // Gauges: per module with gauges, its first index into gauge_names_; per shard, its parts.
   std::vector<std::pair<std::size_t, std::size_t>> gauge_modules_;  // (module, first gauge)
-  std::vector<std::string> gauge_names_;
+  std::vector<std::string> gauge_names_;     // the modules' gauges, then the strategies'
+  std::size_t module_gauges_ = 0;            // how many of gauge_names_ are the modules'
+  std::vector<std::pair<const Strategy*, std::size_t>> gauge_strategies_;  // (strategy, first gauge)
+  // Named events (market/signals.h): the board (names, and what the serial phases emitted), the
+  // board's index of each module's events, the engine's own events, and each window's events in
+  // delivery order (double-buffered like lines_).
+  EventBoard event_board_;
+  std::vector<std::vector<std::uint32_t>> module_events_;
+  struct EngineEvents {
+    std::uint32_t price_changed, budget_exhausted, coupon_issued, coupon_redeemed, coupon_expired;
+  } engine_events_{};
+  std::vector<EventRecord> window_events_[2];
+  std::vector<Money> posted_price_;  // each offer's price in the previous window (-1 before the first)
+  void declare_signals();
+  /// Gathers the window's events (the serial phases', then each shard's), in time order.
+  void gather_events(std::size_t batch, Time end);
   std::vector<double> gauge_values_[2];  // double-buffered like day_books_: observers overlap the next window
   std::vector<std::vector<double>> shard_gauges_;
   // The intensity bound (product of the intensity modules' bounds) per part of a window, and its

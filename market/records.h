@@ -13,6 +13,7 @@
 #include "market/catalog.h"
 #include "market/offers.h"
 #include "market/population.h"
+#include "market/signals.h"
 #include "sim/money.h"
 #include "sim/time.h"
 
@@ -166,13 +167,17 @@ struct DayRecord {
   }
 };
 
-/// A window's settled orders and lines, in commit order (time, consumer, visit, line).
+/// A window's settled orders and lines, in commit order (time, consumer, visit, line), and the
+/// named events of the window (market/signals.h), in time order (ties: the order they were
+/// emitted in: the engine's and strategies' serial phases, then behaviour hooks shard by shard).
 struct WindowRecords {
   Day day;
   Time start;
   Time end;
   std::span<const OrderRecord> orders;
   std::span<const LineRecord> lines;
+  std::span<const EventRecord> events = {};
+  std::span<const std::string> event_names = {};  // every event the run declared, by index
 };
 
 }  // namespace marketsim

@@ -12,7 +12,9 @@ std::unique_ptr<Interface> make_strategy(const StrategyRegistry<Interface>& regi
     throw Error("unknown " + registry.family() + " strategy \"" + spec.name +
                 "\"; Valid values are: " + registry.names());
   }
-  return info->make(spec.params, ctx);
+  std::unique_ptr<Interface> made = info->make(spec.params, ctx);
+  made->set_name(spec.name);
+  return made;
 }
 
 template std::unique_ptr<PricingStrategy> make_strategy(const StrategyRegistry<PricingStrategy>&,

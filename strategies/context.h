@@ -25,6 +25,12 @@ struct MarketContext {
   /// Units on hand per offer of the market (global offer ids) at the window's start, as the
   /// seller's own stock system knows them; empty where the caller has none (tests).
   std::span<const Units> on_hand = {};
+  /// The window's posted prices (before promotions) and the per-item discount everyone sees, per
+  /// offer of the market (global offer ids, cents), as a platform shows them. Set for
+  /// recommenders (prepare(), after every seller's pricing and promotions of the window have
+  /// run, so margin- and promotion-aware ranking can use them); empty elsewhere.
+  std::span<const Money> prices = {};
+  std::span<const Money> discounts = {};
 
   OfferId first_offer() const { return offers.begin(seller); }
   std::size_t offer_count() const { return offers.count(seller); }

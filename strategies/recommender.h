@@ -16,6 +16,8 @@ class Recommender : public Strategy {
  public:
   /// Number of offers recommend() adds to a visit.
   virtual std::size_t slots() const = 0;
+  /// Runs after every seller's pricing and promotions of the window: `ctx.prices` and
+  /// `ctx.discounts` hold the window's posted prices and per-item discounts (every offer).
   virtual void prepare(const MarketContext& ctx) = 0;
   /// Appends slots() distinct offers (global ids) not yet in `shown`, drawing any randomness
   /// from `rng` (the visit's recommendation stream).

@@ -153,7 +153,7 @@ TEST_CASE("bad input exits 2 with one line naming the file and pointer", "[cli]"
   }
 }
 
-TEST_CASE("--outputs writes the chosen files only, and a later full set replaces them", "[cli][outputs]") {
+TEST_CASE("run with --outputs writes the chosen files only, and a later full set replaces them", "[cli][outputs]") {
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
   const fs::path dir = fresh_dir("chosen-outputs");
   std::vector<std::string> args = {"run", scenario, "--out", dir.string(), "--outputs", "runs.csv,summary.json"};
@@ -185,7 +185,7 @@ TEST_CASE("--outputs writes the chosen files only, and a later full set replaces
   CHECK(cli({"validate", scenario, "--outputs", "runs.csv"}).code == 2);
 }
 
-TEST_CASE("--first-replication K runs replications K.. whose rows equal those of a longer run", "[cli][run_unit]") {
+TEST_CASE("run with --first-replication K gives replications K.. whose rows equal those of a longer run", "[cli][run_unit]") {
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json";
   const auto run = [&](const std::string& name, std::vector<std::string> extra) {
     const fs::path dir = fresh_dir(name);

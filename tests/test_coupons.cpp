@@ -1,4 +1,4 @@
-// Coupons (strategies/coupon.cpp) and their targeting rules (strategies/targeting.h): the
+// Coupons (strategies/promotions/coupon.cpp) and their targeting rules (strategies/targeting.h): the
 // learners (strategies/learning/: K-means, ridge and the two-model uplift estimator) on synthetic
 // data with a known answer, the engine's coupon mechanics (each coupon redeemed at most once and
 // never after expiry, percent coupons on the eligible subtotal, the issuance limit, the counts in

@@ -1,5 +1,5 @@
 // The "engagement" behaviour module (agents/engagement.cpp) and the "coupon" and "notify"
-// promotions (strategies/coupon.cpp, notify.cpp, targeting.h): closed forms where the module's
+// promotions (strategies/promotions/coupon.cpp, notify.cpp, targeting.h): closed forms where the module's
 // dynamics are switched off but one (churn hazard, notification boost, win-back, opt-out),
 // directional tests for retention, ledger reconciliation, parameter errors and determinism.
 // Statistical checks use two-sided 99.9% normal bounds (z = 3.29) on binomial or Poisson counts.

@@ -1,4 +1,4 @@
-// The "festival" promotion (strategies/festival.cpp) on scenarios/double-11.json at 6,000
+// The "festival" promotion (strategies/promotions/festival.cpp) on scenarios/double-11.json at 6,000
 // shoppers: each phase's tools act only in their phase; the peak's surge multiplies visits by its
 // factor and changes nothing before the peak; deposits are placed by the given share, redeemed at
 // most once, only on the peak and only for orders of at least their worth, each W - D off; the

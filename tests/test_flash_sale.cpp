@@ -1,4 +1,4 @@
-// The "flash_sale" promotion (strategies/flash_sale.cpp): a capped sale sells at most its
+// The "flash_sale" promotion (strategies/promotions/flash_sale.cpp): a capped sale sells at most its
 // allocation per product at the sale price (exactly the allocation where demand exceeds it) and
 // ends for a product once sold out; sale prices only inside the sale; featured slots raise the
 // sale's sales and change nothing before the sale starts; the same bytes on 1 and 2 threads;

@@ -1,4 +1,4 @@
-// Promotions "member_price" and "member_day" (strategies/member_price.cpp): every sold line is at
+// Promotions "member_price" and "member_day" (strategies/promotions/member_price.cpp): every sold line is at
 // the member price exactly when its consumer's tier, replayed independently from the consumer's
 // earlier orders, reaches min_tier (and, for member days, on member days only); without the
 // membership module nobody qualifies; the same bytes on 1 and 2 threads; one-line errors. The

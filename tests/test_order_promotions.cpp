@@ -1,4 +1,4 @@
-// Order-level promotions "bogo", "bundle" and "gift" (strategies/bogo.cpp, bundle.cpp, gift.cpp):
+// Order-level promotions "bogo", "bundle" and "gift" (strategies/promotions/bogo.cpp, bundle.cpp, gift.cpp):
 // every order's discount (or gift cost) equals what a hand count of its settled lines gives, the
 // gift costs reconcile with the books' promotion costs to the cent, the same bytes on 1 and 2
 // threads, and one-line errors for bad parameters. The market is scenarios/threshold-sale.json

@@ -1,4 +1,4 @@
-// Promotion "points" (strategies/points.cpp): loyalty points (earned by the membership module at
+// Promotion "points" (strategies/promotions/points.cpp): loyalty points (earned by the membership module at
 // 4 points per currency unit, worth 0.01 each) redeemed as payment. An independent replay of the
 // orders, window by window (redemptions at settlement, earnings after it), gives every order's
 // redemption to the cent, the run's points_redeemed and points_discounts, and the final balance

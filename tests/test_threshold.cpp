@@ -1,4 +1,4 @@
-// The "threshold" promotion (strategies/threshold.cpp): every order's discount equals its tier
+// The "threshold" promotion (strategies/promotions/threshold.cpp): every order's discount equals its tier
 // computed by hand from its settled lines (once per order, only covered lines count and share it),
 // shoppers' baskets bunch just above the threshold (the utility unlock of MODEL.md "Choice"),
 // the same bytes on 1 and 2 threads, and one-line errors for bad tiers.

@@ -30,13 +30,17 @@ class CouponPromotion final : public PromotionStrategy {
     coupon_.percent_off = std::min(1.0, coupon_.percent_off * factor);
   }
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
+  /// Event "model_fitted": a learned targeting rule fitted its models (value: the day).
+  std::vector<std::string> event_names() const override { return {"model_fitted"}; }
 
   void act(const MarketContext& ctx, CommandSink& commands) override {
     if (limit_ && issued_ >= *limit_) return;
     if (!targeting_.occasion(ctx)) return;
     Coupon c = coupon_;
     c.expires = ctx.window_start + static_cast<Time>(expiry_days_);
+    const bool was_fitted = targeting_.fitted();
     Targeting::Selection s = targeting_.select(ctx.day);
+    if (!was_fitted && targeting_.fitted()) events().emit(0, ctx.window_start, static_cast<double>(ctx.day));
     if (limit_ && s.consumers.size() > *limit_ - issued_) {
       // The limit cuts this occasion short: the best-ranked consumers, or a random subset.
       const std::size_t left = *limit_ - issued_;

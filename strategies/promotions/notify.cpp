@@ -16,9 +16,14 @@ class NotifyPromotion final : public PromotionStrategy {
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
 
+  /// Event "model_fitted": a learned targeting rule fitted its models (value: the day).
+  std::vector<std::string> event_names() const override { return {"model_fitted"}; }
+
   void act(const MarketContext& ctx, CommandSink& commands) override {
     if (!targeting_.occasion(ctx)) return;
+    const bool was_fitted = targeting_.fitted();
     targeting_.each(ctx.day, [&](ConsumerId consumer) { commands.notify(consumer, cost_, campaign_); });
+    if (!was_fitted && targeting_.fitted()) events().emit(0, ctx.window_start, static_cast<double>(ctx.day));
   }
 
  private:
