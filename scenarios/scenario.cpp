@@ -331,57 +331,48 @@ const ParamSchema& stacking_schema() {
   return s;
 }
 
-Scenario parse_scenario(const Json& document, const std::string& file) {
-  register_builtin_strategies();
-  Scenario sc;
-  sc.file = file;
-  Json top = validate_object(scenario_schema(), document, file, "");
-  sc.name = top["name"].get<std::string>();
-  sc.description = top["description"].get<std::string>();
-  sc.seed = top["seed"].get<std::uint64_t>();
-  sc.replications = top["replications"].get<std::int64_t>();
-  sc.horizon_days = top["horizon_days"].get<Day>();
-  sc.warmup_days = top["warmup_days"].get<Day>();
-  if (sc.warmup_days >= sc.horizon_days) {
-    throw ScenarioError(file, "/warmup_days", "must be less than horizon_days (" +
-                                                  std::to_string(sc.horizon_days) + ")");
-  }
+namespace {
 
-  Json engine = validate_object(engine_schema(), top["engine"], file, "/engine");
+/// What the sections of one scenario file share while it is parsed.
+struct Loading {
+  const std::string& file;
+  Scenario& sc;
+};
+
+/// "/engine": the synchronisation window and the shard size.
+void parse_engine(Loading& in, Json& top) {
+  Json engine = validate_object(engine_schema(), top["engine"], in.file, "/engine");
   const double window = engine["window_days"].get<double>();
   const double per_day = std::round(1.0 / window);
   if (per_day > 1440.0 || std::fabs(per_day * window - 1.0) > 1e-9) {
-    throw ScenarioError(file, "/engine/window_days",
+    throw ScenarioError(in.file, "/engine/window_days",
                         "1 / window_days must be a whole number from 1 to 1440 (1, 0.5, 0.25, 0.1, ...)");
   }
-  sc.windows_per_day = static_cast<std::size_t>(per_day);
-  sc.shard_size = engine["shard_size"].get<std::size_t>();
+  in.sc.windows_per_day = static_cast<std::size_t>(per_day);
+  in.sc.shard_size = engine["shard_size"].get<std::size_t>();
   top["engine"] = engine;
+}
 
-  // Market.
-  Json market = validate_object(market_schema(), top["market"], file, "/market");
-  MarketSpec& ms = sc.market;
-  ms.latent_dimensions = market["latent_dimensions"].get<std::int64_t>();
-  ms.intercept = market["intercept"].get<double>();
-  ms.browse_slots = market["browse_slots"].get<std::int64_t>();
-  ms.lead_time_days = market["lead_time_days"].get<std::int64_t>();
+/// "/market/categories".
+void parse_categories(Loading& in, Json& market) {
+  MarketSpec& ms = in.sc.market;
   if (market["categories"].empty()) {
-    throw ScenarioError(file, "/market/categories", "at least one category is required");
+    throw ScenarioError(in.file, "/market/categories", "at least one category is required");
   }
   std::set<std::string> names;
   for (std::size_t i = 0; i < market["categories"].size(); ++i) {
     const std::string p = "/market/categories/" + std::to_string(i);
-    Json c = validate_object(category_schema(), market["categories"][i], file, p);
+    Json c = validate_object(category_schema(), market["categories"][i], in.file, p);
     CategorySpec cs;
     cs.name = c["name"].get<std::string>();
     if (!names.insert(cs.name).second) {
-      throw ScenarioError(file, p + "/name", "duplicate category name " + json_quoted(cs.name));
+      throw ScenarioError(in.file, p + "/name", "duplicate category name " + json_quoted(cs.name));
     }
     cs.products = c["products"].get<std::int64_t>();
     cs.price_min = c["price_min"].get<double>();
     cs.price_max = c["price_max"].get<double>();
     if (cs.price_max < cs.price_min) {
-      throw ScenarioError(file, p + "/price_max", "must be >= price_min");
+      throw ScenarioError(in.file, p + "/price_max", "must be >= price_min");
     }
     cs.cost_ratio = c["cost_ratio"].get<double>();
     cs.attribute_sd = c["attribute_sd"].get<double>();
@@ -390,21 +381,26 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     ms.categories.push_back(cs);
     market["categories"][i] = c;
   }
-  if (ms.categories.size() > 65535) throw ScenarioError(file, "/market/categories", "at most 65535 categories");
+  if (ms.categories.size() > 65535) throw ScenarioError(in.file, "/market/categories", "at most 65535 categories");
   if (static_cast<double>(ms.products()) > 1.0e7) {
-    throw ScenarioError(file, "/market/categories", "at most 10,000,000 products in all");
+    throw ScenarioError(in.file, "/market/categories", "at most 10,000,000 products in all");
   }
+}
+
+/// "/market/segments".
+void parse_segments(Loading& in, Json& market) {
+  MarketSpec& ms = in.sc.market;
   if (market["segments"].empty()) {
-    throw ScenarioError(file, "/market/segments", "at least one segment is required");
+    throw ScenarioError(in.file, "/market/segments", "at least one segment is required");
   }
-  names.clear();
+  std::set<std::string> names;
   for (std::size_t i = 0; i < market["segments"].size(); ++i) {
     const std::string p = "/market/segments/" + std::to_string(i);
-    Json s = validate_object(segment_schema(), market["segments"][i], file, p);
+    Json s = validate_object(segment_schema(), market["segments"][i], in.file, p);
     SegmentSpec ss;
     ss.name = s["name"].get<std::string>();
     if (!names.insert(ss.name).second) {
-      throw ScenarioError(file, p + "/name", "duplicate segment name " + json_quoted(ss.name));
+      throw ScenarioError(in.file, p + "/name", "duplicate segment name " + json_quoted(ss.name));
     }
     ss.consumers = s["consumers"].get<std::int64_t>();
     ss.taste_sd = s["taste_sd"].get<double>();
@@ -417,27 +413,29 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     market["segments"][i] = s;
   }
   if (static_cast<double>(ms.consumers()) > kMaxConsumers) {
-    throw ScenarioError(file, "/market/segments", "at most 4,294,967,295 consumers in all");
+    throw ScenarioError(in.file, "/market/segments", "at most 4,294,967,295 consumers in all");
   }
-  if (ms.segments.size() > 65535) throw ScenarioError(file, "/market/segments", "at most 65535 segments");
-  // Sellers: each offers the products its selector picks (at least one).
-  // The market's outline, not the market: validation draws nothing and allocates no consumer.
-  const Catalog catalog = outline_catalog(ms);
-  SelectorContext selectors{catalog.size(), catalog.category_names};
-  if (market["sellers"].empty()) throw ScenarioError(file, "/market/sellers", "at least one seller is required");
+  if (ms.segments.size() > 65535) throw ScenarioError(in.file, "/market/segments", "at most 65535 segments");
+}
+
+/// "/market/sellers": each offers the products its selector picks (at least one), checked against
+/// the catalogue's outline.
+void parse_sellers(Loading& in, Json& market, const Catalog& catalog, const SelectorContext& selectors) {
+  MarketSpec& ms = in.sc.market;
+  if (market["sellers"].empty()) throw ScenarioError(in.file, "/market/sellers", "at least one seller is required");
   if (market["sellers"].size() > kMaxSellers) {
-    throw ScenarioError(file, "/market/sellers", "at most " + std::to_string(kMaxSellers) + " sellers");
+    throw ScenarioError(in.file, "/market/sellers", "at most " + std::to_string(kMaxSellers) + " sellers");
   }
   ms.sellers.clear();
-  names.clear();
+  std::set<std::string> names;
   std::size_t offer_count = 0;
   for (std::size_t i = 0; i < market["sellers"].size(); ++i) {
     const std::string p = "/market/sellers/" + std::to_string(i);
-    Json s = validate_object(seller_schema(), market["sellers"][i], file, p, &selectors);
+    Json s = validate_object(seller_schema(), market["sellers"][i], in.file, p, &selectors);
     SellerSpec seller;
     seller.name = s["name"].get<std::string>();
     if (seller.name.empty() || !names.insert(seller.name).second) {
-      throw ScenarioError(file, p + "/name", "seller names must be non-empty and unique");
+      throw ScenarioError(in.file, p + "/name", "seller names must be non-empty and unique");
     }
     seller.products = s["products"];
     seller.holding_cost = s["holding_cost"].get<double>();
@@ -445,30 +443,35 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     const auto chosen = select_products(seller.products, catalog);
     const auto count = static_cast<std::size_t>(std::count(chosen.begin(), chosen.end(), 1));
     if (count == 0) {
-      throw ScenarioError(file, p + "/products", "selects no product; a seller offers at least one");
+      throw ScenarioError(in.file, p + "/products", "selects no product; a seller offers at least one");
     }
     offer_count += count;
     if (offer_count > kMaxOffers) {
-      throw ScenarioError(file, p + "/products", "the sellers offer " + std::to_string(offer_count) +
-                                                     " (seller, product) pairs up to this seller; allowed: at most "
-                                                     "10,000,000 offers in all");
+      throw ScenarioError(in.file, p + "/products", "the sellers offer " + std::to_string(offer_count) +
+                                                        " (seller, product) pairs up to this seller; allowed: at most "
+                                                        "10,000,000 offers in all");
     }
     ms.sellers.push_back(seller);
     market["sellers"][i] = s;
   }
-  const Offers offers = build_offers(ms, catalog);
+}
 
-  // Behaviour modules: the deprecated /market/learning switches first (quality, then reference
-  // prices, as the engine ran them), then /market/behaviours in order.
+/// "/market/behaviours" through the behaviour registry: the deprecated /market/learning switches
+/// first (quality, then reference prices, as the engine ran them), then the list in order. Each
+/// module is built once on the outline: its columns and other memory go into the estimate.
+void parse_behaviours(Loading& in, Json& market, const Catalog& catalog, const Offers& offers,
+                      const SelectorContext& selectors) {
+  Scenario& sc = in.sc;
   register_builtin_behaviours();
-  const BehaviourContext behaviour_ctx{ms, catalog, offers};
+  const BehaviourContext behaviour_ctx{sc.market, catalog, offers};
   Json behaviours = Json::array();
   std::map<std::string, std::string> configured_at;  // module name -> where it was configured
   const auto add_module = [&](ComponentSpec spec, const std::string& pointer) {
     const auto [at, added] = configured_at.emplace(spec.name, pointer);
     if (!added) {
-      throw ScenarioError(file, pointer, "behaviour module " + json_quoted(spec.name) + " is configured twice (also at " +
-                                             at->second + "); each module may appear once");
+      throw ScenarioError(in.file, pointer, "behaviour module " + json_quoted(spec.name) +
+                                                " is configured twice (also at " + at->second +
+                                                "); each module may appear once");
     }
     Json resolved = spec.params;
     resolved["name"] = spec.name;
@@ -483,131 +486,182 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
       sc.module_other_bytes_per_consumer += sizeof(float);
     }
     sc.module_columns.insert(sc.module_columns.end(), layout.specs().begin(), layout.specs().end());
-    ms.behaviours.push_back(std::move(spec));
+    sc.market.behaviours.push_back(std::move(spec));
   };
   if (market.contains("learning")) {
-    Json learning = validate_object(learning_schema(), market["learning"], file, "/market/learning");
+    Json learning = validate_object(learning_schema(), market["learning"], in.file, "/market/learning");
     const std::pair<const char*, const ParamSchema*> legacy[] = {
         {"quality", &quality_learning_schema()}, {"reference_price", &reference_price_schema()}};
     for (const auto& [key, schema] : legacy) {
       const std::string p = std::string("/market/learning/") + key;
-      Json params = validate_object(*schema, learning[key], file, p);
+      Json params = validate_object(*schema, learning[key], in.file, p);
       if (!params["enabled"].get<bool>()) continue;
       params.erase("enabled");
       Json object = params;
       object["name"] = std::string(key) == "quality" ? "quality_learning" : "reference_price";
       Json ignored;
-      add_module(parse_component(behaviour_registry(), object, file, p, selectors, behaviour_ctx, ignored), p);
+      add_module(parse_component(behaviour_registry(), object, in.file, p, selectors, behaviour_ctx, ignored), p);
     }
     market.erase("learning");
   }
   for (std::size_t i = 0; i < market["behaviours"].size(); ++i) {
     const std::string p = "/market/behaviours/" + std::to_string(i);
     Json ignored;
-    add_module(parse_component(behaviour_registry(), market["behaviours"][i], file, p, selectors, behaviour_ctx,
+    add_module(parse_component(behaviour_registry(), market["behaviours"][i], in.file, p, selectors, behaviour_ctx,
                                ignored),
                p + "/name");
   }
   market["behaviours"] = behaviours;
-  top["market"] = market;
-  ms.sampling = top["market_sampling"].get<std::string>() == "shared" ? MarketSampling::kShared
-                                                                      : MarketSampling::kPerReplication;
+}
 
-  // Arms: each seller's strategies, validated against their declared parameters and built once
-  // on the market's offers so that cross-parameter checks fail here, not mid-run.
-  if (top["arms"].empty()) throw ScenarioError(file, "/arms", "at least one arm is required");
+/// What parsing one seller's strategies of an arm needs and gathers.
+struct SellerSection {
+  Loading& in;
+  const SelectorContext& selectors;
+  const BuildContext& build;
+  Json& object;             // the seller's entry of the arm, resolved in place
+  const std::string& pointer;
+  SellerStrategySpec& out;
+  std::size_t slots = 0;    // offers its strategies add to a visit (recommendation, featured, wish lists)
+};
+
+/// Parses one family's key of a seller's entry through the family's registry.
+using SectionParser = void (*)(SellerSection& s);
+
+void parse_pricing(SellerSection& s) {
+  s.out.pricing = parse_component(pricing_registry(), s.object["pricing"], s.in.file, s.pointer + "/pricing", s.selectors,
+                                  s.build, s.object["pricing"], &s.in.sc.log_lookback_days);
+}
+
+void parse_promotions(SellerSection& s) {
+  for (std::size_t k = 0; k < s.object["promotions"].size(); ++k) {
+    BuildContext promotion_build = s.build;
+    promotion_build.promotion = static_cast<std::int32_t>(k);
+    s.out.promotions.push_back(parse_component(promotion_registry(), s.object["promotions"][k], s.in.file,
+                                               s.pointer + "/promotions/" + std::to_string(k), s.selectors,
+                                               promotion_build, s.object["promotions"][k], &s.in.sc.log_lookback_days));
+    // Featured slots (a flash-sale banner) and wish lists are shown offers too.
+    const auto made = promotion_registry().find(s.out.promotions.back().name)->make(s.out.promotions.back().params,
+                                                                                   promotion_build);
+    s.slots += made->featured_slots() + made->wish_slots_bound();
+  }
+}
+
+void parse_stacking_section(SellerSection& s) {
+  if (!s.object.contains("stacking")) return;
+  s.object["stacking"] = parse_stacking(s.object["stacking"], s.in.file, s.pointer + "/stacking",
+                                        s.object["promotions"].size(), s.out.stacking);
+}
+
+void parse_recommendation(SellerSection& s) {
+  s.out.recommendation = parse_component(recommender_registry(), s.object["recommendation"], s.in.file,
+                                         s.pointer + "/recommendation", s.selectors, s.build, s.object["recommendation"],
+                                         &s.in.sc.log_lookback_days);
+  s.slots += recommender_registry().find(s.out.recommendation.name)->make(s.out.recommendation.params, s.build)->slots();
+}
+
+void parse_replenishment(SellerSection& s) {
+  s.out.replenishment = parse_component(replenishment_registry(), s.object["replenishment"], s.in.file,
+                                        s.pointer + "/replenishment", s.selectors, s.build, s.object["replenishment"],
+                                        &s.in.sc.log_lookback_days);
+}
+
+/// The keys of a seller's strategies in an arm, each parsed through its family (in this order:
+/// an error names the first key that is wrong).
+constexpr std::pair<const char*, SectionParser> kSellerSections[] = {
+    {"pricing", parse_pricing},
+    {"promotions", parse_promotions},
+    {"stacking", parse_stacking_section},
+    {"recommendation", parse_recommendation},
+    {"replenishment", parse_replenishment},
+};
+
+/// An arm's per-seller strategy objects with their pointers: from "sellers", or (one seller) the
+/// arm itself.
+std::vector<std::pair<Json, std::string>> arm_sellers(Loading& in, const Json& a, const std::string& p) {
+  const MarketSpec& ms = in.sc.market;
+  std::vector<std::pair<Json, std::string>> per_seller(ms.sellers.size());
+  if (!a.contains("sellers")) {
+    if (ms.sellers.size() > 1) {
+      throw ScenarioError(in.file, p, "the market has " + std::to_string(ms.sellers.size()) +
+                                          " sellers; give each its strategies under \"sellers\"");
+    }
+    Json ss = a;
+    ss.erase("baseline");
+    ss["name"] = ms.sellers[0].name;
+    per_seller[0] = {validate_object(arm_seller_schema(), ss, in.file, p), p};
+    return per_seller;
+  }
+  for (const auto& [key, parse] : kSellerSections) {
+    if (a.contains(key)) {
+      throw ScenarioError(in.file, p + "/" + key, "give strategies either on the arm or under \"sellers\", not both");
+    }
+  }
+  std::vector<bool> seen(ms.sellers.size(), false);
+  for (std::size_t k = 0; k < a["sellers"].size(); ++k) {
+    const std::string ps = p + "/sellers/" + std::to_string(k);
+    Json ss = validate_object(arm_seller_schema(), a["sellers"][k], in.file, ps);
+    const std::string name = ss["name"].get<std::string>();
+    std::size_t index = ms.sellers.size();
+    std::string valid;
+    for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
+      if (ms.sellers[m].name == name) index = m;
+      valid += (valid.empty() ? "" : ", ") + json_quoted(ms.sellers[m].name);
+    }
+    if (index == ms.sellers.size()) {
+      std::string what = "unknown seller " + json_quoted(name) + "; Valid values are: ";
+      what += valid;
+      throw ScenarioError(in.file, ps + "/name", what);
+    }
+    if (seen[index]) throw ScenarioError(in.file, ps + "/name", "seller " + json_quoted(name) + " is listed twice");
+    seen[index] = true;
+    per_seller[index] = {ss, ps};
+  }
+  for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
+    if (!seen[m]) {
+      throw ScenarioError(in.file, p + "/sellers",
+                          "seller " + json_quoted(ms.sellers[m].name) + " has no strategies in this arm");
+    }
+  }
+  return per_seller;
+}
+
+/// "/arms": each seller's strategies, validated against their declared parameters and built once
+/// on the market's offers so that cross-parameter checks fail here, not mid-run.
+void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& offers, const SelectorContext& selectors) {
+  Scenario& sc = in.sc;
+  MarketSpec& ms = sc.market;
+  if (top["arms"].empty()) throw ScenarioError(in.file, "/arms", "at least one arm is required");
   std::set<std::string> arm_names;
   std::vector<std::size_t> baselines;
   const std::vector<SegmentRange> segment_ranges = ms.segment_ranges();
   for (std::size_t i = 0; i < top["arms"].size(); ++i) {
     const std::string p = "/arms/" + std::to_string(i);
-    Json a = validate_object(arm_schema(), top["arms"][i], file, p);
+    Json a = validate_object(arm_schema(), top["arms"][i], in.file, p);
     ArmSpec arm;
     arm.name = a["name"].get<std::string>();
     if (arm.name.empty() || !arm_names.insert(arm.name).second) {
-      throw ScenarioError(file, p + "/name", "arm names must be non-empty and unique");
+      throw ScenarioError(in.file, p + "/name", "arm names must be non-empty and unique");
     }
     arm.baseline = a["baseline"].get<bool>();
     if (arm.baseline) baselines.push_back(i);
-    // The sellers' strategy objects with their pointers: from "sellers", or (one seller) the arm.
-    std::vector<std::pair<Json, std::string>> per_seller(ms.sellers.size());
-    if (a.contains("sellers")) {
-      for (const char* key : {"pricing", "promotions", "recommendation", "replenishment", "stacking"}) {
-        if (a.contains(key)) {
-          throw ScenarioError(file, p + "/" + key, "give strategies either on the arm or under \"sellers\", not both");
-        }
-      }
-      std::vector<bool> seen(ms.sellers.size(), false);
-      for (std::size_t k = 0; k < a["sellers"].size(); ++k) {
-        const std::string ps = p + "/sellers/" + std::to_string(k);
-        Json ss = validate_object(arm_seller_schema(), a["sellers"][k], file, ps);
-        const std::string name = ss["name"].get<std::string>();
-        std::size_t index = ms.sellers.size();
-        std::string valid;
-        for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
-          if (ms.sellers[m].name == name) index = m;
-          valid += (valid.empty() ? "" : ", ") + json_quoted(ms.sellers[m].name);
-        }
-        if (index == ms.sellers.size()) {
-          std::string what = "unknown seller " + json_quoted(name) + "; Valid values are: ";
-          what += valid;
-          throw ScenarioError(file, ps + "/name", what);
-        }
-        if (seen[index]) throw ScenarioError(file, ps + "/name", "seller " + json_quoted(name) + " is listed twice");
-        seen[index] = true;
-        per_seller[index] = {ss, ps};
-      }
-      for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
-        if (!seen[m]) {
-          throw ScenarioError(file, p + "/sellers", "seller " + json_quoted(ms.sellers[m].name) + " has no strategies in this arm");
-        }
-      }
-    } else {
-      if (ms.sellers.size() > 1) {
-        throw ScenarioError(file, p, "the market has " + std::to_string(ms.sellers.size()) +
-                                         " sellers; give each its strategies under \"sellers\"");
-      }
-      Json ss = a;
-      ss.erase("baseline");
-      ss["name"] = ms.sellers[0].name;
-      per_seller[0] = {validate_object(arm_seller_schema(), ss, file, p), p};
-    }
+    std::vector<std::pair<Json, std::string>> per_seller = arm_sellers(in, a, p);
     Json resolved_sellers = Json::array();
-    std::size_t slots = 0;  // recommendation slots of the sellers so far
+    std::size_t slots = 0;  // offers the sellers so far add to a visit
     for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
       auto& [ss, ps] = per_seller[m];
       const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
                                ms.expected_visits_per_day(), ms.consumers(), segment_ranges, sc.seed, 0};
       SellerStrategySpec seller;
-      seller.pricing = parse_component(pricing_registry(), ss["pricing"], file, ps + "/pricing", selectors, build,
-                                       ss["pricing"], &sc.log_lookback_days);
-      for (std::size_t k = 0; k < ss["promotions"].size(); ++k) {
-        BuildContext promotion_build = build;
-        promotion_build.promotion = static_cast<std::int32_t>(k);
-        seller.promotions.push_back(parse_component(promotion_registry(), ss["promotions"][k], file,
-                                                    ps + "/promotions/" + std::to_string(k), selectors, promotion_build,
-                                                    ss["promotions"][k], &sc.log_lookback_days));
-        // Featured slots (a flash-sale banner) are shown offers too.
-        const auto made = promotion_registry().find(seller.promotions.back().name)
-                              ->make(seller.promotions.back().params, promotion_build);
-        slots += made->featured_slots() + made->wish_slots_bound();
-      }
-      if (ss.contains("stacking")) {
-        ss["stacking"] = parse_stacking(ss["stacking"], file, ps + "/stacking", ss["promotions"].size(),
-                                        seller.stacking);
-      }
-      seller.recommendation = parse_component(recommender_registry(), ss["recommendation"], file,
-                                              ps + "/recommendation", selectors, build, ss["recommendation"],
-                                              &sc.log_lookback_days);
-      seller.replenishment = parse_component(replenishment_registry(), ss["replenishment"], file,
-                                             ps + "/replenishment", selectors, build, ss["replenishment"],
-                                             &sc.log_lookback_days);
-      slots += recommender_registry().find(seller.recommendation.name)->make(seller.recommendation.params, build)->slots();
+      SellerSection section{in, selectors, build, ss, ps, seller, slots};
+      for (const auto& [key, parse] : kSellerSections) parse(section);
+      slots = section.slots;
       const std::size_t shown = slots + static_cast<std::size_t>(ms.browse_slots);
       if (shown > ShownSet::kCapacity || shown > offers.size()) {
-        throw ScenarioError(file, ps + "/recommendation",
-                            "the sellers' recommendation and featured slots (" + std::to_string(slots) + " up to this seller) + browse_slots (" +
-                                std::to_string(ms.browse_slots) + ") = " + std::to_string(shown) +
+        throw ScenarioError(in.file, ps + "/recommendation",
+                            "the sellers' recommendation and featured slots (" + std::to_string(slots) +
+                                " up to this seller) + browse_slots (" + std::to_string(ms.browse_slots) + ") = " +
+                                std::to_string(shown) +
                                 " offers shown per visit; allowed: at most 64 and at most the number of offers (" +
                                 std::to_string(offers.size()) + ")");
       }
@@ -619,13 +673,53 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
     top["arms"][i] = Json{{"name", a["name"]}, {"baseline", a["baseline"]}, {"sellers", resolved_sellers}};
   }
   if (baselines.empty()) {
-    throw ScenarioError(file, "/arms", "no arm has \"baseline\": true; exactly one must");
+    throw ScenarioError(in.file, "/arms", "no arm has \"baseline\": true; exactly one must");
   }
   if (baselines.size() > 1) {
-    throw ScenarioError(file, "/arms/" + std::to_string(baselines[1]) + "/baseline",
+    throw ScenarioError(in.file, "/arms/" + std::to_string(baselines[1]) + "/baseline",
                         "more than one arm has \"baseline\": true; exactly one must");
   }
   sc.baseline = baselines[0];
+}
+
+}  // namespace
+
+Scenario parse_scenario(const Json& document, const std::string& file) {
+  register_builtin_strategies();
+  Scenario sc;
+  sc.file = file;
+  Loading in{file, sc};
+  Json top = validate_object(scenario_schema(), document, file, "");
+  sc.name = top["name"].get<std::string>();
+  sc.description = top["description"].get<std::string>();
+  sc.seed = top["seed"].get<std::uint64_t>();
+  sc.replications = top["replications"].get<std::int64_t>();
+  sc.horizon_days = top["horizon_days"].get<Day>();
+  sc.warmup_days = top["warmup_days"].get<Day>();
+  if (sc.warmup_days >= sc.horizon_days) {
+    throw ScenarioError(file, "/warmup_days", "must be less than horizon_days (" +
+                                                  std::to_string(sc.horizon_days) + ")");
+  }
+  parse_engine(in, top);
+
+  Json market = validate_object(market_schema(), top["market"], file, "/market");
+  MarketSpec& ms = sc.market;
+  ms.latent_dimensions = market["latent_dimensions"].get<std::int64_t>();
+  ms.intercept = market["intercept"].get<double>();
+  ms.browse_slots = market["browse_slots"].get<std::int64_t>();
+  ms.lead_time_days = market["lead_time_days"].get<std::int64_t>();
+  parse_categories(in, market);
+  parse_segments(in, market);
+  // The market's outline, not the market: validation draws nothing and allocates no consumer.
+  const Catalog catalog = outline_catalog(ms);
+  const SelectorContext selectors{catalog.size(), catalog.category_names};
+  parse_sellers(in, market, catalog, selectors);
+  const Offers offers = build_offers(ms, catalog);
+  parse_behaviours(in, market, catalog, offers, selectors);
+  top["market"] = market;
+  ms.sampling = top["market_sampling"].get<std::string>() == "shared" ? MarketSampling::kShared
+                                                                      : MarketSampling::kPerReplication;
+  parse_arms(in, top, catalog, offers, selectors);
   sc.resolved = top;
   return sc;
 }
