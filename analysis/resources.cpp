@@ -63,11 +63,13 @@ ResourceEstimate estimate_resources(const Scenario& sc, std::size_t threads) {
 
   std::size_t columns = Simulation::engine_columns().bytes_per_consumer();
   for (const ColumnSpec& c : sc.module_columns) columns += c.bytes_per_consumer();
+  for (const ColumnSpec& c : sc.strategy_columns) columns += c.bytes_per_consumer();
   e.run_state_bytes_per_consumer = columns;
   const double line_metrics = static_cast<double>(breakdown_metrics().size());
   const double cells = static_cast<double>(ms.sellers.size()) * static_cast<double>(ms.categories.size()) *
                        static_cast<double>(ms.segments.size());
-  e.run_bytes = consumers * (static_cast<double>(columns) + sc.module_other_bytes_per_consumer + kCalendarBytesPerConsumer) + offers * (kOfferBytes + kLogBytesPerOfferDay * static_cast<double>(sc.log_lookback_days + 1)) +
+  e.run_bytes = consumers * (static_cast<double>(columns) + sc.module_other_bytes_per_consumer +
+                            sc.strategy_other_bytes_per_consumer + kCalendarBytesPerConsumer) + offers * (kOfferBytes + kLogBytesPerOfferDay * static_cast<double>(sc.log_lookback_days + 1)) +
                 cells * line_metrics * 8.0;
   e.runs_at_once = static_cast<std::size_t>(std::min<double>(runs, static_cast<double>(threads)));
   // Expected visits: a segment's rates are log-normal around visit_rate, with mean

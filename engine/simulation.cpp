@@ -191,12 +191,16 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
 
   if (!consumer_bound_modules_.empty()) bound_factor_ = layout_.add<float>("engine", "bound_factor", 1, 1.0f);
   prefetch_columns_ = !intensity_modules_.empty() || !utility_modules_.empty() || !basket_modules_.empty();
+  // Strategies' per-consumer state, after everything else (a run whose strategies declare none
+  // lays its columns out as before).
+  for (Strategy* s : strategies_) s->declare(layout_);
 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
   for (std::size_t b = 0; b < n; b += plan.shard_size) {
     ranges.emplace_back(static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(std::min(n, b + plan.shard_size)));
   }
   columns_ = std::make_unique<ColumnStore>(layout_, ranges);
+  for (Strategy* s : strategies_) s->attach_rows(ConsumerRows(columns_.get(), plan.shard_size));
   for (std::size_t s = 0; s < ranges.size(); ++s) {
     shards_.push_back(std::make_unique<Shard>(*this, s, ranges[s].first, ranges[s].second,
                                               plan.windows_per_day, windows_));

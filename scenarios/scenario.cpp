@@ -26,14 +26,27 @@ constexpr std::size_t kMaxSellers = 64;
 // largest catalogue, however it is split among sellers.
 constexpr std::size_t kMaxOffers = 10000000;
 
+/// What an arm's strategies need besides their parameters: the longest log lookback, and their
+/// per-consumer state (declared columns, other bytes) for the memory estimate.
+struct ArmFootprint {
+  Day lookback_days = 0;
+  std::vector<ColumnSpec> columns;
+  double other_bytes_per_consumer = 0.0;
+  double bytes_per_consumer() const {
+    double b = other_bytes_per_consumer;
+    for (const ColumnSpec& c : columns) b += static_cast<double>(c.bytes_per_consumer());
+    return b;
+  }
+};
+
 /// Validates a component object {"name": NAME, parameters...} against its registry's entry and
 /// builds it once on `ctx` so that cross-parameter checks fail here, not mid-run. `resolved`
-/// receives the parameters with defaults filled in.
+/// receives the parameters with defaults filled in; a strategy adds what it needs to `footprint`.
 template <typename Interface, typename Context>
 ComponentSpec parse_component(const Registry<Interface, Context>& registry, const Json& object,
                               const std::string& file, const std::string& pointer,
                               const SelectorContext& selectors, const Context& ctx, Json& resolved,
-                              Day* lookback_days = nullptr) {
+                              ArmFootprint* footprint = nullptr) {
   const std::string what = registry.family() + " " + registry.kind();
   if (!object.is_object()) {
     throw ScenarioError(file, pointer, "expected an object {\"name\": ..., parameters...}");
@@ -57,8 +70,18 @@ ComponentSpec parse_component(const Registry<Interface, Context>& registry, cons
   ComponentSpec spec{name, validate_object(info->params, params, file, pointer, &selectors)};
   try {
     const auto made = info->make(spec.params, ctx);  // cross-parameter checks live in the factory
-    if constexpr (requires { made->needs().lookback_days; }) {
-      if (lookback_days != nullptr) *lookback_days = std::max(*lookback_days, made->needs().lookback_days);
+    if constexpr (std::is_base_of_v<Strategy, Interface>) {
+      if (footprint != nullptr) {
+        footprint->lookback_days = std::max(footprint->lookback_days, made->needs().lookback_days);
+        made->set_name(name);
+        ColumnLayout layout;
+        made->declare(layout);
+        for (ColumnSpec c : layout.specs()) {
+          c.owner = name;
+          footprint->columns.push_back(std::move(c));
+        }
+        footprint->other_bytes_per_consumer += made->bytes_per_consumer_outside_columns();
+      }
     }
   } catch (const ParamError& e) {
     const std::string& key = e.key();
@@ -517,6 +540,7 @@ void parse_behaviours(Loading& in, Json& market, const Catalog& catalog, const O
 /// What parsing one seller's strategies of an arm needs and gathers.
 struct SellerSection {
   Loading& in;
+  ArmFootprint& footprint;
   const SelectorContext& selectors;
   const BuildContext& build;
   Json& object;             // the seller's entry of the arm, resolved in place
@@ -530,7 +554,7 @@ using SectionParser = void (*)(SellerSection& s);
 
 void parse_pricing(SellerSection& s) {
   s.out.pricing = parse_component(pricing_registry(), s.object["pricing"], s.in.file, s.pointer + "/pricing", s.selectors,
-                                  s.build, s.object["pricing"], &s.in.sc.log_lookback_days);
+                                  s.build, s.object["pricing"], &s.footprint);
 }
 
 void parse_promotions(SellerSection& s) {
@@ -539,7 +563,7 @@ void parse_promotions(SellerSection& s) {
     promotion_build.promotion = static_cast<std::int32_t>(k);
     s.out.promotions.push_back(parse_component(promotion_registry(), s.object["promotions"][k], s.in.file,
                                                s.pointer + "/promotions/" + std::to_string(k), s.selectors,
-                                               promotion_build, s.object["promotions"][k], &s.in.sc.log_lookback_days));
+                                               promotion_build, s.object["promotions"][k], &s.footprint));
     // Featured slots (a flash-sale banner) and wish lists are shown offers too.
     const auto made = promotion_registry().find(s.out.promotions.back().name)->make(s.out.promotions.back().params,
                                                                                    promotion_build);
@@ -556,14 +580,14 @@ void parse_stacking_section(SellerSection& s) {
 void parse_recommendation(SellerSection& s) {
   s.out.recommendation = parse_component(recommender_registry(), s.object["recommendation"], s.in.file,
                                          s.pointer + "/recommendation", s.selectors, s.build, s.object["recommendation"],
-                                         &s.in.sc.log_lookback_days);
+                                         &s.footprint);
   s.slots += recommender_registry().find(s.out.recommendation.name)->make(s.out.recommendation.params, s.build)->slots();
 }
 
 void parse_replenishment(SellerSection& s) {
   s.out.replenishment = parse_component(replenishment_registry(), s.object["replenishment"], s.in.file,
                                         s.pointer + "/replenishment", s.selectors, s.build, s.object["replenishment"],
-                                        &s.in.sc.log_lookback_days);
+                                        &s.footprint);
 }
 
 /// The keys of a seller's strategies in an arm, each parsed through its family (in this order:
@@ -646,6 +670,7 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
     arm.baseline = a["baseline"].get<bool>();
     if (arm.baseline) baselines.push_back(i);
     std::vector<std::pair<Json, std::string>> per_seller = arm_sellers(in, a, p);
+    ArmFootprint footprint;
     Json resolved_sellers = Json::array();
     std::size_t slots = 0;  // offers the sellers so far add to a visit
     for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
@@ -653,7 +678,7 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
       const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
                                ms.expected_visits_per_day(), ms.consumers(), segment_ranges, sc.seed, 0};
       SellerStrategySpec seller;
-      SellerSection section{in, selectors, build, ss, ps, seller, slots};
+      SellerSection section{in, footprint, selectors, build, ss, ps, seller, slots};
       for (const auto& [key, parse] : kSellerSections) parse(section);
       slots = section.slots;
       const std::size_t shown = slots + static_cast<std::size_t>(ms.browse_slots);
@@ -671,6 +696,13 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
     }
     sc.arms.push_back(std::move(arm));
     top["arms"][i] = Json{{"name", a["name"]}, {"baseline", a["baseline"]}, {"sellers", resolved_sellers}};
+    sc.log_lookback_days = std::max(sc.log_lookback_days, footprint.lookback_days);
+    double largest = sc.strategy_other_bytes_per_consumer;  // the arm whose strategies hold the most
+    for (const ColumnSpec& c : sc.strategy_columns) largest += static_cast<double>(c.bytes_per_consumer());
+    if (footprint.bytes_per_consumer() > largest) {
+      sc.strategy_columns = std::move(footprint.columns);
+      sc.strategy_other_bytes_per_consumer = footprint.other_bytes_per_consumer;
+    }
   }
   if (baselines.empty()) {
     throw ScenarioError(in.file, "/arms", "no arm has \"baseline\": true; exactly one must");

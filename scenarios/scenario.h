@@ -37,6 +37,10 @@ struct Scenario {
   bool engine_bound_factor = false;  // some module bounds consumers one by one (a float each)
   /// The longest platform-log lookback any strategy of any arm declares (days).
   Day log_lookback_days = 0;
+  /// The per-consumer state of the arm whose strategies hold the most (Strategy::declare, owner:
+  /// the strategy's name; Strategy::bytes_per_consumer_outside_columns), for the same estimate.
+  std::vector<ColumnSpec> strategy_columns;
+  double strategy_other_bytes_per_consumer = 0.0;
 };
 
 /// Reads, overrides (`--set /pointer=value` assignments, applied in order) and validates a

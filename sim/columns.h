@@ -193,4 +193,23 @@ class ColumnStore {
   std::vector<Block> shards_;
 };
 
+/// A view of a run's columns by consumer id, whatever shard holds it: for the run's serial parts
+/// (strategies) that read and write the rows of any consumer. Shards are fixed ranges of
+/// `shard_size` consumers.
+class ConsumerRows {
+ public:
+  ConsumerRows() = default;
+  ConsumerRows(const ColumnStore* store, std::size_t shard_size) : store_(store), shard_size_(shard_size) {}
+  explicit operator bool() const { return store_ != nullptr; }
+  /// Consumer c's elements of a column.
+  template <typename T>
+  T* row(Column<T> column, std::uint32_t c) const {
+    return store_->data(c / shard_size_, column) + static_cast<std::size_t>(c % shard_size_) * column.width;
+  }
+
+ private:
+  const ColumnStore* store_ = nullptr;
+  std::size_t shard_size_ = 1;
+};
+
 }  // namespace marketsim

@@ -12,6 +12,7 @@
 #include "market/platform_log.h"
 #include "market/records.h"
 #include "market/signals.h"
+#include "sim/columns.h"
 
 namespace marketsim {
 
@@ -36,6 +37,18 @@ class Strategy {
   /// Set by the engine before the first window.
   void attach_events(EventPort port) { events_ = std::move(port); }
 
+  /// Per-consumer state it keeps (a recommender's top-K list, a wallet): columns declared like a
+  /// behaviour module's (sim/columns.h, owner: its name), stored and sharded by the engine,
+  /// counted in the memory estimate and in bytes per consumer. Called once per run before the
+  /// first window; the engine then gives the rows (attach_rows) to read and write from its serial
+  /// hooks, or from recommend() for the visiting consumer (a shard's thread: its own consumer only).
+  virtual void declare(ColumnLayout& layout) { (void)layout; }
+  /// Bytes per consumer it holds outside columns (an estimate, e.g. coupons in wallets), for the
+  /// memory estimate before a run.
+  virtual double bytes_per_consumer_outside_columns() const { return 0.0; }
+  const ConsumerRows& rows() const { return rows_; }
+  void attach_rows(ConsumerRows rows) { rows_ = rows; }
+
   /// Gauges: figures of its state at every day's end, by name; the run names them
   /// "SELLER.STRATEGY.GAUGE" (DayRecord::gauges, gauges.csv). gauge() writes them, in
   /// gauge_names() order, after the day's books are closed.
@@ -48,6 +61,7 @@ class Strategy {
  private:
   std::string name_;
   EventPort events_;
+  ConsumerRows rows_;
 };
 
 }  // namespace marketsim

@@ -426,4 +426,25 @@ Targeting::Selection Targeting::select_uplift(Day day) const {
   return Selection{std::move(order), true};
 }
 
+double Targeting::occasion_share_bound() const {
+  if (consumers_ == 0) return 0.0;
+  const double n = static_cast<double>(consumers_);
+  switch (to_) {
+    case To::kRandom:
+      return by_count_ ? std::min(1.0, static_cast<double>(count_) / n) : share_;
+    case To::kKMeans:
+    case To::kUplift:
+      return std::min(1.0, static_cast<double>(std::max(count_, pilot_count_)) / n);
+    case To::kSegment: {
+      double chosen = 0.0;
+      for (const SegmentRange& r : segments_) chosen += static_cast<double>(r.end - r.begin);
+      return std::min(1.0, chosen / n);
+    }
+    case To::kAll:
+    case To::kLapsed:
+      break;
+  }
+  return 1.0;
+}
+
 }  // namespace marketsim

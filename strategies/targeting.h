@@ -112,6 +112,14 @@ class Targeting {
   }
 
   To rule() const { return to_; }
+  /// The market's consumers.
+  std::size_t consumers() const { return consumers_; }
+  /// Days between occasions (0: once).
+  Day every() const { return every_; }
+  /// An upper bound of the share of the market's consumers one occasion addresses: exact for
+  /// "random" and the learned rules (their count, or their pilot's if larger), the chosen
+  /// segments' share for "segment", 1 for "all" and "lapsed" (which may reach everyone).
+  double occasion_share_bound() const;
   /// Whether the learned rule's models were fitted (the pilot is over).
   bool fitted() const { return fitted_; }
   /// The consumers' features on `day` (one row per consumer, unstandardised).

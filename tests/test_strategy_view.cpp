@@ -72,3 +72,69 @@ TEST_CASE("a recommender sees every seller's posted prices and discounts of the 
   }
   recommender_registry().remove("test_watching");
 }
+
+namespace {
+
+/// A recommender of this file only with per-consumer state: how many visits each consumer made
+/// (a column it declares), shown its seller's first offer.
+class CountingRecommender final : public Recommender {
+ public:
+  std::size_t slots() const override { return 1; }
+  void declare(ColumnLayout& layout) override { visits_ = layout.add<std::uint32_t>(name(), "visits_seen", 1, 0u); }
+  void prepare(const MarketContext& ctx) override { first_ = ctx.first_offer(); }
+  void recommend(ConsumerId consumer, CounterRng&, ShownSet& shown) const override {
+    ++*rows().row(visits_, consumer);  // the visiting consumer's row: its shard's thread only
+    if (!shown.contains(first_) && !shown.full()) shown.push(first_);
+  }
+  std::uint32_t seen(ConsumerId c) const { return *rows().row(visits_, c); }
+
+ private:
+  Column<std::uint32_t> visits_;
+  OfferId first_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a strategy's per-consumer state is declared, stored by the engine and counted in memory", "[strategies][memory]") {
+  register_builtin_strategies();
+  recommender_registry().add({"test_counting", "counts each consumer's visits in a column (a test's)", {},
+                              [](const Json&, const BuildContext&) { return std::make_unique<CountingRecommender>(); }});
+  const std::string text = R"({
+    "name": "memory", "seed": 4, "replications": 1, "horizon_days": 5,
+    "engine": { "shard_size": 700 },
+    "market": { "latent_dimensions": 2, "categories": [ { "name": "c", "products": 12 } ],
+                "segments": [ { "name": "s", "consumers": 3000 } ] },
+    "arms": [ { "name": "base", "baseline": true },
+              { "name": "counting", "recommendation": { "name": "test_counting" } } ] })";
+  const Scenario sc = check_scenario_text(text, "<inline scenario>");
+  // The estimate before a run knows the column (the arm that holds the most).
+  REQUIRE(sc.strategy_columns.size() == 1);
+  CHECK(sc.strategy_columns[0].owner == "test_counting");
+  CHECK(sc.strategy_columns[0].name == "visits_seen");
+  CHECK(sc.strategy_columns[0].bytes_per_consumer() == 4);
+  // The run stores it in every shard, counts it in bytes per consumer, and it holds each
+  // consumer's visits: they add up to the run's visits.
+  ArmRun run(sc, 1, 0);
+  const RunResult r = run.run();
+  std::size_t declared = 0;
+  for (const ColumnSpec& c : run.simulation().columns().specs()) declared += c.owner == "test_counting" ? 1 : 0;
+  CHECK(declared == 1);
+  const auto& counting = dynamic_cast<const CountingRecommender&>(*run.arm().sellers[0].recommender);
+  std::uint64_t total = 0;
+  for (ConsumerId c = 0; c < 3000; ++c) total += counting.seen(c);
+  CHECK(total == r.visits_simulated);
+  CHECK(r.column_bytes_per_consumer == ArmRun(sc, 0, 0).simulation().column_bytes_per_consumer() + 4);
+  recommender_registry().remove("test_counting");
+}
+
+TEST_CASE("coupons held in wallets count in the memory estimate", "[strategies][memory]") {
+  const Scenario none = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json");
+  CHECK(none.strategy_other_bytes_per_consumer == 0.0);
+  // retention: a weekly coupon to lapsed buyers (any of them), valid 14 days: at most 2 held.
+  const Scenario weekly = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/retention.json");
+  CHECK(weekly.strategy_other_bytes_per_consumer == Approx(64.0 * 2));
+  // coupon-targeting: 1,000 of 8,000 consumers a week (or its pilot's), valid 7 days: 1 held at most.
+  const Scenario targeted = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/coupon-targeting.json");
+  CHECK(targeted.strategy_other_bytes_per_consumer > 0.0);
+  CHECK(targeted.strategy_other_bytes_per_consumer <= 64.0);
+}

@@ -7,6 +7,7 @@
 // redeemed coupons; a coupon it cannot cover is not issued. A monitoring rule may scale the value
 // (or percent) of later coupons.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -30,6 +31,20 @@ class CouponPromotion final : public PromotionStrategy {
     coupon_.percent_off = std::min(1.0, coupon_.percent_off * factor);
   }
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
+  /// Coupons held at once, per consumer, at most: an occasion's share of consumers times the
+  /// occasions whose coupons can be alive together (those within the expiry), capped by the limit;
+  /// 64 bytes each in a wallet (the engine's HeldCoupon with its consumer).
+  double bytes_per_consumer_outside_columns() const override {
+    constexpr double kCouponBytes = 64.0;
+    const double alive = targeting_.every() > 0
+                             ? std::ceil(static_cast<double>(std::max<Day>(expiry_days_, 1)) / static_cast<double>(targeting_.every()))
+                             : 1.0;
+    double per_consumer = targeting_.occasion_share_bound() * alive;
+    if (limit_ && targeting_.consumers() > 0) {
+      per_consumer = std::min(per_consumer, static_cast<double>(*limit_) / static_cast<double>(targeting_.consumers()));
+    }
+    return kCouponBytes * per_consumer;
+  }
   /// Event "model_fitted": a learned targeting rule fitted its models (value: the day).
   std::vector<std::string> event_names() const override { return {"model_fitted"}; }
 
