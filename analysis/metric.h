@@ -45,7 +45,9 @@ enum class Totaling {
 };
 
 /// The signals a collector subscribes to (bits).
-enum Signals : unsigned { kSignalDays = 1, kSignalLines = 2, kSignalOrders = 4 };
+/// What a collector subscribes to. kSignalExposures: the day's exposures and clicked exposures per
+/// offer (DayRecord::exposures, clicked), which the platform then logs.
+enum Signals : unsigned { kSignalDays = 1, kSignalLines = 2, kSignalOrders = 4, kSignalExposures = 8 };
 
 /// A cell of a cohort table: of the `size` consumers whose first purchase after warm-up fell in
 /// period `cohort`, `buyers` bought again in period cohort + offset. Periods are weeks (7 days) or

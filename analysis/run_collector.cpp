@@ -52,6 +52,12 @@ RunCollector::RunCollector(const MetricContext& ctx)
 
 RunCollector::~RunCollector() = default;
 
+LogNeeds RunCollector::needs() const {
+  LogNeeds needs;
+  for (const CollectorInfo* info : infos_) needs.exposures = needs.exposures || (info->signals & kSignalExposures) != 0;
+  return needs;
+}
+
 void RunCollector::on_window(const WindowRecords& records) {
   for (const auto& c : collectors_) c->on_window(records);
   if (event_names_.size() != records.event_names.size()) {  // every event is declared at set-up

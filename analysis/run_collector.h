@@ -17,6 +17,8 @@ class RunCollector final : public RunObserver {
   explicit RunCollector(const MetricContext& ctx);
   ~RunCollector() override;
 
+  /// Per-offer exposures when a registered collector subscribes to them (kSignalExposures).
+  LogNeeds needs() const override;
   void on_window(const WindowRecords& records) override;
   void on_day_end(const DayRecord& day) override;
 

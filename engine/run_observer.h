@@ -6,6 +6,7 @@
 // after each window its settled orders and lines (market/records.h) in commit order; after the
 // last window of a day, the day's books. Strategies receive the same signals synchronously
 // (strategies/strategy.h).
+#include "market/platform_log.h"
 #include "market/records.h"
 
 namespace marketsim {
@@ -13,6 +14,9 @@ namespace marketsim {
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
+  /// What it needs the platform to log (per-offer exposures and clicks: DayRecord::exposures and
+  /// clicked); asked when it subscribes, before the run.
+  virtual LogNeeds needs() const { return {}; }
   /// A window's settled orders and lines, in (time, consumer, visit, line) order.
   virtual void on_window(const WindowRecords& records) { (void)records; }
   /// The end of a day: visits, conversions and every seller's books for the day.

@@ -332,6 +332,21 @@ void Simulation::gather_events(std::size_t batch, Time end) {
   }
 }
 
+void Simulation::subscribe(RunObserver& observer) {
+  observers_.push_back(&observer);
+  LogNeeds needs = log_.needs();
+  needs.merge(observer.needs());
+  if (needs == log_.needs()) return;
+  if (log_.days() > 0) throw Error("a subscriber asked for more logging after the run started");
+  log_ = PlatformLog(offers_, needs);  // nothing logged yet: the wider log replaces it
+  for (auto& shard : shards_) {
+    if (needs.exposures && shard->exposures.empty()) {
+      shard->exposures.assign(offers_, 0);
+      shard->clicked.assign(offers_, 0);
+    }
+  }
+}
+
 Simulation::~Simulation() {
   // A run left by an exception may still have a signal task in flight: finish it first.
   try {
@@ -571,6 +586,12 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     monitor_campaigns(day, books, batch);
     day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
                            market_books, gauge_names_,  gauge_values_[batch], monitor_records_[batch]};
+    if (log_.needs().exposures) {  // copied: the log's ring slot is reused while subscribers read
+      day_exposures_[batch].assign(log_.exposures_on(day).begin(), log_.exposures_on(day).end());
+      day_clicked_[batch].assign(log_.clicked_on(day).begin(), log_.clicked_on(day).end());
+      day_record->exposures = day_exposures_[batch];
+      day_record->clicked = day_clicked_[batch];
+    }
     visits_today_ = 0;
     conversions_today_ = 0;
   }

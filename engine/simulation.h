@@ -79,8 +79,8 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  /// Adds a subscriber to the run's signals (before run()).
-  void subscribe(RunObserver& observer) { observers_.push_back(&observer); }
+  /// Adds a subscriber to the run's signals (before run()); what it needs logged is logged.
+  void subscribe(RunObserver& observer);
 
   /// Runs to the horizon, then checks the run's invariants (throws InvariantViolation).
   /// `on_window` is called after each window with the number of windows done.
@@ -271,7 +271,8 @@ class Simulation {
     std::uint32_t price_changed, budget_exhausted, coupon_issued, coupon_redeemed, coupon_expired;
   } engine_events_{};
   std::vector<EventRecord> window_events_[2];
-  std::vector<Money> posted_price_;  // each offer's price in the previous window (-1 before the first)
+  std::vector<Money> posted_price_;
+  std::vector<std::uint32_t> day_exposures_[2], day_clicked_[2];  // the day's, per offer (double-buffered)  // each offer's price in the previous window (-1 before the first)
   void declare_signals();
   /// Gathers the window's events (the serial phases', then each shard's), in time order.
   void gather_events(std::size_t batch, Time end);

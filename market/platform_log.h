@@ -35,6 +35,10 @@ struct LogNeeds {
     consumer_events = consumer_events || o.consumer_events || consumer_exposures || o.consumer_exposures;
     consumer_exposures = consumer_exposures || o.consumer_exposures;
   }
+  bool operator==(const LogNeeds& o) const {
+    return lookback_days == o.lookback_days && exposures == o.exposures && consumer_events == o.consumer_events &&
+           consumer_exposures == o.consumer_exposures;
+  }
 };
 
 enum class EventKind : std::uint8_t {
@@ -119,6 +123,15 @@ class PlatformLog {
   /// The displayed price (seller's price after per-item promotions) in the day's last window.
   Money price(Day d, OfferId o) const { return price_[at(d) + o]; }
   std::span<const std::uint32_t> units_on(Day d) const { return {units_.data() + at(d), offers_}; }
+  /// Day d's exposures and clicked exposures of every offer (declared with `exposures`).
+  std::span<const std::uint32_t> exposures_on(Day d) const {
+    if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
+    return {exposures_.data() + at(d), offers_};
+  }
+  std::span<const std::uint32_t> clicked_on(Day d) const {
+    if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
+    return {clicked_.data() + at(d), offers_};
+  }
 
   /// Per-consumer events from first_day() on, in time order (empty unless declared).
   const std::deque<ConsumerEvent>& events() const { return events_; }

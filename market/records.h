@@ -157,6 +157,10 @@ struct DayRecord {
   std::span<const double> gauges = {};
   /// The promotions' monitoring rules checked at the day's end, in seller, promotion and rule order.
   std::span<const MonitorRecord> monitor = {};
+  /// Per offer, the day's exposures (times shown) and clicked exposures (not hidden by a module),
+  /// when a subscriber or strategy asked for them (LogNeeds::exposures); empty otherwise.
+  std::span<const std::uint32_t> exposures = {};
+  std::span<const std::uint32_t> clicked = {};
 
   /// The gauge called `name`, or NaN when no module of the run reports it.
   double gauge(std::string_view name) const {

@@ -3,6 +3,10 @@
 // pricing and promotions have run.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <functional>
+
+#include "analysis/metric.h"
 #include "experiments/run_unit.h"
 #include "market/shown_set.h"
 #include "strategies/recommender.h"
@@ -137,4 +141,42 @@ TEST_CASE("coupons held in wallets count in the memory estimate", "[strategies][
   const Scenario targeted = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/coupon-targeting.json");
   CHECK(targeted.strategy_other_bytes_per_consumer > 0.0);
   CHECK(targeted.strategy_other_bytes_per_consumer <= 64.0);
+}
+
+TEST_CASE("a collector that subscribes to exposures gets every offer's exposures and clicks of each day", "[metrics][view]") {
+  register_builtin_metrics();
+  const auto sum = [](std::span<const std::uint32_t> v) {
+    double t = 0.0;
+    for (std::uint32_t x : v) t += x;
+    return t;
+  };
+  const auto collector = [](std::string name, std::function<double(const DayRecord&)> value) {
+    MetricInfo m;
+    m.name = name;
+    m.description = "a test's";
+    CollectorInfo c{name, "a test's", kSignalDays | kSignalExposures, {m}, std::move(value), {}};
+    c.example = Json::object();
+    return c;
+  };
+  metric_registry().push_back(collector("test_exposures", [&](const DayRecord& d) { return sum(d.exposures); }));
+  metric_registry().push_back(collector("test_clicked", [&](const DayRecord& d) { return sum(d.clicked); }));
+  // click-funnel's clicks module counts impressions and clicks itself (gauges): the same figures.
+  const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/click-funnel.json",
+                                    {"/market/segments/0/consumers=3000", "/horizon_days=8"});
+  ArmRun run(sc, 1, 0);
+  const RunResult r = run.run();
+  const auto gauge = [&](const std::string& name) {
+    const auto it = std::find(r.gauge_names.begin(), r.gauge_names.end(), name);
+    REQUIRE(it != r.gauge_names.end());
+    return static_cast<std::size_t>(it - r.gauge_names.begin());
+  };
+  const std::size_t impressions = gauge("clicks.impressions"), clicks = gauge("clicks.clicks");
+  for (const DailyRow& d : r.daily) {
+    INFO("day " << d.day);
+    CHECK(d.values[metric_index("test_exposures")] == d.gauges[impressions]);
+    CHECK(d.values[metric_index("test_clicked")] == d.gauges[clicks]);
+    CHECK(d.values[metric_index("test_clicked")] < d.values[metric_index("test_exposures")]);
+  }
+  metric_registry().pop_back();
+  metric_registry().pop_back();
 }
