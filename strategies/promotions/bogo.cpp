@@ -8,23 +8,23 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class Bogo final : public PromotionStrategy {
+class Bogo final : public WindowedPromotion {
  public:
-  Bogo(std::vector<char> products, std::uint32_t buy, std::uint32_t get, Time start, Time end)
-      : products_(std::move(products)), buy_(buy), get_(get), start_(start), end_(end) {}
+  Bogo(std::vector<char> products, std::uint32_t buy, std::uint32_t get, PromotionWindow window)
+      : WindowedPromotion(window), products_(std::move(products)), buy_(buy), get_(get) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool has_order_rule() const override { return true; }
   bool scoped() const override { return true; }
   bool rule_covers(ProductId product, std::uint32_t) const override { return products_[product] != 0; }
 
   Money order_discount(const OrderView& order) override {
-    if (order.time < start_ || order.time >= end_) return 0;
+    if (!window().contains(order.time)) return 0;
     units_.clear();
     std::uint64_t count = 0;
     for (const OrderLineView& l : order.lines) {
@@ -49,8 +49,6 @@ class Bogo final : public PromotionStrategy {
   std::vector<char> products_;
   std::uint32_t buy_;
   std::uint32_t get_;
-  Time start_;
-  Time end_;
   std::vector<std::pair<Money, std::uint32_t>> units_;  // scratch: (price, units) of covered lines
 };
 
@@ -61,24 +59,18 @@ void register_bogo() {
       "bogo",
       "Buy `buy`, get `get` free, mix and match over the selected products: each group of buy + get "
       "units in an order gives `get` of them free, the cheapest first.",
-      {
+      with_window({
           {.name = "products", .type = ParamType::kProductSelector, .default_value = "all",
            .description = "which products take part"},
           {.name = "buy", .type = ParamType::kInteger, .default_value = 1, .min = 1, .max = 100,
            .description = "units paid in each group"},
           {.name = "get", .type = ParamType::kInteger, .default_value = 1, .min = 1, .max = 100,
            .description = "units free in each group"},
-          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-           .description = "first day of the promotion (days from the start, inclusive)"},
-          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-           .description = "end of the promotion (days from the start, exclusive)"},
-      },
+      }),
       [](const Json& p, const BuildContext& ctx) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         return std::make_unique<Bogo>(select_products(p["products"], ctx.catalog), p["buy"].get<std::uint32_t>(),
-                                      p["get"].get<std::uint32_t>(), start, end);
+                                      p["get"].get<std::uint32_t>(), window);
       },
       examples_from(R"([{"products": {"categories": ["b"]}, "buy": 2, "get": 1, "start": 2, "end": 12, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });

@@ -9,17 +9,17 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class Bundle final : public PromotionStrategy {
+class Bundle final : public WindowedPromotion {
  public:
-  Bundle(std::vector<std::int8_t> group, std::size_t groups, Money off, Time start, Time end)
-      : group_(std::move(group)), counts_(groups, 0), off_(off), start_(start), end_(end) {}
+  Bundle(std::vector<std::int8_t> group, std::size_t groups, Money off, PromotionWindow window)
+      : WindowedPromotion(window), group_(std::move(group)), counts_(groups, 0), off_(off) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool scalable() const override { return true; }
   void scale(double factor) override { off_ = std::max<Money>(0, std::llround(static_cast<double>(off_) * factor)); }
   bool has_order_rule() const override { return true; }
@@ -27,7 +27,7 @@ class Bundle final : public PromotionStrategy {
   bool rule_covers(ProductId product, std::uint32_t) const override { return group_[product] >= 0; }
 
   Money order_discount(const OrderView& order) override {
-    if (order.time < start_ || order.time >= end_) return 0;
+    if (!window().contains(order.time)) return 0;
     std::fill(counts_.begin(), counts_.end(), 0);
     for (const OrderLineView& l : order.lines) {
       if (group_[l.product] >= 0) counts_[static_cast<std::size_t>(group_[l.product])] += l.quantity;
@@ -40,8 +40,6 @@ class Bundle final : public PromotionStrategy {
   std::vector<std::int8_t> group_;     // per product: its group, or -1
   std::vector<std::uint64_t> counts_;  // scratch: units per group in an order
   Money off_;
-  Time start_;
-  Time end_;
 };
 
 }  // namespace
@@ -51,20 +49,14 @@ void register_bundle() {
       "bundle",
       "A unit from each of the `items` groups bought together makes a set: `off` off per complete set "
       "in an order.",
-      {
+      with_window({
           {.name = "items", .type = ParamType::kObjectList, .default_value = nullptr,
            .description = "2 to 16 product selectors ({\"ids\": [...]}, {\"categories\": [...]}, ...), one unit of each per set"},
           {.name = "off", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e9,
            .description = "discount per complete set (currency units)", .min_exclusive = true},
-          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-           .description = "first day of the promotion (days from the start, inclusive)"},
-          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-           .description = "end of the promotion (days from the start, exclusive)"},
-      },
+      }),
       [](const Json& p, const BuildContext& ctx) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         const Json& items = p["items"];
         if (!items.is_array() || items.size() < 2 || items.size() > 16) {
           throw ParamError("items", "must list 2 to 16 product selectors");
@@ -89,7 +81,7 @@ void register_bundle() {
           }
           if (!any) throw ParamError("/items/" + std::to_string(g), "selects no product");
         }
-        return std::make_unique<Bundle>(std::move(group), items.size(), to_cents(p["off"].get<double>()), start, end);
+        return std::make_unique<Bundle>(std::move(group), items.size(), to_cents(p["off"].get<double>()), window);
       },
       examples_from(R"([{"items": [{"categories": ["a"]}, {"categories": ["b"]}], "off": 4, "start": 0, "end": 14, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });

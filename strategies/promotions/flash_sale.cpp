@@ -11,25 +11,25 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class FlashSale final : public PromotionStrategy {
+class FlashSale final : public WindowedPromotion {
  public:
-  FlashSale(std::vector<char> products, double depth, Time start, Time end, std::optional<std::uint64_t> cap,
+  FlashSale(std::vector<char> products, double depth, PromotionWindow window, std::optional<std::uint64_t> cap,
             std::size_t featured)
-      : products_(std::move(products)), depth_(depth), start_(start), end_(end), cap_(cap), featured_(featured) {}
+      : WindowedPromotion(window), products_(std::move(products)), depth_(depth), cap_(cap), featured_(featured) {}
 
   bool offers(const MarketContext& ctx, std::span<const Money> prices, std::span<Money> discounts) override {
-    if (ctx.window_start < start_ || ctx.window_start >= end_) return false;
+    if (!window().contains(ctx.window_start)) return false;
     if (sold_.size() != prices.size()) sold_.assign(prices.size(), 0);
     for (std::size_t k = 0; k < prices.size(); ++k) {
       discounts[k] = on_sale(ctx, k) ? discount_of(prices[k], depth_) : 0;
     }
     return true;
   }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
@@ -44,7 +44,7 @@ class FlashSale final : public PromotionStrategy {
 
   std::size_t featured_slots() const override { return featured_; }
   void featured(const MarketContext& ctx, std::vector<OfferId>& out) override {
-    if (ctx.window_start < start_ || ctx.window_start >= end_) return;
+    if (!window().contains(ctx.window_start)) return;
     for (std::size_t k = 0; k < ctx.offer_count(); ++k) {
       if (on_sale(ctx, k)) out.push_back(static_cast<OfferId>(ctx.first_offer() + k));
     }
@@ -57,8 +57,6 @@ class FlashSale final : public PromotionStrategy {
 
   std::vector<char> products_;
   double depth_;
-  Time start_;
-  Time end_;
   std::optional<std::uint64_t> cap_;
   std::size_t featured_;
   std::vector<std::uint64_t> sold_;  // per local offer: units sold at the sale price
@@ -87,11 +85,11 @@ void register_flash_sale() {
       },
       [](const Json& p, const BuildContext& ctx) {
         const double start = p["start"].get<double>();
-        const double end = start + p["duration"].get<double>();
+        const PromotionWindow window{start, start + p["duration"].get<double>()};
         std::optional<std::uint64_t> cap;
         if (p.contains("cap")) cap = p["cap"].get<std::uint64_t>();
-        return std::make_unique<FlashSale>(select_products(p["products"], ctx.catalog), p["depth"].get<double>(), start,
-                                           end, cap, p["featured"].get<std::size_t>());
+        return std::make_unique<FlashSale>(select_products(p["products"], ctx.catalog), p["depth"].get<double>(), window,
+                                           cap, p["featured"].get<std::size_t>());
       },
       examples_from(R"([{"products": {"every": 4}, "depth": 0.4, "start": 5, "duration": 2, "cap": 5, "featured": 2}])"),
   });

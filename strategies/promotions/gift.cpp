@@ -9,24 +9,24 @@
 #include <algorithm>
 
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class Gift final : public PromotionStrategy {
+class Gift final : public WindowedPromotion {
  public:
-  Gift(Money min_spend, Money cost, Money value, Time start, Time end)
-      : min_spend_(min_spend), cost_(cost), start_(start), end_(end) {
+  Gift(Money min_spend, Money cost, Money value, PromotionWindow window)
+      : WindowedPromotion(window), min_spend_(min_spend), cost_(cost) {
     tiers_.spend = {min_spend};
     tiers_.off = {value};
   }
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool has_order_rule() const override { return true; }
   const SpendTiers* spend_tiers() const override { return tiers_.off[0] > 0 ? &tiers_ : nullptr; }
   Money order_cost(const OrderView& order) override {
-    if (order.time < start_ || order.time >= end_) return 0;
+    if (!window().contains(order.time)) return 0;
     return order.subtotal() >= min_spend_ ? cost_ : 0;
   }
   CostKind order_cost_kind() const override { return CostKind::kGift; }
@@ -35,8 +35,6 @@ class Gift final : public PromotionStrategy {
   Money min_spend_;
   Money cost_;
   SpendTiers tiers_;  // what the shopper sees: the gift's value from min_spend on
-  Time start_;
-  Time end_;
 };
 
 }  // namespace
@@ -46,7 +44,7 @@ void register_gift() {
       "gift",
       "Gift with purchase: an order of at least `min_spend` gets the `gift` product free; the seller "
       "bears its unit cost; shoppers value it and fill baskets to reach min_spend.",
-      {
+      with_window({
           {.name = "gift", .type = ParamType::kInteger, .default_value = nullptr, .min = 0, .max = 1e9,
            .description = "the product id given"},
           {.name = "min_spend", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 1e9,
@@ -56,15 +54,9 @@ void register_gift() {
            .optional = true},
           {.name = "value_share", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
            .description = "without value: the share of the gift's list price shoppers value it at"},
-          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-           .description = "first day of the promotion (days from the start, inclusive)"},
-          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-           .description = "end of the promotion (days from the start, exclusive)"},
-      },
+      }),
       [](const Json& p, const BuildContext& ctx) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         const auto gift = p["gift"].get<std::uint64_t>();
         if (gift >= ctx.catalog.size()) {
           throw ParamError("gift", "must be a product id below " + std::to_string(ctx.catalog.size()));
@@ -73,8 +65,7 @@ void register_gift() {
         const Money value = p.contains("value") ? to_cents(p["value"].get<double>())
                                                 : std::llround(static_cast<double>(ctx.catalog.list_price[j]) *
                                                                p["value_share"].get<double>());
-        return std::make_unique<Gift>(to_cents(p["min_spend"].get<double>()), ctx.catalog.unit_cost[j], value, start,
-                                      end);
+        return std::make_unique<Gift>(to_cents(p["min_spend"].get<double>()), ctx.catalog.unit_cost[j], value, window);
       },
       examples_from(R"([{"gift": 3, "min_spend": 25, "start": 2, "end": 12, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });

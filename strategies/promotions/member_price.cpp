@@ -11,32 +11,31 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class MemberPrice final : public PromotionStrategy {
+class MemberPrice final : public WindowedPromotion {
  public:
-  MemberPrice(std::vector<char> products, double depth, int min_tier, Time start, Time end, std::vector<Day> days,
+  MemberPrice(std::vector<char> products, double depth, int min_tier, PromotionWindow window, std::vector<Day> days,
               Day every, Day first_day)
-      : products_(std::move(products)),
+      : WindowedPromotion(window),
+        products_(std::move(products)),
         depth_(depth),
         min_tier_(min_tier),
-        start_(start),
-        end_(end),
         days_(std::move(days)),
         every_(every),
         first_day_(first_day) {}
 
   bool offers(const MarketContext& ctx, std::span<const Money> prices, std::span<Money> discounts) override {
-    if (ctx.window_start < start_ || ctx.window_start >= end_ || !member_day(day_of(ctx.window_start))) return false;
+    if (!window().contains(ctx.window_start) || !member_day(day_of(ctx.window_start))) return false;
     for (std::size_t k = 0; k < prices.size(); ++k) {
       discounts[k] = products_[ctx.product(k)] ? discount_of(prices[k], depth_) : 0;
     }
     return true;
   }
   std::optional<int> min_tier() const override { return min_tier_; }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
@@ -50,8 +49,6 @@ class MemberPrice final : public PromotionStrategy {
   std::vector<char> products_;
   double depth_;
   int min_tier_;
-  Time start_;
-  Time end_;
   std::vector<Day> days_;  // sorted; empty: every_ decides
   Day every_;              // 0 with no days: every day (member_price)
   Day first_day_;
@@ -73,13 +70,9 @@ ParamSchema common(bool dated) {
                  .description = "without days: a member day every this many days"});
     s.push_back({.name = "first_day", .type = ParamType::kInteger, .default_value = 0, .min = 0, .max = 1000000,
                  .description = "with every: the first member day"});
-  } else {
-    s.push_back({.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-                 .description = "first day of the member price (inclusive)"});
-    s.push_back({.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-                 .description = "end of the member price (exclusive)"});
+    return s;
   }
-  return s;
+  return with_window(std::move(s), "first day of the member price (inclusive)", "end of the member price (exclusive)");
 }
 
 }  // namespace
@@ -91,11 +84,9 @@ void register_member_price() {
       "tiers) during [start, end).",
       common(false),
       [](const Json& p, const BuildContext& ctx) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         return std::make_unique<MemberPrice>(select_products(p["products"], ctx.catalog), p["depth"].get<double>(),
-                                             p["min_tier"].get<int>(), start, end, std::vector<Day>{}, 0, 0);
+                                             p["min_tier"].get<int>(), window, std::vector<Day>{}, 0, 0);
       },
       examples_from(R"([{"depth": 0.15, "min_tier": 1, "start": 2, "end": 14, "requires": {"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]}}])"),
   });
@@ -110,7 +101,7 @@ void register_member_price() {
         if (days.empty() == (every == 0)) throw ParamError("days", "give either days or every (> 0)");
         std::sort(days.begin(), days.end());
         return std::make_unique<MemberPrice>(select_products(p["products"], ctx.catalog), p["depth"].get<double>(),
-                                             p["min_tier"].get<int>(), 0.0, 1.0e9, std::move(days), every,
+                                             p["min_tier"].get<int>(), PromotionWindow{}, std::move(days), every,
                                              p["first_day"].get<Day>());
       },
       examples_from(R"([{"products": {"categories": ["a"]}, "depth": 0.2, "every": 7, "first_day": 3, "requires": {"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]}}])"),

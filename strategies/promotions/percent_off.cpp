@@ -5,33 +5,31 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class PercentOff final : public PromotionStrategy {
+class PercentOff final : public WindowedPromotion {
  public:
-  PercentOff(std::vector<char> products, double depth, Time start, Time end)
-      : products_(std::move(products)), depth_(depth), start_(start), end_(end) {}
+  PercentOff(std::vector<char> products, double depth, PromotionWindow window)
+      : WindowedPromotion(window), products_(std::move(products)), depth_(depth) {}
 
   bool offers(const MarketContext& ctx, std::span<const Money> prices,
               std::span<Money> discounts) override {
     // Active for windows that start inside [start, end).
-    if (ctx.window_start < start_ || ctx.window_start >= end_) return false;
+    if (!window().contains(ctx.window_start)) return false;
     for (std::size_t k = 0; k < prices.size(); ++k) {
       discounts[k] = products_[ctx.product(k)] ? discount_of(prices[k], depth_) : 0;
     }
     return true;
   }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
  private:
   std::vector<char> products_;
   double depth_;
-  Time start_;
-  Time end_;
 };
 
 }  // namespace
@@ -41,23 +39,17 @@ void register_percent_off() {
       "percent_off",
       "A share off the list of selected products (ids, categories or every k-th id) during "
       "[start, end), stopping when its budget is spent.",
-      {
+      with_window({
           {.name = "products", .type = ParamType::kProductSelector, .default_value = "all",
            .description = "which products are discounted"},
           {.name = "depth", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0,
            .max = 1.0, .description = "discount as a fraction of the price (0.2 = 20% off)",
            .min_exclusive = true},
-          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-           .description = "first day of the promotion (days from the start, inclusive)"},
-          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-           .description = "end of the promotion (days from the start, exclusive)"},
-      },
+      }),
       [](const Json& p, const BuildContext& ctx) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         return std::make_unique<PercentOff>(select_products(p["products"], ctx.catalog),
-                                            p["depth"].get<double>(), start, end);
+                                            p["depth"].get<double>(), window);
       },
       examples_from(R"([{"products": {"categories": ["a"]}, "depth": 0.2, "start": 4, "end": 10, "budget": 400, "pacing": "even"}])"),
   });

@@ -7,23 +7,21 @@
 // promotion's budget (an order discount, `points_discounts`), the points leave the balance and so
 // the liability. Without the membership module nothing is redeemed.
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class Points final : public PromotionStrategy {
+class Points final : public WindowedPromotion {
  public:
-  Points(PointsRedemption rule, Time start, Time end) : rule_(rule), start_(start), end_(end) {}
+  Points(PointsRedemption rule, PromotionWindow window) : WindowedPromotion(window), rule_(rule) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool has_order_rule() const override { return true; }  // settlement visits its orders (0 from the rule itself)
   std::optional<PointsRedemption> points_redemption() const override { return rule_; }
 
  private:
   PointsRedemption rule_;
-  Time start_;
-  Time end_;
 };
 
 }  // namespace
@@ -33,7 +31,7 @@ void register_points() {
       "points",
       "Loyalty points as payment: whole steps of a consumer's points balance (the membership module's) "
       "pay up to max_share of an order, each point at the module's point_value.",
-      {
+      with_window({
           {.name = "min_points", .type = ParamType::kInteger, .default_value = 100, .min = 1, .max = 1e9,
            .description = "the fewest points redeemed on an order"},
           {.name = "step", .type = ParamType::kInteger, .default_value = 100, .min = 1, .max = 1e9,
@@ -41,19 +39,13 @@ void register_points() {
           {.name = "max_share", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
            .description = "the most of an order (what is left after other discounts) points may pay",
            .min_exclusive = true},
-          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-           .description = "first day redemption is open (inclusive)"},
-          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-           .description = "end of redemption (exclusive)"},
-      },
+      }, "first day redemption is open (inclusive)", "end of redemption (exclusive)"),
       [](const Json& p, const BuildContext&) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         PromotionStrategy::PointsRedemption rule{p["min_points"].get<std::int64_t>(), p["step"].get<std::int64_t>(),
                                                  p["max_share"].get<double>()};
         if (rule.min_points % rule.step != 0) throw ParamError("min_points", "must be a multiple of step");
-        return std::make_unique<Points>(rule, start, end);
+        return std::make_unique<Points>(rule, window);
       },
       examples_from(R"([{"min_points": 50, "step": 25, "max_share": 0.3, "start": 3, "requires": {"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]}}])"),
   });

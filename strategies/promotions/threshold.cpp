@@ -11,17 +11,17 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class Threshold final : public PromotionStrategy {
+class Threshold final : public WindowedPromotion {
  public:
-  Threshold(SpendTiers tiers, std::vector<char> products, bool everything, Time start, Time end)
-      : tiers_(std::move(tiers)), products_(std::move(products)), everything_(everything), start_(start), end_(end) {}
+  Threshold(SpendTiers tiers, std::vector<char> products, bool everything, PromotionWindow window)
+      : WindowedPromotion(window), tiers_(std::move(tiers)), products_(std::move(products)), everything_(everything) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  std::optional<std::pair<Time, Time>> span() const override { return std::pair{start_, end_}; }
   bool scalable() const override { return true; }
   void scale(double factor) override {
     for (Money& off : tiers_.off) off = std::max<Money>(0, std::llround(static_cast<double>(off) * factor));
@@ -33,7 +33,7 @@ class Threshold final : public PromotionStrategy {
   const SpendTiers* spend_tiers() const override { return &tiers_; }
 
   Money order_discount(const OrderView& order) override {
-    if (order.time < start_ || order.time >= end_) return 0;
+    if (!window().contains(order.time)) return 0;
     Money spend = 0;
     for (const OrderLineView& l : order.lines) {
       if (everything_ || products_[l.product]) spend += l.paid();
@@ -45,8 +45,6 @@ class Threshold final : public PromotionStrategy {
   SpendTiers tiers_;
   std::vector<char> products_;
   bool everything_;
-  Time start_;
-  Time end_;
 };
 
 const ParamSchema& tier_params() {
@@ -66,20 +64,14 @@ void register_threshold() {
       "threshold",
       "Spend X, get Y off: the highest tier an order's spend on the covered products reaches gives "
       "its discount, once per order; shoppers add items to reach a tier.",
-      {
+      with_window({
           {.name = "tiers", .type = ParamType::kObjectList, .default_value = nullptr,
            .description = "[{\"spend\": X, \"off\": Y}, ...], spend ascending (currency units)"},
           {.name = "products", .type = ParamType::kProductSelector, .default_value = "all",
            .description = "which products count toward the spend and share the discount"},
-          {.name = "start", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
-           .description = "first day of the promotion (days from the start, inclusive)"},
-          {.name = "end", .type = ParamType::kNumber, .default_value = 1.0e9, .min = 0.0,
-           .description = "end of the promotion (days from the start, exclusive)"},
-      },
+      }),
       [](const Json& p, const BuildContext& ctx) {
-        const double start = p["start"].get<double>();
-        const double end = p["end"].get<double>();
-        if (!(end > start)) throw ParamError("end", "must be greater than start");
+        const PromotionWindow window = parse_window(p);
         const Json& list = p["tiers"];
         if (!list.is_array() || list.empty()) throw ParamError("tiers", "must be a non-empty array of {spend, off}");
         if (list.size() > 32) throw ParamError("tiers", "must have at most 32 tiers");
@@ -103,7 +95,7 @@ void register_threshold() {
         const Json& selector = p["products"];
         const bool everything = selector.is_string() && selector.get<std::string>() == "all";
         return std::make_unique<Threshold>(std::move(tiers), select_products(selector, ctx.catalog), everything,
-                                           start, end);
+                                           window);
       },
       examples_from(R"([{"tiers": [{"spend": 30, "off": 3}, {"spend": 60, "off": 8}], "start": 2, "end": 12, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
