@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
@@ -17,16 +18,11 @@ namespace {
 class CompetitorReactive final : public PricingStrategy {
  public:
   CompetitorReactive(const BuildContext& ctx, bool undercut, double depth, double min_margin, double max_factor)
-      : undercut_(undercut), depth_(depth), min_margin_(min_margin), max_factor_(max_factor) {
-    // Per local offer of this seller: the other sellers' offers of its product.
-    const OfferId first = ctx.offers.begin(ctx.seller);
-    rivals_.resize(ctx.offers.count(ctx.seller));
-    std::vector<std::vector<OfferId>> by_product(ctx.catalog.size());
-    for (OfferId o = 0; o < ctx.offers.size(); ++o) {
-      if (ctx.offers.seller[o] != ctx.seller) by_product[ctx.offers.product[o]].push_back(o);
-    }
-    for (std::size_t k = 0; k < rivals_.size(); ++k) rivals_[k] = by_product[ctx.offers.product[first + k]];
-  }
+      : undercut_(undercut),
+        depth_(depth),
+        min_margin_(min_margin),
+        max_factor_(max_factor),
+        rivals_(rival_offers(ctx)) {}
 
   LogNeeds needs() const override { return {.lookback_days = 1}; }
 
@@ -36,10 +32,7 @@ class CompetitorReactive final : public PricingStrategy {
       const Money list = ctx.catalog.list_price[j];
       const auto ceiling = std::max<Money>(1, std::llround(static_cast<double>(list) * max_factor_));
       const auto floor = std::max<Money>(1, std::llround(static_cast<double>(ctx.catalog.unit_cost[j]) * (1.0 + min_margin_)));
-      Money rival = std::numeric_limits<Money>::max();
-      if (ctx.day >= 1) {
-        for (OfferId o : rivals_[k]) rival = std::min(rival, ctx.log.price(ctx.day - 1, o));
-      }
+      const Money rival = ctx.day >= 1 ? lowest_rival_price(ctx, rivals_[k]) : std::numeric_limits<Money>::max();
       if (rival == std::numeric_limits<Money>::max()) {
         prices[k] = std::min(list, ceiling);
         continue;
@@ -54,7 +47,7 @@ class CompetitorReactive final : public PricingStrategy {
   double depth_;
   double min_margin_;
   double max_factor_;
-  std::vector<std::vector<OfferId>> rivals_;
+  std::vector<std::vector<OfferId>> rivals_;  // per local offer: the other sellers' offers of its product
 };
 
 }  // namespace

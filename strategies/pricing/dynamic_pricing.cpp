@@ -15,6 +15,7 @@
 
 #include "market/product_selector.h"
 #include "strategies/registry.h"
+#include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
@@ -35,36 +36,28 @@ class CostPlus final : public PricingStrategy {
 
 class InventoryDriven final : public PricingStrategy {
  public:
-  InventoryDriven(double target_days, double sensitivity, double min_factor, double max_factor, double max_step,
-                  Day window_days, double floor_demand)
-      : target_(target_days),
-        sensitivity_(sensitivity),
-        min_(min_factor),
-        max_(max_factor),
-        step_(max_step),
-        window_(window_days),
-        floor_demand_(floor_demand) {}
+  InventoryDriven(double target_days, double sensitivity, PriceBounds bounds)
+      : target_(target_days), sensitivity_(sensitivity), bounds_(bounds) {}
 
-  LogNeeds needs() const override { return {.lookback_days = window_}; }
+  LogNeeds needs() const override { return bounds_.needs(); }
 
   void set_prices(const MarketContext& ctx, std::span<Money> prices) override {
     if (last_.size() != prices.size()) last_.assign(prices.size(), 0);
-    const Day from = std::max<Day>(std::max<Day>(0, ctx.log.first_day()), ctx.day - window_);
+    const Day from = bounds_.history_from(ctx);
     for (std::size_t k = 0; k < prices.size(); ++k) {
       const OfferId o = ctx.first_offer() + static_cast<OfferId>(k);
       const Money list = ctx.catalog.list_price[ctx.product(k)];
       double factor = 1.0;
       if (ctx.day > from && !ctx.on_hand.empty()) {
-        double demand = 0;
-        for (Day d = from; d < ctx.day; ++d) demand += ctx.log.demand(d, o);
-        const double per_day = std::max(floor_demand_, demand / static_cast<double>(ctx.day - from));
+        const double per_day = bounds_.mean_demand(ctx, o, from);
         const double supply = static_cast<double>(std::max<Units>(0, ctx.on_hand[o])) / per_day;
-        factor = std::clamp(1.0 + sensitivity_ * (target_ - supply) / target_, min_, max_);
+        factor = std::clamp(1.0 + sensitivity_ * (target_ - supply) / target_, bounds_.min_factor,
+                            bounds_.max_factor);
       }
       Money price = std::max<Money>(1, std::llround(static_cast<double>(list) * factor));
       if (last_[k] > 0) {  // at most max_step from yesterday's price
-        const auto lo = static_cast<Money>(std::ceil(static_cast<double>(last_[k]) * (1.0 - step_)));
-        const auto hi = static_cast<Money>(std::floor(static_cast<double>(last_[k]) * (1.0 + step_)));
+        const auto lo = static_cast<Money>(std::ceil(static_cast<double>(last_[k]) * (1.0 - bounds_.max_step)));
+        const auto hi = static_cast<Money>(std::floor(static_cast<double>(last_[k]) * (1.0 + bounds_.max_step)));
         price = std::clamp(price, std::max<Money>(1, lo), std::max<Money>(1, hi));
       }
       prices[k] = last_[k] = price;
@@ -74,11 +67,7 @@ class InventoryDriven final : public PricingStrategy {
  private:
   double target_;
   double sensitivity_;
-  double min_;
-  double max_;
-  double step_;
-  Day window_;
-  double floor_demand_;
+  PriceBounds bounds_;
   std::vector<Money> last_;  // yesterday's price per local offer (0: none yet)
 };
 
@@ -150,28 +139,17 @@ void register_dynamic_pricing() {
       "inventory_driven",
       "Prices follow days of supply (stock on hand / recent daily demand): up when short, down when long, "
       "within bounds and a daily step limit.",
-      {
-          {.name = "target_days", .type = ParamType::kNumber, .default_value = 7.0, .min = 0.0, .max = 3650.0,
-           .description = "days of supply at which the price is the list price", .min_exclusive = true},
-          {.name = "sensitivity", .type = ParamType::kNumber, .default_value = 0.3, .min = 0.0, .max = 10.0,
-           .description = "price change per unit of relative shortfall of supply"},
-          {.name = "min_factor", .type = ParamType::kNumber, .default_value = 0.7, .min = 0.0, .max = 1.0,
-           .description = "lowest price as a share of list", .min_exclusive = true},
-          {.name = "max_factor", .type = ParamType::kNumber, .default_value = 1.5, .min = 1.0, .max = 100.0,
-           .description = "highest price as a share of list"},
-          {.name = "max_step", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0, .max = 10.0,
-           .description = "most a price moves from one window to the next, as a share", .min_exclusive = true},
-          {.name = "window_days", .type = ParamType::kInteger, .default_value = 7, .min = 1, .max = 365,
-           .description = "days of demand history in the mean"},
-          {.name = "floor_demand", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0, .max = 1e9,
-           .description = "least daily demand assumed (units), so no sales means a long, finite supply",
-           .min_exclusive = true},
-      },
+      with_price_bounds(
+          {
+              {.name = "target_days", .type = ParamType::kNumber, .default_value = 7.0, .min = 0.0, .max = 3650.0,
+               .description = "days of supply at which the price is the list price", .min_exclusive = true},
+              {.name = "sensitivity", .type = ParamType::kNumber, .default_value = 0.3, .min = 0.0, .max = 10.0,
+               .description = "price change per unit of relative shortfall of supply"},
+          },
+          0.7, 1.5, "least daily demand assumed (units), so no sales means a long, finite supply"),
       [](const Json& p, const BuildContext&) {
-        return std::make_unique<InventoryDriven>(
-            p["target_days"].get<double>(), p["sensitivity"].get<double>(), p["min_factor"].get<double>(),
-            p["max_factor"].get<double>(), p["max_step"].get<double>(), p["window_days"].get<Day>(),
-            p["floor_demand"].get<double>());
+        return std::make_unique<InventoryDriven>(p["target_days"].get<double>(), p["sensitivity"].get<double>(),
+                                                 PriceBounds::parse(p));
       },
       examples_from(R"([{"target_days": 5, "sensitivity": 0.4, "min_factor": 0.8, "max_factor": 1.3, "window_days": 5}])"),
   });
