@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "sim/error.h"
+#include "sim/registry.h"
 #include "sim/text.h"
 
 namespace marketsim {
@@ -13,16 +14,7 @@ std::vector<OutputInfo>& output_registry() {
   return registry;
 }
 
-void add_output(OutputInfo info) {
-  std::vector<OutputInfo>& r = output_registry();
-  for (OutputInfo& e : r) {
-    if (e.name == info.name) {
-      e = std::move(info);
-      return;
-    }
-  }
-  r.push_back(std::move(info));
-}
+void add_output(OutputInfo info) { add_or_replace(output_registry(), std::move(info)); }
 
 void register_builtin_outputs() {
   static std::once_flag once;

@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "sim/registry.h"
+
 namespace marketsim {
 
 std::vector<CommandInfo>& command_registry() {
@@ -9,16 +11,7 @@ std::vector<CommandInfo>& command_registry() {
   return registry;
 }
 
-void add_command(CommandInfo info) {
-  std::vector<CommandInfo>& r = command_registry();
-  for (CommandInfo& e : r) {
-    if (e.name == info.name) {
-      e = std::move(info);
-      return;
-    }
-  }
-  r.push_back(std::move(info));
-}
+void add_command(CommandInfo info) { add_or_replace(command_registry(), std::move(info)); }
 
 void register_builtin_commands() {
   static std::once_flag once;

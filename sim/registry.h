@@ -29,6 +29,19 @@ struct ComponentInfo {
   std::vector<Json> examples = {};
 };
 
+/// Adds `info` to a list of named entries, replacing an entry of the same name (every registry
+/// of the tree: components, output files, commands).
+template <typename Info>
+void add_or_replace(std::vector<Info>& entries, Info info) {
+  for (auto& e : entries) {
+    if (e.name == info.name) {
+      e = std::move(info);
+      return;
+    }
+  }
+  entries.push_back(std::move(info));
+}
+
 /// Examples written as one JSON array text, e.g. examples_from(R"([{"depth": 0.2}])").
 inline std::vector<Json> examples_from(std::string_view json_array) {
   return Json::parse(json_array).get<std::vector<Json>>();
@@ -43,15 +56,7 @@ class Registry {
   /// holds ("strategy", "module").
   Registry(std::string family, std::string kind) : family_(std::move(family)), kind_(std::move(kind)) {}
   /// Adds an entry, replacing one of the same name.
-  void add(Info info) {
-    for (auto& e : entries_) {
-      if (e.name == info.name) {
-        e = std::move(info);
-        return;
-      }
-    }
-    entries_.push_back(std::move(info));
-  }
+  void add(Info info) { add_or_replace(entries_, std::move(info)); }
   /// Removes the entry `name` (a test's own entry); whether there was one.
   bool remove(const std::string& name) {
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
