@@ -38,8 +38,8 @@ std::vector<PriceResponse> price_response(const Scenario& sc, const ExperimentRe
   for (std::size_t s = 0; s < sc.market.sellers.size(); ++s) {
     std::map<double, std::size_t> ladder;  // price factor -> first arm with it
     for (std::size_t a = 0; a < sc.arms.size(); ++a) {
-      const StrategySpec& pricing = sc.arms[a].sellers[s].pricing;
-      if (pricing.name == "fixed") ladder.emplace(pricing.params["price_factor"].get<double>(), a);
+      const std::optional<double> factor = sc.arms[a].sellers[s].fixed_price_factor;
+      if (factor) ladder.emplace(*factor, a);
     }
     if (ladder.size() < 2) continue;
     PriceResponse response{s, beta, {}, {}};
@@ -85,7 +85,7 @@ std::vector<PriceResponse> price_response(const Scenario& sc, const ExperimentRe
       if (response.rungs[k].revenue.mean > response.rungs[best_by_mean].revenue.mean) best_by_mean = k;
     }
     for (std::size_t a = 0; a < sc.arms.size(); ++a) {
-      if (sc.arms[a].sellers[s].pricing.name == "fixed") continue;
+      if (sc.arms[a].sellers[s].fixed_price_factor) continue;
       const auto regret = [&](std::size_t m) {
         return over_reps([&](std::size_t r) {
           double best = -std::numeric_limits<double>::infinity();

@@ -555,6 +555,8 @@ using SectionParser = void (*)(SellerSection& s);
 void parse_pricing(SellerSection& s) {
   s.out.pricing = parse_component(pricing_registry(), s.object["pricing"], s.in.file, s.pointer + "/pricing", s.selectors,
                                   s.build, s.object["pricing"], &s.footprint);
+  s.out.fixed_price_factor =
+      pricing_registry().find(s.out.pricing.name)->make(s.out.pricing.params, s.build)->fixed_price_factor();
 }
 
 void parse_promotions(SellerSection& s) {

@@ -2,6 +2,7 @@
 // An arm: one counterfactual world. Every seller of the market runs its own strategies in it, one
 // per family (any number of promotions).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct SellerStrategySpec {
   StrategySpec recommendation;
   StrategySpec replenishment;
   Stacking stacking;  // how its promotions' discounts combine
+  /// Its pricing's PricingStrategy::fixed_price_factor(), recorded by the loader.
+  std::optional<double> fixed_price_factor;
 };
 
 struct ArmSpec {

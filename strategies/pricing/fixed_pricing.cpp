@@ -13,6 +13,7 @@ class FixedPricing final : public PricingStrategy {
       prices[k] = factor_ == 1.0 ? list : discount_of(list, factor_);
     }
   }
+  std::optional<double> fixed_price_factor() const override { return factor_; }
 
  private:
   double factor_;
