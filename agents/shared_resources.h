@@ -3,7 +3,7 @@
 // shares: the market's structure beyond the population's traits (the social graph of word of
 // mouth). Such an object must depend only on (seed, replication, the module's parameters), never
 // on the arm, so arms compare on the same market (paired runs). The experiment runner draws them
-// with the markets, as set-up, before the runs (analysis/experiment.cpp); a module built without
+// with the markets, as set-up, before the runs (experiments/run_unit.cpp); a module built without
 // them (BehaviourContext::shared null, as in unit tests) draws its own.
 #include <cstdint>
 #include <map>
