@@ -316,27 +316,13 @@ class Behaviour {
     (void)t;
     return 1.0;
   }
-  /// A consumer's membership tier (0: no status), for promotions that ask for a tier (member
-  /// prices): only the module that keeps tiers (membership) answers; -1 otherwise.
-  virtual bool keeps_tiers() const { return false; }
-  virtual int consumer_tier(const ShardContext& shard, ConsumerId c) const {
-    (void)shard;
-    (void)c;
-    return -1;
-  }
-  /// Loyalty points for a points promotion's redemption (engine/settlement.cpp): only the module
-  /// that keeps points (membership) answers. Called during settlement, on one thread.
-  virtual bool keeps_points() const { return false; }
-  virtual double point_value_cents() const { return 0.0; }
-  virtual std::int64_t points_balance(const ShardContext& shard, ConsumerId c) const {
-    (void)shard;
-    (void)c;
-    return 0;
-  }
-  virtual void redeem_points(const ShardContext& shard, ConsumerId c, std::int64_t points) const {
-    (void)shard;
-    (void)c;
-    (void)points;
+  /// A capability the module offers besides its hooks (ns-3's GetObject<T>): the module as a T
+  /// when it implements that interface (a loyalty programme's tiers and points:
+  /// agents/loyalty_programme.h), else null. A new capability is an interface of its own; this
+  /// class never changes for it.
+  template <typename T>
+  const T* capability() const {
+    return dynamic_cast<const T*>(this);
   }
   virtual void intensity(IntensityBatch& batch) const { (void)batch; }
   virtual void utility(VisitBatch& batch) const { (void)batch; }

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "agents/behaviour.h"
+#include "agents/loyalty_programme.h"
 #include "sim/error.h"
 
 namespace marketsim {
@@ -66,7 +67,7 @@ struct ShardBook {
   std::int64_t balance = 0;  // points
 };
 
-class Membership final : public Behaviour {
+class Membership final : public Behaviour, public TierSource, public PointsAccount {
  public:
   Membership(std::vector<double> thresholds, std::vector<double> rates, Day window_days, Day period_days,
              double point_value, Day expiry_days, Day pin_days)
@@ -85,15 +86,14 @@ class Membership final : public Behaviour {
            (1u << static_cast<unsigned>(CommandKind::kSetTier));
   }
 
-  bool keeps_tiers() const override { return true; }
-  bool keeps_points() const override { return true; }
+  // The loyalty programme's capabilities (agents/loyalty_programme.h).
   double point_value_cents() const override { return point_value_cents_; }
-  std::int64_t points_balance(const ShardContext& s, ConsumerId c) const override { return *s.row(points_, c); }
-  void redeem_points(const ShardContext& s, ConsumerId c, std::int64_t points) const override {
+  std::int64_t balance(const ShardContext& s, ConsumerId c) const override { return *s.row(points_, c); }
+  void redeem(const ShardContext& s, ConsumerId c, std::int64_t points) const override {
     std::int32_t& p = *s.row(points_, c);
     set_points(shard_book(s), c, p, std::max<std::int64_t>(0, std::int64_t{p} - points));
   }
-  int consumer_tier(const ShardContext& s, ConsumerId c) const override { return *s.row(tier_, c); }
+  int tier(const ShardContext& s, ConsumerId c) const override { return *s.row(tier_, c); }
 
   void declare(ColumnLayout& layout) override {
     spend_ = layout.add<std::uint16_t>("membership", "period_spend", buckets_, std::uint16_t{0});

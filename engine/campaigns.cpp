@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "agents/loyalty_programme.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -40,7 +41,7 @@ Units Simulation::capped_available(std::size_t s, OfferId o, ConsumerId c, Units
 }
 
 int Simulation::tier_of(Shard& shard, ConsumerId c) {
-  return tier_module_ ? behaviours_[*tier_module_]->consumer_tier(context(shard, *tier_module_), c) : -1;
+  return tier_module_ ? tier_source_->tier(context(shard, *tier_module_), c) : -1;
 }
 
 bool Simulation::member_price_for(Shard& shard, std::size_t s, OfferId o, ConsumerId c) {

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 
+#include "agents/loyalty_programme.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -443,10 +444,10 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       const std::optional<PromotionStrategy::PointsRedemption> rule = strategies.promotions[p]->points_redemption();
       if (!rule || ledgers_[s].stopped(p) || !campaigns_[s][p].live || !points_module_) continue;
       if (holdouts_ && held_out(s, p, head.consumer)) continue;
-      const Behaviour& module = *behaviours_[*points_module_];
+      const PointsAccount& account = *points_account_;
       const ShardContext ctx = context(shard, *points_module_);
-      const std::int64_t balance = module.points_balance(ctx, head.consumer);
-      const double value = module.point_value_cents();
+      const std::int64_t balance = account.balance(ctx, head.consumer);
+      const double value = account.point_value_cents();
       if (balance < rule->min_points || value <= 0.0) continue;
       const Money left = remaining(view_records_);
       const auto affordable = static_cast<std::int64_t>(std::floor(rule->max_share * static_cast<double>(left) / value));
@@ -455,7 +456,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       const auto discount = static_cast<Money>(std::floor(static_cast<double>(points) * value));
       if (discount <= 0 || discount > left || !ledgers_[s].charge(p, discount)) continue;
       allocate(discount, view_records_);
-      module.redeem_points(ctx, head.consumer, points);
+      account.redeem(ctx, head.consumer, points);
       books_today_[s].points_redeemed += static_cast<std::uint64_t>(points);
       add_checked(books_today_[s].points_discounts, discount);
     }

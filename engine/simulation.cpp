@@ -12,6 +12,7 @@
 #include <numeric>
 #include <string>
 
+#include "agents/loyalty_programme.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -155,10 +156,10 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   const ModuleDirectory directory(std::move(module_names));
   for (const auto& b : behaviours_) b->connect(directory);
   for (std::size_t m = 0; m < behaviours_.size() && !tier_module_; ++m) {
-    if (behaviours_[m]->keeps_tiers()) tier_module_ = m;
+    if ((tier_source_ = behaviours_[m]->capability<TierSource>()) != nullptr) tier_module_ = m;
   }
   for (std::size_t m = 0; m < behaviours_.size() && !points_module_; ++m) {
-    if (behaviours_[m]->keeps_points()) points_module_ = m;
+    if ((points_account_ = behaviours_[m]->capability<PointsAccount>()) != nullptr) points_module_ = m;
   }
   declare_engine_columns(layout_, next_visit_, visit_index_, flags_);
   for (std::size_t m = 0; m < behaviours_.size(); ++m) {

@@ -53,6 +53,8 @@
 namespace marketsim {
 
 struct VisitScratch;
+class TierSource;
+class PointsAccount;
 
 /// Wall-clock seconds a run spent in each phase of its windows.
 struct PhaseSeconds {
@@ -320,12 +322,14 @@ class Simulation {
   // window, its promotion and tier; the module that keeps tiers.
   bool points_promotions_ = false;          // some promotion redeems points
   std::optional<std::size_t> points_module_;  // the module that keeps points
+  const PointsAccount* points_account_ = nullptr;  // its capability (agents/loyalty_programme.h)
   bool member_promotions_ = false;
   bool any_member_prices_ = false;  // some offer has a member price in the current window
   std::vector<Money> member_discount_;
   std::vector<std::int32_t> member_promotion_;
   std::vector<std::int32_t> member_tier_;
   std::optional<std::size_t> tier_module_;
+  const TierSource* tier_source_ = nullptr;
   /// Consumer c's membership tier (-1 without a module keeping tiers).
   int tier_of(Shard& shard, ConsumerId c);
   /// Whether c gets offer o's member price (its tier reaches it; not held out of its promotion).
