@@ -245,6 +245,11 @@ void Simulation::monitor_campaigns(Day day, std::span<const SellerBooks> books, 
             }
             break;
           }
+          case MonitorMetric::kGauge: {  // a module's or a strategy's gauge, by name
+            const auto g = std::find(gauge_names_.begin(), gauge_names_.end(), rule.gauge);
+            if (g != gauge_names_.end()) value = gauge_values_[batch][static_cast<std::size_t>(g - gauge_names_.begin())];
+            break;
+          }
         }
         const bool fires = std::isfinite(value) && (rule.below ? value < rule.threshold : value > rule.threshold);
         MonitorAction action = MonitorAction::kNone;
@@ -258,7 +263,7 @@ void Simulation::monitor_campaigns(Day day, std::span<const SellerBooks> books, 
           }
         }
         out.push_back(MonitorRecord{day, static_cast<SellerId>(s), static_cast<std::uint32_t>(p),
-                                    static_cast<std::uint32_t>(r), monitor_metric_name(rule.metric), value,
+                                    static_cast<std::uint32_t>(r), rule.label.c_str(), value,
                                     monitor_action_name(action)});
         if (ledger.halted(p)) break;
       }

@@ -139,7 +139,7 @@ struct MonitorRecord {
   SellerId seller;
   std::uint32_t promotion;  // index among the seller's promotions
   std::uint32_t rule;       // index among the promotion's rules
-  const char* metric;       // "spend_to_date", "sales_vs_forecast", "lift_per_spend"
+  const char* metric;       // "spend_to_date", "sales_vs_forecast", "lift_per_spend", "gauge:NAME" (the rule's; lives as long as the run)
   double value;             // NaN when undefined (no spend yet, no holdout buyer, no forecast)
   const char* action;       // "none", "stop", "scale_depth"
 };

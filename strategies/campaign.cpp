@@ -11,6 +11,7 @@ const char* monitor_metric_name(MonitorMetric m) {
     case MonitorMetric::kSpendToDate: return "spend_to_date";
     case MonitorMetric::kSalesVsForecast: return "sales_vs_forecast";
     case MonitorMetric::kLiftPerSpend: return "lift_per_spend";
+    case MonitorMetric::kGauge: return "gauge";
   }
   return "?";
 }
@@ -53,8 +54,8 @@ const ParamSchema& campaign_params() {
        .optional = true},
       {.name = "monitor", .type = ParamType::kObjectList, .default_value = nullptr,
        .description = "rules checked at each day's end: {\"after_day\", \"if\": spend_to_date | "
-                      "sales_vs_forecast | lift_per_spend, \"below\" | \"above\", \"action\": stop | "
-                      "scale_depth, \"factor\"}",
+                      "sales_vs_forecast | lift_per_spend | gauge (with \"gauge\": NAME), \"below\" | "
+                      "\"above\", \"action\": stop | scale_depth, \"factor\"}",
        .optional = true},
   };
   return s;
@@ -65,7 +66,11 @@ const ParamSchema& monitor_rule_params() {
       {.name = "after_day", .type = ParamType::kInteger, .default_value = nullptr, .min = 0, .max = 1000000,
        .description = "the first day at whose end the rule is checked"},
       {.name = "if", .type = ParamType::kString, .default_value = nullptr,
-       .description = "what it observes", .choices = {"spend_to_date", "sales_vs_forecast", "lift_per_spend"}},
+       .description = "what it observes", .choices = {"spend_to_date", "sales_vs_forecast", "lift_per_spend", "gauge"}},
+      {.name = "gauge", .type = ParamType::kString, .default_value = nullptr,
+       .description = "with \"if\": \"gauge\": the run's gauge it reads by name, e.g. \"engagement.churned\" "
+                      "(gauges.csv lists them); a gauge the run does not have reads as undefined",
+       .optional = true},
       {.name = "below", .type = ParamType::kNumber, .default_value = nullptr, .min = -1e15, .max = 1e15,
        .description = "fires when the value is below this (give below or above)", .optional = true},
       {.name = "above", .type = ParamType::kNumber, .default_value = nullptr, .min = -1e15, .max = 1e15,
@@ -95,7 +100,18 @@ MonitorRule parse_rule(const Json& object, std::size_t index, bool scalable, boo
   const std::string metric = r["if"].get<std::string>();
   rule.metric = metric == "spend_to_date"       ? MonitorMetric::kSpendToDate
                 : metric == "sales_vs_forecast" ? MonitorMetric::kSalesVsForecast
+                : metric == "gauge"             ? MonitorMetric::kGauge
                                                 : MonitorMetric::kLiftPerSpend;
+  rule.label = metric;
+  if (rule.metric == MonitorMetric::kGauge) {
+    if (!r.contains("gauge") || r["gauge"].get<std::string>().empty()) {
+      throw ParamError(at + "/gauge", "is required with \"if\": \"gauge\" (a gauge's name, e.g. \"engagement.churned\")");
+    }
+    rule.gauge = r["gauge"].get<std::string>();
+    rule.label = "gauge:" + rule.gauge;
+  } else if (r.contains("gauge")) {
+    throw ParamError(at + "/gauge", "applies only with \"if\": \"gauge\"");
+  }
   if (r.contains("below") == r.contains("above")) {
     throw ParamError(at, "give exactly one of \"below\" and \"above\"");
   }

@@ -51,6 +51,8 @@ enum class MonitorMetric : std::uint8_t {
                     // mean daily revenue of the days before it (1 = on forecast)
   kLiftPerSpend,    // (treated revenue per consumer - holdout revenue per consumer) x treated
                     // consumers, over the campaign so far, per unit of spend
+  kGauge,           // a gauge of the run by name (market/signals.h: a module's or a strategy's),
+                    // its value at the day's end
 };
 
 enum class MonitorAction : std::uint8_t { kNone, kStop, kScaleDepth };
@@ -65,6 +67,8 @@ struct MonitorRule {
   double threshold = 0.0;
   MonitorAction action = MonitorAction::kStop;
   double factor = 1.0;  // for kScaleDepth
+  std::string gauge;    // for kGauge: the gauge's name ("engagement.churned")
+  std::string label;    // what monitor.csv calls it: the metric's name, or "gauge:NAME"
 };
 
 /// A promotion's campaign terms, as the shared parameters set them.

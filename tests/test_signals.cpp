@@ -158,3 +158,39 @@ TEST_CASE("a strategy's own events and gauges reach every output by name, on any
   CHECK(first["events.csv"].find("pulse,0,5,0,test_pulse.pulse,1,5\n") != std::string::npos);
   CHECK(first["gauges.csv"].find("pulse,0,5,0,shop.test_pulse.calls,6\n") != std::string::npos);
 }
+
+TEST_CASE("a monitoring rule reads a gauge by name and stops its promotion when it crosses", "[signals][campaigns]") {
+  // retention's win-back coupon, stopped once more than 150 consumers are churned (engagement's
+  // gauge): the rule reads the gauge of each day's end, fires once, and no coupon is issued after.
+  const Scenario sc = load_scenario(
+      MARKETSIM_SOURCE_DIR "/scenarios/retention.json",
+      {"/market/segments/0/consumers=3000", "/replications=1", "/horizon_days=120",
+       R"(/arms/1/promotions/0/monitor=[{"after_day": 0, "if": "gauge", "gauge": "engagement.churned", "above": 150, "action": "stop"}])"});
+  const ExperimentResult e = run_experiment(sc);
+  const RunResult& r = e.runs.at(1);
+  const auto g = std::find(r.gauge_names.begin(), r.gauge_names.end(), "engagement.churned");
+  REQUIRE(g != r.gauge_names.end());
+  const auto churned = static_cast<std::size_t>(g - r.gauge_names.begin());
+  REQUIRE(!r.monitor.empty());
+  Day fired = -1;
+  for (const MonitorRow& m : r.monitor) {
+    INFO("day " << m.day);
+    CHECK(m.metric == "gauge:engagement.churned");
+    CHECK(m.value == r.daily.at(static_cast<std::size_t>(m.day)).gauges.at(churned));
+    CHECK((m.action == "stop") == (m.value > 150));
+    if (m.action == "stop") fired = m.day;
+  }
+  REQUIRE(fired > 0);
+  CHECK(r.monitor.back().day == fired);  // no check after the rule fired
+  for (const DailyRow& d : r.daily) {
+    if (d.day > fired) CHECK(d.values[metric_index("coupons_issued")] == 0.0);
+  }
+  // A rule with "if": "gauge" names its gauge; "gauge" belongs to such rules only.
+  const auto bad = [](const std::string& rule) {
+    return load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/retention.json", {"/arms/1/promotions/0/monitor=[" + rule + "]"});
+  };
+  CHECK_THROWS_WITH(bad(R"({"after_day": 0, "if": "gauge", "above": 1, "action": "stop"})"),
+                    Catch::Contains("/arms/1/promotions/0/monitor/0/gauge: is required with \"if\": \"gauge\""));
+  CHECK_THROWS_WITH(bad(R"({"after_day": 0, "if": "spend_to_date", "gauge": "x", "above": 1, "action": "stop"})"),
+                    Catch::Contains("/arms/1/promotions/0/monitor/0/gauge: applies only with \"if\": \"gauge\""));
+}
