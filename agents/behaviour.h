@@ -12,7 +12,7 @@
 //   settled     a shard's lines of the window just settled, in commit order (learning);
 //   daily       a shard at the end of each day (decay, consumption, churn hazard);
 //   messages    a shard's consumer-to-consumer messages of the window, in delivery order;
-//   commands    a shard's commands of the window (notify, points, tiers), in issue order.
+//   commands    a shard's commands of the window of the kinds it handles, in issue order.
 // Hooks of different shards run concurrently: a hook writes only its shard's columns, the batch
 // it is given and its shard's outbox, and draws randomness only from its own streams
 // (ShardContext::stream), so the result does not depend on the number of threads.
@@ -217,7 +217,7 @@ struct IntensityBatch {
 
 /// Visits with their shown offers (utility and basket stages). Visit v's slots are
 /// [first_slot[v], first_slot[v + 1]); price[s] is what the consumer would pay for one unit of
-/// offer[s] (seller's price after per-item promotions and the consumer's own coupons, currency
+/// offer[s] (seller's price after per-item promotions and the consumer's own offers, currency
 /// units); utility[s] starts at a + theta.phi - beta * price + gamma * deal and modules add their
 /// terms.
 struct VisitBatch {
@@ -277,8 +277,8 @@ class Behaviour {
   void set_name(std::string name) { name_ = std::move(name); }
   /// The hooks it implements (Stage bits); the engine calls no other.
   virtual unsigned stages() const = 0;
-  /// The command kinds its commands() hook wants (bits 1 << CommandKind).
-  virtual unsigned commands_handled() const { return 0; }
+  /// The command kinds its commands() hook wants (bits command_bit(kind), market/commands.h).
+  virtual std::uint64_t commands_handled() const { return 0; }
   /// Called once per run, before declare(), with the run's modules: a module that sends messages
   /// to another (ShardContext::send_to) resolves its index here; an absent module is not an error
   /// (the sender then sends nothing to it).
@@ -317,8 +317,7 @@ class Behaviour {
     return 1.0;
   }
   /// A capability the module offers besides its hooks (ns-3's GetObject<T>): the module as a T
-  /// when it implements that interface (a loyalty programme's tiers and points:
-  /// agents/loyalty_programme.h), else null. A new capability is an interface of its own; this
+  /// when it implements that interface (e.g. agents/loyalty_programme.h), else null. A new capability is an interface of its own; this
   /// class never changes for it.
   template <typename T>
   const T* capability() const {
@@ -369,18 +368,6 @@ BehaviourRegistry& behaviour_registry();
 
 /// Registers every built-in behaviour module; idempotent.
 void register_builtin_behaviours();
-
-// Registration functions of the built-in modules, one per implementation file.
-void register_calendar();
-void register_quality_learning();
-void register_reference_price();
-void register_basket();
-void register_household_stock();
-void register_loyalty();
-void register_membership();
-void register_engagement();
-void register_word_of_mouth();
-void register_clicks();
 
 /// Instantiates the scenario's modules, in order.
 std::vector<std::unique_ptr<Behaviour>> instantiate_behaviours(const std::vector<ComponentSpec>& specs,

@@ -5,6 +5,18 @@
 
 namespace marketsim {
 
+// Registration functions of the built-in modules, one per implementation file.
+void register_calendar();
+void register_quality_learning();
+void register_reference_price();
+void register_basket();
+void register_household_stock();
+void register_loyalty();
+void register_membership();
+void register_engagement();
+void register_word_of_mouth();
+void register_clicks();
+
 BehaviourRegistry& behaviour_registry() {
   static BehaviourRegistry r("behaviour", "module");
   return r;

@@ -1,6 +1,6 @@
 #pragma once
 // The budget agent of a seller: one account per promotion, charged for each discount and each
-// promotion cost (notifications, coupon distribution, referral payouts, fees) at the moment it
+// promotion cost (of a named kind: market/records.h cost_kind) at the moment it
 // happens. An account has a total budget and, day by day, an allowance: the most the day may
 // spend, from a daily cap and the pacing of the budget over the campaign's days (see
 // allowance()). A charge the remaining budget cannot cover is refused and exhausts the account
@@ -68,7 +68,7 @@ class BudgetLedger {
   /// Charges a discount of `amount` to account a if it fits in the remaining budget and the day's
   /// remaining allowance; otherwise exhausts (budget) or pauses (day) the account and returns
   /// false (nothing is charged).
-  bool charge(std::size_t a, Money amount) { return charge_entry(a, amount, Entry::kDiscount, CostKind::kFee); }
+  bool charge(std::size_t a, Money amount) { return charge_entry(a, amount, Entry::kDiscount, CostKind{0}); }
   /// Charges a promotion cost of kind `kind`, with the same rule.
   bool charge_cost(std::size_t a, Money amount, CostKind kind) {
     return charge_entry(a, amount, Entry::kCost, kind);
@@ -96,7 +96,7 @@ class BudgetLedger {
   /// Everything charged to account a (discounts and costs).
   Money spent(std::size_t a) const { return accounts_[a].spent; }
   Money discounts(std::size_t a) const { return accounts_[a].discounts; }
-  Money costs(std::size_t a, CostKind kind) const { return accounts_[a].costs[static_cast<std::size_t>(kind)]; }
+  Money costs(std::size_t a, CostKind kind) const { return accounts_[a].costs[kind]; }
   std::optional<Money> budget(std::size_t a) const { return accounts_[a].terms.budget; }
   const Terms& terms(std::size_t a) const { return accounts_[a].terms; }
   /// The days begun so far, with their allowances and spend.
@@ -156,7 +156,7 @@ class BudgetLedger {
     if (entry == Entry::kDiscount) {
       add_checked(acc.discounts, amount);
     } else {
-      add_checked(acc.costs[static_cast<std::size_t>(kind)], amount);
+      add_checked(acc.costs[kind], amount);
     }
     if (acc.terms.budget && acc.spent == *acc.terms.budget) acc.state |= kExhausted;
     if (acc.allowance && today(acc) == *acc.allowance) acc.state |= kPaused;

@@ -104,9 +104,8 @@ class Engagement final : public Behaviour {
   unsigned stages() const override {
     return kStageIntensity | kStageSettled | kStageDaily | kStageCommands;
   }
-  unsigned commands_handled() const override {
-    return (1u << static_cast<unsigned>(CommandKind::kNotify)) |
-           (1u << static_cast<unsigned>(CommandKind::kIssueCoupon));
+  std::uint64_t commands_handled() const override {
+    return command_bit(notify_kind()) | command_bit(command_kind("issue_coupon"));
   }
 
   void declare(ColumnLayout& layout) override {
@@ -205,7 +204,7 @@ class Engagement final : public Behaviour {
       const ConsumerId c = cmd.consumer;
       std::uint8_t& state = *s.row(state_, c);
       bool reached = true;
-      if (cmd.kind == CommandKind::kNotify) {
+      if (cmd.kind == notify_kind()) {
         reached = (state & kOptedOut) == 0;
         if (reached) {
           *s.row(notified_, c) = static_cast<float>(cmd.time);

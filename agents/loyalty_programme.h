@@ -9,6 +9,25 @@
 
 namespace marketsim {
 
+/// The commands a loyalty programme module handles: points granted (value: points) and a tier set
+/// (value: the tier).
+inline CommandKind grant_points_command() {
+  static const CommandKind k = command_kind("grant_points");
+  return k;
+}
+inline CommandKind set_tier_command() {
+  static const CommandKind k = command_kind("set_tier");
+  return k;
+}
+inline void grant_points(CommandSink& sink, ConsumerId consumer, std::int64_t points, Money cost = 0) {
+  static const CostKind fee = cost_kind("fee");
+  sink.issue(grant_points_command(), consumer, cost, fee, points);
+}
+inline void set_tier(CommandSink& sink, ConsumerId consumer, std::int64_t tier) {
+  static const CostKind fee = cost_kind("fee");
+  sink.issue(set_tier_command(), consumer, 0, fee, tier);
+}
+
 /// Membership tiers a module keeps: member prices ask for them.
 class TierSource {
  public:

@@ -13,12 +13,12 @@
 //
 // Tiers. thresholds t_1 < t_2 < ... < t_T (currency): a consumer's tier is the number of
 // thresholds its trailing spend reaches (0: no status; >= 1: a member), re-evaluated at every
-// day's end. A kSetTier command sets the tier (clamped to [0, T]) at the start of the window it is
+// day's end. A set_tier command sets the tier (clamped to [0, T]) at the start of the window it is
 // applied in and pins it for `pin_days` days: the re-evaluations at the ends of that day and the
 // pin_days - 1 days after it leave it alone (pin_days 0: it holds until that day's end).
 //
 // Points. Each order earns floor(rates[tier] x order spend) points at the tier the consumer has
-// when the order settles (rates: one per tier, tier 0 first). kGrantPoints adds its value to the
+// when the order settles (rates: one per tier, tier 0 first). A grant_points command adds its value to the
 // balance (a negative grant deducts, the balance stays >= 0). A balance is held in 32 bits: one
 // that would pass 2,147,483,647 points stops the run with a RangeError. With expiry_days > 0 the
 // whole balance expires at the end of the day on which expiry_days days have passed since the
@@ -58,7 +58,7 @@ constexpr std::int16_t kPinnedForever = std::numeric_limits<std::int16_t>::max()
 /// A shard's bookkeeping (only the shard's own hooks touch it).
 struct ShardBook {
   std::vector<ConsumerId> dirty;   // trailing spend changed: tier re-evaluated at the day's end
-  std::vector<ConsumerId> pinned;  // tiers set by a kSetTier, re-evaluated when the pin runs out
+  std::vector<ConsumerId> pinned;  // tiers set by a set_tier command, re-evaluated when the pin runs out
   std::vector<ConsumerId> spill_consumer;                     // spilled consumers, in spill order
   std::vector<std::uint32_t> spill;                           // their B period sums each (cents)
   std::unordered_map<ConsumerId, std::uint32_t> spill_index;  // consumer -> index in spill_consumer
@@ -81,9 +81,8 @@ class Membership final : public Behaviour, public TierSource, public PointsAccou
   }
 
   unsigned stages() const override { return kStageSettled | kStageDaily | kStageCommands; }
-  unsigned commands_handled() const override {
-    return (1u << static_cast<unsigned>(CommandKind::kGrantPoints)) |
-           (1u << static_cast<unsigned>(CommandKind::kSetTier));
+  std::uint64_t commands_handled() const override {
+    return command_bit(grant_points_command()) | command_bit(set_tier_command());
   }
 
   // The loyalty programme's capabilities (agents/loyalty_programme.h).
@@ -185,14 +184,14 @@ class Membership final : public Behaviour, public TierSource, public PointsAccou
     ShardBook& book = shard_book(b.shard);
     for (const Command& cmd : b.commands) {
       const Day day = day_of(cmd.time);
-      if (cmd.kind == CommandKind::kGrantPoints) {
+      if (cmd.kind == grant_points_command()) {
         std::int32_t& p = *b.shard.row(points_, cmd.consumer);
         // (A grant beyond +-2^33 is clamped first: the sum cannot overflow, the bound still trips.)
         const std::int64_t grant = std::clamp<std::int64_t>(cmd.value, -(std::int64_t{1} << 33), std::int64_t{1} << 33);
         const std::int64_t now = std::max<std::int64_t>(0, std::int64_t{p} + grant);
         set_points(book, cmd.consumer, p, now);
         if (expiry_days_ > 0) *b.shard.row(last_earned_, cmd.consumer) = day16(day);
-      } else if (cmd.kind == CommandKind::kSetTier) {
+      } else if (cmd.kind == set_tier_command()) {
         const auto top = static_cast<std::int64_t>(thresholds_.size());
         set_tier(book, *b.shard.row(tier_, cmd.consumer),
                  static_cast<std::uint8_t>(std::clamp<std::int64_t>(cmd.value, 0, top)));

@@ -146,7 +146,7 @@ class WordOfMouth final : public Behaviour {
   unsigned stages() const override {
     return kStageUtility | kStageSettled | kStageDaily | kStageMessages | kStageCommands;
   }
-  unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
+  std::uint64_t commands_handled() const override { return command_bit(notify_kind()); }
 
   /// Tellers also tell quality_learning, when the run has it, what they experienced.
   void connect(const ModuleDirectory& modules) override { quality_learning_ = modules.find("quality_learning"); }
@@ -284,7 +284,7 @@ class WordOfMouth final : public Behaviour {
   void commands(const CommandBatch& b) const override {
     ShardCounts& counts = shard_counts(b.shard);
     for (const Command& cmd : b.commands) {
-      if (cmd.kind != CommandKind::kNotify) continue;
+      if (cmd.kind != notify_kind()) continue;
       std::uint64_t& a = *b.shard.row(aware_, cmd.consumer);
       std::uint32_t& n = *b.shard.row(notified_, cmd.consumer);
       CounterRng rng = b.shard.stream(cmd.consumer, kTagNotify | (static_cast<std::uint64_t>(n) << 8));

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <limits>
 
-#include "agents/loyalty_programme.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -40,17 +39,6 @@ Units Simulation::capped_available(std::size_t s, OfferId o, ConsumerId c, Units
   return left < static_cast<std::uint64_t>(available) ? static_cast<Units>(left) : available;
 }
 
-int Simulation::tier_of(Shard& shard, ConsumerId c) {
-  return tier_module_ ? tier_source_->tier(context(shard, *tier_module_), c) : -1;
-}
-
-bool Simulation::member_price_for(Shard& shard, std::size_t s, OfferId o, ConsumerId c) {
-  const std::int32_t p = member_promotion_[o];
-  if (p < 0 || member_discount_[o] <= discount_[o]) return false;
-  if (holdouts_ && held_out(s, static_cast<std::size_t>(p), c)) return false;
-  return tier_of(shard, c) >= member_tier_[o];
-}
-
 void Simulation::open_campaigns() {
   campaigns_.resize(sellers_);
   featured_.assign(sellers_, {});
@@ -75,8 +63,6 @@ void Simulation::open_campaigns() {
       holdouts_ = holdouts_ || c.holdout > 0.0;
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
       caps_ = caps_ || strategies.promotions[p]->capped();
-      member_promotions_ = member_promotions_ || strategies.promotions[p]->min_tier().has_value();
-      points_promotions_ = points_promotions_ || strategies.promotions[p]->points_redemption().has_value();
       // A rule with spend tiers: shoppers anticipate it while they fill a basket (visits.cpp).
       const PromotionStrategy& promotion = *strategies.promotions[p];
       if (const PromotionStrategy::SpendTiers* tiers = promotion.spend_tiers()) {
@@ -93,11 +79,6 @@ void Simulation::open_campaigns() {
     special_funding_ = special_funding_ || strategies.stacking.item == Stacking::Item::kSum;
   }
   special_funding_ = special_funding_ || holdouts_;
-  if (member_promotions_) {
-    member_discount_.assign(offers_, 0);
-    member_promotion_.assign(offers_, -1);
-    member_tier_.assign(offers_, 0);
-  }
   if (!holdouts_) return;
   // Who is held out of what: a flag per consumer (the visit path looks at nothing else unless it
   // is set) and each holdout's size, summed over shards in order.

@@ -1,5 +1,5 @@
 // What acts on consumers between their visits: strategies' commands (applied at a window's
-// start), modules' hooks after settlement and at a day's end, coupons expiring, and
+// start), modules' hooks after settlement and at a day's end, and
 // consumer-to-consumer messages (delivered at a window's end). Everything here is either serial
 // in a fixed order or parallel over shards touching only the shard's own consumers.
 #include <tbb/parallel_for.h>
@@ -40,33 +40,20 @@ void Simulation::apply_commands(Time start) {
     add_checked(books_today_[cmd.seller].costs[static_cast<std::size_t>(cmd.cost_kind)], cmd.cost);
     add_checked(recorded_costs_[cmd.seller], cmd.cost);
     Shard& shard = *shards_[cmd.consumer / plan_.shard_size];
-    switch (cmd.kind) {
-      case CommandKind::kIssueCoupon:
-      {
-        std::uint8_t& flags = columns_->data(shard.index, flags_)[cmd.consumer - shard.begin];
-        shard.wallets.add(cmd.consumer, HeldCoupon{cmd.coupon, cmd.seller, cmd.promotion});
-        wallets_ += (flags & kHasCoupons) ? 0 : 1;
-        flags |= kHasCoupons;
-      }
-        ++books_today_[cmd.seller].coupons_issued;
-        ++coupon_counts_[cmd.seller].issued;
-        log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kCouponIssued, cmd.seller, cmd.promotion, 0, 0,
-                                     cmd.coupon.amount_off, 0});
-        event_board_.emit(engine_events_.coupon_issued, start, to_currency(cmd.coupon.amount_off), cmd.seller, cmd.consumer);
-        break;
-      case CommandKind::kNotify:
-        log_.add_event(ConsumerEvent{start, cmd.consumer, EventKind::kNotified, cmd.seller, cmd.promotion, 0, 0,
-                                     cmd.cost, 0});
-        break;
-      default:
-        break;
+    if (cmd.logged != EventKind::kNone) {
+      log_.add_event(ConsumerEvent{start, cmd.consumer, cmd.logged, cmd.seller, cmd.promotion, 0, 0, cmd.cost, 0});
     }
-    if (commands_handled_ & (1u << static_cast<unsigned>(cmd.kind))) {
+    if (const std::int32_t m = command_mechanic_[cmd.kind]; m >= 0) {
+      mechanics_[static_cast<std::size_t>(m)]->command(mechanic_state(shard, static_cast<std::size_t>(m)), cmd);
+    } else if (!(commands_handled_ & command_bit(cmd.kind))) {
+      unhandled(cmd);
+    }
+    if (commands_handled_ & command_bit(cmd.kind)) {
       shard.command_index.push_back(static_cast<std::uint32_t>(i));
       any_for_modules = true;
     }
   }
-  for (auto& shard : shards_) shard->wallets.commit();
+  for (const auto& m : mechanics_) m->commands_done();
   if (any_for_modules) {
     // Each shard's commands are indices into commands_ (4 bytes each, not a copy); a module's
     // batch is copied one shard at a time and released, so a campaign day's commands are held
@@ -76,10 +63,10 @@ void Simulation::apply_commands(Time start) {
       if (shard.command_index.empty()) return;
       std::vector<Command> batch;
       for (std::size_t m : command_modules_) {
-        const unsigned kinds = behaviours_[m]->commands_handled();
+        const std::uint64_t kinds = behaviours_[m]->commands_handled();
         batch.clear();
         for (const std::uint32_t i : shard.command_index) {
-          if (kinds & (1u << static_cast<unsigned>(commands_[i].kind))) batch.push_back(commands_[i]);
+          if (kinds & command_bit(commands_[i].kind)) batch.push_back(commands_[i]);
         }
         if (batch.empty()) continue;
         const ShardContext ctx = context(shard, m);
@@ -149,22 +136,6 @@ void Simulation::read_gauges(Day day, std::size_t batch) {
   }
 }
 
-void Simulation::expire_coupons(Time now) {
-  // Coupons usable only before `now` leave their wallets (shards in order, consumers in id order).
-  for (auto& shard : shards_) {
-    shard->wallets.expire(
-        now,
-        [&](ConsumerId c, const HeldCoupon& h) {
-          ++books_today_[h.seller].coupons_expired;
-          ++coupon_counts_[h.seller].expired;
-          log_.add_event(ConsumerEvent{now, c, EventKind::kCouponExpired, h.seller, h.promotion, 0, 0,
-                                       h.coupon.amount_off, 0});
-          event_board_.emit(engine_events_.coupon_expired, now, to_currency(h.coupon.amount_off), h.seller, c);
-        },
-        [&](ConsumerId c) { close_wallet(*shard, c); });
-  }
-}
-
 void Simulation::Shard::prefetch(ConsumerId c) const {
   const std::size_t local = c - begin;
   __builtin_prefetch(sim.columns_->data(index, sim.flags_) + local);
@@ -172,11 +143,6 @@ void Simulation::Shard::prefetch(ConsumerId c) const {
   __builtin_prefetch(sim.columns_->data(index, sim.visit_index_) + local);
   if (!sim.consumer_bound_modules_.empty()) __builtin_prefetch(sim.columns_->data(index, sim.bound_factor_) + local);
   __builtin_prefetch(sim.market_.population.visit_rate.data() + c);
-}
-
-void Simulation::close_wallet(Shard& shard, ConsumerId c) {
-  columns_->data(shard.index, flags_)[c - shard.begin] &= static_cast<std::uint8_t>(~kHasCoupons);
-  --wallets_;
 }
 
 void Simulation::deliver_messages() {

@@ -1,12 +1,12 @@
 // Settlement: the window's chosen lines in commit order, stock per line, per-item promotions
-// charged to their budgets, then order-level rules and coupons, the records and the books.
+// charged to their budgets, then order-level rules and the promotion mechanics' stages (what the
+// consumer holds, then what it pays with), the records and the books.
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-#include "agents/loyalty_programme.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -101,7 +101,7 @@ void Simulation::order_lines(Time start, Time end) {
     log_.add_click(o);
     const Units wanted = l.quantity;
     Units available = inventory_.available(o, wanted);
-    // A capped promotion (flash sale) sells at most its allocation left; beyond it, sold out.
+    // A quantity limit sells at most the promotion's allocation left; beyond it, sold out.
     if (caps_ && available > 0) [[unlikely]] available = capped_available(s, o, l.consumer, available);
     if (available == 0) {  // out of stock: the line is lost
       log_.add_lost(o, static_cast<std::uint32_t>(wanted));
@@ -116,10 +116,12 @@ void Simulation::order_lines(Time start, Time end) {
     }
     std::int32_t p = promotion_[o];
     Money unit_discount = p >= 0 ? discount_[o] : 0;
-    if (any_member_prices_ && member_discount_[o] > unit_discount) [[unlikely]] {  // a member's price
-      if (member_price_for(*shards_[l.consumer / plan_.shard_size], s, o, l.consumer)) {
-        p = member_promotion_[o];
-        unit_discount = member_discount_[o];
+    if (any_use_.line_prices) [[unlikely]] {  // a price of the consumer's own (mechanics)
+      Shard& shard = *shards_[l.consumer / plan_.shard_size];
+      for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+        if (use_[m].line_prices) {
+          mechanics_[m]->line_discount(mechanic_state(shard, m), static_cast<SellerId>(s), o, l.consumer, p, unit_discount);
+        }
       }
     }
     // A promotion stops at its first discount the budget cannot cover (or pauses at the first the
@@ -160,8 +162,9 @@ void Simulation::order_lines(Time start, Time end) {
     units += rec.quantity;
     sellers_with_units |= std::uint64_t{1} << s;
   }
-  if (units > 0 && (order_rules_ || (wallets_ > 0 && (columns_->data(head.consumer / plan_.shard_size, flags_)
-                                                          [head.consumer % plan_.shard_size] & kHasCoupons)))) {
+  if (units > 0 && (order_rules_ || any_use_.settle_all ||
+                    (holders_ > 0 && (columns_->data(head.consumer / plan_.shard_size, flags_)
+                                          [head.consumer % plan_.shard_size] & kHolds)))) {
     apply_order_rules(first_record, head);
   }
   if (events) {
@@ -242,16 +245,83 @@ bool Simulation::funded_by(const LineRecord& r, std::size_t s, std::size_t q) co
   return parts[q] > 0 && !(holdouts_ && held_out(s, q, r.consumer));
 }
 
+// One seller's part of an order as order-level rules and mechanics settle it (OrderSettlement).
+class Simulation::SellerOrder final : public OrderSettlement {
+ public:
+  SellerOrder(Simulation& sim, std::size_t s, const OrderLine& head)
+      : sim_(sim), s_(s), head_(head), records_(sim.lines_[sim.window_ % 2]), stacking_(sim.arm_.sellers[s].stacking) {}
+  Time time() const override { return head_.time; }
+  ConsumerId consumer() const override { return head_.consumer; }
+  SellerId seller() const override { return static_cast<SellerId>(s_); }
+  std::span<const std::size_t> lines() const override { return sim_.view_records_; }
+  std::span<const std::size_t> lines_for(std::size_t p) override { return group_lines(p); }
+  const LineRecord& record(std::size_t r) const override { return records_[r]; }
+  Money remaining(std::span<const std::size_t> lines) const override {
+    Money t = 0;
+    for (std::size_t r : lines) t += records_[r].revenue();
+    return t;
+  }
+  bool blocked(std::size_t p) const override {
+    const std::int32_t g = stacking_.group(p);
+    return g >= 0 && g < 64 && (groups_applied_ >> g & 1);
+  }
+  bool charge(std::size_t p, Money amount) override {
+    return !sim_.ledgers_[s_].stopped(p) && sim_.ledgers_[s_].charge(p, amount);
+  }
+  void take(Money discount, std::span<const std::size_t> lines) override {
+    __extension__ using i128 = __int128;
+    const Money base = remaining(lines);
+    Money left = discount;
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      LineRecord& rec = records_[lines[k]];
+      const Money share = k + 1 == lines.size() ? left : static_cast<Money>(static_cast<i128>(discount) * rec.revenue() / base);
+      rec.order_discount += share;
+      left -= share;
+      SellerBooks& books = sim_.books_today_[rec.seller];
+      add_checked(books.order_discounts, share);
+      add_checked(books.revenue, -share);
+      add_checked(sim_.recorded_discounts_[rec.seller], share);
+    }
+  }
+  /// The lines a promotion in an exclusive group may discount: not those a group mate discounted
+  /// per item (the whole order for promotions outside groups).
+  const std::vector<std::size_t>& group_lines(std::size_t p) {
+    if (!stacking_.grouped() || stacking_.group(p) < 0) return sim_.view_records_;
+    std::vector<std::size_t>& out = sim_.group_records_;
+    out.clear();
+    const std::size_t promotions = sim_.arm_.sellers[s_].promotions.size();
+    for (std::size_t r : sim_.view_records_) {
+      bool mate = false;
+      for (std::size_t q = 0; q < promotions && !mate; ++q) mate = stacking_.exclusive(p, q) && sim_.funded_by(records_[r], s_, q);
+      if (!mate) out.push_back(r);
+    }
+    return out;
+  }
+  void applied(std::size_t p) {
+    const std::int32_t g = stacking_.group(p);
+    if (g >= 0 && g < 64) groups_applied_ |= std::uint64_t{1} << g;
+  }
+
+ private:
+  Simulation& sim_;
+  std::size_t s_;
+  const OrderLine& head_;
+  std::vector<LineRecord>& records_;
+  const Stacking& stacking_;
+  std::uint64_t groups_applied_ = 0;  // bit g: a rule of group g discounted this order
+};
+
 void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& head) {
   // Per seller with units in the order: its promotions' order-level rules in promotion order,
-  // then the consumer's best coupon of that seller, as its stacking rules combine them
-  // (strategies/stacking.h). Each discount is charged to its promotion's budget (a discount the
-  // budget or the day's allowance cannot cover is not given) and shared among the lines it
-  // applies to in proportion to what they cost after earlier discounts (the remainder on the
-  // last).
+  // then the mechanics' stages (what the consumer holds, then what it pays with), as the seller's
+  // stacking rules combine them (strategies/stacking.h).
+  // Each discount is charged to its promotion's budget (a discount the budget or the day's
+  // allowance cannot cover is not given) and shared among the lines it applies to in proportion to
+  // what they cost after earlier discounts (the remainder on the last).
   std::vector<LineRecord>& records = lines_[window_ % 2];
   const Catalog& cat = market_.catalog;
   Shard& shard = *shards_[head.consumer / plan_.shard_size];
+  const std::uint8_t flags = columns_->data(shard.index, flags_)[head.consumer - shard.begin];
   for (std::size_t s = 0; s < sellers_; ++s) {
     order_view_.clear();
     view_records_.clear();
@@ -263,47 +333,12 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       view_records_.push_back(r);
     }
     if (order_view_.empty()) continue;
-    const auto remaining = [&](const std::vector<std::size_t>& lines) {
-      Money t = 0;
-      for (std::size_t r : lines) t += records[r].revenue();
-      return t;
-    };
-    const auto allocate = [&](Money discount, const std::vector<std::size_t>& lines) {
-      __extension__ using i128 = __int128;
-      const Money base = remaining(lines);
-      Money left = discount;
-      for (std::size_t k = 0; k < lines.size(); ++k) {
-        LineRecord& rec = records[lines[k]];
-        const Money share = k + 1 == lines.size()
-                                ? left
-                                : static_cast<Money>(static_cast<i128>(discount) * rec.revenue() / base);
-        rec.order_discount += share;
-        left -= share;
-        SellerBooks& books = books_today_[rec.seller];
-        add_checked(books.order_discounts, share);
-        add_checked(books.revenue, -share);
-        add_checked(recorded_discounts_[rec.seller], share);
-      }
-    };
+    SellerOrder order(*this, s, head);
     const OrderView view{head.time, head.consumer, static_cast<SellerId>(s), order_view_};
     SellerStrategies& strategies = arm_.sellers[s];
     const Stacking& stacking = strategies.stacking;
-    // The lines a member of an exclusive group may discount: not those another member discounted
-    // per item (member_records_; the whole order for promotions outside groups).
-    const auto member_lines = [&](std::size_t p) -> const std::vector<std::size_t>& {
-      if (!stacking.grouped() || stacking.group(p) < 0) return view_records_;
-      member_records_.clear();
-      for (std::size_t r : view_records_) {
-        bool mate = false;
-        for (std::size_t q = 0; q < strategies.promotions.size() && !mate; ++q) {
-          mate = stacking.exclusive(p, q) && funded_by(records[r], s, q);
-        }
-        if (!mate) member_records_.push_back(r);
-      }
-      return member_records_;
-    };
     // 1. What each order-level rule would give, each asked once on the order after per-item
-    //    discounts (a group member: on its lines); within a group only the largest is kept, and
+    //    discounts (a grouped rule: on its lines); within a group only the largest is kept, and
     //    with "best" only the largest of all.
     rule_values_.clear();
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
@@ -312,18 +347,19 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       if (holdouts_ && held_out(s, p, head.consumer)) continue;
       Money value = 0;
       if (stacking.grouped() && stacking.group(p) >= 0) {
-        const std::vector<std::size_t>& lines = member_lines(p);
+        const std::vector<std::size_t>& lines = order.group_lines(p);
         if (lines.empty()) continue;
-        member_view_.clear();
-        for (std::size_t r : lines) member_view_.push_back(order_view_[static_cast<std::size_t>(
+        group_view_.clear();
+        for (std::size_t r : lines) group_view_.push_back(order_view_[static_cast<std::size_t>(
             std::find(view_records_.begin(), view_records_.end(), r) - view_records_.begin())]);
-        value = promotion.order_discount(OrderView{head.time, head.consumer, static_cast<SellerId>(s), member_view_});
+        value = promotion.order_discount(OrderView{head.time, head.consumer, static_cast<SellerId>(s), group_view_});
       } else {
         value = promotion.order_discount(view);
       }
       rule_values_.emplace_back(p, value);
     }
-    // Costs of the rules (gifts): charged when the rule applies and its budget covers them.
+    // Costs of the rules (a cost kind of their own): charged when the rule applies and its budget
+    // covers them.
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
       PromotionStrategy& promotion = *strategies.promotions[p];
       if (!promotion.has_order_rule() || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
@@ -331,7 +367,7 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
       const Money cost = promotion.order_cost(view);
       const CostKind kind = promotion.order_cost_kind();
       if (cost <= 0 || !ledgers_[s].charge_cost(p, cost, kind)) continue;
-      add_checked(books_today_[s].costs[static_cast<std::size_t>(kind)], cost);
+      add_checked(books_today_[s].costs[kind], cost);
       add_checked(recorded_costs_[s], cost);
     }
     const auto keep_largest = [&](auto same_set) {
@@ -349,116 +385,56 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     if (stacking.grouped()) keep_largest([&](std::size_t p, std::size_t q) { return stacking.exclusive(p, q); });
     if (stacking.order_rules == Stacking::OrderRules::kBest) keep_largest([](std::size_t, std::size_t) { return true; });
 
-    // The consumer's coupons of this seller: the one worth most on its eligible lines as they are
-    // now (a coupon of a group member: not on lines another member discounted).
-    const bool coupons = (columns_->data(shard.index, flags_)[head.consumer - shard.begin] & kHasCoupons) != 0;
-    const std::span<Wallets::Entry> wallet = coupons ? shard.wallets.find(head.consumer) : std::span<Wallets::Entry>{};
-    std::vector<std::size_t> eligible;
-    const auto eligible_lines = [&](const HeldCoupon& h) {
-      eligible.clear();
-      const std::vector<std::size_t>& lines = member_lines(static_cast<std::size_t>(h.promotion));
-      for (std::size_t r : lines) {
-        if (h.coupon.covers(cat.category[records[r].product])) eligible.push_back(r);
-      }
-      return eligible;
+    // 2. "exclusive" stacking of held items: either the rules or what the consumer holds (its best),
+    //    whichever is worth more on the order (compared before anything is charged; the rules on
+    //    a tie).
+    const auto stage_applies = [&](std::size_t m, Mechanic::Stage stage) {
+      return mechanics_[m]->stage() == stage && applies(m, flags, use_[m].settle_all);
     };
-    std::uint64_t groups_applied = 0;  // bit g: a rule of group g discounted this order
-    const auto best_coupon = [&](Money& best_value) {
-      std::size_t best = SIZE_MAX;
-      best_value = 0;
-      for (std::size_t k = 0; k < wallet.size(); ++k) {
-        const HeldCoupon& h = wallet[k].held;
-        if (!h.usable(static_cast<SellerId>(s), head.time)) continue;
-        const std::int32_t g = stacking.group(static_cast<std::size_t>(h.promotion));
-        if (g >= 0 && g < 64 && (groups_applied >> g & 1)) continue;
-        const Money value = h.coupon.value_on(remaining(eligible_lines(h)));
-        if (value > best_value) {
-          best_value = value;
-          best = k;
+    bool held_allowed = true;
+    if (stacking.held == Stacking::Held::kExclusive) {
+      bool holds = false;
+      Money held_value = 0;
+      for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+        if (!stage_applies(m, Mechanic::Stage::kHeld)) continue;
+        holds = true;
+        held_value = std::max(held_value, mechanics_[m]->held_value(mechanic_state(shard, m), order));
+      }
+      if (holds) {
+        Money left = order.remaining(view_records_);
+        for (const auto& [p, value] : rule_values_) left -= std::min(std::max<Money>(value, 0), left);
+        if (held_value > order.remaining(view_records_) - left) {
+          rule_values_.clear();
+        } else {
+          held_allowed = false;
         }
-      }
-      return best;
-    };
-    // 2. "exclusive" coupons: either the rules or the coupon, whichever is worth more on the
-    //    order (compared before anything is charged; the rules on a tie).
-    bool coupon_allowed = true;
-    if (stacking.coupons == Stacking::Coupons::kExclusive && !wallet.empty()) {
-      Money left = remaining(view_records_);
-      for (const auto& [p, value] : rule_values_) left -= std::min(std::max<Money>(value, 0), left);
-      const Money rules_total = remaining(view_records_) - left;
-      Money coupon_value = 0;
-      best_coupon(coupon_value);
-      if (coupon_value > rules_total) {
-        rule_values_.clear();
-      } else {
-        coupon_allowed = false;
       }
     }
     // 3. The rules, in promotion order, each at most what is left of its lines (a scoped rule's:
     //    those it covers).
     for (const auto& [p, value] : rule_values_) {
       const PromotionStrategy& promotion = *strategies.promotions[p];
-      const std::vector<std::size_t>* member = &member_lines(p);
+      const std::vector<std::size_t>* covered = &order.group_lines(p);
       if (promotion.scoped()) {
         scoped_records_.clear();
-        for (std::size_t r : *member) {
+        for (std::size_t r : *covered) {
           if (promotion.rule_covers(records[r].product, cat.category[records[r].product])) scoped_records_.push_back(r);
         }
-        member = &scoped_records_;
+        covered = &scoped_records_;
       }
-      const std::vector<std::size_t>& lines = *member;
+      const std::vector<std::size_t>& lines = *covered;
       if (lines.empty()) continue;
-      const Money discount = std::min(value, remaining(lines));
+      const Money discount = std::min(value, order.remaining(lines));
       if (discount <= 0 || !ledgers_[s].charge(p, discount)) continue;
-      allocate(discount, lines);
-      const std::int32_t g = stacking.group(p);
-      if (g >= 0 && g < 64) groups_applied |= std::uint64_t{1} << g;
+      order.take(discount, lines);
+      order.applied(p);
     }
-    // 4. The coupon worth most on what is left.
-    const auto redeem_coupon = [&] {
-      if (!coupon_allowed || wallet.empty()) return;
-      Money best_value = 0;
-      const std::size_t best = best_coupon(best_value);
-      if (best == SIZE_MAX) return;
-      const HeldCoupon used = wallet[best].held;
-      if (ledgers_[s].stopped(static_cast<std::size_t>(used.promotion)) ||
-          !ledgers_[s].charge(static_cast<std::size_t>(used.promotion), best_value)) {
-        return;
-      }
-      allocate(best_value, eligible_lines(used));
-      ++books_today_[s].coupons_redeemed;
-      add_checked(books_today_[s].coupon_discounts, best_value);
-      ++coupon_counts_[s].redeemed;
-      if (!Wallets::kill(wallet, best)) close_wallet(shard, head.consumer);
-      log_.add_event(ConsumerEvent{head.time, head.consumer, EventKind::kCouponRedeemed, static_cast<SellerId>(s),
-                                   used.promotion, 0, 0, 0, best_value});
-      event_board_.emit(engine_events_.coupon_redeemed, head.time, to_currency(best_value), static_cast<std::uint32_t>(s),
-                        head.consumer);
-    };
-    redeem_coupon();
-    // 5. Points, like cash, last: each redeeming promotion takes whole steps of the consumer's
-    //    balance (the membership module's), worth its point value each, up to its share of what is
-    //    left of the order; the discount is charged to its budget and the points leave the balance.
-    if (!points_promotions_) continue;
-    for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
-      const std::optional<PromotionStrategy::PointsRedemption> rule = strategies.promotions[p]->points_redemption();
-      if (!rule || ledgers_[s].stopped(p) || !campaigns_[s][p].live || !points_module_) continue;
-      if (holdouts_ && held_out(s, p, head.consumer)) continue;
-      const PointsAccount& account = *points_account_;
-      const ShardContext ctx = context(shard, *points_module_);
-      const std::int64_t balance = account.balance(ctx, head.consumer);
-      const double value = account.point_value_cents();
-      if (balance < rule->min_points || value <= 0.0) continue;
-      const Money left = remaining(view_records_);
-      const auto affordable = static_cast<std::int64_t>(std::floor(rule->max_share * static_cast<double>(left) / value));
-      const std::int64_t points = std::min(balance, affordable) / rule->step * rule->step;
-      if (points < rule->min_points || points <= 0) continue;
-      const auto discount = static_cast<Money>(std::floor(static_cast<double>(points) * value));
-      if (discount <= 0 || discount > left || !ledgers_[s].charge(p, discount)) continue;
-      allocate(discount, view_records_);
-      account.redeem(ctx, head.consumer, points);
-      books_today_[s].points_redeemed += static_cast<std::uint64_t>(points);
-      add_checked(books_today_[s].points_discounts, discount);
+    // 4. What the consumer holds, then 5. what it pays with (like cash, last).
+    for (std::size_t m = 0; m < mechanics_.size() && held_allowed; ++m) {
+      if (stage_applies(m, Mechanic::Stage::kHeld)) mechanics_[m]->settle(mechanic_state(shard, m), order);
+    }
+    for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+      if (stage_applies(m, Mechanic::Stage::kTender)) mechanics_[m]->settle(mechanic_state(shard, m), order);
     }
   }
 }

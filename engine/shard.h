@@ -1,11 +1,10 @@
 #pragma once
 // A shard of a run (engine-internal): a fixed range of consumers with its own visit calendar,
-// batch scratch, chosen lines, outbox, wallets and command inbox. Shards advance in parallel;
+// batch scratch, chosen lines, outbox, command inbox and its part of each mechanic's state. Shards advance in parallel;
 // nothing in a shard is touched by another shard's thread.
 #include <vector>
 
 #include "engine/simulation.h"
-#include "engine/wallets.h"
 #include "market/shown_set.h"
 #include "market/commands.h"
 #include "sim/visit_calendar.h"
@@ -27,6 +26,7 @@ struct VisitScratch {
   std::vector<std::uint32_t> first_slot;
   std::vector<OfferId> offer;
   std::vector<float> price;
+  std::vector<Money> unit;         // personal_prices: a visit's unit prices before personal offers
   std::vector<float> utility;      // utilities, then their exponentials (room for whole blocks)
   std::vector<std::uint8_t> max_lines;
   // Chosen lines of the batch.
@@ -98,16 +98,11 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<Message> inbox;        // messages for its consumers, in delivery order
   std::vector<EventRecord> events;   // named events its modules' hooks emitted in the window
   std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
-  Wallets wallets;                   // consumers holding coupons
-  // Wish lists (PromotionStrategy::wish_probability / wish_slots): (consumer, offer) pairs added
-  // while a promotion collects them, sorted and cut to the slots when it first shows them.
-  std::vector<std::pair<ConsumerId, OfferId>> wishes;
-  bool wishes_ready = false;
+  std::vector<std::unique_ptr<MechanicShard>> mechanics;  // per mechanic (null: it keeps none)
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
-  std::size_t wallet_cursor = 0;     // Wallets::find_from's cursor for the visits in consumer order
 };
 
 }  // namespace marketsim

@@ -12,7 +12,6 @@
 #include <numeric>
 #include <string>
 
-#include "agents/loyalty_programme.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -155,12 +154,6 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   for (const auto& b : behaviours_) module_names.push_back(b->name());
   const ModuleDirectory directory(std::move(module_names));
   for (const auto& b : behaviours_) b->connect(directory);
-  for (std::size_t m = 0; m < behaviours_.size() && !tier_module_; ++m) {
-    if ((tier_source_ = behaviours_[m]->capability<TierSource>()) != nullptr) tier_module_ = m;
-  }
-  for (std::size_t m = 0; m < behaviours_.size() && !points_module_; ++m) {
-    if ((points_account_ = behaviours_[m]->capability<PointsAccount>()) != nullptr) points_module_ = m;
-  }
   declare_engine_columns(layout_, next_visit_, visit_index_, flags_);
   for (std::size_t m = 0; m < behaviours_.size(); ++m) {
     Behaviour& b = *behaviours_[m];
@@ -188,6 +181,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   }
 
   module_gauges_ = gauge_names_.size();
+  open_mechanics();
   declare_signals();
 
   if (!consumer_bound_modules_.empty()) bound_factor_ = layout_.add<float>("engine", "bound_factor", 1, 1.0f);
@@ -205,6 +199,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   for (std::size_t s = 0; s < ranges.size(); ++s) {
     shards_.push_back(std::make_unique<Shard>(*this, s, ranges[s].first, ranges[s].second,
                                               plan.windows_per_day, windows_));
+    for (const auto& m : mechanics_) shards_.back()->mechanics.push_back(m->make_shard(ranges[s].first, ranges[s].second));
     if (log_.needs().exposures) {
       shards_.back()->exposures.assign(offers_, 0);
       shards_.back()->clicked.assign(offers_, 0);
@@ -240,7 +235,6 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   books_today_.assign(sellers_, SellerBooks{});
   recorded_discounts_.assign(sellers_, 0);
   recorded_costs_.assign(sellers_, 0);
-  coupon_counts_.assign(sellers_, CouponCounts{});
   for (std::size_t s = 0; s < sellers_; ++s) {
     const SellerStrategies& strategies = arm_.sellers[s];
     for (OfferId o = market.offers.begin(static_cast<SellerId>(s)); o < market.offers.end(static_cast<SellerId>(s)); ++o) {
@@ -275,14 +269,17 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
 }
 
 void Simulation::declare_signals() {
-  // The engine's events, then each module's ("module.event"), then each strategy's
-  // ("strategy.event", attached to the strategy); strategies' gauges ("seller.strategy.gauge", a
-  // strategy named twice in a seller gets "#k" from its second on) follow the modules'.
+  // The engine's events, then each mechanic's (full names), then each module's ("module.event"),
+  // then each strategy's ("strategy.event", attached to the strategy); strategies' gauges
+  // ("seller.strategy.gauge", a strategy named twice in a seller gets "#k" from its second on)
+  // follow the modules'.
   engine_events_.price_changed = event_board_.declare("price.changed");
   engine_events_.budget_exhausted = event_board_.declare("budget.exhausted");
-  engine_events_.coupon_issued = event_board_.declare("coupon.issued");
-  engine_events_.coupon_redeemed = event_board_.declare("coupon.redeemed");
-  engine_events_.coupon_expired = event_board_.declare("coupon.expired");
+  for (const auto& m : mechanics_) {
+    std::vector<std::uint32_t> indices;
+    for (const std::string& e : m->event_names()) indices.push_back(event_board_.declare(e));
+    mechanic_events_.push_back(std::move(indices));
+  }
   for (const auto& b : behaviours_) {
     std::vector<std::uint32_t> indices;
     for (const std::string& e : b->event_names()) indices.push_back(event_board_.declare(b->name() + '.' + e));
@@ -443,6 +440,7 @@ void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
 }
 
 void Simulation::prepare_window(Day day, Time start, Time end) {
+  for (const auto& m : mechanics_) m->open_window(start, end);
   for (std::size_t s = 0; s < sellers_; ++s) {
     const auto seller = static_cast<SellerId>(s);
     SellerStrategies& strategies = arm_.sellers[s];
@@ -467,10 +465,6 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     const std::size_t promotions = strategies.promotions.size();
     const bool sum = strategies.stacking.item == Stacking::Item::kSum;
     if (sum) item_parts_[s].assign(count * promotions, 0);
-    if (member_promotions_) {
-      std::fill_n(member_discount_.begin() + first, count, 0);
-      std::fill_n(member_promotion_.begin() + first, count, -1);
-    }
     for (std::size_t p = 0; p < promotions; ++p) {
       // A promotion whose budget is spent stops; one paused for the day or halted by a monitoring
       // rule offers nothing either, nor does one outside its campaign's span.
@@ -478,14 +472,8 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       run.live = !ledgers_[s].stopped(p) && strategies.promotions[p]->campaign().active_at(start);
       if (!run.live) continue;
       if (!strategies.promotions[p]->offers(ctx, price, scratch)) continue;
-      if (const std::optional<int> tier = strategies.promotions[p]->min_tier()) {  // member prices: apart
-        for (std::size_t k = 0; k < count; ++k) {
-          if (scratch[k] > member_discount_[first + k]) {
-            member_discount_[first + k] = std::min(scratch[k], price[k]);
-            member_promotion_[first + k] = static_cast<std::int32_t>(p);
-            member_tier_[first + k] = *tier;
-          }
-        }
+      if (const std::int32_t m = item_taker_[s][p]; m >= 0) {  // a mechanic's to give
+        mechanics_[static_cast<std::size_t>(m)]->take_item_discounts(seller, p, first, price, scratch);
         continue;
       }
       if (sum) {  // every promotion's part, combined below
@@ -502,10 +490,6 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       }
     }
     if (sum) sum_item_parts(s, price, discount);
-    if (member_promotions_) {
-      if (s == 0) any_member_prices_ = false;
-      for (OfferId o = first; o < first + count; ++o) any_member_prices_ = any_member_prices_ || member_discount_[o] > discount_[o];
-    }
     if (s == 0) live_unlocks_.clear();
     for (std::size_t u = 0; u < unlocks_.size(); ++u) {
       if (unlocks_[u].seller == seller && campaigns_[s][unlocks_[u].promotion].live) {
@@ -528,21 +512,13 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     }
     if (s == 0) any_featured_ = false;
     any_featured_ = any_featured_ || featured_slots_[s] > 0;
-    if (s == 0) {
-      wish_probability_ = 0.0;
-      wish_slots_ = 0;
-    }
-    for (std::size_t p = 0; p < promotions; ++p) {
-      if (!campaigns_[s][p].live) continue;
-      wish_probability_ = std::max(wish_probability_, strategies.promotions[p]->wish_probability(start));
-      wish_slots_ = std::max(wish_slots_, strategies.promotions[p]->wish_slots(start));
-    }
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
       if (!campaigns_[s][p].live) continue;
       CommandSink sink(commands_, seller, static_cast<std::int32_t>(p));
       strategies.promotions[p]->act(ctx, sink);
     }
   }
+  prepare_mechanics(start, end);
   // Recommenders last, once every seller's prices and discounts of the window are posted: they
   // see them (margin- and promotion-aware ranking). Nothing above reads what they prepare.
   for (std::size_t s = 0; s < sellers_; ++s) {
@@ -563,7 +539,7 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
   std::optional<DayRecord> day_record;
   if (day_ends) {
     if (!daily_modules_.empty()) run_daily_hooks(day);
-    expire_coupons(end);
+    for (const auto& m : mechanics_) m->end_day(end);
     std::vector<SellerBooks>& books = day_books_[batch];
     books = books_today_;
     SellerBooks market_books;

@@ -6,7 +6,7 @@
 //   1. market events due before the window ends run in (time, priority, sequence) order
 //      (deliveries, day starts and replenishment); every seller's strategies prepare prices,
 //      offers and recommendations and issue commands, which are applied at once in issue order
-//      (coupons into wallets, costs charged, behaviour modules told);
+//      (costs charged, then handed to the mechanics and behaviour modules that handle them);
 //   2. every shard advances its consumers through the window, in parallel, in batches: candidate
 //      visits (thinned by the intensity modules), shown offers, utilities (the engine's base term,
 //      then each utility module's), logit choices (repeated for baskets), quantities. Shared state
@@ -14,8 +14,8 @@
 //   3. the orders of all shards are put into (time, consumer, visit, line) order (in parallel
 //      time slices) and settled in that order on one thread: per line, a sale if the offer is in
 //      stock and its promotion's budget still covers the discount, otherwise lost units (or a
-//      cancelled line); then order-level rules and coupons (as the seller's stacking rules
-//      combine them: strategies/stacking.h). Then modules learn from the settled
+//      cancelled line); then order-level rules and what the promotion mechanics take off (as the
+//      seller's stacking rules combine them: strategies/stacking.h; mechanics/mechanic.h). Then modules learn from the settled
 //      lines (shards in parallel), run their daily hooks at a day's end, and receive the
 //      window's consumer-to-consumer messages; strategies observe the window; subscribers receive
 //      its signals on an ordered task that overlaps the next window.
@@ -42,6 +42,7 @@
 #include "agents/budget.h"
 #include "agents/inventory.h"
 #include "engine/run_observer.h"
+#include "mechanics/mechanic.h"
 #include "market/market.h"
 #include "market/platform_log.h"
 #include "market/records.h"
@@ -53,8 +54,6 @@
 namespace marketsim {
 
 struct VisitScratch;
-class TierSource;
-class PointsAccount;
 
 /// Wall-clock seconds a run spent in each phase of its windows.
 struct PhaseSeconds {
@@ -138,7 +137,9 @@ class Simulation {
     Units quantity;
   };
   /// Bits of the engine's per-consumer flags column.
-  enum Flag : std::uint8_t { kChurned = 1, kFiled = 2, kHasCoupons = 4, kHeldOut = 8 };
+  /// Bits of the engine's per-consumer flags column; the kHolds bits say the consumer holds state
+  /// of a promotion mechanic (mechanic m: hold_bit_[m]).
+  enum Flag : std::uint8_t { kChurned = 1, kFiled = 2, kHeldOut = 8, kHolds = 4 | 16 | 32 | 64 | 128 };
   /// promotion_[o] of an offer whose discount several promotions fund ("sum" stacking).
   static constexpr std::int32_t kMultiFunded = -2;
   /// What the engine keeps of each promotion's campaign in a run (engine/campaigns.cpp).
@@ -165,7 +166,9 @@ class Simulation {
   void thin(Shard& shard, std::size_t window);
   void visit_batch(Shard& shard);
   void choose_baskets(Shard& shard, std::span<float> weights_of_slots);
-  void apply_coupons(Shard& shard, std::size_t visit, std::uint32_t first_slot, std::uint32_t end_slot, bool held);
+  /// Visit v's slots [first, end): the prices the consumer's own offers give it (mechanics' price
+  /// hooks); `held`: the consumer is held out of some promotion.
+  void personal_prices(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held);
   /// Prices and base utilities of the shown offers (slots already filled) for a visit of a
   /// consumer held out of some promotion.
   [[gnu::noinline]] void held_out_utilities(Shard& shard, std::size_t visit, std::uint32_t first_slot,
@@ -208,6 +211,7 @@ class Simulation {
   bool fund_line(std::size_t s, OfferId o, ConsumerId c, Units quantity, std::int32_t& promotion,
                  Money& unit_discount);
   void apply_order_rules(std::size_t first_record, const OrderLine& head);
+  class SellerOrder;
   /// Whether line record r carries a per-item discount of seller s's promotion q.
   bool funded_by(const LineRecord& r, std::size_t s, std::size_t q) const;
   // campaigns.cpp: campaign terms, holdouts, daily allowances, monitoring rules.
@@ -224,9 +228,6 @@ class Simulation {
   void run_settled_hooks();
   void run_daily_hooks(Day day);
   void read_gauges(Day day, std::size_t batch);
-  void expire_coupons(Time now);
-  /// Closes consumer c's wallet, left empty: it no longer holds coupons.
-  void close_wallet(Shard& shard, ConsumerId c);
   void deliver_messages();
   // invariants.cpp
   void check_invariants() const;
@@ -255,7 +256,7 @@ class Simulation {
   std::vector<std::size_t> intensity_modules_, utility_modules_, basket_modules_, settled_modules_,
       daily_modules_, message_modules_, command_modules_, consumer_bound_modules_;
   Column<float> bound_factor_;  // with consumer_bound modules: the factor of the pending candidate
-  unsigned commands_handled_ = 0;  // union of the modules' command kinds
+  std::uint64_t commands_handled_ = 0;  // union of the modules' command kinds (command_bit)
   // With modules whose hooks read per-consumer columns during a visit: advance() asks the cache
   // for a candidate's rows of every column ahead of its batch's stages.
   bool prefetch_columns_ = false;
@@ -270,7 +271,7 @@ class Simulation {
   EventBoard event_board_;
   std::vector<std::vector<std::uint32_t>> module_events_;
   struct EngineEvents {
-    std::uint32_t price_changed, budget_exhausted, coupon_issued, coupon_redeemed, coupon_expired;
+    std::uint32_t price_changed, budget_exhausted;
   } engine_events_{};
   std::vector<EventRecord> window_events_[2];
   std::vector<Money> posted_price_;
@@ -304,7 +305,7 @@ class Simulation {
   std::vector<std::vector<Money>> item_parts_;        // "sum" sellers: [local offer * promotions + p]
   std::vector<std::vector<Money>> recorded_day_spend_;  // [seller][day]: the books' discounts + costs
   std::vector<std::pair<std::size_t, Money>> rule_values_;  // settlement scratch: (promotion, value)
-  std::vector<std::size_t> member_records_;           // settlement scratch: a group member's lines
+  std::vector<std::size_t> group_records_;           // settlement scratch: an exclusive group's lines
   std::vector<std::size_t> scoped_records_;           // settlement scratch: a scoped rule's lines
   // Spend unlocks (PromotionStrategy::spend_tiers): every promotion with spend tiers, with the
   // offers its rule covers; those live in the current window.
@@ -318,24 +319,30 @@ class Simulation {
   // Quantity caps and featured slots (PromotionStrategy::capped, featured): whether any promotion
   // of the arm has caps; per seller, the window's featured offers and slots.
   bool caps_ = false;
-  // Member prices (PromotionStrategy::min_tier): per offer, the deepest tier-gated discount of the
-  // window, its promotion and tier; the module that keeps tiers.
-  bool points_promotions_ = false;          // some promotion redeems points
-  std::optional<std::size_t> points_module_;  // the module that keeps points
-  const PointsAccount* points_account_ = nullptr;  // its capability (agents/loyalty_programme.h)
-  bool member_promotions_ = false;
-  bool any_member_prices_ = false;  // some offer has a member price in the current window
-  std::vector<Money> member_discount_;
-  std::vector<std::int32_t> member_promotion_;
-  std::vector<std::int32_t> member_tier_;
-  std::optional<std::size_t> tier_module_;
-  const TierSource* tier_source_ = nullptr;
-  /// Consumer c's membership tier (-1 without a module keeping tiers).
-  int tier_of(Shard& shard, ConsumerId c);
-  /// Whether c gets offer o's member price (its tier reaches it; not held out of its promotion).
-  bool member_price_for(Shard& shard, std::size_t s, OfferId o, ConsumerId c);
-  /// Visit v's slots [first, end): member prices where the consumer qualifies.
-  void member_prices(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end);
+  // Promotion mechanics (mechanics/mechanic.h, engine/mechanics.cpp): in registry order, each with
+  // its host, flag bit, holders and what it does in the current window; per command kind, the
+  // mechanic handling it (-1: none); per [seller][promotion], the mechanic taking its per-item
+  // discounts (-1: none).
+  class MechanicPort;
+  std::vector<std::unique_ptr<Mechanic>> mechanics_;
+  std::vector<std::unique_ptr<MechanicHost>> mechanic_ports_;  // MechanicPort each
+  std::vector<std::vector<std::uint32_t>> mechanic_events_;
+  std::vector<std::uint8_t> hold_bit_;
+  std::vector<bool> sticky_bit_;                 // a bit several mechanics share: never cleared
+  std::uint64_t holders_ = 0;                    // consumers' mechanic bits set (0: settlement skips)
+  std::vector<Mechanic::Use> use_;
+  Mechanic::Use any_use_;                        // the union of use_
+  std::vector<std::int32_t> command_mechanic_;
+  std::vector<std::vector<std::int32_t>> item_taker_;
+  std::uint64_t unowned_ = 0;                    // command kinds known to need no mechanic
+  void open_mechanics();
+  /// A command no mechanic or module of the run handles: an error when a mechanic keeps its kind.
+  void unhandled(const Command& cmd);
+  void prepare_mechanics(Time start, Time end);
+  /// Shard's state of mechanic m (an empty one for mechanics keeping none).
+  MechanicShard& mechanic_state(Shard& shard, std::size_t m);
+  /// Whether mechanic m applies to a consumer with `flags` in this window for `all` (a Use field).
+  bool applies(std::size_t m, std::uint8_t flags, bool all) const { return all || (flags & hold_bit_[m]) != 0; }
   // Promotions that bring traffic (PromotionStrategy::traffic), and their product at time t.
   std::vector<const PromotionStrategy*> traffic_promotions_;
   double traffic_at(Time t) const {
@@ -346,16 +353,10 @@ class Simulation {
   std::vector<std::vector<OfferId>> featured_;
   std::vector<std::size_t> featured_slots_;
   bool any_featured_ = false;
-  // Wish lists of the current window: the probability a visit wish-lists (0: none collected) and
-  // the wish-listed offers shown per visit (0: none shown).
-  double wish_probability_ = 0.0;
-  std::size_t wish_slots_ = 0;
-  /// Sorts a shard's wishes by (consumer, latest first), drops repeats, keeps wish_slots_ each.
-  void ready_wishes(Shard& shard);
   /// Units of a line of offer o (seller s, for consumer c) its funder's cap still allows.
   Units capped_available(std::size_t s, OfferId o, ConsumerId c, Units available);
   std::vector<std::uint32_t> live_unlocks_;
-  std::vector<OrderLineView> member_view_;
+  std::vector<OrderLineView> group_view_;
   std::vector<Money> holding_cost_, order_cost_;  // per seller, cents
   std::vector<Money> list_total_;                 // per seller: its offers' list prices summed, cents
   bool order_rules_ = false;                       // some promotion has an order-level rule
@@ -371,7 +372,6 @@ class Simulation {
   std::vector<Command> commands_;  // issued while preparing the window, applied at its start
   std::uint64_t commands_dropped_ = 0;
   std::uint64_t commands_held_out_ = 0;
-  std::uint64_t wallets_ = 0;      // consumers holding coupons (0: settlement skips wallets)
   std::uint64_t visits_today_ = 0;
   std::uint64_t conversions_today_ = 0;
   std::vector<SellerBooks> books_today_;
@@ -392,12 +392,6 @@ class Simulation {
   std::vector<Message> messages_;               // the window's messages, in delivery order
   // Sums of the records, for reconciliation with the ledgers (per seller, cents).
   std::vector<Money> recorded_discounts_, recorded_costs_;
-  /// Coupons over the run, per seller: every coupon issued is redeemed once, expires, or is still
-  /// held at the end (checked by check_invariants).
-  struct CouponCounts {
-    std::uint64_t issued = 0, redeemed = 0, expired = 0;
-  };
-  std::vector<CouponCounts> coupon_counts_;
   PhaseSeconds phases_;
 };
 

@@ -232,40 +232,30 @@ void Simulation::thin(Shard& shard, std::size_t window) {
   b.visits = kept;
 }
 
-void Simulation::apply_coupons(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held) {
-  VisitScratch& b = shard.scratch;
-  // A window's visits come in consumer order (a consumer's several candidates in a row), so the
-  // wallets are searched forward from the previous holder's entries.
-  const std::span<const Wallets::Entry> wallet = shard.wallets.find_from(b.consumer[v], shard.wallet_cursor);
-  const Offers& offers = market_.offers;
-  for (std::uint32_t s = first; s < end; ++s) {
-    const OfferId o = b.offer[s];
-    const Money unit = price_[o] - (held ? visible_discount(o, b.consumer[v]) : discount_[o]);
-    Money best = 0;
-    for (const Wallets::Entry& e : wallet) {
-      const HeldCoupon& h = e.held;
-      if (!h.usable(offers.seller[o], b.time[v]) || !h.coupon.covers(market_.catalog.category[offers.product[o]])) {
-        continue;
-      }
-      best = std::max(best, h.coupon.value_on(unit));
-    }
-    if (best > 0) b.price[s] = static_cast<float>(to_currency(unit - best));
-  }
-}
-
-void Simulation::member_prices(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end) {
-  // A member sees the member price where it is deeper than the window's (the tier is read once).
+void Simulation::personal_prices(Shard& shard, std::size_t v, std::uint32_t first, std::uint32_t end, bool held) {
+  // The mechanics that apply to this visit (window-wide ones, and those whose state the consumer
+  // holds), in registry order, each lowering the prices its offers give the consumer; every one
+  // sees the unit prices before any of them (the window's, less the per-item discount the
+  // consumer sees).
   VisitScratch& b = shard.scratch;
   const ConsumerId c = b.consumer[v];
-  int tier = -2;  // not read yet
-  for (std::uint32_t s = first; s < end; ++s) {
-    const OfferId o = b.offer[s];
-    const std::int32_t p = member_promotion_[o];
-    if (p < 0 || member_discount_[o] <= discount_[o]) continue;
-    if (tier == -2) tier = tier_of(shard, c);
-    const std::size_t seller = single_shop_ ? 0 : market_.offers.seller[o];
-    if (tier < member_tier_[o] || (holdouts_ && held_out(seller, static_cast<std::size_t>(p), c))) continue;
-    b.price[s] = static_cast<float>(to_currency(price_[o] - member_discount_[o]));
+  const std::uint8_t flags = columns_->data(shard.index, flags_)[c - shard.begin];
+  const std::size_t count = end - first;
+  bool unit_ready = false;
+  for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+    if (!applies(m, flags, use_[m].price_all)) continue;
+    if (!unit_ready) {
+      b.unit.resize(count);
+      for (std::size_t k = 0; k < count; ++k) {
+        const OfferId o = b.offer[first + k];
+        b.unit[k] = price_[o] - (held ? visible_discount(o, c) : discount_[o]);
+      }
+      unit_ready = true;
+    }
+    mechanics_[m]->price(mechanic_state(shard, m),
+                         VisitPrices{c, b.time[v], std::span<const OfferId>(b.offer.data() + first, count),
+                                     std::span<const Money>(b.unit.data(), count),
+                                     std::span<float>(b.price.data() + first, count)});
   }
 }
 
@@ -273,7 +263,7 @@ void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t f
   // Only visits of consumers in some promotion's holdout come here (out of line, so that the
   // visit path of runs without holdouts is what it was): the offers whose discount a promotion
   // holding them out funds are shown without it (at list price, without the deal tag; under
-  // "sum" stacking, without its part), then coupons, then the base utility.
+  // "sum" stacking, without its part), then the consumer's own offers, then the base utility.
   VisitScratch& b = shard.scratch;
   const ConsumerId c = b.consumer[v];
   const Population& pop = market_.population;
@@ -294,36 +284,13 @@ void Simulation::held_out_utilities(Shard& shard, std::size_t v, std::uint32_t f
     b.price[s] = static_cast<float>(to_currency(price_[o] - d));
     if (d == 0) untagged |= std::uint64_t{1} << (s - first);
   }
-  if (any_member_prices_) member_prices(shard, v, first, end);
-  if (columns_->data(shard.index, flags_)[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, first, end, true);
+  personal_prices(shard, v, first, end, true);
   for (std::uint32_t s = first; s < end; ++s) {
     const OfferId o = b.offer[s];
     const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(market_.offers.product[o]), dims);
     const float deal = (untagged >> (s - first) & 1) ? 0.0f : deal_[o];
     b.utility[s] = intercept + theta.dot(phi) - beta * b.price[s] + gamma * deal;
   }
-}
-
-void Simulation::ready_wishes(Shard& shard) {
-  // Latest first within a consumer: wishes were appended in time order, so a stable sort by
-  // consumer of the reversed list keeps the latest first; then repeats go and each keeps
-  // wish_slots_.
-  std::vector<std::pair<ConsumerId, OfferId>>& w = shard.wishes;
-  std::reverse(w.begin(), w.end());
-  std::stable_sort(w.begin(), w.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    std::size_t kept = 0;  // this consumer's wishes kept so far
-    bool repeat = false;
-    for (std::size_t j = out; j-- > 0 && w[j].first == w[i].first;) {
-      ++kept;
-      repeat = repeat || w[j].second == w[i].second;
-    }
-    if (repeat || kept >= wish_slots_) continue;
-    w[out++] = w[i];
-  }
-  w.resize(out);
-  shard.wishes_ready = true;
 }
 
 std::size_t Simulation::open_unlocks(VisitScratch& b, std::size_t v, const float* weights, std::size_t count) const {
@@ -345,7 +312,7 @@ void Simulation::unlock_weights(VisitScratch& b, std::size_t v, float* weights, 
   // gains utility beta * (the discount it unlocks), i.e. its weight is multiplied by
   // exp(beta * unlocked): the rule's discount at (spend + price) less that at the spend so far,
   // in currency, summed over the rules covering the item. Prices are those shown (per-item
-  // promotions and coupons applied), one unit each.
+  // promotions and the consumer's own offers applied), one unit each.
   const double beta = market_.population.price_sensitivity[b.consumer[v]];
   const std::uint32_t first = b.first_slot[v];
   for (std::size_t k = 0; k < count; ++k) {
@@ -431,11 +398,11 @@ void Simulation::visit_batch(Shard& shard) {
   const Offers& offers = market_.offers;
   std::uint8_t* flags = columns_->data(shard.index, flags_);
 
-  // Shown offers, written straight into the batch: each seller's recommendation slots, then
-  // organic browsing uniformly among the offers not shown yet. Then the prices the consumer faces
-  // (the window's price after per-item promotions, less the best coupon it holds for the offer
-  // when one item alone qualifies) and the engine's base utility, in single precision (their
-  // exponentials only set choice probabilities; money stays in integer cents).
+  // Shown offers, written straight into the batch: each seller's recommendation slots, featured
+  // slots, the consumer's own (mechanics), then organic browsing uniformly among the offers not
+  // shown yet. Then the prices the consumer faces (the window's price after per-item promotions,
+  // lowered by the mechanics' prices for this consumer) and the engine's base utility, in single
+  // precision (their exponentials only set choice probabilities; money stays in integer cents).
   const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
   const auto dims = static_cast<Eigen::Index>(cat.dimensions);
   const auto intercept = static_cast<float>(market_.spec.intercept);
@@ -475,13 +442,9 @@ void Simulation::visit_batch(Shard& shard) {
         }
       }
     }
-    if (wish_slots_ > 0) [[unlikely]] {
-      // The consumer's wish-listed offers (sorted, latest first, at most wish_slots_ each).
-      if (!shard.wishes_ready) ready_wishes(shard);
-      const auto lo = std::lower_bound(shard.wishes.begin(), shard.wishes.end(), std::pair<ConsumerId, OfferId>{c, 0},
-                                       [](const auto& a, const auto& x) { return a.first < x.first; });
-      for (auto it = lo; it != shard.wishes.end() && it->first == c; ++it) {
-        if (!shown.contains(it->second) && !shown.full()) shown.push(it->second);
+    if (any_use_.show) [[unlikely]] {  // offers of the consumer's own (mechanics' show hooks)
+      for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+        if (use_[m].show) mechanics_[m]->show(mechanic_state(shard, m), c, b.time[v], shown);
       }
     }
     if (browse > 0) {
@@ -493,7 +456,7 @@ void Simulation::visit_batch(Shard& shard) {
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
     const float beta = pop.price_sensitivity[c];
     const float gamma = pop.deal_proneness[c];
-    if (single_shop_ && !any_member_prices_ && !(flags[c - shard.begin] & (kHasCoupons | kHeldOut))) {
+    if (single_shop_ && !any_use_.price_all && !(flags[c - shard.begin] & (kHolds | kHeldOut))) {
       // The common case in one pass: offer o is product o, the price is the window's.
       OfferId* out_offer = shown_offers + slots;
       float* out_price = price + slots;
@@ -512,8 +475,7 @@ void Simulation::visit_batch(Shard& shard) {
         shown_offers[slots + k] = shown[k];
         price[slots + k] = paid[shown[k]];
       }
-      if (any_member_prices_) member_prices(shard, v, slots, end);
-      if (flags[c - shard.begin] & kHasCoupons) apply_coupons(shard, v, slots, end, false);
+      if (any_use_.price_all || (flags[c - shard.begin] & kHolds)) personal_prices(shard, v, slots, end, false);
       for (std::uint32_t s = slots; s < end; ++s) {
         const OfferId o = shown_offers[s];
         const Eigen::Map<const Eigen::VectorXf> phi(cat.attributes_of(product[o]), dims);
@@ -530,17 +492,12 @@ void Simulation::visit_batch(Shard& shard) {
     behaviours_[m]->utility(mb);
   }
 
-  // Wish lists being collected: the visit wish-lists its shown offer of highest utility.
-  if (wish_probability_ > 0.0) [[unlikely]] {
-    for (std::size_t v = 0; v < n; ++v) {
-      const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1];
-      if (end == first || visit_stream(b.key[v], b.visit[v], VisitStage::kWish).uniform() >= wish_probability_) continue;
-      std::uint32_t best = first;
-      for (std::uint32_t s = first + 1; s < end; ++s) {
-        if (utility[s] > utility[best]) best = s;
-      }
-      shard.wishes.emplace_back(b.consumer[v], b.offer[best]);
-      shard.wishes_ready = false;
+  // Mechanics watching the visits.
+  if (any_use_.observe) [[unlikely]] {
+    const VisitsView view{n, consumers, times, visits, std::span<const std::uint64_t>(b.key.data(), n), b.first_slot,
+                          b.offer, utility};
+    for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+      if (use_[m].observe) mechanics_[m]->observe(mechanic_state(shard, m), view);
     }
   }
 

@@ -50,6 +50,7 @@ enum class EventKind : std::uint8_t {
   kCouponRedeemed,  // seller, promotion, discount = value redeemed
   kCouponExpired,   // seller, promotion
   kNotified,        // seller, promotion, amount = cost
+  kNone,            // (not an event: a command the log does not record)
 };
 
 /// One per-consumer event of the log.

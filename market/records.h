@@ -15,6 +15,7 @@
 #include "market/population.h"
 #include "market/signals.h"
 #include "sim/money.h"
+#include "sim/names.h"
 #include "sim/time.h"
 
 namespace marketsim {
@@ -34,7 +35,7 @@ struct LineRecord {
   std::uint32_t lost;           // units asked for but out of stock (lost sales)
   Money unit_price;             // the seller's price per unit, before promotions
   Money unit_discount;          // per-item promotion discount per unit
-  Money order_discount;         // this line's share of order-level discounts (rules, coupons)
+  Money order_discount;         // this line's share of order-level discounts (rules, mechanics)
   Money unit_cost;              // per unit
 
   Money revenue() const {
@@ -58,16 +59,24 @@ struct OrderRecord {
 };
 
 /// Kinds of promotion costs that are not discounts (charged to a promotion's budget when they
-/// happen; MODEL.md "Metrics": contribution = gross profit - these).
-enum class CostKind : std::uint8_t {
-  kMessage = 0,         // notifications sent
-  kCouponDistribution,  // issuing coupons
-  kReferral,            // referral payouts
-  kFee,                 // other fees
-  kGift,                // gifts with purchase (the gift's unit cost)
-  kCount
-};
-inline constexpr std::size_t kCostKinds = static_cast<std::size_t>(CostKind::kCount);
+/// happen; MODEL.md "Metrics": contribution = gross profit - these), by name: whoever posts a cost
+/// names its kind ("message", "fee", ...), and metrics read a kind by its name.
+using CostKind = std::uint8_t;
+inline constexpr std::size_t kCostKinds = 8;
+inline NameTable& cost_kind_table() {
+  static NameTable table("cost kind", kCostKinds);
+  return table;
+}
+inline CostKind cost_kind(std::string_view name) { return static_cast<CostKind>(cost_kind_table().id(name)); }
+
+/// Counters a seller's books keep for whoever names them (a promotion mechanic counting what it
+/// did: items issued, redeemed, ...), by name like cost kinds; counts or cents, as the namer says.
+inline constexpr std::size_t kBookCounters = 16;
+inline NameTable& book_counter_table() {
+  static NameTable table("book counter", kBookCounters);
+  return table;
+}
+inline std::size_t book_counter(std::string_view name) { return book_counter_table().id(name); }
 
 /// One seller's books for one day (or, summed, for a run). Money in cents.
 struct SellerBooks {
@@ -78,23 +87,23 @@ struct SellerBooks {
   std::int64_t units_received = 0;    // deliveries
   std::int64_t stock_on_hand = 0;     // at the end of the day
   std::uint64_t replenishment_orders = 0;
-  std::uint64_t coupons_issued = 0;   // coupons put into wallets (commands applied)
-  std::uint64_t coupons_redeemed = 0; // coupons used on an order (each at most once)
-  std::uint64_t coupons_expired = 0;  // coupons dropped from wallets unused at their expiry
-  std::uint64_t points_redeemed = 0;  // loyalty points redeemed on orders (a points promotion)
   Money revenue = 0;
   Money cogs = 0;
   Money item_discounts = 0;           // per-item promotion discounts
-  Money order_discounts = 0;          // order-level rules and coupons
-  Money coupon_discounts = 0;         // the part of order_discounts that is coupons redeemed
-  Money points_discounts = 0;         // the part of order_discounts that is points redeemed
-  Money costs[kCostKinds] = {};       // promotion costs that are not discounts, by kind
+  Money order_discounts = 0;          // order-level discounts (rules, and what mechanics take off)
+  Money costs[kCostKinds] = {};       // promotion costs that are not discounts, by kind (cost_kind)
+  std::int64_t counters[kBookCounters] = {};  // named counters (book_counter)
   Money holding_cost = 0;
   Money ordering_cost = 0;
   // The seller's prices (before promotions) and list prices, summed over its offers and the
   // day's windows: price_index = shelf_value / list_value.
   Money shelf_value = 0;
   Money list_value = 0;
+
+  /// The counter called `name` (0 until someone counts it).
+  std::int64_t counter(std::string_view name) const { return counters[book_counter(name)]; }
+  /// The costs of the kind called `name`.
+  Money cost(std::string_view name) const { return costs[cost_kind(name)]; }
 
   Money discounts() const {
     Money t = item_discounts;
@@ -114,17 +123,12 @@ struct SellerBooks {
     add_checked(units_received, o.units_received, "unit");
     add_checked(stock_on_hand, o.stock_on_hand, "stock");
     replenishment_orders += o.replenishment_orders;
-    coupons_issued += o.coupons_issued;
-    coupons_redeemed += o.coupons_redeemed;
-    coupons_expired += o.coupons_expired;
-    points_redeemed += o.points_redeemed;
     add_checked(revenue, o.revenue);
     add_checked(cogs, o.cogs);
     add_checked(item_discounts, o.item_discounts);
     add_checked(order_discounts, o.order_discounts);
-    add_checked(coupon_discounts, o.coupon_discounts);
-    add_checked(points_discounts, o.points_discounts);
     for (std::size_t k = 0; k < kCostKinds; ++k) add_checked(costs[k], o.costs[k]);
+    for (std::size_t k = 0; k < kBookCounters; ++k) add_checked(counters[k], o.counters[k]);
     add_checked(holding_cost, o.holding_cost);
     add_checked(ordering_cost, o.ordering_cost);
     add_checked(shelf_value, o.shelf_value);

@@ -15,6 +15,7 @@
 #include "market/shown_set.h"
 #include "sim/error.h"
 #include "sim/text.h"
+#include "strategies/promotions/wish_listing.h"
 #include "strategies/registry.h"
 
 namespace marketsim {
@@ -100,8 +101,8 @@ Json parse_stacking(const Json& object, const std::string& file, const std::stri
   out.item = st["item"].get<std::string>() == "sum" ? Stacking::Item::kSum : Stacking::Item::kDeepest;
   out.order_rules = st["order_rules"].get<std::string>() == "best" ? Stacking::OrderRules::kBest
                                                                    : Stacking::OrderRules::kAll;
-  out.coupons = st["coupons"].get<std::string>() == "exclusive" ? Stacking::Coupons::kExclusive
-                                                                : Stacking::Coupons::kAfterOrderRules;
+  out.held = st["coupons"].get<std::string>() == "exclusive" ? Stacking::Held::kExclusive
+                                                             : Stacking::Held::kAfterOrderRules;
   out.group_of.assign(promotions, -1);
   const Json& groups = st["exclusive_groups"];
   if (groups.size() > 64) throw ScenarioError(file, pointer + "/exclusive_groups", "at most 64 groups");
@@ -569,7 +570,8 @@ void parse_promotions(SellerSection& s) {
     // Featured slots (a flash-sale banner) and wish lists are shown offers too.
     const auto made = promotion_registry().find(s.out.promotions.back().name)->make(s.out.promotions.back().params,
                                                                                    promotion_build);
-    s.slots += made->featured_slots() + made->wish_slots_bound();
+    const auto* wishes = dynamic_cast<const WishListing*>(made.get());
+    s.slots += made->featured_slots() + (wishes != nullptr ? wishes->wish_slots_bound() : 0);
   }
 }
 

@@ -115,7 +115,7 @@ enum class VisitStage : std::uint64_t {
   kReentry = 4,    // the first candidate after re-entering the visit calendar
   kRedraw = 5,     // the candidate drawn again when a consumer's intensity bound rose
   kFeatured = 6,   // promotions' featured slots (one stream: the sellers in order)
-  kWish = 7,       // whether a visit wish-lists an offer
+  // 7: unused (plugins draw from plugin_stream)
   kRecommend = 8,  // seller s's recommendation: kRecommend + s (up to 248 sellers)
 };
 
@@ -125,6 +125,13 @@ inline CounterRng visit_stream(std::uint64_t consumer_key, std::uint32_t visit_i
                                std::uint64_t offset = 0) {
   return CounterRng(consumer_key, (static_cast<std::uint64_t>(visit_index) << 24) |
                                       ((static_cast<std::uint64_t>(stage) + offset) << 16));
+}
+
+/// The stream of a plugin (a promotion mechanic) for one visit of one consumer: the consumer's
+/// visit key salted with the plugin's `salt` (a hash of its name), so that plugins never share
+/// draws with the visit's stages or with each other; 2^24 draws per visit.
+inline CounterRng plugin_stream(std::uint64_t consumer_key, std::uint32_t visit_index, std::uint64_t salt) {
+  return CounterRng(mix64(consumer_key ^ salt), static_cast<std::uint64_t>(visit_index) << 24);
 }
 
 /// A 64-bit FNV-1a hash of a name (salts a module's streams).

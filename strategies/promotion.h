@@ -46,11 +46,15 @@ struct OrderView {
 /// discount and cost to it when it happens and stops the promotion once the budget is spent).
 /// It may
 ///  - offer per-item discounts on the seller's offers for a window (offers());
-///  - act on consumers through commands (act(): coupons, notifications, points, tiers);
-///  - apply an order-level rule to each order after stock-outs (order_discount()).
+///  - act on consumers through commands (act(): notifications, or commands of a mechanic);
+///  - apply an order-level rule to each order after stock-outs (order_discount());
+///  - use promotion mechanics (mechanics(): a coupon wallet, member prices, points at checkout,
+///    wish lists, mechanics/mechanic.h) by implementing their small capability interfaces
+///    (strategies/promotions/coupons.h, member_pricing.h, points_redemption.h, wish_listing.h).
 /// How the discounts of several promotions combine is the arm's stacking rules (strategies/
 /// stacking.h; by default: the deepest per-item discount on an offer, then order-level rules in
-/// promotion order, then at most one coupon per seller and order, the one worth most).
+/// promotion order, then what mechanics take off: at most one coupon per seller and order, the one
+/// worth most, then points).
 /// Its campaign terms (budget, daily cap, pacing, span, holdout, monitoring rules: strategies/
 /// campaign.h) are parameters every promotion shares; the registry sets them after the factory
 /// and the engine enforces them, so a promotion does not read them.
@@ -84,20 +88,6 @@ class PromotionStrategy : public Strategy {
     return 0;
   }
 
-  /// Points redemption (loyalty points kept by the membership module): at settlement, after order
-  /// rules and coupons, whole `step`s of the consumer's balance (at least `min_points`) pay up to
-  /// `max_share` of what is left of its order with this seller, each point worth the module's
-  /// point value; charged to this promotion's budget as an order discount.
-  struct PointsRedemption {
-    std::int64_t min_points = 100;
-    std::int64_t step = 100;
-    double max_share = 0.5;
-  };
-  virtual std::optional<PointsRedemption> points_redemption() const { return std::nullopt; }
-  /// Member prices: with a tier, its per-item discounts apply only to consumers whose membership
-  /// tier (the run's membership module) is at least it, and win over the discount everyone sees
-  /// where deeper; without the module nobody qualifies. Consumers held out of it do not qualify.
-  virtual std::optional<int> min_tier() const { return std::nullopt; }
   /// Quantity caps on its per-item discounts (a flash sale's): with capped(), settlement sells at
   /// most cap_left(k) more units at its discount on the seller's local offer k (the units of a
   /// line beyond it are lost, as when stock runs out: the sale's allocation is sold out) and
@@ -127,20 +117,6 @@ class PromotionStrategy : public Strategy {
     (void)day;
     return 1.0;
   }
-  /// Wish lists (a festival's pre-heat): while wish_probability(t) > 0, each visit wish-lists,
-  /// with that probability, the shown offer of highest utility; while wish_slots(t) > 0, every
-  /// visit of a consumer also shows up to that many of its wish-listed offers (its latest first),
-  /// after the featured slots. `wish_slots_bound()` bounds wish_slots over the run (for the loader's
-  /// 64-offer check). Asked per window, only while the promotion is live.
-  virtual double wish_probability(Time t) const {
-    (void)t;
-    return 0.0;
-  }
-  virtual std::size_t wish_slots(Time t) const {
-    (void)t;
-    return 0;
-  }
-  virtual std::size_t wish_slots_bound() const { return 0; }
   /// A cost (not a discount: the consumer pays the same) its order rule incurs on the order, in
   /// cents, charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked
   /// once per order the rule applies to, with the order after per-item discounts.
@@ -148,7 +124,10 @@ class PromotionStrategy : public Strategy {
     (void)order;
     return 0;
   }
-  virtual CostKind order_cost_kind() const { return CostKind::kFee; }
+  virtual CostKind order_cost_kind() const {
+    static const CostKind fee = cost_kind("fee");
+    return fee;
+  }
   /// Whether its order rule applies to some lines only (rule_covers()): then the rule's
   /// discount is capped at and shared over those lines.
   virtual bool scoped() const { return false; }

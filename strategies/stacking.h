@@ -29,11 +29,12 @@ namespace marketsim {
 struct Stacking {
   enum class Item : std::uint8_t { kDeepest, kSum };
   enum class OrderRules : std::uint8_t { kAll, kBest };
-  enum class Coupons : std::uint8_t { kAfterOrderRules, kExclusive };
+  /// What the consumer holds (the "held" stage of mechanics: coupons), JSON key "coupons".
+  enum class Held : std::uint8_t { kAfterOrderRules, kExclusive };
 
   Item item = Item::kDeepest;
   OrderRules order_rules = OrderRules::kAll;
-  Coupons coupons = Coupons::kAfterOrderRules;
+  Held held = Held::kAfterOrderRules;
   std::vector<std::string> group_names;
   /// Per promotion of the seller: the index of its group in group_names, or -1.
   std::vector<std::int32_t> group_of;

@@ -37,6 +37,10 @@ class Strategy {
   /// Set by the engine before the first window.
   void attach_events(EventPort port) { events_ = std::move(port); }
 
+  /// The promotion mechanics it needs (mechanics/mechanic.h: "coupon" for a promotion issuing
+  /// coupons, ...), by registered name; the run builds each named one once.
+  virtual std::vector<std::string> mechanics() const { return {}; }
+
   /// Per-consumer state it keeps (a recommender's top-K list, a wallet): columns declared like a
   /// behaviour module's (sim/columns.h, owner: its name), stored and sharded by the engine,
   /// counted in the memory estimate and in bytes per consumer. Called once per run before the

@@ -580,7 +580,7 @@ TEST_CASE("holdout: held-out consumers receive no coupon and redeem none", "[cam
   CHECK(h.sim->commands_held_out() == 5 * held);
   Money distribution = 0;
   for (const SellerBooks& d : h.rec.days) {
-    distribution += d.costs[static_cast<std::size_t>(CostKind::kCouponDistribution)];
+    distribution += d.costs[cost_kind("coupon_distribution")];
   }
   CHECK(distribution == static_cast<Money>(5 * (20000 - held)));
   std::size_t redeemed = 0;

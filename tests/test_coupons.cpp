@@ -21,7 +21,7 @@
 #include "experiments/run_unit.h"
 #include "analysis/statistics.h"
 #include "engine/simulation.h"
-#include "engine/wallets.h"
+#include "mechanics/coupon_wallet.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"

@@ -183,7 +183,7 @@ TEST_CASE("engagement's tallies equal a scan of its columns, and its draws do no
     std::vector<Command> commands;
     for (int k = 0; k < 600; ++k) {
       Command cmd{};
-      cmd.kind = rng.uniform() < 0.5 ? CommandKind::kNotify : CommandKind::kIssueCoupon;
+      cmd.kind = rng.uniform() < 0.5 ? notify_kind() : command_kind("issue_coupon");
       cmd.consumer = static_cast<ConsumerId>(rng.below(kN));
       cmd.time = d;
       commands.push_back(cmd);
@@ -242,7 +242,7 @@ TEST_CASE("a 65,536th win-back draw for one consumer is a one-line RangeError", 
   marketsim::testing::ModuleHarness h(sc, {0, 10});
   *h.row<std::uint8_t>("state", 4) = 1;  // churned
   Command coupon{};
-  coupon.kind = CommandKind::kIssueCoupon;
+  coupon.kind = command_kind("issue_coupon");
   coupon.consumer = 4;
   h.commands(std::vector<Command>(65535, coupon));
   CHECK(*h.row<std::uint16_t>("winback_draws", 4) == 65535);

@@ -22,6 +22,7 @@
 #include "agents/behaviour.h"
 #include "experiments/experiment.h"
 #include "experiments/run_unit.h"
+#include "strategies/promotions/coupons.h"
 #include "engine/run_observer.h"
 #include "engine/simulation.h"
 #include "scenarios/scenario.h"
@@ -53,7 +54,7 @@ class Buzz final : public Behaviour {
     return kStageIntensity | kStageUtility | kStageSettled | kStageMessages | kStageCommands |
            (basket_ > 1 || quantity_ > 1 ? kStageBasket : 0u);
   }
-  unsigned commands_handled() const override { return 1u << static_cast<unsigned>(CommandKind::kNotify); }
+  std::uint64_t commands_handled() const override { return command_bit(notify_kind()); }
   void declare(ColumnLayout& layout) override { buzz_ = layout.add<float>("test_buzz", "buzz", 1, 0.0f); }
 
   double intensity_bound(Time, Time) const override { return std::max(base_intensity_, buzzed_intensity_); }
@@ -141,6 +142,7 @@ class Vip final : public PromotionStrategy {
 
   LogNeeds needs() const override { return LogNeeds{.lookback_days = 1, .consumer_events = true}; }
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
+  std::vector<std::string> mechanics() const override { return {kCouponMechanic}; }
 
   void act(const MarketContext& ctx, CommandSink& commands) override {
     if (cost_ < 0 || ctx.day == acted_day_) return;
@@ -151,7 +153,7 @@ class Vip final : public PromotionStrategy {
     }
     for (ConsumerId c : buyers) {
       commands.notify(c, cost_);
-      if (coupon_ > 0) commands.issue_coupon(c, Coupon{.amount_off = coupon_, .min_spend = coupon_ * 2,
+      if (coupon_ > 0) issue_coupon(commands, c, Coupon{.amount_off = coupon_, .min_spend = coupon_ * 2,
                                                        .expires = static_cast<Time>(ctx.day + 7)});
     }
   }

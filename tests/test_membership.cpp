@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "agents/behaviour.h"
+#include "agents/loyalty_programme.h"
 #include "experiments/experiment.h"
 #include "experiments/run_unit.h"
 #include "engine/run_observer.h"
@@ -41,8 +42,8 @@ class PointsPromotion final : public PromotionStrategy {
     if (ctx.day != day_ || acted_) return;
     acted_ = true;
     for (ConsumerId c = 0; c < consumers_; ++c) {
-      if (points_ != 0) commands.grant_points(c, points_);
-      if (tier_ >= 0) commands.set_tier(c, tier_);
+      if (points_ != 0) grant_points(commands, c, points_);
+      if (tier_ >= 0) set_tier(commands, c, tier_);
     }
   }
 
@@ -353,12 +354,12 @@ TEST_CASE("membership: tiers re-evaluated only where spend or pins changed equal
       cmd.time = d;
       Plain& p = plain[cmd.consumer];
       if (rng.uniform() < 0.5) {
-        cmd.kind = CommandKind::kGrantPoints;
+        cmd.kind = grant_points_command();
         cmd.value = static_cast<std::int64_t>(rng.below(260)) - 60;
         p.points = std::max<std::int64_t>(0, p.points + cmd.value);
         p.last = d;
       } else {
-        cmd.kind = CommandKind::kSetTier;
+        cmd.kind = set_tier_command();
         cmd.value = static_cast<std::int64_t>(rng.below(7)) - 1;
         p.tier = static_cast<int>(std::clamp<std::int64_t>(cmd.value, 0, kTop));
         p.pinned = d + 3;
@@ -440,7 +441,7 @@ TEST_CASE("membership: a points balance beyond 32 bits stops the run with a one-
   const Scenario sc = market_with(", \"thresholds\": [], \"rates\": [1]");
   marketsim::testing::ModuleHarness h(sc, {0, 10});
   Command cmd{};
-  cmd.kind = CommandKind::kGrantPoints;
+  cmd.kind = grant_points_command();
   cmd.consumer = 3;
   cmd.value = 2'000'000'000;
   h.commands({cmd});

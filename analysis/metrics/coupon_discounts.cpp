@@ -6,7 +6,7 @@ namespace marketsim {
 void register_coupon_discounts_metric() {
   metric_registry().push_back(books_metric(
       "coupon_discounts", "value of the coupons redeemed, part of discounts (currency)", MetricUnit::kMoney,
-      [](const SellerBooks& b) { return static_cast<double>(b.coupon_discounts); })
+      [k = book_counter("coupon_discounts")](const SellerBooks& b) { return static_cast<double>(b.counters[k]); })
       .with_example(R"({"arm": {"promotions": [{"name": "coupon", "value": 4, "min_spend": 10, "expiry_days": 3, "day": 1, "every": 4, "to": "random", "share": 0.4, "cost": 0.05}]}})"));
 }
 

@@ -7,7 +7,7 @@ namespace marketsim {
 void register_coupons_issued_metric() {
   metric_registry().push_back(books_metric(
       "coupons_issued", "coupons put into consumers' wallets", MetricUnit::kCount,
-      [](const SellerBooks& b) { return static_cast<double>(b.coupons_issued); })
+      [k = book_counter("coupons_issued")](const SellerBooks& b) { return static_cast<double>(b.counters[k]); })
       .with_example(R"({"arm": {"promotions": [{"name": "coupon", "value": 4, "min_spend": 10, "expiry_days": 3, "day": 1, "every": 4, "to": "random", "share": 0.4, "cost": 0.05}]}})"));
 }
 

@@ -7,7 +7,7 @@ namespace marketsim {
 void register_coupons_redeemed_metric() {
   metric_registry().push_back(books_metric(
       "coupons_redeemed", "coupons used on an order", MetricUnit::kCount,
-      [](const SellerBooks& b) { return static_cast<double>(b.coupons_redeemed); })
+      [k = book_counter("coupons_redeemed")](const SellerBooks& b) { return static_cast<double>(b.counters[k]); })
       .with_example(R"({"arm": {"promotions": [{"name": "coupon", "value": 4, "min_spend": 10, "expiry_days": 3, "day": 1, "every": 4, "to": "random", "share": 0.4, "cost": 0.05}]}})"));
 }
 

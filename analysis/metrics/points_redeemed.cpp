@@ -7,11 +7,11 @@ namespace marketsim {
 void register_points_redeemed_metrics() {
   metric_registry().push_back(books_metric(
       "points_redeemed", "loyalty points redeemed on orders", MetricUnit::kCount,
-      [](const SellerBooks& b) { return static_cast<double>(b.points_redeemed); })
+      [k = book_counter("points_redeemed")](const SellerBooks& b) { return static_cast<double>(b.counters[k]); })
       .with_example(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [5, 8, 10], "window_days": 28, "period_days": 7}], "arm": {"promotions": [{"name": "points", "min_points": 50, "step": 25, "max_share": 0.5}]}})"));
   metric_registry().push_back(books_metric(
       "points_discounts", "what redeemed points took off orders (currency)", MetricUnit::kMoney,
-      [](const SellerBooks& b) { return static_cast<double>(b.points_discounts); })
+      [k = book_counter("points_discounts")](const SellerBooks& b) { return static_cast<double>(b.counters[k]); })
       .with_example(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [5, 8, 10], "window_days": 28, "period_days": 7}], "arm": {"promotions": [{"name": "points", "min_points": 50, "step": 25, "max_share": 0.5}]}})"));
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "strategies/promotions/coupons.h"
 #include "strategies/registry.h"
 #include "strategies/targeting.h"
 
@@ -23,6 +24,7 @@ class CouponPromotion final : public PromotionStrategy {
       : targeting_(std::move(targeting)), coupon_(coupon), expiry_days_(expiry_days), cost_(cost), limit_(limit) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
+  std::vector<std::string> mechanics() const override { return {kCouponMechanic}; }
   bool scalable() const override { return true; }
   void scale(double factor) override {
     if (coupon_.amount_off > 0) {
@@ -33,7 +35,7 @@ class CouponPromotion final : public PromotionStrategy {
   void observe(const WindowRecords& w) override { targeting_.observe(w); }
   /// Coupons held at once, per consumer, at most: an occasion's share of consumers times the
   /// occasions whose coupons can be alive together (those within the expiry), capped by the limit;
-  /// 64 bytes each in a wallet (the engine's HeldCoupon with its consumer).
+  /// 64 bytes each in a wallet (the coupon mechanic's HeldCoupon with its consumer).
   double bytes_per_consumer_outside_columns() const override {
     constexpr double kCouponBytes = 64.0;
     const double alive = targeting_.every() > 0
@@ -65,7 +67,7 @@ class CouponPromotion final : public PromotionStrategy {
         s.consumers = targeting_.subset(ctx.day, s.consumers, left, Targeting::kLimit);
       }
     }
-    for (ConsumerId consumer : s.consumers) commands.issue_coupon(consumer, c, cost_);
+    for (ConsumerId consumer : s.consumers) issue_coupon(commands, consumer, c, cost_);
     issued_ += s.consumers.size();
     targeting_.addressed(ctx.day, s.consumers);
   }

@@ -22,13 +22,15 @@
 //   wish_list  {"probability": p, "slots": k}: during the pre-heat each visit wish-lists, with
 //              probability p, the shown product the shopper liked best (highest utility); on the
 //              peak every visit also shows up to k of the shopper's wish-listed products, the latest
-//              first (PromotionStrategy::wish_probability / wish_slots; engine/visits.cpp).
+//              first (WishListing: the mechanic "wish_list", mechanics/wish_lists.cpp).
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <optional>
 #include <string>
 
+#include "strategies/promotions/coupons.h"
+#include "strategies/promotions/wish_listing.h"
 #include "strategies/registry.h"
 
 namespace marketsim {
@@ -53,7 +55,7 @@ struct Deposit {
   double share = 0;
 };
 
-class Festival final : public PromotionStrategy {
+class Festival final : public PromotionStrategy, public WishListing {
  public:
   Festival(std::vector<Phase> phases, double surge, std::optional<Deposit> deposit, std::optional<WishList> wishes,
            StreamFamily keys, std::int64_t consumers)
@@ -71,6 +73,22 @@ class Festival final : public PromotionStrategy {
         tiers_possible_ = tiers_possible_ || t->spend_tiers() != nullptr;
       }
     }
+  }
+
+  /// Its tools' mechanics, the coupon wallet for deposits and the wish list for wishes.
+  std::vector<std::string> mechanics() const override {
+    std::vector<std::string> out;
+    const auto add = [&](const std::string& m) {
+      if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+    };
+    for (const Phase& p : phases_) {
+      for (const auto& t : p.tools) {
+        for (const std::string& m : t->mechanics()) add(m);
+      }
+    }
+    if (deposit_) add(kCouponMechanic);
+    if (wishes_) add(kWishListMechanic);
+    return out;
   }
 
   LogNeeds needs() const override {
@@ -129,7 +147,7 @@ class Festival final : public PromotionStrategy {
       c.expires = peak.end;
       for (std::int64_t i = 0; i < consumers_; ++i) {
         const auto consumer = static_cast<ConsumerId>(i);
-        if (CounterRng(keys_.key(consumer)).uniform() < deposit_->share) commands.issue_coupon(consumer, c, 0);
+        if (CounterRng(keys_.key(consumer)).uniform() < deposit_->share) issue_coupon(commands, consumer, c, 0);
       }
     }
     if (phase == nullptr) return;
@@ -167,7 +185,10 @@ class Festival final : public PromotionStrategy {
     }
     return total;
   }
-  CostKind order_cost_kind() const override { return CostKind::kGift; }
+  CostKind order_cost_kind() const override {
+    static const CostKind gift = cost_kind("gift");
+    return gift;
+  }
   const SpendTiers* spend_tiers() const override { return tiers_possible_ ? &tiers_ : nullptr; }
 
   bool capped() const override { return capped_; }

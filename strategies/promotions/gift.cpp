@@ -1,7 +1,7 @@
 // Promotion "gift": gift with purchase. An order whose subtotal of the seller's lines (after
 // stock-outs and per-item discounts, before order-level discounts) reaches `min_spend` gets one
 // `gift` product free: the consumer pays the same, the seller bears the gift's unit cost, charged
-// to the promotion's budget as a gift cost (CostKind::kGift: promotion_costs, contribution). The
+// to the promotion's budget as a gift cost (cost kind "gift": promotion_costs, contribution). The
 // gift is not taken from stock (a promotional item held apart). Shoppers value it at `value`
 // (currency; default the gift's list price times `value_share`): an item that takes the basket
 // across `min_spend` gains utility beta x value (the basket unlock of spend tiers, as for
@@ -29,7 +29,10 @@ class Gift final : public WindowedPromotion {
     if (!window().contains(order.time)) return 0;
     return order.subtotal() >= min_spend_ ? cost_ : 0;
   }
-  CostKind order_cost_kind() const override { return CostKind::kGift; }
+  CostKind order_cost_kind() const override {
+    static const CostKind gift = cost_kind("gift");
+    return gift;
+  }
 
  private:
   Money min_spend_;

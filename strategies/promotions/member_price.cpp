@@ -1,6 +1,6 @@
 // Promotions "member_price" and "member_day": a share off the selected products for members only,
 // i.e. consumers whose membership tier (the run's `membership` module) is at least `min_tier`
-// (PromotionStrategy::min_tier; engine/campaigns.cpp). A member sees and pays the member price
+// (MemberPricing: the mechanic "member_prices", mechanics/member_prices.cpp). A member sees and pays the member price
 // where it is deeper than the discount everyone sees; anyone else, and anyone held out of the
 // promotion, sees the ordinary price. Without the membership module nobody qualifies. The member
 // price enters the utility through the price only (no deal tag). "scale_depth" scales the depth.
@@ -10,13 +10,14 @@
 #include <algorithm>
 
 #include "market/product_selector.h"
+#include "strategies/promotions/member_pricing.h"
 #include "strategies/registry.h"
 #include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class MemberPrice final : public WindowedPromotion {
+class MemberPrice final : public WindowedPromotion, public MemberPricing {
  public:
   MemberPrice(std::vector<char> products, double depth, int min_tier, PromotionWindow window, std::vector<Day> days,
               Day every, Day first_day)
@@ -35,7 +36,8 @@ class MemberPrice final : public WindowedPromotion {
     }
     return true;
   }
-  std::optional<int> min_tier() const override { return min_tier_; }
+  int min_tier() const override { return min_tier_; }
+  std::vector<std::string> mechanics() const override { return {kMemberPricesMechanic}; }
   bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 

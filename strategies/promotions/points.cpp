@@ -3,22 +3,23 @@
 // points liability; this promotion lets a consumer pay with them: at settlement, after order rules
 // and coupons, whole `step`s of its balance (at least `min_points`) pay up to `max_share` of what is
 // left of its order, each point worth the module's `point_value`
-// (PromotionStrategy::points_redemption; engine/settlement.cpp). The discount is charged to this
+// (RedeemsPoints: the mechanic "points", mechanics/points_at_checkout.cpp). The discount is charged to this
 // promotion's budget (an order discount, `points_discounts`), the points leave the balance and so
 // the liability. Without the membership module nothing is redeemed.
+#include "strategies/promotions/points_redemption.h"
 #include "strategies/registry.h"
 #include "strategies/shared.h"
 
 namespace marketsim {
 namespace {
 
-class Points final : public WindowedPromotion {
+class Points final : public WindowedPromotion, public RedeemsPoints {
  public:
   Points(PointsRedemption rule, PromotionWindow window) : WindowedPromotion(window), rule_(rule) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  bool has_order_rule() const override { return true; }  // settlement visits its orders (0 from the rule itself)
-  std::optional<PointsRedemption> points_redemption() const override { return rule_; }
+  PointsRedemption points_redemption() const override { return rule_; }
+  std::vector<std::string> mechanics() const override { return {kPointsMechanic}; }
 
  private:
   PointsRedemption rule_;
@@ -42,7 +43,7 @@ void register_points() {
       }, "first day redemption is open (inclusive)", "end of redemption (exclusive)"),
       [](const Json& p, const BuildContext&) {
         const PromotionWindow window = parse_window(p);
-        PromotionStrategy::PointsRedemption rule{p["min_points"].get<std::int64_t>(), p["step"].get<std::int64_t>(),
+        PointsRedemption rule{p["min_points"].get<std::int64_t>(), p["step"].get<std::int64_t>(),
                                                  p["max_share"].get<double>()};
         if (rule.min_points % rule.step != 0) throw ParamError("min_points", "must be a multiple of step");
         return std::make_unique<Points>(rule, window);

@@ -1,7 +1,8 @@
 #pragma once
-// The coupons a shard's consumers hold: one flat array of (consumer, coupon) entries sorted by
-// consumer (a consumer's coupons in the order they were issued), instead of a map of vectors
-// (about 130 bytes per holder in nodes and small allocations; here 64 bytes per coupon).
+// The coupon mechanic's wallets (mechanics/coupon_wallet.cpp). The coupons a shard's consumers
+// hold: one flat array of (consumer, coupon) entries sorted by consumer (a consumer's coupons in
+// the order they were issued), instead of a map of vectors (about 130 bytes per holder in nodes and
+// small allocations; here 64 bytes per coupon).
 //
 //   add()      during a window's commands: coupons wait in a pending list, merged in by commit()
 //              (a stable sort by consumer, then a merge: earlier coupons stay first);
@@ -16,8 +17,8 @@
 #include <span>
 #include <vector>
 
-#include "market/commands.h"
 #include "sim/time.h"
+#include "strategies/promotions/coupons.h"
 
 namespace marketsim {
 
@@ -51,19 +52,22 @@ class Wallets {
     if (!std::is_sorted(pending_.begin(), pending_.end(), by_consumer)) {
       std::stable_sort(pending_.begin(), pending_.end(), by_consumer);
     }
-    for (const Entry& e : pending_) earliest_expiry_ = std::min(earliest_expiry_, e.held.coupon.expires);
+    for (const Entry& e : pending_)
+      earliest_expiry_ = std::min(earliest_expiry_, e.held.coupon.expires);
     const auto middle = static_cast<std::ptrdiff_t>(entries_.size());
     const bool after = entries_.empty() || entries_.back().consumer <= pending_.front().consumer;
     entries_.insert(entries_.end(), pending_.begin(), pending_.end());
-    if (!after) std::inplace_merge(entries_.begin(), entries_.begin() + middle, entries_.end(), by_consumer);
+    if (!after)
+      std::inplace_merge(entries_.begin(), entries_.begin() + middle, entries_.end(), by_consumer);
     pending_.clear();
     pending_.shrink_to_fit();
   }
 
   /// Consumer c's entries, dead ones included (check HeldCoupon::usable or dead()).
   std::span<Entry> find(ConsumerId c) {
-    const auto [lo, hi] = std::equal_range(entries_.begin(), entries_.end(), Entry{c, {}},
-                                           [](const Entry& a, const Entry& b) { return a.consumer < b.consumer; });
+    const auto [lo, hi] =
+        std::equal_range(entries_.begin(), entries_.end(), Entry{c, {}},
+                         [](const Entry& a, const Entry& b) { return a.consumer < b.consumer; });
     return {lo, hi};
   }
 
@@ -84,9 +88,10 @@ class Wallets {
       }
       hi = std::min(n, lo + step - 1);
     }
-    const auto first = std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(lo),
-                                        entries_.begin() + static_cast<std::ptrdiff_t>(hi), c,
-                                        [](const Entry& a, ConsumerId x) { return a.consumer < x; });
+    const auto first =
+        std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(lo),
+                         entries_.begin() + static_cast<std::ptrdiff_t>(hi), c,
+                         [](const Entry& a, ConsumerId x) { return a.consumer < x; });
     auto last = first;
     while (last != entries_.end() && last->consumer == c) ++last;
     cursor = static_cast<std::size_t>(last - entries_.begin());
@@ -139,7 +144,7 @@ class Wallets {
 
  private:
   static constexpr Time kNoExpiry = std::numeric_limits<Time>::infinity();
-  std::vector<Entry> entries_;  // sorted by consumer
+  std::vector<Entry> entries_;        // sorted by consumer
   Time earliest_expiry_ = kNoExpiry;  // of the entries, at most (none expires before it)
   std::vector<Entry> pending_;
 };
