@@ -317,8 +317,8 @@ class Behaviour {
     return 1.0;
   }
   /// A capability the module offers besides its hooks (ns-3's GetObject<T>): the module as a T
-  /// when it implements that interface (e.g. agents/loyalty_programme.h), else null. A new capability is an interface of its own; this
-  /// class never changes for it.
+  /// when it implements that interface, else null. A new capability is an interface of its own
+  /// (a header beside the module offering it); this class never changes for it.
   template <typename T>
   const T* capability() const {
     return dynamic_cast<const T*>(this);

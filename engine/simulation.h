@@ -223,7 +223,7 @@ class Simulation {
   void sum_item_parts(std::size_t s, std::span<const Money> price, std::span<Money> discount);
   void track_campaigns(std::size_t batch, Day day);
   void monitor_campaigns(Day day, std::span<const SellerBooks> books, std::size_t batch);
-  // consumers.cpp: commands, wallets, modules' hooks after settlement, messages.
+  // consumers.cpp: commands, modules' hooks after settlement, messages.
   void apply_commands(Time start);
   void run_settled_hooks();
   void run_daily_hooks(Day day);

@@ -4,9 +4,9 @@
 // engine applies them at the start of that window, before any visit, in the order issued
 // (sellers in order, each seller's strategies in order). Applying a command charges its cost to
 // the issuing promotion's budget (a command its budget cannot cover is dropped), then hands it to
-// whoever handles its kind: the promotion mechanic that owns the kind (strategies/mechanic.h:
-// a wallet storing what the command carries) and every behaviour module that reacts to it
-// (engagement, ...). Kinds are names; the engine knows none of them.
+// whoever handles its kind: the promotion mechanic that keeps the kind (mechanics/mechanic.h:
+// storing what the command carries in the consumer's state) and every behaviour module that
+// reacts to it (engagement, ...). Kinds are names; the engine knows none of them.
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,8 @@
 // threads and requires identical bytes, violates every declared range of the entry's parameters
 // and requires a one-line error naming the parameter's JSON pointer, checks that every metric has
 // a value under its collector's example, that every output file has rows under its example, and
-// that every command's examples exit 0. An entry that declares no example fails the suite.
+// that every command's examples exit 0, and that every promotion mechanic runs under some
+// promotion's example. An entry that declares no example fails the suite.
 //
 // Entries whose name starts with "test_" are a test's own (tests/test_*.cpp register them in the
 // same process) and are skipped.
@@ -30,7 +31,9 @@
 #include "cli/command.h"
 #include "cli_harness.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "fingerprint.h"
+#include "mechanics/mechanic.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
 #include "strategies/registry.h"
@@ -462,4 +465,25 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
     CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("conformance: every registered mechanic runs under some promotion's example", "[conformance]") {
+  // Mechanics have no parameters of their own: a promotion that names one carries them, so a
+  // mechanic is covered (built, run on 1 and 2 threads above) when some promotion's example names it.
+  std::set<std::string> used;
+  for (const Entry& e : components()) {
+    if (e.slot != Slot::kPromotion) continue;
+    for (const Json& example : e.examples) {
+      const auto [document, pointer] = entry_scenario(e, example);
+      ArmRun run(check_scenario_text(document.dump(), kFile), 1);
+      for (const auto& promotion : run.arm().sellers[0].promotions) {
+        for (const std::string& m : promotion->mechanics()) used.insert(m);
+      }
+    }
+  }
+  for (const MechanicInfo& m : mechanic_registry()) {
+    if (test_only(m.name)) continue;
+    INFO("mechanic \"" << m.name << "\"");
+    CHECK(used.contains(m.name));
+  }
 }
