@@ -33,9 +33,9 @@ BudgetLedger::Terms terms_of(const Campaign& c) {
 Units Simulation::capped_available(std::size_t s, OfferId o, ConsumerId c, Units available) {
   const std::int32_t p = promotion_[o];
   if (p < 0) return available;  // no funder, or several ("sum" stacking: caps apply to one funder)
-  const PromotionStrategy& promotion = *arm_.sellers[s].promotions[static_cast<std::size_t>(p)];
-  if (!promotion.capped() || (holdouts_ && held_out(s, static_cast<std::size_t>(p), c))) return available;
-  const std::uint64_t left = promotion.cap_left(o - market_.offers.begin(static_cast<SellerId>(s)));
+  const QuantityLimit* limit = limit_of_[s][static_cast<std::size_t>(p)];
+  if (limit == nullptr || (holdouts_ && held_out(s, static_cast<std::size_t>(p), c))) return available;
+  const std::uint64_t left = limit->cap_left(o - market_.offers.begin(static_cast<SellerId>(s)));
   return left < static_cast<std::uint64_t>(available) ? static_cast<Units>(left) : available;
 }
 
@@ -44,6 +44,8 @@ void Simulation::open_campaigns() {
   featured_.assign(sellers_, {});
   featured_slots_.assign(sellers_, 0);
   item_parts_.resize(sellers_);
+  order_rule_of_.resize(sellers_);
+  limit_of_.resize(sellers_);
   recorded_day_spend_.assign(sellers_, {});
   for (std::size_t s = 0; s < sellers_; ++s) {
     const SellerStrategies& strategies = arm_.sellers[s];
@@ -62,16 +64,18 @@ void Simulation::open_campaigns() {
       }
       holdouts_ = holdouts_ || c.holdout > 0.0;
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
-      caps_ = caps_ || strategies.promotions[p]->capped();
+      order_rule_of_[s].push_back(strategies.promotions[p]->capability<OrderRule>());
+      limit_of_[s].push_back(strategies.promotions[p]->capability<QuantityLimit>());
+      caps_ = caps_ || limit_of_[s].back() != nullptr;
       // A rule with spend tiers: shoppers anticipate it while they fill a basket (visits.cpp).
-      const PromotionStrategy& promotion = *strategies.promotions[p];
-      if (const PromotionStrategy::SpendTiers* tiers = promotion.spend_tiers()) {
+      const OrderRule* rule = order_rule_of_[s].back();
+      if (const SpendTiers* tiers = rule != nullptr ? rule->spend_tiers() : nullptr) {
         SpendUnlock u{static_cast<SellerId>(s), static_cast<std::uint32_t>(p), tiers,
                       std::vector<char>(market_.offers.size(), 0)};
         const auto seller = static_cast<SellerId>(s);
         for (OfferId o = market_.offers.begin(seller); o < market_.offers.end(seller); ++o) {
           const ProductId j = market_.offers.product[o];
-          u.covers[o] = !promotion.scoped() || promotion.rule_covers(j, market_.catalog.category[j]);
+          u.covers[o] = !rule->scoped() || rule->rule_covers(j, market_.catalog.category[j]);
         }
         unlocks_.push_back(std::move(u));
       }
@@ -240,7 +244,7 @@ void Simulation::monitor_campaigns(Day day, std::span<const SellerBooks> books, 
           if (action == MonitorAction::kStop) {
             ledger.halt(p);
           } else {
-            promotion.scale(rule.factor);
+            if (ScalableDepth* depth = promotion.capability<ScalableDepth>()) depth->scale(rule.factor);
           }
         }
         out.push_back(MonitorRecord{day, static_cast<SellerId>(s), static_cast<std::uint32_t>(p),

@@ -140,8 +140,9 @@ void Simulation::order_lines(Time start, Time end) {
     }
     inventory_.sell(o, available);
     if (caps_ && p >= 0) [[unlikely]] {
-      arm_.sellers[s].promotions[static_cast<std::size_t>(p)]->sold_at_discount(
-          o - market_.offers.begin(static_cast<SellerId>(s)), static_cast<std::uint64_t>(available));
+      if (QuantityLimit* limit = limit_of_[s][static_cast<std::size_t>(p)]) {
+        limit->sold_at_discount(o - market_.offers.begin(static_cast<SellerId>(s)), static_cast<std::uint64_t>(available));
+      }
     }
     log_.add_sale(o, static_cast<std::uint32_t>(available));
     const Units lost = wanted - available;
@@ -342,8 +343,8 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     //    with "best" only the largest of all.
     rule_values_.clear();
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
-      PromotionStrategy& promotion = *strategies.promotions[p];
-      if (!promotion.has_order_rule() || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
+      OrderRule* rule = order_rule_of_[s][p];
+      if (rule == nullptr || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
       if (holdouts_ && held_out(s, p, head.consumer)) continue;
       Money value = 0;
       if (stacking.grouped() && stacking.group(p) >= 0) {
@@ -352,20 +353,20 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
         group_view_.clear();
         for (std::size_t r : lines) group_view_.push_back(order_view_[static_cast<std::size_t>(
             std::find(view_records_.begin(), view_records_.end(), r) - view_records_.begin())]);
-        value = promotion.order_discount(OrderView{head.time, head.consumer, static_cast<SellerId>(s), group_view_});
+        value = rule->order_discount(OrderView{head.time, head.consumer, static_cast<SellerId>(s), group_view_});
       } else {
-        value = promotion.order_discount(view);
+        value = rule->order_discount(view);
       }
       rule_values_.emplace_back(p, value);
     }
     // Costs of the rules (a cost kind of their own): charged when the rule applies and its budget
     // covers them.
     for (std::size_t p = 0; p < strategies.promotions.size(); ++p) {
-      PromotionStrategy& promotion = *strategies.promotions[p];
-      if (!promotion.has_order_rule() || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
+      OrderRule* rule = order_rule_of_[s][p];
+      if (rule == nullptr || ledgers_[s].stopped(p) || !campaigns_[s][p].live) continue;
       if (holdouts_ && held_out(s, p, head.consumer)) continue;
-      const Money cost = promotion.order_cost(view);
-      const CostKind kind = promotion.order_cost_kind();
+      const Money cost = rule->order_cost(view);
+      const CostKind kind = rule->order_cost_kind();
       if (cost <= 0 || !ledgers_[s].charge_cost(p, cost, kind)) continue;
       add_checked(books_today_[s].costs[kind], cost);
       add_checked(recorded_costs_[s], cost);
@@ -413,12 +414,12 @@ void Simulation::apply_order_rules(std::size_t first_record, const OrderLine& he
     // 3. The rules, in promotion order, each at most what is left of its lines (a scoped rule's:
     //    those it covers).
     for (const auto& [p, value] : rule_values_) {
-      const PromotionStrategy& promotion = *strategies.promotions[p];
+      const OrderRule& rule = *order_rule_of_[s][p];
       const std::vector<std::size_t>* covered = &order.group_lines(p);
-      if (promotion.scoped()) {
+      if (rule.scoped()) {
         scoped_records_.clear();
         for (std::size_t r : *covered) {
-          if (promotion.rule_covers(records[r].product, cat.category[records[r].product])) scoped_records_.push_back(r);
+          if (rule.rule_covers(records[r].product, cat.category[records[r].product])) scoped_records_.push_back(r);
         }
         covered = &scoped_records_;
       }

@@ -78,7 +78,7 @@ void Simulation::compute_bounds() {
   constexpr std::size_t kMaxParts = std::size_t{1} << 26;  // guide_ holds part indices as u32
   for (const SellerStrategies& seller : arm_.sellers) {
     for (const auto& promotion : seller.promotions) {
-      if (promotion->has_traffic()) traffic_promotions_.push_back(promotion.get());
+      if (const VisitTraffic* t = promotion->capability<VisitTraffic>()) traffic_promotions_.push_back(t);
     }
   }
   if (intensity_modules_.empty() && traffic_promotions_.empty()) return;
@@ -246,7 +246,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     }
     list_total_.push_back(list_total);
     for (const auto& promotion : strategies.promotions) {
-      order_rules_ = order_rules_ || promotion->has_order_rule();
+      order_rules_ = order_rules_ || promotion->capability<OrderRule>() != nullptr;
     }
     holding_cost_.push_back(to_cents(market.spec.sellers[s].holding_cost));
     order_cost_.push_back(to_cents(market.spec.sellers[s].order_cost));
@@ -504,11 +504,11 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
     featured_[s].clear();
     featured_slots_[s] = 0;
     for (std::size_t p = 0; p < promotions; ++p) {
-      PromotionStrategy& promotion = *strategies.promotions[p];
-      if (!campaigns_[s][p].live || promotion.featured_slots() == 0) continue;
+      FeaturedSlots* featured = strategies.promotions[p]->capability<FeaturedSlots>();
+      if (!campaigns_[s][p].live || featured == nullptr || featured->featured_slots() == 0) continue;
       const std::size_t before = featured_[s].size();
-      promotion.featured(ctx, featured_[s]);
-      if (featured_[s].size() > before) featured_slots_[s] += promotion.featured_slots();
+      featured->featured(ctx, featured_[s]);
+      if (featured_[s].size() > before) featured_slots_[s] += featured->featured_slots();
     }
     if (s == 0) any_featured_ = false;
     any_featured_ = any_featured_ || featured_slots_[s] > 0;

@@ -307,18 +307,21 @@ class Simulation {
   std::vector<std::pair<std::size_t, Money>> rule_values_;  // settlement scratch: (promotion, value)
   std::vector<std::size_t> group_records_;           // settlement scratch: an exclusive group's lines
   std::vector<std::size_t> scoped_records_;           // settlement scratch: a scoped rule's lines
-  // Spend unlocks (PromotionStrategy::spend_tiers): every promotion with spend tiers, with the
+  // Spend unlocks (OrderRule::spend_tiers): every promotion with spend tiers, with the
   // offers its rule covers; those live in the current window.
   struct SpendUnlock {
     SellerId seller;
     std::uint32_t promotion;
-    const PromotionStrategy::SpendTiers* tiers;
+    const SpendTiers* tiers;
     std::vector<char> covers;  // per offer (of every seller: another seller's are 0)
   };
   std::vector<SpendUnlock> unlocks_;
-  // Quantity caps and featured slots (PromotionStrategy::capped, featured): whether any promotion
-  // of the arm has caps; per seller, the window's featured offers and slots.
+  // Quantity limits and featured slots (QuantityLimit, FeaturedSlots): whether any promotion of the
+  // arm has limits; per [seller][promotion] its order rule and its limit (null: none); per seller,
+  // the window's featured offers and slots.
   bool caps_ = false;
+  std::vector<std::vector<OrderRule*>> order_rule_of_;
+  std::vector<std::vector<QuantityLimit*>> limit_of_;
   // Promotion mechanics (mechanics/mechanic.h, engine/mechanics.cpp): in registry order, each with
   // its host, flag bit, holders and what it does in the current window; per command kind, the
   // mechanic handling it (-1: none); per [seller][promotion], the mechanic taking its per-item
@@ -343,11 +346,11 @@ class Simulation {
   MechanicShard& mechanic_state(Shard& shard, std::size_t m);
   /// Whether mechanic m applies to a consumer with `flags` in this window for `all` (a Use field).
   bool applies(std::size_t m, std::uint8_t flags, bool all) const { return all || (flags & hold_bit_[m]) != 0; }
-  // Promotions that bring traffic (PromotionStrategy::traffic), and their product at time t.
-  std::vector<const PromotionStrategy*> traffic_promotions_;
+  // Promotions that bring traffic (VisitTraffic), and their product at time t.
+  std::vector<const VisitTraffic*> traffic_promotions_;
   double traffic_at(Time t) const {
     double f = 1.0;
-    for (const PromotionStrategy* p : traffic_promotions_) f *= p->traffic(day_of(t));
+    for (const VisitTraffic* p : traffic_promotions_) f *= p->traffic(day_of(t));
     return f;
   }
   std::vector<std::vector<OfferId>> featured_;

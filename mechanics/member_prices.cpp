@@ -27,7 +27,7 @@ class MemberPrices final : public Mechanic {
     tier_.assign(offers, 0);
   }
   bool claims(SellerId, std::size_t, const PromotionStrategy& promotion) const override {
-    return dynamic_cast<const MemberPricing*>(&promotion) != nullptr;
+    return promotion.capability<MemberPricing>() != nullptr;
   }
   void open_window(Time, Time) override {
     std::fill(discount_.begin(), discount_.end(), 0);
@@ -35,8 +35,7 @@ class MemberPrices final : public Mechanic {
   }
   void take_item_discounts(SellerId s, std::size_t p, OfferId first, std::span<const Money> price,
                            std::span<const Money> discount) override {
-    const int tier =
-        dynamic_cast<const MemberPricing&>(*host().sellers()[s].promotions[p]).min_tier();
+    const int tier = host().sellers()[s].promotions[p]->capability<MemberPricing>()->min_tier();
     for (std::size_t k = 0; k < price.size(); ++k) {
       if (discount[k] > discount_[first + k]) {
         discount_[first + k] = std::min(discount[k], price[k]);

@@ -26,7 +26,7 @@ class PointsAtCheckout final : public Mechanic {
     redeeming_.resize(sellers.size());
     for (std::size_t s = 0; s < sellers.size(); ++s) {
       for (std::size_t p = 0; p < sellers[s].promotions.size(); ++p) {
-        if (const auto* r = dynamic_cast<const RedeemsPoints*>(sellers[s].promotions[p].get())) {
+        if (const auto* r = sellers[s].promotions[p]->capability<RedeemsPoints>()) {
           redeeming_[s].emplace_back(p, r);
           any_ = true;
         }

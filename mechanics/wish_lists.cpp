@@ -31,7 +31,7 @@ class WishLists final : public Mechanic {
     const std::span<SellerStrategies> sellers = host().sellers();
     for (std::size_t s = 0; s < sellers.size(); ++s) {
       for (std::size_t p = 0; p < sellers[s].promotions.size(); ++p) {
-        const auto* w = dynamic_cast<const WishListing*>(sellers[s].promotions[p].get());
+        const auto* w = sellers[s].promotions[p]->capability<WishListing>();
         if (w == nullptr || !host().live(static_cast<SellerId>(s), p)) continue;
         probability_ = std::max(probability_, w->wish_probability(start));
         slots_ = std::max(slots_, w->wish_slots(start));

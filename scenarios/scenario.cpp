@@ -570,8 +570,9 @@ void parse_promotions(SellerSection& s) {
     // Featured slots (a flash-sale banner) and wish lists are shown offers too.
     const auto made = promotion_registry().find(s.out.promotions.back().name)->make(s.out.promotions.back().params,
                                                                                    promotion_build);
-    const auto* wishes = dynamic_cast<const WishListing*>(made.get());
-    s.slots += made->featured_slots() + (wishes != nullptr ? wishes->wish_slots_bound() : 0);
+    const auto* featured = made->capability<FeaturedSlots>();
+    const auto* wishes = made->capability<WishListing>();
+    s.slots += (featured != nullptr ? featured->featured_slots() : 0) + (wishes != nullptr ? wishes->wish_slots_bound() : 0);
   }
 }
 

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <typeinfo>
 #include <vector>
 
 #include "market/commands.h"
@@ -42,15 +43,37 @@ struct OrderView {
   }
 };
 
+/// Spend tiers an order rule gives, when shoppers can anticipate them (MODEL.md "Choice": a
+/// spend-threshold promotion adds its unlock value to the utility of an item that crosses the
+/// threshold): the discount in cents on an order whose covered spend is `spend` cents. The engine
+/// reads them while a visit's basket is built (the spend of the items taken so far, at the prices
+/// shown).
+struct SpendTiers {
+  std::vector<Money> spend;  // ascending thresholds, cents
+  std::vector<Money> off;    // the discount from each threshold on, cents (ascending)
+  /// The discount an order of `spend` cents gets: the highest tier it reaches, or 0.
+  Money discount(Money spend_cents) const {
+    Money d = 0;
+    for (std::size_t k = 0; k < spend.size() && spend[k] <= spend_cents; ++k) d = off[k];
+    return d;
+  }
+};
+
 /// A promotion of one seller, funded by its budget (the seller's budget agent charges every
 /// discount and cost to it when it happens and stops the promotion once the budget is spent).
-/// It may
+/// Every promotion may
 ///  - offer per-item discounts on the seller's offers for a window (offers());
 ///  - act on consumers through commands (act(): notifications, or commands of a mechanic);
-///  - apply an order-level rule to each order after stock-outs (order_discount());
-///  - use promotion mechanics (mechanics(): a coupon wallet, member prices, points at checkout,
-///    wish lists, mechanics/mechanic.h) by implementing their small capability interfaces
-///    (strategies/promotions/coupons.h, member_pricing.h, points_redemption.h, wish_listing.h).
+/// and opts into more by implementing small capability interfaces besides this one (found with
+/// capability<T>(), as ns-3's GetObject<T>):
+///  - OrderRule: an order-level rule on each order after stock-outs (threshold, bundle, gift);
+///  - QuantityLimit: an allocation per offer at its discount (a flash sale);
+///  - FeaturedSlots: offers shown on every visit (a flash-sale banner);
+///  - VisitTraffic: a multiplier of every consumer's visit intensity (a festival's surge);
+///  - ScalableDepth: a depth a monitoring rule's "scale_depth" multiplies;
+///  - the capabilities of promotion mechanics (mechanics(): a coupon wallet, member prices, points
+///    at checkout, wish lists, mechanics/mechanic.h): strategies/promotions/coupons.h,
+///    member_pricing.h, points_redemption.h, wish_listing.h.
 /// How the discounts of several promotions combine is the arm's stacking rules (strategies/
 /// stacking.h; by default: the deepest per-item discount on an offer, then order-level rules in
 /// promotion order, then what mechanics take off: at most one coupon per seller and order, the one
@@ -68,58 +91,52 @@ class PromotionStrategy : public Strategy {
   /// Its own window [start, end) in days where it has one (percent_off's start and end): the
   /// default span of its campaign.
   virtual std::optional<std::pair<Time, Time>> span() const { return std::nullopt; }
-  /// Whether it has a depth that scale() multiplies (a monitoring rule's "scale_depth").
-  virtual bool scalable() const { return false; }
-  /// Multiplies its depth (percent off, coupon value) by `factor` > 0 from the next window on.
-  virtual void scale(double factor) { (void)factor; }
   /// Issues commands for the window being prepared (applied before its first visit).
   virtual void act(const MarketContext& ctx, CommandSink& commands) {
     (void)ctx;
     (void)commands;
   }
-  /// Whether order_discount() is to be called for every order with the seller's lines.
-  virtual bool has_order_rule() const { return false; }
+
+  /// The promotion as a T when it implements capability T and uses it in this run, else null.
+  template <typename T>
+  T* capability() {
+    return uses(typeid(T)) ? dynamic_cast<T*>(this) : nullptr;
+  }
+  template <typename T>
+  const T* capability() const {
+    return uses(typeid(T)) ? dynamic_cast<const T*>(this) : nullptr;
+  }
+
+  /// Its campaign terms (the shared parameters).
+  const Campaign& campaign() const { return campaign_; }
+  void set_campaign(Campaign campaign) { campaign_ = std::move(campaign); }
+  /// The promotion's total budget in cents; nullopt for unlimited.
+  std::optional<Money> budget() const { return campaign_.budget; }
+
+ protected:
+  /// Whether it uses the capability it implements of type `type` in this run: a composite that
+  /// implements every capability on behalf of its parts (a festival's tools) says which its parts
+  /// use. By default every capability it implements.
+  virtual bool uses(const std::type_info& type) const {
+    (void)type;
+    return true;
+  }
+
+ private:
+  Campaign campaign_;
+};
+
+/// An order-level rule: asked for its discount on each order with the seller's lines.
+class OrderRule {
+ public:
   /// The order-level discount (cents) this promotion would give the order; 0 for none. Called
   /// at most once per order during settlement, on one thread, orders in commit order; whether it
   /// is given depends on the stacking rules and the budget (a rule that must know would track the
   /// orders it observes).
-  virtual Money order_discount(const OrderView& order) {
-    (void)order;
-    return 0;
-  }
-
-  /// Quantity caps on its per-item discounts (a flash sale's): with capped(), settlement sells at
-  /// most cap_left(k) more units at its discount on the seller's local offer k (the units of a
-  /// line beyond it are lost, as when stock runs out: the sale's allocation is sold out) and
-  /// reports the units it sold there through sold_at_discount(k, units), in commit order.
-  virtual bool capped() const { return false; }
-  virtual std::uint64_t cap_left(std::size_t k) const {
-    (void)k;
-    return UINT64_MAX;
-  }
-  virtual void sold_at_discount(std::size_t k, std::uint64_t units) {
-    (void)k;
-    (void)units;
-  }
-  /// Featured slots (a flash-sale banner): every visit shows featured_slots() offers drawn
-  /// uniformly (with repeats dropped) from those featured() lists for the window, after the
-  /// recommendations and before organic browsing. Asked after offers(), only while it is live.
-  virtual std::size_t featured_slots() const { return 0; }
-  virtual void featured(const MarketContext& ctx, std::vector<OfferId>& out) {
-    (void)ctx;
-    (void)out;
-  }
-  /// Traffic it brings to the marketplace (a festival's surge): every consumer's visit intensity
-  /// is multiplied by traffic(d) on day d (>= 1, fixed from the start of the run: the engine
-  /// bounds the candidate clock with it). Asked only when has_traffic().
-  virtual bool has_traffic() const { return false; }
-  virtual double traffic(Day day) const {
-    (void)day;
-    return 1.0;
-  }
-  /// A cost (not a discount: the consumer pays the same) its order rule incurs on the order, in
-  /// cents, charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked
-  /// once per order the rule applies to, with the order after per-item discounts.
+  virtual Money order_discount(const OrderView& order) = 0;
+  /// A cost (not a discount: the consumer pays the same) the rule incurs on the order, in cents,
+  /// charged to its budget as `order_cost_kind()` (a gift's unit cost); 0 for none. Asked once per
+  /// order the rule applies to, with the order after per-item discounts.
   virtual Money order_cost(const OrderView& order) {
     (void)order;
     return 0;
@@ -128,8 +145,8 @@ class PromotionStrategy : public Strategy {
     static const CostKind fee = cost_kind("fee");
     return fee;
   }
-  /// Whether its order rule applies to some lines only (rule_covers()): then the rule's
-  /// discount is capped at and shared over those lines.
+  /// Whether the rule applies to some lines only (rule_covers()): then its discount is capped at
+  /// and shared over those lines.
   virtual bool scoped() const { return false; }
   /// With scoped(): whether the rule counts a line of product `product` in `category`.
   virtual bool rule_covers(ProductId product, std::uint32_t category) const {
@@ -137,31 +154,57 @@ class PromotionStrategy : public Strategy {
     (void)category;
     return true;
   }
-  /// Spend tiers its order rule gives, when shoppers can anticipate them (MODEL.md "Choice": a
-  /// spend-threshold promotion adds its unlock value to the utility of an item that crosses the
-  /// threshold): the discount in cents on an order whose covered spend is `spend` cents. Null when
-  /// the rule has no such tiers. The engine reads it while a visit's basket is built (the spend
-  /// of the items taken so far, at the prices shown).
-  struct SpendTiers {
-    std::vector<Money> spend;  // ascending thresholds, cents
-    std::vector<Money> off;    // the discount from each threshold on, cents (ascending)
-    /// The discount an order of `spend` cents gets: the highest tier it reaches, or 0.
-    Money discount(Money spend_cents) const {
-      Money d = 0;
-      for (std::size_t k = 0; k < spend.size() && spend[k] <= spend_cents; ++k) d = off[k];
-      return d;
-    }
-  };
+  /// Its spend tiers, when shoppers can anticipate them; null when it has none.
   virtual const SpendTiers* spend_tiers() const { return nullptr; }
 
-  /// Its campaign terms (the shared parameters).
-  const Campaign& campaign() const { return campaign_; }
-  void set_campaign(Campaign campaign) { campaign_ = std::move(campaign); }
-  /// The promotion's total budget in cents; nullopt for unlimited.
-  std::optional<Money> budget() const { return campaign_.budget; }
+ protected:
+  ~OrderRule() = default;
+};
 
- private:
-  Campaign campaign_;
+/// Quantity limits on its per-item discounts (a flash sale's): settlement sells at most
+/// cap_left(k) more units at its discount on the seller's local offer k (the units of a line
+/// beyond it are lost, as when stock runs out: the allocation is sold out) and reports the units
+/// it sold there through sold_at_discount(k, units), in commit order.
+class QuantityLimit {
+ public:
+  virtual std::uint64_t cap_left(std::size_t k) const = 0;
+  virtual void sold_at_discount(std::size_t k, std::uint64_t units) = 0;
+
+ protected:
+  ~QuantityLimit() = default;
+};
+
+/// Featured slots (a flash-sale banner): every visit shows featured_slots() offers drawn uniformly
+/// (with repeats dropped) from those featured() lists for the window, after the recommendations
+/// and before organic browsing. Asked after offers(), only while the promotion is live.
+class FeaturedSlots {
+ public:
+  virtual std::size_t featured_slots() const = 0;
+  virtual void featured(const MarketContext& ctx, std::vector<OfferId>& out) = 0;
+
+ protected:
+  ~FeaturedSlots() = default;
+};
+
+/// Traffic a promotion brings to the marketplace (a festival's surge): every consumer's visit
+/// intensity is multiplied by traffic(d) on day d (>= 1, fixed from the start of the run: the
+/// engine bounds the candidate clock with it).
+class VisitTraffic {
+ public:
+  virtual double traffic(Day day) const = 0;
+
+ protected:
+  ~VisitTraffic() = default;
+};
+
+/// A depth (percent off, coupon value) a monitoring rule's "scale_depth" multiplies.
+class ScalableDepth {
+ public:
+  /// Multiplies the depth by `factor` > 0 from the next window on.
+  virtual void scale(double factor) = 0;
+
+ protected:
+  ~ScalableDepth() = default;
 };
 
 }  // namespace marketsim

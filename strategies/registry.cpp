@@ -30,7 +30,7 @@ void PromotionRegistry::add(Info info) {
   info.params.insert(info.params.end(), campaign_params().begin(), campaign_params().end());
   info.make = [make = std::move(info.make)](const Json& params, const BuildContext& ctx) {
     std::unique_ptr<PromotionStrategy> promotion = make(params, ctx);
-    promotion->set_campaign(parse_campaign(params, promotion->span(), promotion->scalable()));
+    promotion->set_campaign(parse_campaign(params, promotion->span(), promotion->capability<ScalableDepth>() != nullptr));
     return promotion;
   };
   StrategyRegistry<PromotionStrategy>::add(std::move(info));

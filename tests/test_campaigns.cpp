@@ -30,11 +30,10 @@ const std::string kReference = MARKETSIM_SOURCE_DIR "/scenarios/reference-market
 
 /// Test-only promotion with an order-level rule: `off` (currency) off every order of at least
 /// `min` (currency).
-class OrderOff final : public PromotionStrategy {
+class OrderOff final : public PromotionStrategy, public OrderRule {
  public:
   OrderOff(Money off, Money min) : off_(off), min_(min) {}
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  bool has_order_rule() const override { return true; }
   Money order_discount(const OrderView& order) override { return order.subtotal() >= min_ ? off_ : 0; }
 
  private:

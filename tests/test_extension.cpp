@@ -132,7 +132,7 @@ struct GaugeRecorder : RunObserver {
 
 // --- the promotion -----------------------------------------------------------------------------
 
-class Vip final : public PromotionStrategy {
+class Vip final : public PromotionStrategy, public OrderRule {
  public:
   explicit Vip(const Json& p)
       : cost_(to_cents(p["notify_cost"].get<double>())),
@@ -157,7 +157,7 @@ class Vip final : public PromotionStrategy {
                                                        .expires = static_cast<Time>(ctx.day + 7)});
     }
   }
-  bool has_order_rule() const override { return off_ > 0; }
+  bool uses(const std::type_info& t) const override { return t != typeid(OrderRule) || off_ > 0; }
   Money order_discount(const OrderView& order) override { return order.subtotal() >= threshold_ ? off_ : 0; }
 
  private:

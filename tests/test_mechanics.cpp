@@ -55,7 +55,7 @@ class CashbackWallet final : public Mechanic {
     payers_.resize(sellers.size());
     for (std::size_t s = 0; s < sellers.size(); ++s) {
       for (std::size_t p = 0; p < sellers[s].promotions.size(); ++p) {
-        if (const auto* c = dynamic_cast<const PaysCashback*>(sellers[s].promotions[p].get())) payers_[s].emplace_back(p, c);
+        if (const auto* c = sellers[s].promotions[p]->capability<PaysCashback>()) payers_[s].emplace_back(p, c);
       }
     }
   }

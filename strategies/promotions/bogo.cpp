@@ -13,13 +13,12 @@
 namespace marketsim {
 namespace {
 
-class Bogo final : public WindowedPromotion {
+class Bogo final : public WindowedPromotion, public OrderRule {
  public:
   Bogo(std::vector<char> products, std::uint32_t buy, std::uint32_t get, PromotionWindow window)
       : WindowedPromotion(window), products_(std::move(products)), buy_(buy), get_(get) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  bool has_order_rule() const override { return true; }
   bool scoped() const override { return true; }
   bool rule_covers(ProductId product, std::uint32_t) const override { return products_[product] != 0; }
 

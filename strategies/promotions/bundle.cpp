@@ -14,15 +14,13 @@
 namespace marketsim {
 namespace {
 
-class Bundle final : public WindowedPromotion {
+class Bundle final : public WindowedPromotion, public OrderRule, public ScalableDepth {
  public:
   Bundle(std::vector<std::int8_t> group, std::size_t groups, Money off, PromotionWindow window)
       : WindowedPromotion(window), group_(std::move(group)), counts_(groups, 0), off_(off) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  bool scalable() const override { return true; }
   void scale(double factor) override { off_ = std::max<Money>(0, std::llround(static_cast<double>(off_) * factor)); }
-  bool has_order_rule() const override { return true; }
   bool scoped() const override { return true; }
   bool rule_covers(ProductId product, std::uint32_t) const override { return group_[product] >= 0; }
 

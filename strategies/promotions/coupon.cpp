@@ -18,14 +18,13 @@
 namespace marketsim {
 namespace {
 
-class CouponPromotion final : public PromotionStrategy {
+class CouponPromotion final : public PromotionStrategy, public ScalableDepth {
  public:
   CouponPromotion(Targeting targeting, Coupon coupon, Day expiry_days, Money cost, std::optional<std::uint64_t> limit)
       : targeting_(std::move(targeting)), coupon_(coupon), expiry_days_(expiry_days), cost_(cost), limit_(limit) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
   std::vector<std::string> mechanics() const override { return {kCouponMechanic}; }
-  bool scalable() const override { return true; }
   void scale(double factor) override {
     if (coupon_.amount_off > 0) {
       coupon_.amount_off = std::max<Money>(1, std::llround(static_cast<double>(coupon_.amount_off) * factor));

@@ -55,7 +55,13 @@ struct Deposit {
   double share = 0;
 };
 
-class Festival final : public PromotionStrategy, public WishListing {
+class Festival final : public PromotionStrategy,
+                       public OrderRule,
+                       public QuantityLimit,
+                       public FeaturedSlots,
+                       public VisitTraffic,
+                       public ScalableDepth,
+                       public WishListing {
  public:
   Festival(std::vector<Phase> phases, double surge, std::optional<Deposit> deposit, std::optional<WishList> wishes,
            StreamFamily keys, std::int64_t consumers)
@@ -67,10 +73,11 @@ class Festival final : public PromotionStrategy, public WishListing {
         consumers_(consumers) {
     for (const Phase& p : phases_) {
       for (const auto& t : p.tools) {
-        order_rule_ = order_rule_ || t->has_order_rule();
-        capped_ = capped_ || t->capped();
-        featured_slots_ = std::max(featured_slots_, t->featured_slots());
-        tiers_possible_ = tiers_possible_ || t->spend_tiers() != nullptr;
+        const OrderRule* rule = t->capability<OrderRule>();
+        order_rule_ = order_rule_ || rule != nullptr;
+        capped_ = capped_ || t->capability<QuantityLimit>() != nullptr;
+        if (const FeaturedSlots* f = t->capability<FeaturedSlots>()) featured_slots_ = std::max(featured_slots_, f->featured_slots());
+        tiers_possible_ = tiers_possible_ || (rule != nullptr && rule->spend_tiers() != nullptr);
       }
     }
   }
@@ -116,7 +123,8 @@ class Festival final : public PromotionStrategy, public WishListing {
     tiers_ = SpendTiers{};
     if (phase == nullptr) return false;
     for (const auto& t : phase->tools) {
-      if (const SpendTiers* s = t->spend_tiers(); s != nullptr && tiers_.spend.empty()) tiers_ = *s;
+      const OrderRule* rule = t->capability<OrderRule>();
+      if (const SpendTiers* s = rule ? rule->spend_tiers() : nullptr; s != nullptr && tiers_.spend.empty()) tiers_ = *s;
     }
     bool any = false;
     scratch_.resize(prices.size());
@@ -157,22 +165,20 @@ class Festival final : public PromotionStrategy, public WishListing {
   std::optional<std::pair<Time, Time>> span() const override {
     return std::pair{phases_.front().start, phases_.back().end};
   }
-  bool scalable() const override { return true; }
   void scale(double factor) override {
     for (Phase& p : phases_) {
       for (auto& t : p.tools) {
-        if (t->scalable()) t->scale(factor);
+        if (ScalableDepth* d = t->capability<ScalableDepth>()) d->scale(factor);
       }
     }
   }
 
-  bool has_order_rule() const override { return order_rule_ || deposit_.has_value(); }
   Money order_discount(const OrderView& order) override {
     const Phase* phase = at(order.time);
     if (phase == nullptr) return 0;
     Money total = 0;
     for (const auto& t : phase->tools) {
-      if (t->has_order_rule()) total += t->order_discount(order);
+      if (OrderRule* rule = t->capability<OrderRule>()) total += rule->order_discount(order);
     }
     return total;
   }
@@ -181,7 +187,7 @@ class Festival final : public PromotionStrategy, public WishListing {
     if (phase == nullptr) return 0;
     Money total = 0;
     for (const auto& t : phase->tools) {
-      if (t->has_order_rule()) total += t->order_cost(order);
+      if (OrderRule* rule = t->capability<OrderRule>()) total += rule->order_cost(order);
     }
     return total;
   }
@@ -191,19 +197,21 @@ class Festival final : public PromotionStrategy, public WishListing {
   }
   const SpendTiers* spend_tiers() const override { return tiers_possible_ ? &tiers_ : nullptr; }
 
-  bool capped() const override { return capped_; }
   std::uint64_t cap_left(std::size_t k) const override {
-    return k < funder_.size() && funder_[k] != nullptr && funder_[k]->capped() ? funder_[k]->cap_left(k) : UINT64_MAX;
+    const QuantityLimit* limit = k < funder_.size() && funder_[k] != nullptr ? funder_[k]->capability<QuantityLimit>() : nullptr;
+    return limit != nullptr ? limit->cap_left(k) : UINT64_MAX;
   }
   void sold_at_discount(std::size_t k, std::uint64_t units) override {
-    if (k < funder_.size() && funder_[k] != nullptr) funder_[k]->sold_at_discount(k, units);
+    QuantityLimit* limit = k < funder_.size() && funder_[k] != nullptr ? funder_[k]->capability<QuantityLimit>() : nullptr;
+    if (limit != nullptr) limit->sold_at_discount(k, units);
   }
   std::size_t featured_slots() const override { return featured_slots_; }
   void featured(const MarketContext& ctx, std::vector<OfferId>& out) override {
     const Phase* phase = at(ctx.window_start);
     if (phase == nullptr) return;
     for (const auto& t : phase->tools) {
-      if (t->featured_slots() > 0) t->featured(ctx, out);
+      FeaturedSlots* f = t->capability<FeaturedSlots>();
+      if (f != nullptr && f->featured_slots() > 0) f->featured(ctx, out);
     }
   }
 
@@ -214,7 +222,6 @@ class Festival final : public PromotionStrategy, public WishListing {
   std::size_t wish_slots(Time t) const override { return wishes_ && find("peak")->holds(t) ? wishes_->slots : 0; }
   std::size_t wish_slots_bound() const override { return wishes_ ? wishes_->slots : 0; }
 
-  bool has_traffic() const override { return surge_ != 1.0; }
   double traffic(Day day) const override {
     const Phase* peak = find("peak");
     return peak->holds(static_cast<Time>(day)) || (static_cast<Time>(day) < peak->end && static_cast<Time>(day + 1) > peak->start)
@@ -223,6 +230,14 @@ class Festival final : public PromotionStrategy, public WishListing {
   }
 
  private:
+  /// What its tools use (and the deposits' coupons, the surge, the wish lists).
+  bool uses(const std::type_info& t) const override {
+    if (t == typeid(OrderRule)) return order_rule_ || deposit_.has_value();
+    if (t == typeid(QuantityLimit)) return capped_;
+    if (t == typeid(VisitTraffic)) return surge_ != 1.0;
+    if (t == typeid(WishListing)) return wishes_.has_value();
+    return true;
+  }
   const Phase* at(Time t) const {
     for (const Phase& p : phases_) {
       if (p.holds(t)) return &p;

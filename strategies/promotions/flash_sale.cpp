@@ -16,7 +16,10 @@
 namespace marketsim {
 namespace {
 
-class FlashSale final : public WindowedPromotion {
+class FlashSale final : public WindowedPromotion,
+                        public QuantityLimit,
+                        public FeaturedSlots,
+                        public ScalableDepth {
  public:
   FlashSale(std::vector<char> products, double depth, PromotionWindow window, std::optional<std::uint64_t> cap,
             std::size_t featured)
@@ -30,10 +33,9 @@ class FlashSale final : public WindowedPromotion {
     }
     return true;
   }
-  bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
-  bool capped() const override { return cap_.has_value(); }
+  bool uses(const std::type_info& t) const override { return t != typeid(QuantityLimit) || cap_.has_value(); }
   std::uint64_t cap_left(std::size_t k) const override {
     const std::uint64_t sold = k < sold_.size() ? sold_[k] : 0;
     return *cap_ > sold ? *cap_ - sold : 0;

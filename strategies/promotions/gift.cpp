@@ -14,7 +14,7 @@
 namespace marketsim {
 namespace {
 
-class Gift final : public WindowedPromotion {
+class Gift final : public WindowedPromotion, public OrderRule {
  public:
   Gift(Money min_spend, Money cost, Money value, PromotionWindow window)
       : WindowedPromotion(window), min_spend_(min_spend), cost_(cost) {
@@ -23,8 +23,8 @@ class Gift final : public WindowedPromotion {
   }
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  bool has_order_rule() const override { return true; }
   const SpendTiers* spend_tiers() const override { return tiers_.off[0] > 0 ? &tiers_ : nullptr; }
+  Money order_discount(const OrderView&) override { return 0; }  // the consumer pays the same
   Money order_cost(const OrderView& order) override {
     if (!window().contains(order.time)) return 0;
     return order.subtotal() >= min_spend_ ? cost_ : 0;

@@ -17,7 +17,7 @@
 namespace marketsim {
 namespace {
 
-class MemberPrice final : public WindowedPromotion, public MemberPricing {
+class MemberPrice final : public WindowedPromotion, public MemberPricing, public ScalableDepth {
  public:
   MemberPrice(std::vector<char> products, double depth, int min_tier, PromotionWindow window, std::vector<Day> days,
               Day every, Day first_day)
@@ -38,7 +38,6 @@ class MemberPrice final : public WindowedPromotion, public MemberPricing {
   }
   int min_tier() const override { return min_tier_; }
   std::vector<std::string> mechanics() const override { return {kMemberPricesMechanic}; }
-  bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
  private:

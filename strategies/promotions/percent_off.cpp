@@ -10,7 +10,7 @@
 namespace marketsim {
 namespace {
 
-class PercentOff final : public WindowedPromotion {
+class PercentOff final : public WindowedPromotion, public ScalableDepth {
  public:
   PercentOff(std::vector<char> products, double depth, PromotionWindow window)
       : WindowedPromotion(window), products_(std::move(products)), depth_(depth) {}
@@ -24,7 +24,6 @@ class PercentOff final : public WindowedPromotion {
     }
     return true;
   }
-  bool scalable() const override { return true; }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
 
  private:

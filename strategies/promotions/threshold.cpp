@@ -4,7 +4,7 @@
 // in proportion to what they cost (engine/settlement.cpp; stacking rules: strategies/stacking.h).
 // Shoppers anticipate it (MODEL.md "Choice"): while a basket is filled, an item whose price takes
 // the covered spend across a tier gains utility beta * (the discount it unlocks)
-// (PromotionStrategy::spend_tiers; engine/visits.cpp), so orders bunch just above the thresholds.
+// (OrderRule::spend_tiers; engine/visits.cpp), so orders bunch just above the thresholds.
 // A monitoring rule's "scale_depth" multiplies every tier's discount.
 #include <algorithm>
 #include <cmath>
@@ -16,18 +16,16 @@
 namespace marketsim {
 namespace {
 
-class Threshold final : public WindowedPromotion {
+class Threshold final : public WindowedPromotion, public OrderRule, public ScalableDepth {
  public:
   Threshold(SpendTiers tiers, std::vector<char> products, bool everything, PromotionWindow window)
       : WindowedPromotion(window), tiers_(std::move(tiers)), products_(std::move(products)), everything_(everything) {}
 
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
-  bool scalable() const override { return true; }
   void scale(double factor) override {
     for (Money& off : tiers_.off) off = std::max<Money>(0, std::llround(static_cast<double>(off) * factor));
   }
 
-  bool has_order_rule() const override { return true; }
   bool scoped() const override { return !everything_; }
   bool rule_covers(ProductId product, std::uint32_t) const override { return products_[product] != 0; }
   const SpendTiers* spend_tiers() const override { return &tiers_; }
@@ -75,7 +73,7 @@ void register_threshold() {
         const Json& list = p["tiers"];
         if (!list.is_array() || list.empty()) throw ParamError("tiers", "must be a non-empty array of {spend, off}");
         if (list.size() > 32) throw ParamError("tiers", "must have at most 32 tiers");
-        PromotionStrategy::SpendTiers tiers;
+        SpendTiers tiers;
         for (std::size_t k = 0; k < list.size(); ++k) {
           const std::string at = "/tiers/" + std::to_string(k);
           Json t;
