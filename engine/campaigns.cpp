@@ -59,6 +59,7 @@ void Simulation::open_campaigns() {
                                       (static_cast<std::uint64_t>(s) << 32) | p);
       run.fired.assign(c.monitor.size(), 0);
       for (const MonitorRule& r : c.monitor) {
+        if (r.metric == MonitorMetric::kEvent) day_events_.assign(event_board_.names().size(), 0);
         run.lift = run.lift || r.metric == MonitorMetric::kLiftPerSpend;
         run.forecast = run.forecast || r.metric == MonitorMetric::kSalesVsForecast;
       }
@@ -233,6 +234,12 @@ void Simulation::monitor_campaigns(Day day, std::span<const SellerBooks> books, 
           case MonitorMetric::kGauge: {  // a module's or a strategy's gauge, by name
             const auto g = std::find(gauge_names_.begin(), gauge_names_.end(), rule.gauge);
             if (g != gauge_names_.end()) value = gauge_values_[batch][static_cast<std::size_t>(g - gauge_names_.begin())];
+            break;
+          }
+          case MonitorMetric::kEvent: {  // any named event's occurrences on the day
+            const std::vector<std::string>& names = event_board_.names();
+            const auto e = static_cast<std::size_t>(std::find(names.begin(), names.end(), rule.gauge) - names.begin());
+            value = e < day_events_.size() ? static_cast<double>(day_events_[e]) : 0.0;
             break;
           }
         }

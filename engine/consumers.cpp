@@ -32,10 +32,7 @@ void Simulation::apply_commands(Time start) {
       ++commands_held_out_;
       continue;
     }
-    if (cmd.cost > 0 && (ledger.stopped(account) || !ledger.charge_cost(account, cmd.cost, cmd.cost_kind))) {
-      ++commands_dropped_;
-      continue;
-    }
+    if (cmd.cost > 0 && (ledger.stopped(account) || !ledger.charge_cost(account, cmd.cost, cmd.cost_kind))) continue;
     cmd.time = start;
     add_checked(books_today_[cmd.seller].costs[static_cast<std::size_t>(cmd.cost_kind)], cmd.cost);
     add_checked(recorded_costs_[cmd.seller], cmd.cost);

@@ -325,6 +325,9 @@ void Simulation::gather_events(std::size_t batch, Time end) {
     out.insert(out.end(), shard->events.begin(), shard->events.end());
     shard->events.clear();
   }
+  if (!day_events_.empty()) {
+    for (const EventRecord& e : out) ++day_events_[e.event];
+  }
   if (!std::is_sorted(out.begin(), out.end(), [](const EventRecord& a, const EventRecord& b) { return a.time < b.time; })) {
     std::stable_sort(out.begin(), out.end(), [](const EventRecord& a, const EventRecord& b) { return a.time < b.time; });
   }
@@ -560,7 +563,6 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
       recorded_day_spend_[s].push_back(spend);
     }
     if (!gauge_names_.empty()) read_gauges(day, batch);
-    monitor_campaigns(day, books, batch);
     day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
                            market_books, gauge_names_,  gauge_values_[batch], monitor_records_[batch]};
     if (log_.needs().exposures) {  // copied: the log's ring slot is reused while subscribers read
@@ -574,6 +576,11 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
   }
   deliver_messages();
   gather_events(batch, end);
+  if (day_record) {  // monitoring rules, once the day's gauges and events are in
+    monitor_campaigns(day, day_record->sellers, batch);
+    day_record->monitor = monitor_records_[batch];
+    std::fill(day_events_.begin(), day_events_.end(), 0);
+  }
   const WindowRecords records{day, start, end, orders_[batch], lines_[batch], window_events_[batch], event_board_.names()};
   for (Strategy* s : strategies_) {
     s->observe(records);

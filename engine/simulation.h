@@ -274,6 +274,7 @@ class Simulation {
     std::uint32_t price_changed, budget_exhausted;
   } engine_events_{};
   std::vector<EventRecord> window_events_[2];
+  std::vector<std::uint64_t> day_events_;  // with event rules: each event's occurrences on the day
   std::vector<Money> posted_price_;
   std::vector<std::uint32_t> day_exposures_[2], day_clicked_[2];  // the day's, per offer (double-buffered)  // each offer's price in the previous window (-1 before the first)
   void declare_signals();
@@ -373,7 +374,6 @@ class Simulation {
   PlatformLog log_;
   EventQueue<MarketEvent> events_;
   std::vector<Command> commands_;  // issued while preparing the window, applied at its start
-  std::uint64_t commands_dropped_ = 0;
   std::uint64_t commands_held_out_ = 0;
   std::uint64_t visits_today_ = 0;
   std::uint64_t conversions_today_ = 0;

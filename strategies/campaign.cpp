@@ -12,6 +12,7 @@ const char* monitor_metric_name(MonitorMetric m) {
     case MonitorMetric::kSalesVsForecast: return "sales_vs_forecast";
     case MonitorMetric::kLiftPerSpend: return "lift_per_spend";
     case MonitorMetric::kGauge: return "gauge";
+    case MonitorMetric::kEvent: return "event";
   }
   return "?";
 }
@@ -54,7 +55,8 @@ const ParamSchema& campaign_params() {
        .optional = true},
       {.name = "monitor", .type = ParamType::kObjectList, .default_value = nullptr,
        .description = "rules checked at each day's end: {\"after_day\", \"if\": spend_to_date | "
-                      "sales_vs_forecast | lift_per_spend | gauge (with \"gauge\": NAME), \"below\" | "
+                      "sales_vs_forecast | lift_per_spend | gauge (with \"gauge\": NAME) | event (with "
+                      "\"event\": NAME), \"below\" | "
                       "\"above\", \"action\": stop | scale_depth, \"factor\"}",
        .optional = true},
   };
@@ -66,10 +68,15 @@ const ParamSchema& monitor_rule_params() {
       {.name = "after_day", .type = ParamType::kInteger, .default_value = nullptr, .min = 0, .max = 1000000,
        .description = "the first day at whose end the rule is checked"},
       {.name = "if", .type = ParamType::kString, .default_value = nullptr,
-       .description = "what it observes", .choices = {"spend_to_date", "sales_vs_forecast", "lift_per_spend", "gauge"}},
+       .description = "what it observes",
+       .choices = {"spend_to_date", "sales_vs_forecast", "lift_per_spend", "gauge", "event"}},
       {.name = "gauge", .type = ParamType::kString, .default_value = nullptr,
        .description = "with \"if\": \"gauge\": the run's gauge it reads by name, e.g. \"engagement.churned\" "
                       "(gauges.csv lists them); a gauge the run does not have reads as undefined",
+       .optional = true},
+      {.name = "event", .type = ParamType::kString, .default_value = nullptr,
+       .description = "with \"if\": \"event\": the run's named event whose occurrences on the day it counts, "
+                      "e.g. \"coupon.redeemed\" (events.csv lists them); an event that never occurs counts 0",
        .optional = true},
       {.name = "below", .type = ParamType::kNumber, .default_value = nullptr, .min = -1e15, .max = 1e15,
        .description = "fires when the value is below this (give below or above)", .optional = true},
@@ -101,16 +108,20 @@ MonitorRule parse_rule(const Json& object, std::size_t index, bool scalable, boo
   rule.metric = metric == "spend_to_date"       ? MonitorMetric::kSpendToDate
                 : metric == "sales_vs_forecast" ? MonitorMetric::kSalesVsForecast
                 : metric == "gauge"             ? MonitorMetric::kGauge
+                : metric == "event"             ? MonitorMetric::kEvent
                                                 : MonitorMetric::kLiftPerSpend;
   rule.label = metric;
-  if (rule.metric == MonitorMetric::kGauge) {
-    if (!r.contains("gauge") || r["gauge"].get<std::string>().empty()) {
-      throw ParamError(at + "/gauge", "is required with \"if\": \"gauge\" (a gauge's name, e.g. \"engagement.churned\")");
+  for (const char* key : {"gauge", "event"}) {  // the name a gauge or event rule reads
+    if (metric == key) {
+      if (!r.contains(key) || r[key].get<std::string>().empty()) {
+        throw ParamError(at + "/" + key, std::string("is required with \"if\": \"") + key + "\" (a name, e.g. \"" +
+                                             (metric == "gauge" ? "engagement.churned" : "coupon.redeemed") + "\")");
+      }
+      rule.gauge = r[key].get<std::string>();
+      rule.label = metric + ":" + rule.gauge;
+    } else if (r.contains(key)) {
+      throw ParamError(at + "/" + key, std::string("applies only with \"if\": \"") + key + "\"");
     }
-    rule.gauge = r["gauge"].get<std::string>();
-    rule.label = "gauge:" + rule.gauge;
-  } else if (r.contains("gauge")) {
-    throw ParamError(at + "/gauge", "applies only with \"if\": \"gauge\"");
   }
   if (r.contains("below") == r.contains("above")) {
     throw ParamError(at, "give exactly one of \"below\" and \"above\"");

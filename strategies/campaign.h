@@ -53,6 +53,7 @@ enum class MonitorMetric : std::uint8_t {
                     // consumers, over the campaign so far, per unit of spend
   kGauge,           // a gauge of the run by name (market/signals.h: a module's or a strategy's),
                     // its value at the day's end
+  kEvent,           // a named event of the run (market/signals.h): its occurrences on the day
 };
 
 enum class MonitorAction : std::uint8_t { kNone, kStop, kScaleDepth };
@@ -67,8 +68,8 @@ struct MonitorRule {
   double threshold = 0.0;
   MonitorAction action = MonitorAction::kStop;
   double factor = 1.0;  // for kScaleDepth
-  std::string gauge;    // for kGauge: the gauge's name ("engagement.churned")
-  std::string label;    // what monitor.csv calls it: the metric's name, or "gauge:NAME"
+  std::string gauge;    // for kGauge: the gauge's name ("engagement.churned"); kEvent: the event's
+  std::string label;    // what monitor.csv calls it: the metric's name, "gauge:NAME" or "event:NAME"
 };
 
 /// A promotion's campaign terms, as the shared parameters set them.

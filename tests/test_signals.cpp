@@ -194,3 +194,43 @@ TEST_CASE("a monitoring rule reads a gauge by name and stops its promotion when 
   CHECK_THROWS_WITH(bad(R"({"after_day": 0, "if": "spend_to_date", "gauge": "x", "above": 1, "action": "stop"})"),
                     Catch::Contains("/arms/1/promotions/0/monitor/0/gauge: applies only with \"if\": \"gauge\""));
 }
+
+TEST_CASE("a monitoring rule counts a named event's occurrences on the day and stops its promotion", "[signals][campaigns]") {
+  // retention's win-back coupon, stopped the first day more than 3 coupons are redeemed
+  // (coupon.redeemed, the coupon mechanic's event): the rule's value each day is events.csv's
+  // count of that day (0 on a day without one), it fires once, and no coupon is issued after.
+  const Scenario sc = load_scenario(
+      MARKETSIM_SOURCE_DIR "/scenarios/retention.json",
+      {"/market/segments/0/consumers=3000", "/replications=1", "/horizon_days=120",
+       R"(/arms/1/promotions/0/monitor=[{"after_day": 0, "if": "event", "event": "coupon.redeemed", "above": 3, "action": "stop"}])"});
+  const ExperimentResult e = run_experiment(sc);
+  const RunResult& r = e.runs.at(1);
+  const auto name = std::find(r.event_names.begin(), r.event_names.end(), "coupon.redeemed");
+  REQUIRE(name != r.event_names.end());
+  const auto redeemed = static_cast<std::uint32_t>(name - r.event_names.begin());
+  std::map<Day, double> count;
+  for (const EventDayRow& row : r.events) {
+    if (row.event == redeemed) count[row.day] += static_cast<double>(row.count);
+  }
+  REQUIRE(!r.monitor.empty());
+  Day fired = -1;
+  for (const MonitorRow& m : r.monitor) {
+    INFO("day " << m.day);
+    CHECK(m.metric == "event:coupon.redeemed");
+    CHECK(m.value == count[m.day]);
+    CHECK((m.action == "stop") == (m.value > 3));
+    if (m.action == "stop") fired = m.day;
+  }
+  REQUIRE(fired > 0);
+  CHECK(r.monitor.back().day == fired);
+  for (const DailyRow& d : r.daily) {
+    if (d.day > fired) CHECK(d.values[metric_index("coupons_issued")] == 0.0);
+  }
+  const auto bad = [](const std::string& rule) {
+    return load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/retention.json", {"/arms/1/promotions/0/monitor=[" + rule + "]"});
+  };
+  CHECK_THROWS_WITH(bad(R"({"after_day": 0, "if": "event", "above": 1, "action": "stop"})"),
+                    Catch::Contains("/arms/1/promotions/0/monitor/0/event: is required with \"if\": \"event\""));
+  CHECK_THROWS_WITH(bad(R"({"after_day": 0, "if": "gauge", "gauge": "x", "event": "y", "above": 1, "action": "stop"})"),
+                    Catch::Contains("/arms/1/promotions/0/monitor/0/event: applies only with \"if\": \"event\""));
+}
