@@ -102,12 +102,7 @@ void Simulation::open_mechanics() {
 
 void Simulation::prepare_mechanics(Time start, Time end) {
   any_use_ = {};
-  for (std::size_t m = 0; m < mechanics_.size(); ++m) {
-    const Mechanic::Use u = use_[m] = mechanics_[m]->prepare(start, end);
-    any_use_ = {any_use_.show || u.show, any_use_.price_all || u.price_all,
-                any_use_.line_prices || u.line_prices, any_use_.observe || u.observe,
-                any_use_.settle_all || u.settle_all};
-  }
+  for (std::size_t m = 0; m < mechanics_.size(); ++m) any_use_ |= use_[m] = mechanics_[m]->prepare(start, end);
 }
 
 void Simulation::unhandled(const Command& cmd) {

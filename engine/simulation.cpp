@@ -34,10 +34,6 @@ LogNeeds needs_of(const std::vector<Strategy*>& strategies) {
   return needs;
 }
 
-}  // namespace
-
-namespace {
-
 void declare_engine_columns(ColumnLayout& layout, Column<Time>& next_visit, Column<std::uint32_t>& visit_index,
                             Column<std::uint8_t>& flags) {
   next_visit = layout.add<Time>("engine", "next_visit", 1, 0.0);

@@ -165,6 +165,7 @@ class Simulation {
   void advance(Shard& shard, std::size_t window);
   void thin(Shard& shard, std::size_t window);
   void visit_batch(Shard& shard);
+  void show_offers(Shard& shard, std::size_t visit);
   void choose_baskets(Shard& shard, std::span<float> weights_of_slots);
   /// Visit v's slots [first, end): the prices the consumer's own offers give it (mechanics' price
   /// hooks); `held`: the consumer is held out of some promotion.
@@ -323,13 +324,12 @@ class Simulation {
   bool caps_ = false;
   std::vector<std::vector<OrderRule*>> order_rule_of_;
   std::vector<std::vector<QuantityLimit*>> limit_of_;
-  // Promotion mechanics (mechanics/mechanic.h, engine/mechanics.cpp): in registry order, each with
-  // its host, flag bit, holders and what it does in the current window; per command kind, the
-  // mechanic handling it (-1: none); per [seller][promotion], the mechanic taking its per-item
-  // discounts (-1: none).
+  // Promotion mechanics (engine/mechanics.cpp), in registry order: each one's host (a MechanicPort),
+  // events, flag bit and what it does in the window; per command kind and per [seller][promotion]
+  // (per-item discounts it takes) the mechanic, or -1.
   class MechanicPort;
   std::vector<std::unique_ptr<Mechanic>> mechanics_;
-  std::vector<std::unique_ptr<MechanicHost>> mechanic_ports_;  // MechanicPort each
+  std::vector<std::unique_ptr<MechanicHost>> mechanic_ports_;
   std::vector<std::vector<std::uint32_t>> mechanic_events_;
   std::vector<std::uint8_t> hold_bit_;
   std::vector<bool> sticky_bit_;                 // a bit several mechanics share: never cleared
@@ -340,9 +340,9 @@ class Simulation {
   std::vector<std::vector<std::int32_t>> item_taker_;
   std::uint64_t unowned_ = 0;                    // command kinds known to need no mechanic
   void open_mechanics();
+  void prepare_mechanics(Time start, Time end);
   /// A command no mechanic or module of the run handles: an error when a mechanic keeps its kind.
   void unhandled(const Command& cmd);
-  void prepare_mechanics(Time start, Time end);
   /// Shard's state of mechanic m (an empty one for mechanics keeping none).
   MechanicShard& mechanic_state(Shard& shard, std::size_t m);
   /// Whether mechanic m applies to a consumer with `flags` in this window for `all` (a Use field).

@@ -185,6 +185,11 @@ class Mechanic {
     bool line_prices = false;  // line_discount(): settlement asks for every line
     bool observe = false;      // observe(): sees every batch of visits
     bool settle_all = false;   // settle(): every order, not only holders'
+    Use& operator|=(const Use& o) {
+      show |= o.show, price_all |= o.price_all, line_prices |= o.line_prices;
+      observe |= o.observe, settle_all |= o.settle_all;
+      return *this;
+    }
   };
   /// Prepares the window [start, end), after the sellers' prices and discounts are set.
   virtual Use prepare(Time start, Time end) {
