@@ -28,6 +28,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -61,6 +62,14 @@ class MechanicHost {
   virtual std::size_t modules() const = 0;
   virtual Behaviour& module(std::size_t m) = 0;
   virtual ShardContext module_context(std::size_t shard, std::size_t m) = 0;
+  /// The first module offering capability T and its index ({nullptr, 0}: none).
+  template <typename T>
+  std::pair<const T*, std::size_t> module_with() {
+    for (std::size_t m = 0; m < modules(); ++m) {
+      if (const T* t = module(m).capability<T>()) return {t, m};
+    }
+    return {nullptr, 0};
+  }
   virtual std::size_t shard_of(ConsumerId c) const = 0;
   /// Whether consumer c is held out of seller s's promotion p; whether p acts in this window.
   virtual bool held_out(SellerId s, std::size_t p, ConsumerId c) const = 0;

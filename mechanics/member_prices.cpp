@@ -5,6 +5,7 @@
 // member price where it is deeper than the public discount; it enters the utility through the
 // price only (no deal tag).
 #include <algorithm>
+#include <tuple>
 
 #include "agents/loyalty_programme.h"
 #include "mechanics/mechanic.h"
@@ -18,9 +19,7 @@ class MemberPrices final : public Mechanic {
  public:
   void attach(MechanicHost& host) override {
     Mechanic::attach(host);
-    for (std::size_t m = 0; m < host.modules() && tiers_ == nullptr; ++m) {
-      if ((tiers_ = host.module(m).capability<TierSource>()) != nullptr) tier_module_ = m;
-    }
+    std::tie(tiers_, tier_module_) = host.module_with<TierSource>();
     const std::size_t offers = host.offers().size();
     discount_.assign(offers, 0);
     promotion_.assign(offers, -1);

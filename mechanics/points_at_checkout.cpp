@@ -6,6 +6,7 @@
 // the points leave the balance. Books: counters points_redeemed and points_discounts (cents, part
 // of the order discounts). Without a module keeping points nothing is redeemed.
 #include <cmath>
+#include <tuple>
 
 #include "agents/loyalty_programme.h"
 #include "mechanics/mechanic.h"
@@ -19,9 +20,7 @@ class PointsAtCheckout final : public Mechanic {
  public:
   void attach(MechanicHost& host) override {
     Mechanic::attach(host);
-    for (std::size_t m = 0; m < host.modules() && account_ == nullptr; ++m) {
-      if ((account_ = host.module(m).capability<PointsAccount>()) != nullptr) module_ = m;
-    }
+    std::tie(account_, module_) = host.module_with<PointsAccount>();
     const std::span<SellerStrategies> sellers = host.sellers();
     redeeming_.resize(sellers.size());
     for (std::size_t s = 0; s < sellers.size(); ++s) {
