@@ -17,6 +17,12 @@
 #ifndef MARKETSIM_VERSION
 #define MARKETSIM_VERSION "0.0.0"
 #endif
+#ifndef MARKETSIM_COMMIT
+#define MARKETSIM_COMMIT "unknown"
+#endif
+#ifndef MARKETSIM_BUILD
+#define MARKETSIM_BUILD "unknown"
+#endif
 
 namespace marketsim {
 namespace {
@@ -101,6 +107,8 @@ Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_
 }  // namespace
 
 const char* marketsim_version() { return MARKETSIM_VERSION; }
+const char* marketsim_commit() { return MARKETSIM_COMMIT; }
+const char* marketsim_build() { return MARKETSIM_BUILD; }
 
 Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
                   const PerformanceInfo& perf, const ExperimentResult* result) {

@@ -32,6 +32,11 @@ struct PerformanceInfo {
 
 /// The version string of this build.
 const char* marketsim_version();
+/// `git describe --always --dirty` of the source tree when CMake configured it ("unknown" outside
+/// git): the commit a run's results came from.
+const char* marketsim_commit();
+/// The build: type and compiler flags.
+const char* marketsim_build();
 
 /// The output set: (name, text) for every registered output (analysis/output_registry.h) in
 /// registration order, or for those of `names` (empty: all). Every byte depends only on the

@@ -34,7 +34,7 @@ int marketsim_main(const std::vector<std::string>& args, std::ostream& out, std:
       return kExitOk;
     }
     if (command == "--version") {
-      out << "marketsim " << marketsim_version() << "\n";
+      out << "marketsim " << marketsim_version() << " (" << marketsim_commit() << ")\n";
       return kExitOk;
     }
     for (const CommandInfo& c : command_registry()) {

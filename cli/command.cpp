@@ -17,6 +17,7 @@ void register_builtin_commands() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_run_command();
+    register_sweep_command();
     register_validate_command();
     register_list_command();
   });

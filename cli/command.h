@@ -27,7 +27,8 @@ struct CommandInfo {
   std::function<int(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)> run;
   /// Example argument lists (after the name), at least one per command, each exiting 0: the
   /// conformance suite (tests/test_conformance.cpp) runs them, "{scenario}" standing for a tiny
-  /// scenario file and "{dir}" for a fresh output directory.
+  /// scenario file, "{sweep}" for a sweep of two points over it and "{dir}" for a fresh output
+  /// directory.
   std::vector<std::vector<std::string>> examples = {};
 };
 
@@ -42,5 +43,6 @@ void register_builtin_commands();
 void register_run_command();
 void register_validate_command();
 void register_list_command();
+void register_sweep_command();
 
 }  // namespace marketsim

@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-program-options-dev libboost-random-dev libboost-math-dev
   libboost-graph-dev
   libeigen3-dev nlohmann-json3-dev libtbb-dev catch2
+  libsqlite3-dev libsqlitecpp-dev
   "$@"
 )
 

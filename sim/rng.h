@@ -33,6 +33,7 @@ enum class Purpose : std::uint64_t {
   kBehaviour = 5,  // a behaviour module's streams, salted with a hash of its name
   kStrategy = 6,   // a strategy's streams (entity: seller and promotion), salted with its purpose's name
   kHoldout = 7,    // a promotion's randomised holdout, salted with (seller, promotion index)
+  kDesign = 8,     // a sweep's sampled design (entity: the point; salt: the dimension)
   kTest = 99,
 };
 

@@ -440,6 +440,12 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
     document["arms"][1]["promotions"] = Json::array({Json{{"name", "percent_off"}, {"depth", 0.2}, {"start", 3}, {"end", 9}}});
     testing::spit(scenario, document.dump(2));
   }
+  // "{sweep}": a sweep of two points over the tiny scenario.
+  const fs::path sweep = dir / "sweep.json";
+  testing::spit(sweep, Json{{"scenario", scenario.string()},
+                            {"factors", Json::array({Json{{"pointer", "/horizon_days"}, {"levels", {5, 7}}}})},
+                            {"replications", 1}}
+                           .dump(2));
   std::size_t outputs = 0;
   for (const CommandInfo& c : command_registry()) {
     if (test_only(c.name)) continue;
@@ -447,6 +453,7 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
       std::vector<std::string> args = {c.name};
       for (std::string a : example) {
         if (a == "{scenario}") a = scenario.string();
+        if (a == "{sweep}") a = sweep.string();
         if (a == "{dir}") a = (dir / ("out" + std::to_string(outputs++))).string();
         args.push_back(a);
       }

@@ -1,0 +1,379 @@
+#include "experiments/sweep.h"
+
+#include <tbb/parallel_for.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "analysis/outputs/csv.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "experiments/experiment.h"
+#include "experiments/result_store.h"
+#include "experiments/sweep_store.h"
+#include "scenarios/json_input.h"
+#include "sim/error.h"
+#include "sim/rng.h"
+#include "sim/text.h"
+
+namespace marketsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void bad(const std::string& file, const std::string& pointer, const std::string& what) {
+  throw ScenarioError(file, pointer, what);
+}
+
+SweepFactor parse_factor(const Json& f, const std::string& file, const std::string& at, bool grid) {
+  if (!f.is_object()) bad(file, at, "expected a factor object {\"name\", \"pointer\", \"levels\" or \"range\"}");
+  for (const auto& [key, value] : f.items()) {
+    static const std::set<std::string> known = {"name", "pointer", "levels", "range", "type", "scale"};
+    if (!known.contains(key)) bad(file, at + "/" + pointer_token(key), "unknown key (allowed: name, pointer, levels, range, type, scale)");
+  }
+  SweepFactor out;
+  if (!f.contains("pointer") || !f["pointer"].is_string()) bad(file, at + "/pointer", "required: a JSON pointer into the scenario, e.g. \"/arms/1/promotions/0/depth\"");
+  out.pointer = f["pointer"].get<std::string>();
+  pointer_tokens(out.pointer, file);  // well-formed
+  if (out.pointer.empty()) bad(file, at + "/pointer", "must point inside the scenario, not at its root");
+  out.name = out.pointer;
+  if (f.contains("name")) {
+    if (!f["name"].is_string() || f["name"].get<std::string>().empty()) bad(file, at + "/name", "must be a non-empty string");
+    out.name = f["name"].get<std::string>();
+  }
+  if (grid) {
+    if (f.contains("range")) bad(file, at + "/range", "a grid design takes \"levels\"; \"range\" is for random, lhs and sobol designs");
+    if (!f.contains("levels") || !f["levels"].is_array() || f["levels"].empty()) bad(file, at + "/levels", "required: a non-empty list of values");
+    out.levels = f["levels"].get<std::vector<Json>>();
+    return out;
+  }
+  if (f.contains("levels")) bad(file, at + "/levels", "a sampled design takes \"range\"; \"levels\" is for the grid design");
+  const Json& r = f.contains("range") ? f["range"] : Json();
+  if (!r.is_array() || r.size() != 2 || !r[0].is_number() || !r[1].is_number() || !(r[0].get<double>() <= r[1].get<double>())) {
+    bad(file, at + "/range", "required: [lo, hi], two numbers with lo <= hi");
+  }
+  out.lo = r[0].get<double>();
+  out.hi = r[1].get<double>();
+  const std::string type = f.value("type", std::string("real"));
+  const std::string scale = f.value("scale", std::string("linear"));
+  if (type != "real" && type != "integer") bad(file, at + "/type", "must be \"real\" or \"integer\"");
+  if (scale != "linear" && scale != "log") bad(file, at + "/scale", "must be \"linear\" or \"log\"");
+  out.integer = type == "integer";
+  out.log_scale = scale == "log";
+  if (out.log_scale && !(out.lo > 0.0)) bad(file, at + "/range", "a log scale needs lo > 0");
+  if (out.integer && std::ceil(out.lo) > std::floor(out.hi)) bad(file, at + "/range", "holds no integer");
+  return out;
+}
+
+std::string csv_value(const Json& v) { return v.is_string() ? csv_field(v.get<std::string>()) : v.dump(); }
+
+/// ",v1,v2,..." of point p's factor values.
+std::string factor_fields(const SweepSpec& spec, std::size_t p) {
+  std::string s;
+  for (const Json& v : spec.points[p]) {
+    s += ',';
+    s += csv_value(v);
+  }
+  return s;
+}
+
+std::string factor_header(const SweepSpec& spec) {
+  std::string s = "point";
+  for (const SweepFactor& f : spec.factors) {
+    s += ',';
+    s += csv_field(f.name);
+  }
+  return s;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Error(tmp.string() + ": cannot write");
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+SweepSpec parse_sweep(std::string_view text, const std::string& file) {
+  SweepSpec spec;
+  spec.file = file;
+  spec.text = std::string(text);
+  const Json doc = parse_json(text, file);
+  if (!doc.is_object()) bad(file, "", "expected a sweep object {\"scenario\", \"factors\", \"design\", \"replications\"}");
+  for (const auto& [key, value] : doc.items()) {
+    static const std::set<std::string> known = {"name", "description", "scenario", "factors", "design", "replications"};
+    if (!known.contains(key)) bad(file, "/" + pointer_token(key), "unknown key (allowed: name, description, scenario, factors, design, replications)");
+  }
+  // The base scenario: a path relative to the sweep file, or inline.
+  if (!doc.contains("scenario")) bad(file, "/scenario", "required: a scenario file's path or an inline scenario object");
+  if (doc["scenario"].is_string()) {
+    fs::path path = doc["scenario"].get<std::string>();
+    if (path.is_relative()) path = fs::path(file).parent_path() / path;
+    spec.base_file = path.lexically_normal().string();
+    spec.base = read_json_file(spec.base_file);
+  } else if (doc["scenario"].is_object()) {
+    spec.base_file = file + " (/scenario)";
+    spec.base = doc["scenario"];
+  } else {
+    bad(file, "/scenario", "must be a scenario file's path or an inline scenario object");
+  }
+  // The design.
+  const Json design = doc.value("design", Json::object({{"kind", "grid"}}));
+  if (!design.is_object()) bad(file, "/design", "must be an object {\"kind\", \"points\", \"seed\"}");
+  for (const auto& [key, value] : design.items()) {
+    if (key != "kind" && key != "points" && key != "seed") bad(file, "/design/" + pointer_token(key), "unknown key (allowed: kind, points, seed)");
+  }
+  const std::string kind = design.value("kind", std::string("grid"));
+  spec.design.kind = kind == "grid"     ? DesignKind::kGrid
+                     : kind == "random" ? DesignKind::kRandom
+                     : kind == "lhs"    ? DesignKind::kLhs
+                     : kind == "sobol"  ? DesignKind::kSobol
+                                        : (bad(file, "/design/kind", "must be one of \"grid\", \"random\", \"lhs\", \"sobol\""), DesignKind::kGrid);
+  const bool grid = spec.design.kind == DesignKind::kGrid;
+  if (grid && design.contains("points")) bad(file, "/design/points", "a grid's points are its levels' combinations");
+  if (!grid) {
+    if (!design.contains("points") || !design["points"].is_number_integer() || design["points"].get<std::int64_t>() < 1 ||
+        design["points"].get<std::int64_t>() > 1000000) {
+      bad(file, "/design/points", "required: an integer in [1, 1000000]");
+    }
+    spec.design.points = design["points"].get<std::size_t>();
+  }
+  if (design.contains("seed")) {
+    if (!design["seed"].is_number_integer() || design["seed"].get<std::int64_t>() < 0) bad(file, "/design/seed", "must be an integer >= 0");
+    spec.design.seed = design["seed"].get<std::uint64_t>();
+  }
+  // The factors.
+  if (!doc.contains("factors") || !doc["factors"].is_array() || doc["factors"].empty()) {
+    bad(file, "/factors", "required: a non-empty list of factors");
+  }
+  std::set<std::string> names;
+  for (std::size_t k = 0; k < doc["factors"].size(); ++k) {
+    const std::string at = "/factors/" + std::to_string(k);
+    SweepFactor f = parse_factor(doc["factors"][k], file, at, grid);
+    if (!names.insert(f.name).second) bad(file, at + "/name", "repeats the name of another factor");
+    // The pointer must lead into the base scenario (its parent must exist).
+    Json probe = spec.base;
+    try {
+      apply_override(probe, f.pointer + "=" + (grid ? f.levels[0] : factor_value(f, 0.0)).dump(), spec.base_file);
+    } catch (const ScenarioError& e) {
+      bad(file, at + "/pointer", "does not lead into the base scenario: " + e.detail());
+    }
+    spec.factors.push_back(std::move(f));
+  }
+  if (grid) {
+    double total = 1.0;
+    for (const SweepFactor& f : spec.factors) total *= static_cast<double>(f.levels.size());
+    if (total > 1e6) bad(file, "/factors", "the grid has more than 1,000,000 points");
+  }
+  if (doc.contains("replications")) {
+    const Json& r = doc["replications"];
+    if (!r.is_number_integer() || r.get<std::int64_t>() < 1 || r.get<std::int64_t>() > 100000) {
+      bad(file, "/replications", "must be an integer in [1, 100000] (absent: each point's scenario says)");
+    }
+    spec.base["replications"] = r;
+  }
+  spec.points = design_points(spec.factors, spec.design);
+  return spec;
+}
+
+SweepSpec load_sweep(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, "", "cannot open the sweep file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_sweep(text.str(), path);
+}
+
+Scenario point_scenario(const SweepSpec& spec, std::size_t point) {
+  Json doc = spec.base;
+  for (std::size_t k = 0; k < spec.factors.size(); ++k) {
+    apply_override(doc, spec.factors[k].pointer + "=" + spec.points[point][k].dump(), spec.base_file);
+  }
+  return parse_scenario(doc, spec.base_file);
+}
+
+std::string sweep_fingerprint(const SweepSpec& spec) {
+  std::string all = spec.text;
+  all += '\n';
+  all += spec.base.dump();
+  all += '\n';
+  all += marketsim_commit();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(name_hash(all)));
+  return buf;
+}
+
+std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& spec, const std::string& store_path) {
+  SweepStore store(store_path, sweep_fingerprint(spec), false);
+  const std::map<std::uint64_t, std::string> failures = store.failures();
+  const std::set<std::pair<std::uint64_t, std::uint64_t>> stored = store.units();
+  std::string runs, sweep, failed = factor_header(spec) + ",error\n";
+  sweep = factor_header(spec) + ",arm,metric,mean,ci_low,ci_high,difference,difference_low,difference_high,replications\n";
+  bool runs_header = false;
+  const auto& metrics = metric_list();
+  const auto& paired = paired_metrics();
+  for (std::size_t p = 0; p < spec.points.size(); ++p) {
+    if (const auto f = failures.find(p); f != failures.end()) {
+      failed += std::to_string(p) + factor_fields(spec, p) + "," + csv_field(f->second) + "\n";
+      continue;
+    }
+    const Scenario sc = point_scenario(spec, p);
+    const auto reps = static_cast<std::uint64_t>(sc.replications);
+    std::vector<UnitResult> units;
+    for (std::uint64_t r = 0; r < reps; ++r) {
+      if (!stored.contains({p, r})) throw Error(store_path + ": point " + std::to_string(p) + " replication " + std::to_string(r) + " is missing");
+      units.push_back(decode_unit_result(store.unit(p, r)));
+    }
+    const ExperimentResult result = assemble_experiment(sc, std::move(units));
+    std::vector<std::string> names;
+    for (const auto& a : sc.arms) names.push_back(a.name);
+    const ExperimentSummary summary = summarize(result.runs, names, sc.baseline, static_cast<std::size_t>(reps));
+    // runs.csv: the point's rows of the run's runs.csv, with the point and its factors first.
+    const std::string text = output_texts(sc, result, summary, PerformanceInfo{}, {"runs.csv"}).at(0).second;
+    std::istringstream lines(text);
+    std::string line;
+    for (bool header = true; std::getline(lines, line); header = false) {
+      if (header) {
+        if (!runs_header) runs += factor_header(spec) + "," + line + "\n";
+        runs_header = true;
+        continue;
+      }
+      runs += std::to_string(p) + factor_fields(spec, p) + "," + line + "\n";
+    }
+    // sweep.csv: per arm and metric, the mean and its CI, and the paired difference against the
+    // baseline with its CI (empty for the baseline and for metrics not compared pairwise).
+    const std::string prefix = std::to_string(p) + factor_fields(spec, p) + ",";
+    for (std::size_t a = 0; a < summary.arms.size(); ++a) {
+      const ArmSummary& arm = summary.arms[a];
+      const PairedComparison* cmp = nullptr;
+      for (const PairedComparison& c : summary.comparisons) {
+        if (c.arm == arm.name && !arm.baseline) cmp = &c;
+      }
+      for (std::size_t m = 0; m < metrics.size(); ++m) {
+        const Interval& v = arm.metrics[m];
+        std::string row = prefix + csv_field(arm.name) + "," + metrics[m].name + "," + csv::number(v.mean) + "," +
+                          csv::number(v.low) + "," + csv::number(v.high) + ",";
+        const auto k = static_cast<std::size_t>(std::find(paired.begin(), paired.end(), metrics[m].name) - paired.begin());
+        if (cmp != nullptr && k < paired.size()) {
+          const Interval& d = cmp->differences[k];
+          row += csv::number(d.mean) + "," + csv::number(d.low) + "," + csv::number(d.high);
+        } else {
+          row += ",,";
+        }
+        sweep += row + "," + std::to_string(reps) + "\n";
+      }
+    }
+  }
+  if (!runs_header) runs = factor_header(spec) + ",arm,replication\n";
+  return {{"sweep.csv", sweep}, {"runs.csv", runs}, {"failed.csv", failed}};
+}
+
+SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const SweepOptions& options) {
+  const std::string started = utc_now();
+  fs::create_directories(out_dir);
+  const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
+  SweepStore store(store_path, sweep_fingerprint(spec), options.fresh);
+  const std::set<std::pair<std::uint64_t, std::uint64_t>> done = store.units();
+  const std::map<std::uint64_t, std::string> failed_before = store.failures();
+
+  // Every point's scenario (an invalid one is a failed point), and the units still to run.
+  const std::size_t points = spec.points.size();
+  std::vector<std::unique_ptr<Scenario>> scenarios(points);
+  std::vector<std::unique_ptr<MarketCache>> caches(points);
+  std::unique_ptr<std::atomic<bool>[]> failed(new std::atomic<bool>[points]);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pending;
+  SweepReport report;
+  report.points = points;
+  for (std::size_t p = 0; p < points; ++p) {
+    failed[p] = failed_before.contains(p);
+    if (failed[p]) continue;
+    try {
+      scenarios[p] = std::make_unique<Scenario>(point_scenario(spec, p));
+    } catch (const ScenarioError& e) {
+      store.put_failure(p, e.what());
+      failed[p] = true;
+      continue;
+    }
+    caches[p] = std::make_unique<MarketCache>();
+    for (std::uint64_t r = 0; r < static_cast<std::uint64_t>(scenarios[p]->replications); ++r) {
+      ++report.units;
+      if (!done.contains({p, r})) pending.emplace_back(p, r);
+    }
+  }
+  report.units_run = pending.size();
+  // A test hook: the process kills itself (SIGKILL, as kill -9) once this many units are stored.
+  const char* kill_after_env = std::getenv("MARKETSIM_SWEEP_KILL_AFTER");
+  const long kill_after = kill_after_env != nullptr ? std::atol(kill_after_env) : -1;
+  std::atomic<std::uint64_t> finished{report.units - report.units_run}, failures{0};
+  for (std::size_t p = 0; p < points; ++p) failures += failed[p] ? 1 : 0;
+  std::atomic<long> stored{0};
+  if (options.progress) options.progress(finished, report.units, failures);
+  tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t i) {
+    const auto [p, r] = pending[i];
+    if (!failed[p]) {
+      try {
+        const UnitResult u = run_unit(*scenarios[p], RunUnit{r, {}}, caches[p].get());
+        if (!failed[p]) store.put_unit(p, r, encode_unit_result(u));
+        if (kill_after >= 0 && ++stored >= kill_after) std::raise(SIGKILL);
+      } catch (const std::exception& e) {
+        if (!failed[p].exchange(true)) {
+          store.put_failure(p, one_line(e.what()));
+          ++failures;
+        }
+      }
+    }
+    ++finished;
+    if (options.progress) options.progress(finished, report.units, failures);
+  });
+  for (std::size_t p = 0; p < points; ++p) report.failed_points += failed[p] ? 1 : 0;
+
+  // The outputs, rebuilt from the store; then the run's metadata.
+  for (const auto& [name, text] : sweep_outputs(spec, store_path)) write_file(fs::path(out_dir) / name, text);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  Json meta = {{"marketsim_version", marketsim_version()},
+               {"marketsim_commit", marketsim_commit()},
+               {"build", marketsim_build()},
+               {"threads", options.threads},
+               {"ranks", 1},
+               {"host", host},
+               {"command_line", options.command_line},
+               {"started", started},
+               {"finished", utc_now()},
+               {"sweep_file", spec.file},
+               {"sweep", parse_json(spec.text, spec.file)},
+               {"base_scenario", spec.base_file},
+               {"fingerprint", sweep_fingerprint(spec)},
+               {"points", report.points},
+               {"units", report.units},
+               {"units_run", report.units_run},
+               {"failed_points", report.failed_points},
+               {"factors", Json::array()}};
+  for (const SweepFactor& f : spec.factors) meta["factors"].push_back({{"name", f.name}, {"pointer", f.pointer}});
+  store.set_meta("last_run", meta.dump());
+  write_file(fs::path(out_dir) / "sweep.json", meta.dump(2) + "\n");
+  return report;
+}
+
+}  // namespace marketsim

@@ -1,0 +1,77 @@
+#pragma once
+// A sweep: many points of one base scenario, each point the base with its factors' values set at
+// their JSON pointers, each run for a number of replications as run units
+// (experiments/run_unit.h). Units are stored as they complete (experiments/sweep_store.h), so a
+// sweep killed at any moment resumes where it stopped, and every output file but sweep.json is
+// rebuilt from the store in (point, replication) order: the same sweep gives the same bytes
+// however it ran (threads, interruptions).
+//
+// A sweep file:
+//   {"scenario": "base.json" (relative to the sweep file) or {an inline scenario},
+//    "factors": [{"name": N, "pointer": "/json/pointer", "levels": [v, ...]}          (grid)
+//                {"name": N, "pointer": P, "range": [lo, hi], "type": "real" | "integer",
+//                 "scale": "linear" | "log"}],                                         (sampled)
+//    "design": {"kind": "grid" | "random" | "lhs" | "sobol", "points": n, "seed": s},
+//    "replications": R}
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "experiments/designs.h"
+#include "scenarios/scenario.h"
+#include "sim/params.h"
+
+namespace marketsim {
+
+struct SweepSpec {
+  std::string file;            // the sweep file (messages, metadata)
+  std::string text;            // its text, as read
+  Json base;                   // the base scenario document (resolved: an inline one or the file's)
+  std::string base_file;       // where the base came from ("<inline scenario>" or its path)
+  std::vector<SweepFactor> factors;
+  SweepDesign design;
+  std::uint64_t replications = 1;
+  std::vector<std::vector<Json>> points;  // every point's factor values, in point order
+};
+
+/// Reads and validates a sweep file. Throws ScenarioError naming the file and the JSON pointer.
+SweepSpec load_sweep(const std::string& path);
+/// The same from text (as read from `file`; a relative base scenario path is relative to file's
+/// folder).
+SweepSpec parse_sweep(std::string_view text, const std::string& file);
+
+/// Point p's scenario: the base with the point's values set and the sweep's replications. Throws
+/// ScenarioError when the point's values make an invalid scenario.
+Scenario point_scenario(const SweepSpec& spec, std::size_t point);
+
+/// A fingerprint of the sweep (its file's text, the resolved base scenario, marketsim's commit):
+/// a store refuses to resume a sweep of another.
+std::string sweep_fingerprint(const SweepSpec& spec);
+
+struct SweepOptions {
+  bool fresh = false;                 // start the store over
+  std::string command_line;           // for the metadata
+  std::size_t threads = 1;            // for the metadata (the caller bounds oneTBB)
+  /// Progress: (units done, units in all, failed points), from worker threads.
+  std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress = {};
+};
+
+struct SweepReport {
+  std::uint64_t points = 0;
+  std::uint64_t units = 0;          // units the sweep holds in all
+  std::uint64_t units_run = 0;      // of which run now (the rest were in the store)
+  std::uint64_t failed_points = 0;
+};
+
+/// Runs the sweep's missing units into DIR/store.sqlite and writes DIR/sweep.csv, runs.csv,
+/// failed.csv and sweep.json (each to a temporary name, then renamed). A point whose scenario is
+/// invalid or whose run fails is recorded in failed.csv with its one-line error; the others go on.
+SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const SweepOptions& options);
+
+/// The output files of a sweep, rebuilt from its store: (name, text) for sweep.csv, runs.csv and
+/// failed.csv.
+std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& spec, const std::string& store_path);
+
+}  // namespace marketsim

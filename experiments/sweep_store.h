@@ -1,0 +1,52 @@
+#pragma once
+// A sweep's store: DIR/store.sqlite, an embedded SQLite database in WAL mode (SQLiteCpp over
+// Debian's libsqlite3). One row per completed unit (a point's replication with all its arms, its
+// result in the stored form of experiments/result_store.h) in table `units`, written in one
+// transaction each, so a sweep killed at any moment (kill -9) loses at most the units it was
+// running and never holds half a unit; one row per failed point in `failed`; the sweep's
+// fingerprint and run metadata in `meta`. A store refuses to serve a sweep of another
+// fingerprint. Thread-safe: one writer at a time.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace marketsim {
+
+class SweepStore {
+ public:
+  /// Opens (or creates) the store at `path` for the sweep of `fingerprint`. An existing store of
+  /// another fingerprint is an Error naming both unless `fresh`, which starts it over.
+  SweepStore(const std::string& path, const std::string& fingerprint, bool fresh);
+  ~SweepStore();
+  SweepStore(const SweepStore&) = delete;
+  SweepStore& operator=(const SweepStore&) = delete;
+
+  /// The (point, replication) of every stored unit.
+  std::set<std::pair<std::uint64_t, std::uint64_t>> units() const;
+  /// Every failed point's one-line error.
+  std::map<std::uint64_t, std::string> failures() const;
+  /// Stores a unit's result (one transaction).
+  void put_unit(std::uint64_t point, std::uint64_t replication, const std::vector<std::uint8_t>& result);
+  /// Records a failed point (its units, stored or not, no longer count).
+  void put_failure(std::uint64_t point, const std::string& error);
+  /// A stored unit's result.
+  std::vector<std::uint8_t> unit(std::uint64_t point, std::uint64_t replication) const;
+  /// Run metadata (key -> JSON text).
+  void set_meta(const std::string& key, const std::string& value);
+  std::string meta(const std::string& key) const;
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+  mutable std::mutex mutex_;
+};
+
+}  // namespace marketsim

@@ -1,0 +1,270 @@
+// Sweeps (experiments/sweep.h, designs.h, sweep_store.h, `marketsim sweep`): designs (a grid's
+// every combination, one Latin-hypercube point per stratum, Boost's Sobol points), the same bytes
+// on 1 and 2 threads, each point's runs.csv rows equal to a run of that point alone, a kill -9
+// while the store holds some units followed by a resume that gives the bytes of an uninterrupted
+// sweep, a failing point recorded while the rest complete, a store that refuses another sweep, and
+// bad sweep files as one-line errors.
+#include <sys/wait.h>
+#include <tbb/global_control.h>
+
+#include <boost/random/sobol.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "cli_harness.h"
+#include "experiments/designs.h"
+#include "experiments/experiment.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_store.h"
+#include "scenarios/json_input.h"
+#include "sim/error.h"
+
+using namespace marketsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// A fresh directory under the temporary directory.
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("marketsim-sweep-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+/// The summer sale cut to 20 days (its sale on days 5-12) and 1,000 consumers in its second
+/// segment, as an inline base scenario.
+std::string small_base() {
+  Json b = read_json_file(MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json");
+  b["horizon_days"] = 20;
+  b["market"]["segments"][1]["consumers"] = 1000;
+  for (Json& arm : b["arms"]) {
+    if (!arm.contains("promotions")) continue;
+    for (Json& p : arm["promotions"]) {
+      p["start"] = 5;
+      p["end"] = 12;
+    }
+  }
+  return b.dump();
+}
+
+/// A sweep of the small base with `factors` and 2 replications.
+std::string sweep_text(const std::string& factors, const std::string& design = R"({"kind": "grid"})") {
+  return R"({"scenario": )" + small_base() + R"(, "replications": 2, "design": )" + design +
+         R"(, "factors": )" + factors + "}";
+}
+
+const std::string kGrid = R"([{"name": "depth", "pointer": "/arms/1/promotions/0/depth", "levels": [0.1, 0.3]},
+                               {"name": "consumers", "pointer": "/market/segments/0/consumers", "levels": [1500, 2500]}])";
+
+SweepSpec spec_of(const std::string& text, const fs::path& dir) {
+  const fs::path file = dir / "sweep.json";
+  std::ofstream(file) << text;
+  return load_sweep(file.string());
+}
+
+std::string outputs_of(const fs::path& dir) {
+  std::string all;
+  for (const char* f : {"sweep.csv", "runs.csv", "failed.csv"}) all += std::string(f) + "\n" + slurp(dir / f);
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("sweep designs: a grid's every combination, LHS strata, Boost's Sobol points", "[sweep]") {
+  SweepFactor a{"a", "/a", {1, 2}}, b{"b", "/b", {"x", "y", "z"}};
+  const auto grid = design_points({a, b}, SweepDesign{});
+  REQUIRE(grid.size() == 6);
+  std::set<std::string> seen;
+  for (const auto& p : grid) seen.insert(p[0].dump() + p[1].dump());
+  CHECK(seen.size() == 6);
+  CHECK(grid[0][0] == 1);  // the first factor varies slowest
+  CHECK(grid[2][0] == 1);
+  CHECK(grid[3][0] == 2);
+  CHECK(grid[1][1] == "y");
+
+  // Latin hypercube: in every dimension each of the n strata holds exactly one point.
+  const std::size_t n = 37;
+  const auto lhs = unit_design(DesignKind::kLhs, n, 3, 11);
+  for (std::size_t d = 0; d < 3; ++d) {
+    std::vector<int> count(n, 0);
+    for (const auto& x : lhs) {
+      REQUIRE(x[d] >= 0.0);
+      REQUIRE(x[d] < 1.0);
+      ++count[static_cast<std::size_t>(std::floor(x[d] * static_cast<double>(n)))];
+    }
+    for (int c : count) CHECK(c == 1);
+  }
+  CHECK(unit_design(DesignKind::kLhs, n, 3, 11) == lhs);   // seeded
+  CHECK(unit_design(DesignKind::kLhs, n, 3, 12) != lhs);
+
+  // Sobol: Boost's generator's first points, which skip the origin.
+  const auto sobol = unit_design(DesignKind::kSobol, 8, 2, 0);
+  boost::random::sobol gen(2);
+  for (const auto& x : sobol) {
+    for (double v : x) CHECK(v == static_cast<double>(gen() >> 11) * 0x1.0p-53);
+  }
+  CHECK(sobol[0] == std::vector<double>{0.5, 0.5});
+
+  // Ranges: integers uniform over [lo, hi], log scales within the range.
+  SweepFactor k{"k", "/k", {}, 3, 7, true, false};
+  std::set<std::int64_t> ints;
+  for (int i = 0; i < 1000; ++i) ints.insert(factor_value(k, (i + 0.5) / 1000.0).get<std::int64_t>());
+  CHECK(ints == std::set<std::int64_t>{3, 4, 5, 6, 7});
+  SweepFactor l{"l", "/l", {}, 10, 1000, false, true};
+  CHECK(factor_value(l, 0.5).get<double>() == Approx(100.0));
+  CHECK(factor_value(l, 0.0).get<double>() == Approx(10.0));
+}
+
+TEST_CASE("a sweep gives the same bytes on 1 and 2 threads, and each point's runs are a run of that point", "[sweep]") {
+  const fs::path dir = fresh_dir("threads");
+  const SweepSpec spec = spec_of(sweep_text(kGrid), dir);
+  REQUIRE(spec.points.size() == 4);
+  std::string first;
+  for (int threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    const fs::path out = dir / ("out" + std::to_string(threads));
+    const SweepReport r = run_sweep(spec, out.string(), SweepOptions{});
+    CHECK(r.points == 4);
+    CHECK(r.units == 8);
+    CHECK(r.units_run == 8);
+    CHECK(r.failed_points == 0);
+    if (threads == 1) {
+      first = outputs_of(out);
+    } else {
+      CHECK(outputs_of(out) == first);
+    }
+  }
+  // Point 3's rows of runs.csv are the rows of a run of point 3 alone, after its point and factors.
+  const Scenario sc = point_scenario(spec, 3);
+  const ExperimentResult result = run_experiment(sc);
+  std::vector<std::string> names;
+  for (const auto& a : sc.arms) names.push_back(a.name);
+  const std::string alone = output_texts(sc, result, summarize(result.runs, names, sc.baseline, 2), PerformanceInfo{},
+                                         {"runs.csv"})
+                                .at(0)
+                                .second;
+  std::istringstream lines(alone);
+  std::string line;
+  std::getline(lines, line);  // header
+  const std::string runs = slurp(dir / "out1" / "runs.csv");
+  CHECK(runs.rfind("point,depth,consumers,arm,replication,", 0) == 0);
+  std::size_t rows = 0;
+  while (std::getline(lines, line)) {
+    CHECK(runs.find("\n3,0.3,2500," + line + "\n") != std::string::npos);
+    ++rows;
+  }
+  CHECK(rows == 6);  // 3 arms x 2 replications
+  // sweep.csv: a row per point x arm x metric, the baseline's differences empty.
+  const std::string sweep = slurp(dir / "out1" / "sweep.csv");
+  CHECK(sweep.rfind("point,depth,consumers,arm,metric,mean,ci_low,ci_high,difference,difference_low,difference_high,replications\n", 0) == 0);
+  CHECK(sweep.find("\n0,0.1,1500,baseline,units,") != std::string::npos);
+  const Json meta = Json::parse(slurp(dir / "out1" / "sweep.json"));
+  CHECK(meta["points"] == 4);
+  CHECK(meta["marketsim_commit"] == marketsim_commit());
+  CHECK(meta["ranks"] == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a sweep killed with SIGKILL resumes: nothing lost, nothing twice, the same bytes", "[sweep]") {
+  const fs::path dir = fresh_dir("kill");
+  const std::string text = sweep_text(kGrid);
+  std::ofstream(dir / "sweep.json") << text;
+  const std::string run = std::string(MARKETSIM_BINARY) + " sweep " + (dir / "sweep.json").string() + " --quiet --threads 2 --out ";
+  // Uninterrupted.
+  REQUIRE(std::system((run + (dir / "whole").string() + " > /dev/null").c_str()) == 0);
+  // Killed once 3 of 8 units are stored, then resumed.
+  const int status = std::system(("MARKETSIM_SWEEP_KILL_AFTER=3 " + run + (dir / "killed").string() + " > /dev/null 2>&1").c_str());
+  // Killed by SIGKILL: the shell reports it as the signal, or as the status 128 + 9.
+  CHECK(((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) || (WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGKILL)));
+  CHECK_FALSE(fs::exists(dir / "killed" / "sweep.csv"));
+  {
+    const SweepStore store((dir / "killed" / "store.sqlite").string(), sweep_fingerprint(load_sweep((dir / "sweep.json").string())), false);
+    const auto units = store.units();
+    CHECK(units.size() >= 3);
+    CHECK(units.size() < 8);
+  }
+  const testing::Result resumed = testing::cli({"sweep", (dir / "sweep.json").string(), "--quiet", "--out", (dir / "killed").string()});
+  INFO(resumed.err);
+  REQUIRE(resumed.code == 0);
+  CHECK(resumed.out.find("8 units") != std::string::npos);
+  CHECK(resumed.out.find("from the store") != std::string::npos);
+  CHECK(outputs_of(dir / "killed") == outputs_of(dir / "whole"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a failing point is recorded with its one-line error while the others complete", "[sweep]") {
+  const fs::path dir = fresh_dir("failing");
+  // A depth of 1.5 is outside percent_off's range: that point fails validation.
+  const SweepSpec spec = spec_of(sweep_text(R"([{"name": "depth", "pointer": "/arms/1/promotions/0/depth", "levels": [0.2, 1.5]},
+                                                 {"pointer": "/market/segments/0/consumers", "levels": [1500]}])"),
+                                 dir);
+  const SweepReport r = run_sweep(spec, (dir / "out").string(), SweepOptions{});
+  CHECK(r.failed_points == 1);
+  const std::string failed = slurp(dir / "out" / "failed.csv");
+  CHECK(failed.rfind("point,depth,/market/segments/0/consumers,error\n1,1.5,1500,", 0) == 0);
+  CHECK(failed.find("/arms/1/promotions/0/depth") != std::string::npos);
+  CHECK(std::count(failed.begin(), failed.end(), '\n') == 2);
+  const std::string runs = slurp(dir / "out" / "runs.csv");
+  CHECK(runs.find("\n0,0.2,1500,") != std::string::npos);
+  CHECK(runs.find("\n1,") == std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a store refuses another sweep, and --fresh starts it over", "[sweep]") {
+  const fs::path dir = fresh_dir("refuse");
+  const std::string grid1 = R"([{"name": "depth", "pointer": "/arms/1/promotions/0/depth", "levels": [0.1]},
+                                {"pointer": "/market/segments/0/consumers", "levels": [1500]}])";
+  std::ofstream(dir / "a.json") << sweep_text(grid1);
+  std::string grid2 = grid1;
+  grid2.replace(grid2.find("0.1"), 3, "0.2");
+  std::ofstream(dir / "b.json") << sweep_text(grid2);
+  const std::string out = (dir / "out").string();
+  REQUIRE(testing::cli({"sweep", (dir / "a.json").string(), "--quiet", "--out", out}).code == 0);
+  const testing::Result other = testing::cli({"sweep", (dir / "b.json").string(), "--quiet", "--out", out});
+  CHECK(other.code == 2);
+  CHECK(other.err.find("holds the store of another sweep") != std::string::npos);
+  CHECK(std::count(other.err.begin(), other.err.end(), '\n') == 1);
+  CHECK(testing::cli({"sweep", (dir / "b.json").string(), "--quiet", "--fresh", "--out", out}).code == 0);
+  CHECK(slurp(dir / "out" / "runs.csv").find("\n0,0.2,") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bad sweep files are one-line errors naming the file and pointer", "[sweep]") {
+  const fs::path dir = fresh_dir("bad");
+  const auto error_of = [&](const std::string& text) {
+    std::ofstream(dir / "s.json", std::ios::trunc) << text;
+    const testing::Result r = testing::cli({"sweep", (dir / "s.json").string(), "--quiet", "--out", (dir / "out").string()});
+    CHECK(r.code == 2);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    return r.err;
+  };
+  const std::string base = R"("scenario": ")" MARKETSIM_SOURCE_DIR R"(/scenarios/summer-sale.json")";  // a path
+  CHECK(error_of("{" + base + "}").find("/factors: required") != std::string::npos);
+  CHECK(error_of("{" + base + R"(, "factors": [{"pointer": "/no/such/thing", "levels": [1]}]})").find("/factors/0/pointer: does not lead") !=
+        std::string::npos);
+  CHECK(error_of("{" + base + R"(, "factors": [{"pointer": "/seed", "range": [1, 2]}]})").find("/factors/0/range: a grid design takes") !=
+        std::string::npos);
+  CHECK(error_of("{" + base + R"(, "design": {"kind": "lhs"}, "factors": [{"pointer": "/seed", "range": [1, 2]}]})")
+            .find("/design/points: required") != std::string::npos);
+  CHECK(error_of("{" + base + R"(, "design": {"kind": "sobol", "points": 4}, "factors": [{"pointer": "/seed", "range": [0, 2], "scale": "log"}]})")
+            .find("/factors/0/range: a log scale needs lo > 0") != std::string::npos);
+  CHECK(error_of("{" + base + R"(, "factors": [{"pointer": "/seed", "levels": [1]}], "colour": 1})").find("/colour: unknown key") !=
+        std::string::npos);
+  fs::remove_all(dir);
+}
