@@ -268,3 +268,16 @@ TEST_CASE("bad sweep files are one-line errors naming the file and pointer", "[s
         std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("every shipped sweep loads and each of its points is a valid scenario", "[sweep]") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(MARKETSIM_SOURCE_DIR "/scenarios/sweeps")) {
+    if (entry.path().extension() != ".json") continue;
+    ++count;
+    INFO(entry.path());
+    const SweepSpec spec = load_sweep(entry.path().string());
+    CHECK(!spec.points.empty());
+    for (std::size_t p = 0; p < spec.points.size(); ++p) CHECK_NOTHROW(point_scenario(spec, p));
+  }
+  CHECK(count >= 1);
+}
