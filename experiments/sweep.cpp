@@ -113,9 +113,55 @@ void write_file(const fs::path& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
+/// What a store keeps of its sweep besides the fingerprint: the sweep file's text and name, the
+/// resolved base and its name, and the shard; a store of another shard is refused.
+void remember(SweepStore& store, const SweepSpec& spec, const std::string& dir) {
+  const std::string shard = std::to_string(spec.shard + 1) + "/" + std::to_string(spec.shards);
+  const std::string before = store.meta("shard");
+  if (!before.empty() && before != shard) {
+    throw UsageError(dir + " holds shard " + before + " of this sweep, not " + shard + "; use another --out");
+  }
+  store.set_meta("shard", shard);
+  store.set_meta("sweep_text", spec.text);
+  store.set_meta("sweep_file", spec.file);
+  store.set_meta("base", spec.base.dump());
+}
+
+/// Writes DIR's output files, rebuilt from the store, then sweep.json and the store's last_run.
+void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir, const SweepOptions& options,
+            const SweepReport& report, const std::string& started, const Json& merged_from) {
+  const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
+  for (const auto& [name, text] : sweep_outputs(spec, store_path)) write_file(fs::path(out_dir) / name, text);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  Json meta = {{"marketsim_version", marketsim_version()},
+               {"marketsim_commit", marketsim_commit()},
+               {"build", marketsim_build()},
+               {"threads", options.threads},
+               {"ranks", 1},
+               {"host", host},
+               {"command_line", options.command_line},
+               {"started", started},
+               {"finished", utc_now()},
+               {"sweep_file", spec.file},
+               {"sweep", parse_json(spec.text, spec.file)},
+               {"base_scenario", spec.base_file},
+               {"fingerprint", sweep_fingerprint(spec)},
+               {"shard", std::to_string(spec.shard + 1) + "/" + std::to_string(spec.shards)},
+               {"points", report.points},
+               {"units", report.units},
+               {"units_run", report.units_run},
+               {"failed_points", report.failed_points},
+               {"factors", Json::array()}};
+  for (const SweepFactor& f : spec.factors) meta["factors"].push_back({{"name", f.name}, {"pointer", f.pointer}});
+  if (!merged_from.is_null()) meta["merged_from"] = merged_from;
+  store.set_meta("last_run", meta.dump());
+  write_file(fs::path(out_dir) / "sweep.json", meta.dump(2) + "\n");
+}
+
 }  // namespace
 
-SweepSpec parse_sweep(std::string_view text, const std::string& file) {
+SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json* stored_base) {
   SweepSpec spec;
   spec.file = file;
   spec.text = std::string(text);
@@ -127,7 +173,10 @@ SweepSpec parse_sweep(std::string_view text, const std::string& file) {
   }
   // The base scenario: a path relative to the sweep file, or inline.
   if (!doc.contains("scenario")) bad(file, "/scenario", "required: a scenario file's path or an inline scenario object");
-  if (doc["scenario"].is_string()) {
+  if (stored_base != nullptr) {
+    spec.base_file = doc["scenario"].is_string() ? doc["scenario"].get<std::string>() : file + " (/scenario)";
+    spec.base = *stored_base;
+  } else if (doc["scenario"].is_string()) {
     fs::path path = doc["scenario"].get<std::string>();
     if (path.is_relative()) path = fs::path(file).parent_path() / path;
     spec.base_file = path.lexically_normal().string();
@@ -234,6 +283,7 @@ std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& 
   const auto& metrics = metric_list();
   const auto& paired = paired_metrics();
   for (std::size_t p = 0; p < spec.points.size(); ++p) {
+    if (!spec.in_shard(p)) continue;
     if (const auto f = failures.find(p); f != failures.end()) {
       failed += std::to_string(p) + factor_fields(spec, p) + "," + csv_field(f->second) + "\n";
       continue;
@@ -294,6 +344,7 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
   fs::create_directories(out_dir);
   const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
   SweepStore store(store_path, sweep_fingerprint(spec), options.fresh);
+  remember(store, spec, out_dir);
   const std::set<std::pair<std::uint64_t, std::uint64_t>> done = store.units();
   const std::map<std::uint64_t, std::string> failed_before = store.failures();
 
@@ -304,10 +355,10 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
   std::unique_ptr<std::atomic<bool>[]> failed(new std::atomic<bool>[points]);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> pending;
   SweepReport report;
-  report.points = points;
+  for (std::size_t p = 0; p < points; ++p) report.points += spec.in_shard(p) ? 1 : 0;
   for (std::size_t p = 0; p < points; ++p) {
     failed[p] = failed_before.contains(p);
-    if (failed[p]) continue;
+    if (failed[p] || !spec.in_shard(p)) continue;
     try {
       scenarios[p] = std::make_unique<Scenario>(point_scenario(spec, p));
     } catch (const ScenarioError& e) {
@@ -326,7 +377,7 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
   const char* kill_after_env = std::getenv("MARKETSIM_SWEEP_KILL_AFTER");
   const long kill_after = kill_after_env != nullptr ? std::atol(kill_after_env) : -1;
   std::atomic<std::uint64_t> finished{report.units - report.units_run}, failures{0};
-  for (std::size_t p = 0; p < points; ++p) failures += failed[p] ? 1 : 0;
+  for (std::size_t p = 0; p < points; ++p) failures += failed[p] && spec.in_shard(p) ? 1 : 0;
   std::atomic<long> stored{0};
   if (options.progress) options.progress(finished, report.units, failures);
   tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t i) {
@@ -346,33 +397,55 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
     ++finished;
     if (options.progress) options.progress(finished, report.units, failures);
   });
-  for (std::size_t p = 0; p < points; ++p) report.failed_points += failed[p] ? 1 : 0;
+  for (std::size_t p = 0; p < points; ++p) report.failed_points += failed[p] && spec.in_shard(p) ? 1 : 0;
 
-  // The outputs, rebuilt from the store; then the run's metadata.
-  for (const auto& [name, text] : sweep_outputs(spec, store_path)) write_file(fs::path(out_dir) / name, text);
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  Json meta = {{"marketsim_version", marketsim_version()},
-               {"marketsim_commit", marketsim_commit()},
-               {"build", marketsim_build()},
-               {"threads", options.threads},
-               {"ranks", 1},
-               {"host", host},
-               {"command_line", options.command_line},
-               {"started", started},
-               {"finished", utc_now()},
-               {"sweep_file", spec.file},
-               {"sweep", parse_json(spec.text, spec.file)},
-               {"base_scenario", spec.base_file},
-               {"fingerprint", sweep_fingerprint(spec)},
-               {"points", report.points},
-               {"units", report.units},
-               {"units_run", report.units_run},
-               {"failed_points", report.failed_points},
-               {"factors", Json::array()}};
-  for (const SweepFactor& f : spec.factors) meta["factors"].push_back({{"name", f.name}, {"pointer", f.pointer}});
-  store.set_meta("last_run", meta.dump());
-  write_file(fs::path(out_dir) / "sweep.json", meta.dump(2) + "\n");
+  finish(spec, store, out_dir, options, report, started, Json());
+  return report;
+}
+
+SweepReport merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_dir, const SweepOptions& options) {
+  const std::string started = utc_now();
+  if (dirs.empty()) throw UsageError("sweep merge: expected the shards' directories");
+  std::string fingerprint, text, file, base;
+  std::vector<int> seen;
+  for (const std::string& dir : dirs) {
+    const std::string path = (fs::path(dir) / "store.sqlite").string();
+    const SweepStore store(path);
+    const std::string f = store.meta("fingerprint"), shard = store.meta("shard");
+    if (fingerprint.empty()) {
+      fingerprint = f;
+      text = store.meta("sweep_text");
+      file = store.meta("sweep_file");
+      base = store.meta("base");
+    } else if (f != fingerprint) {
+      throw UsageError(path + " is a store of another sweep (fingerprint " + f + ", not " + fingerprint + ")");
+    }
+    const auto slash = shard.find('/');
+    const int i = std::atoi(shard.substr(0, slash).c_str()), n = std::atoi(shard.substr(slash + 1).c_str());
+    if (seen.empty()) seen.assign(static_cast<std::size_t>(std::max(n, 1)), 0);
+    if (n != static_cast<int>(seen.size()) || i < 1 || i > n) throw UsageError(path + " holds shard " + shard + ", not one of " + std::to_string(seen.size()) + " shards");
+    if (seen[static_cast<std::size_t>(i - 1)]++) throw UsageError(path + ": shard " + shard + " is given twice");
+  }
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    if (!seen[i]) throw UsageError("sweep merge: shard " + std::to_string(i + 1) + "/" + std::to_string(seen.size()) + " is missing");
+  }
+  const Json base_doc = Json::parse(base);
+  SweepSpec spec = parse_sweep(text, file, &base_doc);
+  fs::create_directories(out_dir);
+  SweepStore out((fs::path(out_dir) / "store.sqlite").string(), fingerprint, false);
+  remember(out, spec, out_dir);
+  SweepReport report;
+  report.points = spec.points.size();
+  for (const std::string& dir : dirs) {
+    const SweepStore store((fs::path(dir) / "store.sqlite").string());
+    for (const auto& [p, r] : store.units()) out.put_unit(p, r, store.unit(p, r));
+    for (const auto& [p, error] : store.failures()) out.put_failure(p, error);
+  }
+  report.units = out.units().size();
+  report.failed_points = out.failures().size();
+  Json from = Json::array();
+  for (const std::string& d : dirs) from.push_back(d);
+  finish(spec, out, out_dir, options, report, started, from);
   return report;
 }
 

@@ -34,13 +34,16 @@ struct SweepSpec {
   SweepDesign design;
   std::uint64_t replications = 1;
   std::vector<std::vector<Json>> points;  // every point's factor values, in point order
+  /// A shard of the sweep (`--shard i/n`, shard = i - 1): the points p with p % shards == shard.
+  std::size_t shard = 0, shards = 1;
+  bool in_shard(std::size_t p) const { return p % shards == shard; }
 };
 
 /// Reads and validates a sweep file. Throws ScenarioError naming the file and the JSON pointer.
 SweepSpec load_sweep(const std::string& path);
 /// The same from text (as read from `file`; a relative base scenario path is relative to file's
-/// folder).
-SweepSpec parse_sweep(std::string_view text, const std::string& file);
+/// folder). With `base`, that document is the base scenario (a store's copy: sweep merge).
+SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json* base = nullptr);
 
 /// Point p's scenario: the base with the point's values set and the sweep's replications. Throws
 /// ScenarioError when the point's values make an invalid scenario.
@@ -69,6 +72,11 @@ struct SweepReport {
 /// failed.csv and sweep.json (each to a temporary name, then renamed). A point whose scenario is
 /// invalid or whose run fails is recorded in failed.csv with its one-line error; the others go on.
 SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const SweepOptions& options);
+
+/// Merges the stores of a sweep's shards (`--shard i/n` for every i of one n, each in its own
+/// directory) into DIR's store and writes DIR's output files: the bytes of the sweep run whole.
+/// Errors (a store of another sweep, a shard missing or twice) are UsageErrors.
+SweepReport merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_dir, const SweepOptions& options);
 
 /// The output files of a sweep, rebuilt from its store: (name, text) for sweep.csv, runs.csv and
 /// failed.csv.

@@ -39,6 +39,15 @@ SweepStore::SweepStore(const std::string& path, const std::string& fingerprint, 
   }
 }
 
+SweepStore::SweepStore(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw UsageError(path + ": no sweep store here");
+  try {
+    db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
+  } catch (const SQLite::Exception& e) {
+    throw UsageError(what_of(path, e));
+  }
+}
+
 SweepStore::~SweepStore() = default;
 
 std::set<std::pair<std::uint64_t, std::uint64_t>> SweepStore::units() const {

@@ -26,6 +26,8 @@ class SweepStore {
   /// Opens (or creates) the store at `path` for the sweep of `fingerprint`. An existing store of
   /// another fingerprint is an Error naming both unless `fresh`, which starts it over.
   SweepStore(const std::string& path, const std::string& fingerprint, bool fresh);
+  /// Opens an existing store whatever its sweep (to read it: sweep merge). Error if none.
+  explicit SweepStore(const std::string& path);
   ~SweepStore();
   SweepStore(const SweepStore&) = delete;
   SweepStore& operator=(const SweepStore&) = delete;

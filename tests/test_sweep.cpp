@@ -281,3 +281,35 @@ TEST_CASE("every shipped sweep loads and each of its points is a valid scenario"
   }
   CHECK(count >= 1);
 }
+
+TEST_CASE("shards of a sweep, merged, give the bytes of the sweep run whole", "[sweep]") {
+  const fs::path dir = fresh_dir("shards");
+  std::ofstream(dir / "sweep.json") << sweep_text(kGrid);
+  const std::string file = (dir / "sweep.json").string();
+  REQUIRE(testing::cli({"sweep", file, "--quiet", "--out", (dir / "whole").string()}).code == 0);
+  for (const char* shard : {"1/3", "2/3", "3/3"}) {
+    std::string name = "s";  // appended: GCC 12 -Wrestrict on "s" + std::string(...)
+    name += shard[0];
+    const testing::Result r = testing::cli({"sweep", file, "--quiet", "--shard", shard, "--out", (dir / name).string()});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+  }
+  // Shard 1/3 holds points 0 and 3 only.
+  const std::string first = slurp(dir / "s1" / "runs.csv");
+  CHECK(first.find("\n0,") != std::string::npos);
+  CHECK(first.find("\n3,") != std::string::npos);
+  CHECK(first.find("\n1,") == std::string::npos);
+  const testing::Result merged =
+      testing::cli({"sweep", "merge", (dir / "s2").string(), (dir / "s1").string(), (dir / "s3").string(), "--out", (dir / "merged").string()});
+  INFO(merged.err);
+  REQUIRE(merged.code == 0);
+  CHECK(outputs_of(dir / "merged") == outputs_of(dir / "whole"));
+  // A shard missing, or a store of another shard in the same directory: one-line errors.
+  const testing::Result missing = testing::cli({"sweep", "merge", (dir / "s1").string(), (dir / "s2").string(), "--out", (dir / "m2").string()});
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("shard 3/3 is missing") != std::string::npos);
+  const testing::Result other = testing::cli({"sweep", file, "--quiet", "--shard", "2/3", "--out", (dir / "s1").string()});
+  CHECK(other.code == 2);
+  CHECK(other.err.find("holds shard 1/3") != std::string::npos);
+  fs::remove_all(dir);
+}
