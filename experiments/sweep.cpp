@@ -113,6 +113,16 @@ void write_file(const fs::path& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
+/// The sequential rule's paired difference in one unit: the metric of its arm less the baseline's.
+double unit_difference(const SweepSpec& spec, const Scenario& sc, const UnitResult& u) {
+  const SweepSpec::Sequential& q = *spec.sequential;
+  std::size_t arm = sc.arms.size();
+  for (std::size_t a = 0; a < sc.arms.size(); ++a) arm = sc.arms[a].name == q.arm ? a : arm;
+  if (arm == sc.arms.size()) throw ScenarioError(spec.file, "/replications/arm", "no arm is called " + json_quoted(q.arm));
+  const std::size_t m = metric_index(q.metric);
+  return u.runs.at(arm).totals.at(m) - u.runs.at(sc.baseline).totals.at(m);
+}
+
 /// What a store keeps of its sweep besides the fingerprint: the sweep file's text and name, the
 /// resolved base and its name, and the shard; a store of another shard is refused.
 void remember(SweepStore& store, const SweepSpec& spec, const std::string& dir) {
@@ -235,10 +245,44 @@ SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json
     for (const SweepFactor& f : spec.factors) total *= static_cast<double>(f.levels.size());
     if (total > 1e6) bad(file, "/factors", "the grid has more than 1,000,000 points");
   }
-  if (doc.contains("replications")) {
+  if (doc.contains("replications") && doc["replications"].is_object()) {
+    const Json& r = doc["replications"];
+    SweepSpec::Sequential q;
+    for (const auto& [key, value] : r.items()) {
+      static const std::set<std::string> known = {"batch", "min", "max", "metric", "arm", "half_width", "relative"};
+      if (!known.contains(key)) bad(file, "/replications/" + pointer_token(key), "unknown key (allowed: batch, min, max, metric, arm, half_width, relative)");
+    }
+    const auto count = [&](const char* key, std::uint64_t fallback) {
+      if (!r.contains(key)) return fallback;
+      if (!r[key].is_number_integer() || r[key].get<std::int64_t>() < 2 || r[key].get<std::int64_t>() > 100000) {
+        bad(file, std::string("/replications/") + key, "must be an integer in [2, 100000]");
+      }
+      return r[key].get<std::uint64_t>();
+    };
+    q.batch = count("batch", 4);
+    q.min = count("min", 8);
+    q.max = count("max", 64);
+    if (q.min > q.max) bad(file, "/replications/min", "must be at most max");
+    for (const char* key : {"metric", "arm"}) {
+      if (!r.contains(key) || !r[key].is_string()) bad(file, std::string("/replications/") + key, "required: a name");
+    }
+    q.metric = r["metric"].get<std::string>();
+    q.arm = r["arm"].get<std::string>();
+    const auto& metrics = metric_list();
+    if (std::none_of(metrics.begin(), metrics.end(), [&](const MetricInfo& m) { return m.name == q.metric; })) {
+      bad(file, "/replications/metric", "not a metric (marketsim list metrics)");
+    }
+    if (r.contains("half_width") == r.contains("relative")) bad(file, "/replications", "give exactly one of \"half_width\" and \"relative\"");
+    const char* target = r.contains("half_width") ? "half_width" : "relative";
+    if (!r[target].is_number() || !(r[target].get<double>() > 0.0)) bad(file, std::string("/replications/") + target, "must be a number > 0");
+    (r.contains("half_width") ? q.half_width : q.relative) = r[target].get<double>();
+    spec.sequential = q;
+    spec.base["replications"] = q.max;
+  } else if (doc.contains("replications")) {
     const Json& r = doc["replications"];
     if (!r.is_number_integer() || r.get<std::int64_t>() < 1 || r.get<std::int64_t>() > 100000) {
-      bad(file, "/replications", "must be an integer in [1, 100000] (absent: each point's scenario says)");
+      bad(file, "/replications", "must be an integer in [1, 100000], or a sequential rule {\"batch\", \"min\", \"max\", "
+                                 "\"metric\", \"arm\", \"half_width\" | \"relative\"} (absent: each point's scenario says)");
     }
     spec.base["replications"] = r;
   }
@@ -260,6 +304,27 @@ Scenario point_scenario(const SweepSpec& spec, std::size_t point) {
     apply_override(doc, spec.factors[k].pointer + "=" + spec.points[point][k].dump(), spec.base_file);
   }
   return parse_scenario(doc, spec.base_file);
+}
+
+std::uint64_t replications_used(const SweepSpec& spec, const Scenario& scenario,
+                                const std::function<std::optional<double>(std::uint64_t)>& difference) {
+  if (!spec.sequential) return static_cast<std::uint64_t>(scenario.replications);
+  const SweepSpec::Sequential& q = *spec.sequential;
+  std::vector<double> d;
+  std::uint64_t count = q.min;
+  for (;;) {
+    for (std::uint64_t r = d.size(); r < count; ++r) {
+      const std::optional<double> v = difference(r);
+      if (!v) return count;  // not run yet
+      d.push_back(*v);
+    }
+    if (count >= q.max) return count;
+    const Interval ci = mean_interval(d);
+    const double half = (ci.high - ci.low) / 2.0;
+    const double target = q.half_width > 0.0 ? q.half_width : q.relative * std::abs(ci.mean);
+    if (std::isfinite(half) && half <= target) return count;
+    count = std::min(count + q.batch, q.max);
+  }
 }
 
 std::string sweep_fingerprint(const SweepSpec& spec) {
@@ -288,12 +353,22 @@ std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& 
       failed += std::to_string(p) + factor_fields(spec, p) + "," + csv_field(f->second) + "\n";
       continue;
     }
-    const Scenario sc = point_scenario(spec, p);
-    const auto reps = static_cast<std::uint64_t>(sc.replications);
+    Scenario sc = point_scenario(spec, p);
+    std::map<std::uint64_t, UnitResult> decoded;
+    const auto unit = [&](std::uint64_t r) -> const UnitResult* {
+      if (!stored.contains({p, r})) return nullptr;
+      if (!decoded.contains(r)) decoded.emplace(r, decode_unit_result(store.unit(p, r)));
+      return &decoded.at(r);
+    };
+    const std::uint64_t reps = replications_used(spec, sc, [&](std::uint64_t r) -> std::optional<double> {
+      const UnitResult* u = unit(r);
+      return u != nullptr ? std::optional<double>(unit_difference(spec, sc, *u)) : std::nullopt;
+    });
+    sc.replications = static_cast<std::int64_t>(reps);
     std::vector<UnitResult> units;
-    for (std::uint64_t r = 0; r < reps; ++r) {
-      if (!stored.contains({p, r})) throw Error(store_path + ": point " + std::to_string(p) + " replication " + std::to_string(r) + " is missing");
-      units.push_back(decode_unit_result(store.unit(p, r)));
+    for (std::uint64_t r = 0; r < reps; ++r) {  // units past the stopping batch are not reported
+      if (unit(r) == nullptr) throw Error(store_path + ": point " + std::to_string(p) + " replication " + std::to_string(r) + " is missing");
+      units.push_back(std::move(decoded.at(r)));
     }
     const ExperimentResult result = assemble_experiment(sc, std::move(units));
     std::vector<std::string> names;
@@ -348,56 +423,103 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
   const std::set<std::pair<std::uint64_t, std::uint64_t>> done = store.units();
   const std::map<std::uint64_t, std::string> failed_before = store.failures();
 
-  // Every point's scenario (an invalid one is a failed point), and the units still to run.
+  // Every point's scenario (an invalid one is a failed point).
   const std::size_t points = spec.points.size();
   std::vector<std::unique_ptr<Scenario>> scenarios(points);
   std::vector<std::unique_ptr<MarketCache>> caches(points);
   std::unique_ptr<std::atomic<bool>[]> failed(new std::atomic<bool>[points]);
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> pending;
+  std::vector<std::uint64_t> planned(points, 0);  // replications 0 .. planned - 1 are done or due
   SweepReport report;
-  for (std::size_t p = 0; p < points; ++p) report.points += spec.in_shard(p) ? 1 : 0;
+  std::atomic<std::uint64_t> failures{0};
   for (std::size_t p = 0; p < points; ++p) {
     failed[p] = failed_before.contains(p);
-    if (failed[p] || !spec.in_shard(p)) continue;
+    if (!spec.in_shard(p)) continue;
+    ++report.points;
+    if (failed[p]) {
+      ++failures;
+      continue;
+    }
     try {
       scenarios[p] = std::make_unique<Scenario>(point_scenario(spec, p));
     } catch (const ScenarioError& e) {
       store.put_failure(p, e.what());
       failed[p] = true;
+      ++failures;
       continue;
     }
     caches[p] = std::make_unique<MarketCache>();
-    for (std::uint64_t r = 0; r < static_cast<std::uint64_t>(scenarios[p]->replications); ++r) {
-      ++report.units;
-      if (!done.contains({p, r})) pending.emplace_back(p, r);
-    }
+    planned[p] = spec.sequential ? spec.sequential->min : static_cast<std::uint64_t>(scenarios[p]->replications);
   }
-  report.units_run = pending.size();
   // A test hook: the process kills itself (SIGKILL, as kill -9) once this many units are stored.
   const char* kill_after_env = std::getenv("MARKETSIM_SWEEP_KILL_AFTER");
   const long kill_after = kill_after_env != nullptr ? std::atol(kill_after_env) : -1;
-  std::atomic<std::uint64_t> finished{report.units - report.units_run}, failures{0};
-  for (std::size_t p = 0; p < points; ++p) failures += failed[p] && spec.in_shard(p) ? 1 : 0;
   std::atomic<long> stored{0};
-  if (options.progress) options.progress(finished, report.units, failures);
-  tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t i) {
-    const auto [p, r] = pending[i];
-    if (!failed[p]) {
-      try {
-        const UnitResult u = run_unit(*scenarios[p], RunUnit{r, {}}, caches[p].get());
-        if (!failed[p]) store.put_unit(p, r, encode_unit_result(u));
-        if (kill_after >= 0 && ++stored >= kill_after) std::raise(SIGKILL);
-      } catch (const std::exception& e) {
-        if (!failed[p].exchange(true)) {
-          store.put_failure(p, one_line(e.what()));
-          ++failures;
-        }
+  std::atomic<std::uint64_t> finished{0};
+  std::map<std::pair<std::uint64_t, std::uint64_t>, double> differences;  // sequential: per unit
+  std::set<std::pair<std::uint64_t, std::uint64_t>> stored_now;           // run in an earlier wave
+  // Waves: the units planned and not in the store run in parallel; then, with sequential
+  // replications, each point's rule reads its units in replication order and plans its next batch
+  // or stops. Fixed replications take one wave.
+  for (;;) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> pending;
+    std::uint64_t total = 0;
+    for (std::size_t p = 0; p < points; ++p) {
+      if (failed[p] || !spec.in_shard(p)) continue;
+      total += planned[p];
+      for (std::uint64_t r = 0; r < planned[p]; ++r) {
+        if (!done.contains({p, r}) && !stored_now.contains({p, r})) pending.emplace_back(p, r);
       }
     }
-    ++finished;
-    if (options.progress) options.progress(finished, report.units, failures);
-  });
-  for (std::size_t p = 0; p < points; ++p) report.failed_points += failed[p] && spec.in_shard(p) ? 1 : 0;
+    finished = total - pending.size();
+    if (options.progress) options.progress(finished, total, failures);
+    tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t i) {
+      const auto [p, r] = pending[i];
+      if (!failed[p]) {
+        try {
+          const UnitResult u = run_unit(*scenarios[p], RunUnit{r, {}}, caches[p].get());
+          if (!failed[p]) store.put_unit(p, r, encode_unit_result(u));
+          if (kill_after >= 0 && ++stored >= kill_after) std::raise(SIGKILL);
+        } catch (const std::exception& e) {
+          if (!failed[p].exchange(true)) {
+            store.put_failure(p, one_line(e.what()));
+            ++failures;
+          }
+        }
+      }
+      ++finished;
+      if (options.progress) options.progress(finished, total, failures);
+    });
+    report.units_run += pending.size();
+    for (const auto& u : pending) stored_now.insert(u);
+    if (!spec.sequential) break;
+    bool more = false;
+    for (std::size_t p = 0; p < points; ++p) {
+      if (failed[p] || !spec.in_shard(p)) continue;
+      try {
+        const std::uint64_t reached = replications_used(spec, *scenarios[p], [&](std::uint64_t r) -> std::optional<double> {
+          if (r >= planned[p]) return std::nullopt;
+          auto it = differences.find({p, r});
+          if (it == differences.end()) {
+            it = differences.emplace(std::pair{p, r}, unit_difference(spec, *scenarios[p], decode_unit_result(store.unit(p, r)))).first;
+          }
+          return it->second;
+        });
+        if (reached > planned[p]) {
+          planned[p] = reached;
+          more = true;
+        }
+      } catch (const std::exception& e) {
+        failed[p] = true;
+        store.put_failure(p, one_line(e.what()));
+        ++failures;
+      }
+    }
+    if (!more) break;
+  }
+  for (std::size_t p = 0; p < points; ++p) {
+    if (spec.in_shard(p) && !failed[p]) report.units += planned[p];
+  }
+  report.failed_points = failures;
 
   finish(spec, store, out_dir, options, report, started, Json());
   return report;

@@ -12,7 +12,12 @@
 //                {"name": N, "pointer": P, "range": [lo, hi], "type": "real" | "integer",
 //                 "scale": "linear" | "log"}],                                         (sampled)
 //    "design": {"kind": "grid" | "random" | "lhs" | "sobol", "points": n, "seed": s},
-//    "replications": R}
+//    "replications": R, or sequential: {"batch": b, "min": m, "max": M, "metric": NAME, "arm": ARM,
+//                    "half_width": h | "relative": q}}
+// Sequential replications run a point in batches until the 95% CI of the paired difference of
+// `metric` (ARM against the baseline) is at most h wide on each side (or q times |its mean|), from
+// m replications on, at most M. The decision reads results in replication order only, so it is
+// the same on any thread count; no unit past a point's stopping batch is run, stored or reported.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -33,6 +38,13 @@ struct SweepSpec {
   std::vector<SweepFactor> factors;
   SweepDesign design;
   std::uint64_t replications = 1;
+  struct Sequential {
+    std::uint64_t batch = 4, min = 8, max = 64;
+    std::string metric, arm;
+    double half_width = -1.0;  // absolute target (currency or the metric's unit), or
+    double relative = -1.0;    // relative target: a share of |mean difference|
+  };
+  std::optional<Sequential> sequential;
   std::vector<std::vector<Json>> points;  // every point's factor values, in point order
   /// A shard of the sweep (`--shard i/n`, shard = i - 1): the points p with p % shards == shard.
   std::size_t shard = 0, shards = 1;
@@ -48,6 +60,12 @@ SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json
 /// Point p's scenario: the base with the point's values set and the sweep's replications. Throws
 /// ScenarioError when the point's values make an invalid scenario.
 Scenario point_scenario(const SweepSpec& spec, std::size_t point);
+
+/// How many replications of point p count: the scenario's (fixed replications), or where the
+/// sequential rule stops given the units `unit(r)` returns (nullopt: not run yet; the answer is then
+/// the count the rule has reached).
+std::uint64_t replications_used(const SweepSpec& spec, const Scenario& scenario,
+                                const std::function<std::optional<double>(std::uint64_t)>& difference);
 
 /// A fingerprint of the sweep (its file's text, the resolved base scenario, marketsim's commit):
 /// a store refuses to resume a sweep of another.

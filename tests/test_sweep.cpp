@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <tbb/global_control.h>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <boost/random/sobol.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -266,6 +267,12 @@ TEST_CASE("bad sweep files are one-line errors naming the file and pointer", "[s
             .find("/factors/0/range: a log scale needs lo > 0") != std::string::npos);
   CHECK(error_of("{" + base + R"(, "factors": [{"pointer": "/seed", "levels": [1]}], "colour": 1})").find("/colour: unknown key") !=
         std::string::npos);
+  CHECK(error_of("{" + base + R"(, "factors": [{"pointer": "/seed", "levels": [1]}],
+                   "replications": {"metric": "nope", "arm": "baseline", "half_width": 1}})")
+            .find("/replications/metric: not a metric") != std::string::npos);
+  CHECK(error_of("{" + base + R"(, "factors": [{"pointer": "/seed", "levels": [1]}],
+                   "replications": {"metric": "units", "arm": "baseline"}})")
+            .find("give exactly one of \"half_width\" and \"relative\"") != std::string::npos);
   fs::remove_all(dir);
 }
 
@@ -311,5 +318,65 @@ TEST_CASE("shards of a sweep, merged, give the bytes of the sweep run whole", "[
   const testing::Result other = testing::cli({"sweep", file, "--quiet", "--shard", "2/3", "--out", (dir / "s1").string()});
   CHECK(other.code == 2);
   CHECK(other.err.find("holds shard 1/3") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+/// The two-sided 95% half-width of the mean of `d` (Student t), computed here from Boost.Math.
+double half_width(const std::vector<double>& d) {
+  const double n = static_cast<double>(d.size());
+  double mean = 0.0, ss = 0.0;
+  for (double x : d) mean += x / n;
+  for (double x : d) ss += (x - mean) * (x - mean);
+  const boost::math::students_t t(n - 1.0);
+  return boost::math::quantile(boost::math::complement(t, 0.025)) * std::sqrt(ss / (n - 1.0) / n);
+}
+
+}  // namespace
+
+TEST_CASE("sequential replications stop at the first batch whose CI half-width meets the target", "[sweep]") {
+  const fs::path dir = fresh_dir("sequential");
+  const std::string text = R"({"scenario": )" + small_base() + R"(, "factors": )" + kGrid + R"(,
+      "replications": {"batch": 2, "min": 4, "max": 12, "metric": "units", "arm": "outdoor-25-off", "half_width": 40}})";
+  const SweepSpec spec = spec_of(text, dir);
+  std::string first;
+  for (int threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    run_sweep(spec, (dir / ("out" + std::to_string(threads))).string(), SweepOptions{});
+    if (threads == 1) first = outputs_of(dir / "out1");
+    else CHECK(outputs_of(dir / "out2") == first);
+  }
+  // Replay the rule from runs.csv: per point, the units of the arm less the baseline's, per
+  // replication; the first count of 4, 6, ..., 12 whose half-width is at most 40 (or 12).
+  std::map<std::size_t, std::map<std::uint64_t, std::map<std::string, double>>> units;  // point, rep, arm
+  std::istringstream runs(slurp(dir / "out1" / "runs.csv"));
+  std::string line;
+  std::getline(runs, line);
+  std::vector<std::string> header;
+  for (std::stringstream h(line); std::getline(h, line, ',');) header.push_back(line);
+  const auto column = static_cast<std::size_t>(std::find(header.begin(), header.end(), "units") - header.begin());
+  while (std::getline(runs, line)) {
+    std::vector<std::string> f;
+    for (std::stringstream h(line); std::getline(h, line, ',');) f.push_back(line);
+    units[std::stoul(f[0])][std::stoull(f[4])][f[3]] = std::stod(f[column]);
+  }
+  const SweepStore store((dir / "out1" / "store.sqlite").string());
+  const auto stored = store.units();
+  std::set<std::uint64_t> counts;
+  for (std::size_t p = 0; p < spec.points.size(); ++p) {
+    std::vector<double> d;
+    for (const auto& [r, arms] : units[p]) d.push_back(arms.at("outdoor-25-off") - arms.at("baseline"));
+    std::uint64_t expect = 4;
+    while (expect < 12 && !(half_width(std::vector<double>(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(expect, d.size())))) <= 40.0)) expect += 2;
+    INFO("point " << p);
+    CHECK(d.size() == expect);
+    counts.insert(expect);
+    // Nothing past the stopping batch was run or stored.
+    std::uint64_t in_store = 0;
+    for (const auto& [q, r] : stored) in_store += q == p ? 1 : 0;
+    CHECK(in_store == expect);
+  }
+  CHECK(counts.size() >= 2);  // the points stop at different counts
   fs::remove_all(dir);
 }
