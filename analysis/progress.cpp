@@ -13,7 +13,9 @@ ProgressBar::ProgressBar(bool enabled)
 
 ProgressBar::~ProgressBar() { finish(); }
 
-void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
+void ProgressBar::update(std::uint64_t done, std::uint64_t total) { update(done, total, nullptr, 0); }
+
+void ProgressBar::update(std::uint64_t done, std::uint64_t total, const char* label, std::uint64_t failed) {
   if (!enabled_ || total == 0) return;
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return;
@@ -30,6 +32,11 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
   bar[kWidth] = '\0';
   std::fprintf(stderr, "\r[%s] %5.1f%%  elapsed %.0fs  ETA %.0fs ", bar, 100.0 * fraction, elapsed,
                eta);
+  if (label != nullptr) {
+    std::fprintf(stderr, " %llu/%llu %s, %llu failed, %.2f %s/s ", static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), label, static_cast<unsigned long long>(failed),
+                 static_cast<double>(done) / elapsed, label);
+  }
   std::fflush(stderr);
   drawn_ = true;
 }
@@ -37,7 +44,7 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
 void ProgressBar::finish() {
   std::lock_guard lock(mutex_);
   if (drawn_) {
-    std::fprintf(stderr, "\r%70s\r", "");
+    std::fprintf(stderr, "\r%120s\r", "");
     std::fflush(stderr);
     drawn_ = false;
   }

@@ -14,6 +14,8 @@ class ProgressBar {
   ~ProgressBar();
   /// Safe to call from any thread; draws at most ten times a second.
   void update(std::uint64_t done, std::uint64_t total);
+  /// The same, counting `label`s (a sweep's units): also "done/total label, F failed, R label/s".
+  void update(std::uint64_t done, std::uint64_t total, const char* label, std::uint64_t failed);
   /// Clears the bar (if one was drawn).
   void finish();
 

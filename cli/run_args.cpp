@@ -1,5 +1,8 @@
 #include "cli/run_args.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "analysis/output_registry.h"
 #include "sim/error.h"
 #include "sim/text.h"
@@ -27,14 +30,14 @@ po::options_description run_options() {
   return o;
 }
 
-RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flags) {
-  po::options_description opts = run_options();
+po::variables_map parse_options(const std::vector<std::string>& args, const po::options_description& options,
+                                const char* positional) {
   po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::vector<std::string>>(), "scenario file");
+  hidden.add_options()(positional, po::value<std::vector<std::string>>(), positional);
   po::options_description all;
-  all.add(opts).add(hidden);
+  all.add(options).add(hidden);
   po::positional_options_description pos;
-  pos.add("scenario", -1);
+  pos.add(positional, -1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
@@ -42,6 +45,18 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
+  return vm;
+}
+
+std::size_t threads_option(const po::variables_map& vm) {
+  if (!vm.count("threads")) return std::max(1u, std::thread::hardware_concurrency());
+  const long t = vm["threads"].as<long>();
+  if (t < 1 || t > 1024) throw UsageError("--threads: expected an integer in [1, 1024]");
+  return static_cast<std::size_t>(t);
+}
+
+RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flags) {
+  const po::variables_map vm = parse_options(args, run_options(), "scenario");
   RunArgs r;
   if (!vm.count("scenario") || vm["scenario"].as<std::vector<std::string>>().size() != 1) {
     throw UsageError("expected exactly one SCENARIO file");

@@ -19,6 +19,14 @@ struct RunArgs {
   bool quiet = false;
 };
 
+/// Parses `args` against `options` plus positional arguments collected under `positional`.
+/// Throws UsageError with the parser's message.
+boost::program_options::variables_map parse_options(const std::vector<std::string>& args,
+                                                    const boost::program_options::options_description& options,
+                                                    const char* positional);
+/// The value of --threads in `vm` (1..1024), or all cores without it. Throws UsageError.
+std::size_t threads_option(const boost::program_options::variables_map& vm);
+
 /// run's options, for its help text.
 boost::program_options::options_description run_options();
 

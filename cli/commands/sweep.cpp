@@ -10,6 +10,7 @@
 
 #include "analysis/progress.h"
 #include "cli/command.h"
+#include "cli/run_args.h"
 #include "experiments/sweep.h"
 #include "sim/error.h"
 #include "sim/text.h"
@@ -26,19 +27,7 @@ int command_sweep(const std::vector<std::string>& args, std::ostream& out, std::
       "fresh", "start the store over instead of resuming it")(
       "shard", po::value<std::string>(), "i/n: run only every n-th point, from the i-th (a job array)")(
       "quiet,q", "no progress bar");
-  po::options_description hidden;
-  hidden.add_options()("sweep", po::value<std::vector<std::string>>(), "sweep file");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("sweep", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  const po::variables_map vm = parse_options(args, opts, "sweep");
   const std::vector<std::string> positional =
       vm.count("sweep") ? vm["sweep"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const bool merge = !positional.empty() && positional[0] == "merge" && !std::filesystem::exists("merge");
@@ -46,12 +35,7 @@ int command_sweep(const std::vector<std::string>& args, std::ostream& out, std::
   if (merge && (positional.size() < 2 || !vm.count("out"))) throw UsageError("sweep merge: expected the shards' directories and --out DIR");
   if (merge && (vm.count("shard") || vm.count("fresh"))) throw UsageError("sweep merge takes neither --shard nor --fresh");
   const std::string file = merge ? std::string() : positional[0];
-  std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  if (vm.count("threads")) {
-    const long t = vm["threads"].as<long>();
-    if (t < 1 || t > 1024) throw UsageError("--threads: expected an integer in [1, 1024]");
-    threads = static_cast<std::size_t>(t);
-  }
+  const std::size_t threads = threads_option(vm);
   // Default directory: the sweep file's name without its extension, ".sweep", here.
   const std::string dir = vm.count("out") ? vm["out"].as<std::string>()
                                           : std::filesystem::path(file).stem().string() + ".sweep";
@@ -93,7 +77,9 @@ int command_sweep(const std::vector<std::string>& args, std::ostream& out, std::
   options.fresh = vm.count("fresh") > 0;
   options.threads = threads;
   options.command_line = command_line;
-  options.progress = [&](std::uint64_t done, std::uint64_t total, std::uint64_t) { bar.update(done, total); };
+  options.progress = [&](std::uint64_t done, std::uint64_t total, std::uint64_t failed) {
+    bar.update(done, total, "units", failed);
+  };
   const SweepReport report = run_sweep(spec, dir, options);
   bar.finish();
   out << one_line(file) << ": " << report.points << " points, " << report.units << " units ("
