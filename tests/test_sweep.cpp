@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -25,6 +26,7 @@
 #include "experiments/experiment.h"
 #include "experiments/sweep.h"
 #include "experiments/sweep_store.h"
+#include "strategies/registry.h"
 #include "scenarios/json_input.h"
 #include "sim/error.h"
 
@@ -378,5 +380,56 @@ TEST_CASE("sequential replications stop at the first batch whose CI half-width m
     CHECK(in_store == expect);
   }
   CHECK(counts.size() >= 2);  // the points stop at different counts
+  fs::remove_all(dir);
+}
+
+namespace {
+
+/// Test-only promotion: throws while preparing day `fail_on` (a run that fails after its scenario
+/// was valid).
+class FailingPromotion final : public PromotionStrategy {
+ public:
+  explicit FailingPromotion(std::int64_t fail_on) : fail_on_(fail_on) {}
+  bool offers(const MarketContext& ctx, std::span<const Money>, std::span<Money>) override {
+    if (fail_on_ >= 0 && ctx.day == fail_on_) throw std::runtime_error("test_failing: day " + std::to_string(ctx.day));
+    return false;
+  }
+
+ private:
+  std::int64_t fail_on_;
+};
+
+}  // namespace
+
+TEST_CASE("a point whose run fails is recorded with its error while the others complete", "[sweep]") {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_builtin_strategies();
+    promotion_registry().add({"test_failing", "Test-only: throws on day `fail_on` (-1: never).",
+                              {{.name = "fail_on", .type = ParamType::kInteger, .default_value = -1, .min = -1,
+                                .max = 1000, .description = "the day it throws"}},
+                              [](const Json& p, const BuildContext&) {
+                                return std::make_unique<FailingPromotion>(p["fail_on"].get<std::int64_t>());
+                              }});
+  });
+  const fs::path dir = fresh_dir("runfail");
+  Json base = Json::parse(small_base());
+  base["arms"][1]["promotions"] = Json::array({Json{{"name", "test_failing"}}});
+  const std::string text = R"({"scenario": )" + base.dump() + R"(, "replications": 2, "factors": [
+      {"name": "fail_on", "pointer": "/arms/1/promotions/0/fail_on", "levels": [-1, 3, -1]}]})";
+  const SweepSpec spec = spec_of(text, dir);
+  const SweepReport r = run_sweep(spec, (dir / "out").string(), SweepOptions{});
+  CHECK(r.failed_points == 1);
+  const std::string failed = slurp(dir / "out" / "failed.csv");
+  CHECK(failed == "point,fail_on,error\n1,3,test_failing: day 3\n");
+  const std::string runs = slurp(dir / "out" / "runs.csv");
+  CHECK(runs.find("\n0,-1,") != std::string::npos);
+  CHECK(runs.find("\n2,-1,") != std::string::npos);
+  CHECK(runs.find("\n1,") == std::string::npos);
+  // Resuming does not run the failed point again, and gives the same files.
+  const std::string before = outputs_of(dir / "out");
+  const SweepReport again = run_sweep(spec, (dir / "out").string(), SweepOptions{});
+  CHECK(again.units_run == 0);
+  CHECK(outputs_of(dir / "out") == before);
   fs::remove_all(dir);
 }
