@@ -137,11 +137,14 @@ void remember(SweepStore& store, const SweepSpec& spec, const std::string& dir) 
   store.set_meta("base", spec.base.dump());
 }
 
+std::vector<std::pair<std::string, std::string>> outputs_from(const SweepSpec& spec, const SweepStore& store,
+                                                               const std::string& store_path);
+
 /// Writes DIR's output files, rebuilt from the store, then sweep.json and the store's last_run.
 void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir, const SweepOptions& options,
             const SweepReport& report, const std::string& started, const Json& merged_from) {
   const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
-  for (const auto& [name, text] : sweep_outputs(spec, store_path)) write_file(fs::path(out_dir) / name, text);
+  for (const auto& [name, text] : outputs_from(spec, store, store_path)) write_file(fs::path(out_dir) / name, text);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   Json meta = {{"marketsim_version", marketsim_version()},
@@ -339,7 +342,15 @@ std::string sweep_fingerprint(const SweepSpec& spec) {
 }
 
 std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& spec, const std::string& store_path) {
-  SweepStore store(store_path, sweep_fingerprint(spec), false);
+  const SweepStore store(store_path, sweep_fingerprint(spec), false);
+  return outputs_from(spec, store, store_path);
+}
+
+namespace {
+
+/// The output files from an open store (the run's own connection: no second one).
+std::vector<std::pair<std::string, std::string>> outputs_from(const SweepSpec& spec, const SweepStore& store,
+                                                               const std::string& store_path) {
   const std::map<std::uint64_t, std::string> failures = store.failures();
   const std::set<std::pair<std::uint64_t, std::uint64_t>> stored = store.units();
   std::string runs, sweep, failed = factor_header(spec) + ",error\n";
@@ -413,6 +424,8 @@ std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& 
   if (!runs_header) runs = factor_header(spec) + ",arm,replication\n";
   return {{"sweep.csv", sweep}, {"runs.csv", runs}, {"failed.csv", failed}};
 }
+
+}  // namespace
 
 SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const SweepOptions& options) {
   const std::string started = utc_now();

@@ -37,7 +37,6 @@ struct SweepSpec {
   std::string base_file;       // where the base came from ("<inline scenario>" or its path)
   std::vector<SweepFactor> factors;
   SweepDesign design;
-  std::uint64_t replications = 1;
   struct Sequential {
     std::uint64_t batch = 4, min = 8, max = 64;
     std::string metric, arm;
