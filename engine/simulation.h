@@ -165,7 +165,6 @@ class Simulation {
   void advance(Shard& shard, std::size_t window);
   void thin(Shard& shard, std::size_t window);
   void visit_batch(Shard& shard);
-  void show_offers(Shard& shard, std::size_t visit);
   void choose_baskets(Shard& shard, std::span<float> weights_of_slots);
   /// Visit v's slots [first, end): the prices the consumer's own offers give it (mechanics' price
   /// hooks); `held`: the consumer is held out of some promotion.

@@ -387,46 +387,6 @@ void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots)
   }
 }
 
-// Inlined into visit_batch(): a visit's shown offers, into the batch's shown set.
-[[gnu::always_inline]] inline void Simulation::show_offers(Shard& shard, std::size_t v) {
-  // Each seller's recommendation slots, featured slots, the consumer's own (mechanics), then
-  // organic browsing uniformly among the offers not shown yet.
-  VisitScratch& b = shard.scratch;
-  ShownSet& shown = b.shown;
-  const ConsumerId c = b.consumer[v];
-  const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
-  shown.clear();
-  if (sellers_ == 1) {
-    CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kRecommend);
-    arm_.sellers[0].recommender->recommend(c, rng, shown);
-  } else {
-    for (std::size_t s = 0; s < sellers_; ++s) {
-      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kRecommend, s);
-      arm_.sellers[s].recommender->recommend(c, rng, shown);
-    }
-  }
-  if (any_featured_) [[unlikely]] {
-    // Featured slots: drawn uniformly from each seller's featured offers, repeats dropped.
-    CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kFeatured);
-    for (std::size_t s = 0; s < sellers_; ++s) {
-      const std::vector<OfferId>& list = featured_[s];
-      for (std::size_t k = 0; k < featured_slots_[s]; ++k) {
-        const OfferId o = list[rng.below(list.size())];
-        if (!shown.contains(o) && !shown.full()) shown.push(o);
-      }
-    }
-  }
-  if (any_use_.show) [[unlikely]] {  // offers of the consumer's own (mechanics' show hooks)
-    for (std::size_t m = 0; m < mechanics_.size(); ++m) {
-      if (use_[m].show) mechanics_[m]->show(mechanic_state(shard, m), c, b.time[v], shown);
-    }
-  }
-  if (browse > 0) {
-    CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kBrowse);
-    shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, rng);
-  }
-}
-
 void Simulation::visit_batch(Shard& shard) {
   VisitScratch& b = shard.scratch;
   const std::size_t n = b.visits;
@@ -438,10 +398,12 @@ void Simulation::visit_batch(Shard& shard) {
   const Offers& offers = market_.offers;
   std::uint8_t* flags = columns_->data(shard.index, flags_);
 
-  // Shown offers (show_offers), written straight into the batch, then the prices the consumer
-  // faces (the window's price after per-item promotions, lowered by the mechanics' prices for this
-  // consumer) and the engine's base utility, in single precision (their exponentials only set
-  // choice probabilities; money stays in integer cents).
+  // Shown offers, written straight into the batch: each seller's recommendation slots, featured
+  // slots, the consumer's own (mechanics), then organic browsing uniformly among the offers not
+  // shown yet. Then the prices the consumer faces (the window's price after per-item promotions,
+  // lowered by the mechanics' prices for this consumer) and the engine's base utility, in single
+  // precision (their exponentials only set choice probabilities; money stays in integer cents).
+  const auto browse = static_cast<std::size_t>(market_.spec.browse_slots);
   const auto dims = static_cast<Eigen::Index>(cat.dimensions);
   const auto intercept = static_cast<float>(market_.spec.intercept);
   b.first_slot.resize(n + 1);
@@ -456,9 +418,39 @@ void Simulation::visit_batch(Shard& shard) {
   const float* deal = deal_.data();
   const ProductId* product = offers.product.data();
   ShownSet& shown = b.shown;
+  const Recommender* single_recommender = arm_.sellers[0].recommender.get();
   for (std::size_t v = 0; v < n; ++v) {
     const ConsumerId c = b.consumer[v];
-    show_offers(shard, v);
+    shown.clear();
+    if (sellers_ == 1) {
+      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kRecommend);
+      single_recommender->recommend(c, rng, shown);
+    } else {
+      for (std::size_t s = 0; s < sellers_; ++s) {
+        CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kRecommend, s);
+        arm_.sellers[s].recommender->recommend(c, rng, shown);
+      }
+    }
+    if (any_featured_) [[unlikely]] {
+      // Featured slots: drawn uniformly from each seller's featured offers, repeats dropped.
+      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kFeatured);
+      for (std::size_t s = 0; s < sellers_; ++s) {
+        const std::vector<OfferId>& list = featured_[s];
+        for (std::size_t k = 0; k < featured_slots_[s]; ++k) {
+          const OfferId o = list[rng.below(list.size())];
+          if (!shown.contains(o) && !shown.full()) shown.push(o);
+        }
+      }
+    }
+    if (any_use_.show) [[unlikely]] {  // offers of the consumer's own (mechanics' show hooks)
+      for (std::size_t m = 0; m < mechanics_.size(); ++m) {
+        if (use_[m].show) mechanics_[m]->show(mechanic_state(shard, m), c, b.time[v], shown);
+      }
+    }
+    if (browse > 0) {
+      CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kBrowse);
+      shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, rng);
+    }
     b.first_slot[v] = slots;
     const std::uint32_t end = slots + static_cast<std::uint32_t>(shown.size());
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
