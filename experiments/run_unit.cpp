@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "scenarios/uncertainty.h"
 #include "sim/error.h"
 
 namespace marketsim {
@@ -25,20 +26,27 @@ std::uint64_t market_replication(const Scenario& sc, std::uint64_t r) {
 
 }  // namespace
 
-std::shared_ptr<const Market> MarketCache::market(const Scenario& sc, std::uint64_t replication) {
+std::shared_ptr<const Market> MarketCache::market(const Scenario& sc, std::uint64_t replication, std::uint64_t draw) {
   if (sc.market.sampling != MarketSampling::kShared) {
     return std::make_shared<const Market>(build_market(sc.market, sc.seed, replication));
   }
   const std::lock_guard<std::mutex> lock(mutex_);  // the first caller draws, the others wait
-  if (!shared_) shared_ = std::make_shared<const Market>(build_market(sc.market, sc.seed, kAllReplications));
-  return shared_;
+  std::shared_ptr<const Market>& shared = shared_[draw];
+  if (!shared) shared = std::make_shared<const Market>(build_market(sc.market, sc.seed, kAllReplications));
+  return shared;
 }
 
-PreparedReplication prepare_replication(const Scenario& sc, std::uint64_t replication, MarketCache* cache) {
+PreparedReplication prepare_replication(const Scenario& given, std::uint64_t replication, MarketCache* cache) {
   const auto start = Clock::now();
   PreparedReplication p;
   p.replication = replication;
-  p.market = cache != nullptr ? cache->market(sc, replication)
+  std::uint64_t draw = 0;
+  if (given.uncertainty) {  // the replication's draw of the uncertain values
+    p.scenario = std::make_shared<const Scenario>(draw_scenario(given, replication));
+    draw = given.uncertainty->draw_of(replication);
+  }
+  const Scenario& sc = p.scenario ? *p.scenario : given;
+  p.market = cache != nullptr ? cache->market(sc, replication, draw)
                               : std::make_shared<const Market>(
                                     build_market(sc.market, sc.seed, market_replication(sc, replication)));
   // The replication's shared objects (the social graph): instantiating the modules once files
@@ -88,6 +96,7 @@ BuildContext ArmRun::build_context(SellerId seller) const {
 }
 
 void ArmRun::build(const PreparedReplication& replication) {
+  if (replication.scenario) scenario_ = replication.scenario.get();  // a draw of an uncertain scenario
   const Scenario& sc = *scenario_;
   if (arm_index_ >= sc.arms.size()) {
     throw Error("arm " + std::to_string(arm_index_) + " of a scenario with " + std::to_string(sc.arms.size()) +

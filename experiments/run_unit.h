@@ -52,12 +52,13 @@ struct UnitResult {
 /// of `"per_replication"` sampling are not kept: each belongs to one unit. Thread-safe.
 class MarketCache {
  public:
-  /// The market replication `replication` of `scenario` runs on.
-  std::shared_ptr<const Market> market(const Scenario& scenario, std::uint64_t replication);
+  /// The market replication `replication` of `scenario` runs on. With parameter uncertainty a
+  /// shared market is shared within a draw (`draw`): each draw's values make a market of their own.
+  std::shared_ptr<const Market> market(const Scenario& scenario, std::uint64_t replication, std::uint64_t draw = 0);
 
  private:
   std::mutex mutex_;
-  std::shared_ptr<const Market> shared_;
+  std::map<std::uint64_t, std::shared_ptr<const Market>> shared_;  // by draw
 };
 
 /// What the arms of one replication share, drawn before they run (set-up): its market, the
@@ -65,6 +66,9 @@ class MarketCache {
 /// graph), and the market's customer segments as strategies see them.
 struct PreparedReplication {
   std::uint64_t replication = 0;
+  /// The scenario this replication runs on when it is not the one given: a draw of a scenario with
+  /// parameter uncertainty (draw_scenario). Null otherwise.
+  std::shared_ptr<const Scenario> scenario;
   std::shared_ptr<const Market> market;
   std::unique_ptr<ReplicationResources> resources;
   std::vector<SegmentRange> segments;

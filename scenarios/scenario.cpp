@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -13,6 +14,7 @@
 #include "market/market.h"
 #include "market/product_selector.h"
 #include "market/shown_set.h"
+#include "scenarios/uncertainty.h"
 #include "sim/error.h"
 #include "sim/text.h"
 #include "strategies/promotions/wish_listing.h"
@@ -721,7 +723,8 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
 
 }  // namespace
 
-Scenario parse_scenario(const Json& document, const std::string& file) {
+/// A scenario without uncertainty.
+Scenario parse_certain(const Json& document, const std::string& file) {
   register_builtin_strategies();
   Scenario sc;
   sc.file = file;
@@ -759,6 +762,44 @@ Scenario parse_scenario(const Json& document, const std::string& file) {
   parse_arms(in, top, catalog, offers, selectors);
   sc.resolved = top;
   return sc;
+}
+
+/// A scenario with uncertain values: checked with every value at its min, then at its max (so each
+/// value's bounds lie inside its parameter's declared range), and held at the values' medians.
+Scenario parse_uncertain(const Json& document, const std::string& file) {
+  auto u = std::make_shared<Uncertainty>(read_uncertainty(document, file));
+  const auto at = [&](const char* which, const std::function<double(const UncertainValue&)>& value) {
+    std::vector<double> values;
+    for (const UncertainValue& v : u->values) values.push_back(value(v));
+    try {
+      return parse_certain(u->document_with(values), file);
+    } catch (const ScenarioError& e) {
+      throw ScenarioError(e.file(), e.pointer(), e.detail() + " (with every \"$dist\" value at its " + which + ")");
+    }
+  };
+  at("min", [](const UncertainValue& v) { return v.quantile(0.0); });
+  at("max", [](const UncertainValue& v) { return v.quantile(1.0); });
+  Scenario sc = at("median", [](const UncertainValue& v) { return v.quantile(0.5); });
+  sc.replications = static_cast<std::int64_t>(u->draws * u->replications_per_draw);
+  // Resolved: the medians' scenario with the distributions back in place and the block.
+  for (const UncertainValue& v : u->values) sc.resolved[Json::json_pointer(v.pointer)] = v.spec;
+  sc.resolved.erase("replications");
+  sc.resolved["uncertainty"] = u->resolved_block();
+  sc.uncertainty = std::move(u);
+  return sc;
+}
+
+Scenario parse_scenario(const Json& document, const std::string& file) {
+  return uses_uncertainty(document) ? parse_uncertain(document, file) : parse_certain(document, file);
+}
+
+Scenario draw_scenario(const Scenario& sc, std::uint64_t replication) {
+  if (!sc.uncertainty) return sc;
+  const Uncertainty& u = *sc.uncertainty;
+  Scenario out = parse_certain(u.document_with(u.values_of_draw(sc.seed, u.draw_of(replication))), sc.file);
+  out.replications = sc.replications;
+  out.resolved = sc.resolved;
+  return out;
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {

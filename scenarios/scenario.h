@@ -2,6 +2,7 @@
 // A validated, immutable scenario: the market, the arms, the experiment's shape. Built once by
 // load_scenario(); runs read it and never change it.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "strategies/arm.h"
 
 namespace marketsim {
+
+struct Uncertainty;  // scenarios/uncertainty.h
 
 struct Scenario {
   std::string file;  // where it was read from (for messages)
@@ -41,7 +44,16 @@ struct Scenario {
   /// the strategy's name; Strategy::bytes_per_consumer_outside_columns), for the same estimate.
   std::vector<ColumnSpec> strategy_columns;
   double strategy_other_bytes_per_consumer = 0.0;
+  /// Parameter uncertainty (scenarios/uncertainty.h), or null. When set, this scenario holds each
+  /// uncertain value's median (for everything that does not run it: names, arms, estimates) and
+  /// replication r runs on draw_scenario(*this, r).
+  std::shared_ptr<const Uncertainty> uncertainty;
 };
+
+/// The scenario replication `replication` runs on: with parameter uncertainty, its draw's values
+/// in place (validated like a file; replications and resolved as this one's, no uncertainty of
+/// its own); without, a copy.
+Scenario draw_scenario(const Scenario& scenario, std::uint64_t replication);
 
 /// Reads, overrides (`--set /pointer=value` assignments, applied in order) and validates a
 /// scenario file. Throws ScenarioError naming the file, the JSON pointer and what is allowed.

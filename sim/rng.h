@@ -34,6 +34,7 @@ enum class Purpose : std::uint64_t {
   kStrategy = 6,   // a strategy's streams (entity: seller and promotion), salted with its purpose's name
   kHoldout = 7,    // a promotion's randomised holdout, salted with (seller, promotion index)
   kDesign = 8,     // a sweep's sampled design (entity: the point; salt: the dimension)
+  kUncertainty = 9,  // a scenario's uncertain values (replication: the draw; entity: the pointer)
   kTest = 99,
 };
 
