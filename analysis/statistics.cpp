@@ -1,8 +1,11 @@
 #include "analysis/statistics.h"
 
+#include <algorithm>
+#include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 namespace marketsim {
@@ -27,6 +30,57 @@ Interval mean_interval(std::span<const double> values, double level) {
   const boost::math::students_t dist(static_cast<double>(n - 1));
   const double t = boost::math::quantile(boost::math::complement(dist, (1.0 - level) / 2.0));
   return Interval{mean, mean - t * se, mean + t * se, n};
+}
+
+VarianceComponents variance_components(std::span<const double> values, std::span<const std::uint64_t> group,
+                                       double level) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  struct Group {
+    double sum = 0.0;
+    std::size_t n = 0;
+  };
+  std::map<std::uint64_t, Group> groups;
+  double total = 0.0;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (std::isnan(values[i])) continue;
+    Group& g = groups[group[i]];
+    g.sum += values[i];
+    ++g.n;
+    total += values[i];
+    ++n;
+  }
+  VarianceComponents out{nan, nan, nan, nan, nan, nan, Interval{nan, nan, nan, 0}, groups.size(), n};
+  if (n == 0) return out;
+  out.mean = total / static_cast<double>(n);
+  std::vector<double> means;
+  for (const auto& [label, g] : groups) means.push_back(g.sum / static_cast<double>(g.n));
+  out.group_means = mean_interval(means, level);
+  const auto k = static_cast<double>(groups.size());
+  const auto N = static_cast<double>(n);
+  if (groups.size() < 2 || n <= groups.size()) return out;
+  double ssb = 0.0, ssw = 0.0, sum_n2 = 0.0;
+  for (const auto& [label, g] : groups) {
+    const double m = g.sum / static_cast<double>(g.n);
+    ssb += static_cast<double>(g.n) * (m - out.mean) * (m - out.mean);
+    sum_n2 += static_cast<double>(g.n) * static_cast<double>(g.n);
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (std::isnan(values[i])) continue;
+    const Group& g = groups[group[i]];
+    const double d = values[i] - g.sum / static_cast<double>(g.n);
+    ssw += d * d;
+  }
+  const double msb = ssb / (k - 1.0), msw = ssw / (N - k);
+  const double n0 = (N - sum_n2 / N) / (k - 1.0);
+  out.within = msw;
+  out.between = std::max(0.0, (msb - msw) / n0);
+  out.between_share = out.between + out.within > 0.0 ? out.between / (out.between + out.within) : nan;
+  if (msw > 0.0) {
+    out.f = msb / msw;
+    out.p_value = boost::math::cdf(boost::math::complement(boost::math::fisher_f(k - 1.0, N - k), out.f));
+  }
+  return out;
 }
 
 const std::vector<std::string>& paired_metrics() {

@@ -1,5 +1,6 @@
 #pragma once
 // Means with Student-t confidence intervals, and paired comparisons of arms against the baseline.
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,28 @@ struct Interval {
 
 /// Mean and `level` (e.g. 0.95) confidence interval, t quantile with n - 1 degrees of freedom.
 Interval mean_interval(std::span<const double> values, double level = 0.95);
+
+/// A one-way random-effects ANOVA of observations in groups (model y_gi = mu + a_g + e_gi, with
+/// a_g ~ (0, between) and e_gi ~ (0, within) independent): the method-of-moments estimates
+/// (Searle, Casella & McCulloch, "Variance Components", 1992, ch. 3), for unbalanced groups with
+/// n0 = (N - sum n_g^2 / N) / (k - 1). between = max(0, (MSB - MSW) / n0), within = MSW;
+/// F = MSB / MSW on (k - 1, N - k) degrees of freedom tests between = 0. NaN observations are left
+/// out; with fewer than 2 groups or no replicate within a group the undefined fields are NaN.
+struct VarianceComponents {
+  double mean;            // the grand mean over observations
+  double between;         // variance between groups' true means (parameter uncertainty)
+  double within;          // variance within a group (replication noise)
+  double between_share;   // between / (between + within)
+  double f;               // MSB / MSW
+  double p_value;         // P(F(k-1, N-k) >= f)
+  Interval group_means;   // the mean of the groups' means with its t interval over groups
+  std::size_t groups;     // k: groups with an observation
+  std::size_t n;          // N: observations
+};
+
+/// `group[i]` is observation i's group (any labels; groups need not be of equal size).
+VarianceComponents variance_components(std::span<const double> values, std::span<const std::uint64_t> group,
+                                       double level = 0.95);
 
 struct ArmSummary {
   std::string name;
