@@ -11,6 +11,8 @@
 #include "analysis/outputs/csv.h"
 #include "analysis/price_response.h"
 #include "analysis/promotion_effects.h"
+#include "analysis/uncertainty_summary.h"
+#include "scenarios/uncertainty.h"
 #include "sim/error.h"
 #include "sim/text.h"
 
@@ -159,6 +161,7 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
     pairs.push_back(d);
   }
   doc["arm_differences"] = pairs;
+  if (sc.uncertainty && result != nullptr) doc["uncertainty"] = uncertainty_json(sc, *result);
   if (result != nullptr) {
     Json responses = Json::array();
     for (const PriceResponse& pr : price_response(sc, *result)) {
@@ -321,6 +324,31 @@ void print_price_response(std::ostream& out, const Scenario& sc, const Experimen
           << bracket(g.revenue, 2) << " revenue, " << bracket(g.gross_profit, 2) << " gross profit (best rung by mean: "
           << one_line(sc.arms[pr.rungs[g.best_rung_by_mean].arm].name) << ")\n";
     }
+  }
+}
+
+void print_uncertainty(std::ostream& out, const Scenario& sc, const ExperimentResult& result) {
+  if (!sc.uncertainty) return;
+  const Uncertainty& u = *sc.uncertainty;
+  out << "\nParameter uncertainty: " << u.values.size() << " uncertain value" << (u.values.size() == 1 ? "" : "s")
+      << ", " << u.draws << " draws x " << u.replications_per_draw
+      << " replications; one-way random-effects ANOVA over draws (summary.json \"uncertainty\"):\n";
+  const auto line = [&](const std::string& what, const VarianceComponents& v) {
+    char tail[96];
+    std::snprintf(tail, sizeof tail, "%.0f%% of the variance (F = %.2f, p = %.3g)", 100.0 * v.between_share, v.f,
+                  v.p_value);
+    out << "  " << what << ": between-draw sd " << grouped(std::sqrt(v.between), 2) << ", within-draw sd "
+        << grouped(std::sqrt(v.within), 2) << "; parameter uncertainty is " << tail << "\n";
+  };
+  const std::size_t m = metric_index("contribution");
+  if (sc.arms.size() == 1) line(one_line(sc.arms[0].name) + " contribution", draw_variance(sc, result, 0, m, false));
+  for (std::size_t a = 0; a < sc.arms.size() && sc.arms.size() > 1; ++a) {
+    if (a == sc.baseline) continue;
+    std::string what = one_line(sc.arms[a].name);
+    what += " - ";
+    what += one_line(sc.arms[sc.baseline].name);
+    what += " contribution";
+    line(what, draw_variance(sc, result, a, m, true));
   }
 }
 

@@ -60,4 +60,8 @@ void print_comparison(std::ostream& out, const Scenario& scenario, const Experim
 /// seller's units, revenue, gross profit and elasticities; per other arm its regret.
 void print_price_response(std::ostream& out, const Scenario& scenario, const ExperimentResult& result);
 
+/// With parameter uncertainty (scenarios/uncertainty.h), one line per arm against the baseline: how
+/// much of the spread of its contribution difference is parameter uncertainty. Nothing without.
+void print_uncertainty(std::ostream& out, const Scenario& scenario, const ExperimentResult& result);
+
 }  // namespace marketsim

@@ -21,6 +21,7 @@
 #include "experiments/result_store.h"
 #include "experiments/sweep_store.h"
 #include "scenarios/json_input.h"
+#include "scenarios/uncertainty.h"
 #include "sim/error.h"
 #include "sim/rng.h"
 #include "sim/text.h"
@@ -247,6 +248,10 @@ SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json
     double total = 1.0;
     for (const SweepFactor& f : spec.factors) total *= static_cast<double>(f.levels.size());
     if (total > 1e6) bad(file, "/factors", "the grid has more than 1,000,000 points");
+  }
+  if (doc.contains("replications") && uses_uncertainty(spec.base)) {
+    bad(file, "/replications", "the base scenario's \"uncertainty\" sets each point's replications (draws x "
+                               "replications_per_draw): leave this out");
   }
   if (doc.contains("replications") && doc["replications"].is_object()) {
     const Json& r = doc["replications"];

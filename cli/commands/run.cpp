@@ -77,6 +77,7 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   print_comparison(out, sc, summary);
   print_price_response(out, sc, result);
+  print_uncertainty(out, sc, result);
   err << std::fixed << std::setprecision(2) << "simulated " << result.visits << " visits in "
       << result.simulation_seconds << " s ("
       << (result.simulation_seconds > 0
