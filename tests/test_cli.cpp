@@ -33,7 +33,12 @@ std::vector<std::string> shrink(const fs::path& scenario) {
     args.push_back("--set");
     args.push_back("/market/segments/" + std::to_string(s) + "/consumers=3000");
   }
-  args.insert(args.end(), {"--replications", "2", "--quiet"});
+  if (doc.contains("uncertainty")) {  // its replications are draws x replications per draw
+    args.insert(args.end(), {"--set", "/uncertainty/draws=2", "--set", "/uncertainty/replications_per_draw=2"});
+  } else {
+    args.insert(args.end(), {"--replications", "2"});
+  }
+  args.push_back("--quiet");
   return args;
 }
 

@@ -92,3 +92,26 @@ def test_bad_input_is_a_value_error_with_one_line():
         marketsim.run(str(SOURCE / "no-such-file.json"))
     with pytest.raises(ValueError):
         marketsim.sweep({"scenario": small()}, "/tmp/never")
+
+
+def test_run_with_parameter_uncertainty():
+    """A scenario with uncertain values: runs has each row's draw and drawn values, shared by a draw's
+    replications and the arms; the summary decomposes the variance over draws."""
+    doc = small(SOURCE / "scenarios" / "summer-sale-uncertain.json", consumers=1500, horizon=20, replications=None)
+    del doc["replications"]
+    doc["warmup_days"] = 0
+    doc["arms"][1]["promotions"][0].update(start=5, end=12)
+    doc["uncertainty"] = {"draws": 3, "replications_per_draw": 2}
+    out = marketsim.run(doc, threads=2)
+    runs = out["runs"]
+    assert list(runs.columns[:3]) == ["arm", "replication", "draw"]
+    assert len(runs) == 2 * 6
+    assert (runs["draw"] == runs["replication"] // 2).all()
+    per_draw = runs.groupby("draw")["bargain_sensitivity"].nunique()
+    assert (per_draw == 1).all()
+    assert runs["bargain_sensitivity"].between(0.03, 0.08).all()
+    assert runs.groupby("draw")["bargain_sensitivity"].first().nunique() == 3
+    u = out["summary"]["uncertainty"]
+    assert u["draws"] == 3
+    share = u["paired_differences"][0]["metrics"]["contribution"]["between_share"]
+    assert 0.0 <= share <= 1.0
