@@ -7,7 +7,11 @@
 #include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -15,6 +19,7 @@
 #include "analysis/statistics.h"
 #include "analysis/uncertainty_summary.h"
 #include "experiments/experiment.h"
+#include "experiments/sweep.h"
 #include "scenarios/json_input.h"
 #include "scenarios/scenario.h"
 #include "scenarios/uncertainty.h"
@@ -308,4 +313,35 @@ TEST_CASE("bad uncertainty is a one-line error naming the file and pointer", "[u
   Json plain = read_json_file(MARKETSIM_SOURCE_DIR "/scenarios/summer-sale.json");
   apply_override(plain, "/seed={\"$dist\": \"uniform\", \"min\": 1, \"max\": 9}", "s.json");
   CHECK_THROWS_AS(parse_scenario(plain, "s.json"), ScenarioError);
+}
+
+TEST_CASE("a sweep over a base with uncertainty: every point runs its draws", "[uncertainty][sweep]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("marketsim-uncertain-sweep-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string factors =
+      R"("factors": [{"name": "depth", "pointer": "/arms/1/promotions/0/depth", "levels": [0.1, 0.3]}])";
+  const std::string base = small_uncertain(R"({"draws": 2, "replications_per_draw": 2})").dump();
+  std::ofstream(dir / "sweep.json") << R"({"scenario": )" + base + ", " + factors + "}";
+  const SweepSpec spec = load_sweep((dir / "sweep.json").string());
+  const SweepReport r = run_sweep(spec, (dir / "out").string(), SweepOptions{});
+  CHECK(r.units == 2 * 4);
+  CHECK(r.failed_points == 0);
+  std::ifstream runs(dir / "out" / "runs.csv");
+  std::string header, row;
+  std::getline(runs, header);
+  CHECK(header.rfind("point,depth,arm,replication,draw,sensitivity,", 0) == 0);
+  int rows = 0;
+  while (std::getline(runs, row)) ++rows;
+  CHECK(rows == 2 * 2 * 4);
+  // A sweep's own replications beside the base's uncertainty: refused.
+  std::ofstream(dir / "bad.json") << R"({"scenario": )" + base + ", " + factors + R"(, "replications": 3})";
+  try {
+    (void)load_sweep((dir / "bad.json").string());
+    FAIL("expected a ScenarioError");
+  } catch (const ScenarioError& e) {
+    CHECK(std::string(e.what()).find("bad.json: /replications: the base scenario's \"uncertainty\"") != std::string::npos);
+  }
+  fs::remove_all(dir);
 }
