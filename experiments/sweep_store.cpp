@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "sim/error.h"
@@ -69,6 +70,7 @@ std::map<std::uint64_t, std::string> SweepStore::failures() const {
 }
 
 void SweepStore::put_unit(std::uint64_t point, std::uint64_t replication, const std::vector<std::uint8_t>& result) {
+  const auto start = std::chrono::steady_clock::now();  // a writer's wait for the lock counts too
   const std::lock_guard<std::mutex> lock(mutex_);
   SQLite::Transaction t(*db_);
   SQLite::Statement q(*db_, "INSERT OR REPLACE INTO units (point, replication, result) VALUES (?, ?, ?)");
@@ -77,6 +79,12 @@ void SweepStore::put_unit(std::uint64_t point, std::uint64_t replication, const 
   q.bind(3, result.data(), static_cast<int>(result.size()));
   q.exec();
   t.commit();
+  write_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double SweepStore::write_seconds() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return write_seconds_;
 }
 
 void SweepStore::put_failure(std::uint64_t point, const std::string& error) {

@@ -42,6 +42,9 @@ class SweepStore {
   void put_failure(std::uint64_t point, const std::string& error);
   /// A stored unit's result.
   std::vector<std::uint8_t> unit(std::uint64_t point, std::uint64_t replication) const;
+  /// Seconds the writers of units have spent in put_unit (waiting for the lock included): the
+  /// store's cost to a sweep, for its metadata.
+  double write_seconds() const;
   /// Run metadata (key -> JSON text).
   void set_meta(const std::string& key, const std::string& value);
   std::string meta(const std::string& key) const;
@@ -49,6 +52,7 @@ class SweepStore {
  private:
   std::unique_ptr<SQLite::Database> db_;
   mutable std::mutex mutex_;
+  double write_seconds_ = 0.0;
 };
 
 }  // namespace marketsim

@@ -212,7 +212,7 @@ Uncertainty read_uncertainty(const Json& document, const std::string& file) {
   if (pointers.empty()) bad(file, "/uncertainty", "no value of the scenario is a distribution {\"$dist\": ...}");
   if (document.contains("replications")) {
     bad(file, "/replications", "with \"uncertainty\" the replications are draws x replications_per_draw (" +
-                                   std::to_string(u.draws * u.replications_per_draw) + "): leave it out");
+                                   std::to_string(u.draws * u.replications_per_draw) + "): leave it out, or set /uncertainty/draws");
   }
   std::set<std::string> names;
   for (const std::string& p : pointers) {
