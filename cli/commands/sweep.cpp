@@ -97,6 +97,7 @@ int sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     // Every rank has loaded the sweep, or every rank stops: none is left waiting.
     const std::vector<int> failed = mpi->gather(load_error ? 1 : 0);
     if (load_error && mpi->rank() != 0 && failed[0] == 0) {  // rank 0 does not say it: this rank does
+      // (and leaves the exit status to rank 0, which fails too; see command_sweep)
       try {
         std::rethrow_exception(load_error);
       } catch (const std::exception& e) {
@@ -104,14 +105,14 @@ int sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         line += std::to_string(mpi->rank());
         line += ": ";
         line += one_line(e.what());
-        err << line << "\n";
-        return kExitBadInput;
+        err << line << std::endl;
+        return kExitOk;
       }
     }
     if (load_error) std::rethrow_exception(load_error);
     for (std::size_t r = 0; r < failed.size(); ++r) {
       if (failed[r] == 0) continue;
-      if (mpi->rank() != 0) return kExitBadInput;  // rank 0 says it
+      if (mpi->rank() != 0) return kExitOk;  // rank 0 says it
       throw ScenarioError(file, "", "MPI rank " + std::to_string(r) + " cannot load it (see its message)");
     }
   }
@@ -166,18 +167,17 @@ int command_sweep(const std::vector<std::string>& args, std::ostream& out, std::
   if (started_by_mpirun()) {
     MpiSweep mpi;
     if (mpi.size() == 1) return sweep(args, out, err, nullptr);
-    // Rank 0's errors are the command's (its MpiSweep stops the other ranks first); the other
-    // ranks meet the same bad input and leave saying it to rank 0.
+    // Rank 0's errors are the command's (its MpiSweep stops the other ranks first). The other
+    // ranks meet the same bad input and leave saying it, and the exit status, to rank 0: a rank
+    // exiting non-zero makes mpirun end the job, perhaps before rank 0 has said why.
     if (mpi.rank() == 0) return sweep(args, out, err, &mpi);
     try {
       return sweep(args, out, err, &mpi);
     } catch (const ScenarioError&) {
-      return kExitBadInput;
     } catch (const UsageError&) {
-      return kExitBadInput;
     } catch (const RangeError&) {
-      return kExitBadInput;
     }
+    return kExitOk;
   }
 #endif
   return sweep(args, out, err, nullptr);
