@@ -32,7 +32,7 @@ constexpr int kAssign = 1, kStop = 2, kResult = 3, kBye = 4;
 constexpr std::uint8_t kUnitDone = 0, kUnitFailed = 1;
 constexpr std::size_t kHeader = 17;
 constexpr std::size_t kHeld = 2;  // units a worker rank holds: one running, one prefetched
-constexpr auto kIdle = std::chrono::microseconds(500);  // between probes that found nothing
+constexpr auto kIdle = std::chrono::milliseconds(1);  // between probes that found nothing
 
 std::vector<std::uint8_t> result_message(std::uint8_t kind, std::uint64_t point, std::uint64_t replication,
                                          const void* payload, std::size_t size) {
@@ -130,7 +130,9 @@ void MpiSweep::Impl::run_wave(const SweepWave& wave) {
   std::size_t in_flight = 0;
   const auto fill = [&](int w) {
     auto& h = held[static_cast<std::size_t>(w)];
-    while (h.size() < kHeld) {
+    // A unit prefetched while the others have nothing left would end the wave late: at its tail
+    // (fewer units left than ranks), a rank holds only the unit it runs.
+    while (h.empty() || (h.size() < kHeld && n - std::min(next.load(), n) >= static_cast<std::size_t>(ranks))) {
       const std::optional<std::size_t> i = take();
       if (!i) return;
       const std::uint64_t unit[2] = {wave.units[*i].first, wave.units[*i].second};
