@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `mpirun -np 2 marketsim sweep` (MARKETSIM_MPI=ON; experiments/sweep_mpi.h) writes the bytes of
 # one process: sweep.csv, runs.csv and failed.csv of a grid with failing points and of a sweep of
-# sequential replications are those of `marketsim sweep --threads 1` without mpirun, and sweep.json
-# says 2 ranks. An mpirun whose rank 0 is killed (SIGKILL once 5 units are stored) resumes without
+# sequential replications are those of `marketsim sweep --threads 1` without mpirun, sweep.json
+# says 2 ranks, and a shard run under mpirun merges with the other into the whole. An mpirun whose rank 0 is killed (SIGKILL once 5 units are stored) resumes without
 # mpirun, and a plain sweep killed so resumes under mpirun, each to the bytes of the uninterrupted
 # sweep. Bad input under mpirun is rank 0's one-line error and a non-zero exit, nothing left hanging.
 # Usage: tests/sweep_mpi.sh MARKETSIM MPIRUN DATA_DIR WORK_DIR
@@ -30,6 +30,13 @@ for sweep in grid sequential; do
   echo "$sweep: 1 and 2 ranks give the same bytes: $(cat "$work/$sweep-2.out")"
 done
 [ "$(wc -l < "$work/grid-1/failed.csv")" = 3 ] || fail "the grid's two invalid points are not in failed.csv"
+
+# A shard under mpirun, the other without, merged under mpirun (by rank 0 alone): the whole grid.
+mpi2 "$bin" sweep "$data/mpi-grid.json" --shard 1/2 --threads 1 --quiet --out "$work/shard-1" >/dev/null
+"$bin" sweep "$data/mpi-grid.json" --shard 2/2 --threads 1 --quiet --out "$work/shard-2" >/dev/null
+mpi2 "$bin" sweep merge "$work/shard-1" "$work/shard-2" --out "$work/merged" >/dev/null
+same "$work/merged" "$work/grid-1"
+echo "shards (one under mpirun) merged under mpirun: the bytes of the whole grid"
 
 # Rank 0 killed once 5 units are stored (mpirun takes the other rank down), resumed without mpirun.
 set +e
