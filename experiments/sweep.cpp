@@ -152,7 +152,7 @@ void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir
                {"marketsim_commit", marketsim_commit()},
                {"build", marketsim_build()},
                {"threads", options.threads},
-               {"ranks", 1},
+               {"ranks", options.ranks},
                {"host", host},
                {"command_line", options.command_line},
                {"started", started},
@@ -490,23 +490,48 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
     }
     finished = total - pending.size();
     if (options.progress) options.progress(finished, total, failures);
-    tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t i) {
+    // Storing a unit's outcome: its result, or its point's failure (a point fails once; units of
+    // a failed point are not stored).
+    const auto record = [&](std::size_t i, const std::vector<std::uint8_t>* result, const std::string* error) {
       const auto [p, r] = pending[i];
-      if (!failed[p]) {
+      std::optional<std::string> why;
+      if (error != nullptr) why = *error;
+      if (result != nullptr) {
         try {
-          const UnitResult u = run_unit(*scenarios[p], RunUnit{r, {}}, caches[p].get());
-          if (!failed[p]) store.put_unit(p, r, encode_unit_result(u));
+          if (!failed[p]) store.put_unit(p, r, *result);
           if (kill_after >= 0 && ++stored >= kill_after) std::raise(SIGKILL);
         } catch (const std::exception& e) {
-          if (!failed[p].exchange(true)) {
-            store.put_failure(p, one_line(e.what()));
-            ++failures;
-          }
+          why = one_line(e.what());
         }
+      }
+      if (why && !failed[p].exchange(true)) {
+        store.put_failure(p, *why);
+        ++failures;
       }
       ++finished;
       if (options.progress) options.progress(finished, total, failures);
-    });
+    };
+    SweepWave wave;
+    wave.units = pending;
+    wave.skip = [&](std::size_t i) -> bool { return failed[pending[i].first]; };
+    wave.record = record;
+    wave.run = [&](std::size_t i) {
+      const auto [p, r] = pending[i];
+      if (failed[p]) return record(i, nullptr, nullptr);
+      std::vector<std::uint8_t> bytes;
+      try {
+        bytes = encode_unit_result(run_unit(*scenarios[p], RunUnit{r, {}}, caches[p].get()));
+      } catch (const std::exception& e) {
+        const std::string error = one_line(e.what());
+        return record(i, nullptr, &error);
+      }
+      record(i, &bytes, nullptr);
+    };
+    if (options.executor) {
+      options.executor(wave);
+    } else {
+      tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t i) { wave.run(i); });
+    }
     report.units_run += pending.size();
     for (const auto& u : pending) stored_now.insert(u);
     if (!spec.sequential) break;

@@ -70,10 +70,33 @@ std::uint64_t replications_used(const SweepSpec& spec, const Scenario& scenario,
 /// a store refuses to resume a sweep of another.
 std::string sweep_fingerprint(const SweepSpec& spec);
 
+/// One wave of a sweep's units, as run_sweep hands it to an executor: the units planned and not in
+/// the store, and what the executor may do with unit i (an index into `units`). run_sweep keeps the
+/// storing, the failures and the progress; an executor only decides where and when units run.
+/// Every unit must be either run here (`run`) or recorded (`record`) exactly once before the
+/// executor returns.
+struct SweepWave {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> units;  // (point, replication)
+  /// Runs unit i in this process and records its outcome (any thread, concurrently).
+  std::function<void(std::size_t)> run;
+  /// Whether unit i need not run: its point has failed (record it with neither result nor error).
+  std::function<bool(std::size_t)> skip;
+  /// Records unit i run elsewhere (an MPI rank): its encode_unit_result bytes, or its run's
+  /// one-line error, or neither (not run: its point failed). Any thread, concurrently.
+  std::function<void(std::size_t, const std::vector<std::uint8_t>* result, const std::string* error)> record;
+};
+
+/// Runs a wave's units (returns when every one is run or recorded). The default runs them in
+/// this process on oneTBB's threads.
+using SweepExecutor = std::function<void(const SweepWave&)>;
+
 struct SweepOptions {
   bool fresh = false;                 // start the store over
   std::string command_line;           // for the metadata
   std::size_t threads = 1;            // for the metadata (the caller bounds oneTBB)
+  int ranks = 1;                      // for the metadata: the MPI ranks running the units
+  /// Where the units run (empty: this process, tbb::parallel_for).
+  SweepExecutor executor = {};
   /// Progress: (units done, units in all, failed points), from worker threads.
   std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress = {};
 };
