@@ -142,10 +142,18 @@ std::vector<std::pair<std::string, std::string>> outputs_from(const SweepSpec& s
                                                                const std::string& store_path);
 
 /// Writes DIR's output files, rebuilt from the store, then sweep.json and the store's last_run.
+/// Measured (sweep.json only): the wall-clock seconds from `t0`, the writers' seconds in the store
+/// and the seconds rebuilding the outputs from it.
 void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir, const SweepOptions& options,
-            const SweepReport& report, const std::string& started, const Json& merged_from) {
+            const SweepReport& report, const std::string& started, const Json& merged_from,
+            std::chrono::steady_clock::time_point t0) {
+  const auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
+  const auto rebuild = std::chrono::steady_clock::now();
   for (const auto& [name, text] : outputs_from(spec, store, store_path)) write_file(fs::path(out_dir) / name, text);
+  const double rebuild_seconds = since(rebuild);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   Json meta = {{"marketsim_version", marketsim_version()},
@@ -166,7 +174,10 @@ void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir
                {"units", report.units},
                {"units_run", report.units_run},
                {"failed_points", report.failed_points},
-               {"factors", Json::array()}};
+               {"factors", Json::array()},
+               {"seconds", since(t0)},
+               {"store_write_seconds", store.write_seconds()},
+               {"outputs_seconds", rebuild_seconds}};
   for (const SweepFactor& f : spec.factors) meta["factors"].push_back({{"name", f.name}, {"pointer", f.pointer}});
   if (!merged_from.is_null()) meta["merged_from"] = merged_from;
   store.set_meta("last_run", meta.dump());
@@ -434,6 +445,7 @@ std::vector<std::pair<std::string, std::string>> outputs_from(const SweepSpec& s
 
 SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const SweepOptions& options) {
   const std::string started = utc_now();
+  const auto t0 = std::chrono::steady_clock::now();
   fs::create_directories(out_dir);
   const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
   SweepStore store(store_path, sweep_fingerprint(spec), options.fresh);
@@ -564,12 +576,13 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& out_dir, const S
   }
   report.failed_points = failures;
 
-  finish(spec, store, out_dir, options, report, started, Json());
+  finish(spec, store, out_dir, options, report, started, Json(), t0);
   return report;
 }
 
 SweepReport merge_sweeps(const std::vector<std::string>& dirs, const std::string& out_dir, const SweepOptions& options) {
   const std::string started = utc_now();
+  const auto t0 = std::chrono::steady_clock::now();
   if (dirs.empty()) throw UsageError("sweep merge: expected the shards' directories");
   std::string fingerprint, text, file, base;
   std::vector<int> seen;
@@ -610,7 +623,7 @@ SweepReport merge_sweeps(const std::vector<std::string>& dirs, const std::string
   report.failed_points = out.failures().size();
   Json from = Json::array();
   for (const std::string& d : dirs) from.push_back(d);
-  finish(spec, out, out_dir, options, report, started, from);
+  finish(spec, out, out_dir, options, report, started, from, t0);
   return report;
 }
 
