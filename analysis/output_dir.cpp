@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>  // renameat2 (glibc >= 2.28, _GNU_SOURCE, which g++ defines)
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -367,6 +368,53 @@ void OutputDirectory::abandon() noexcept {
   if (parent_fd_ && !staging_.empty()) remove_set(staging_);
   // A DIR that open() created is removed again if still empty (rmdir), as if never run.
   if (created_) ::rmdir(path_.c_str());
+}
+
+void add_output_file(const std::string& dir, const std::string& name, const std::string& text) {
+  const auto fail = [&](const std::string& what, int err) {
+    throw UsageError(dir + ": " + what + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  };
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) fail("cannot open the directory", errno);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } dir_closer{dfd};
+  if (::flock(dfd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) fail("another marketsim run is writing to this directory", 0);
+    fail("cannot lock the directory", errno);
+  }
+  const fs::path target = fs::path(dir) / name;
+  fs::path parent = fs::absolute(fs::path(dir)).lexically_normal();
+  if (parent.filename().empty()) parent = parent.parent_path();
+  std::string tmp_name = ".";
+  tmp_name += parent.filename().string();
+  tmp_name += ".";
+  tmp_name += name;
+  tmp_name += ".tmp-";
+  tmp_name += std::to_string(::getpid());
+  const fs::path tmp = parent.parent_path() / tmp_name;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot write " + tmp.string(), errno);
+  std::size_t done = 0;
+  int err = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  ::close(fd);
+  if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    fail("cannot write " + name, err);
+  }
+  ::fsync(dfd);
 }
 
 }  // namespace marketsim

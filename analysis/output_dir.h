@@ -106,4 +106,10 @@ class OutputDirectory {
   Fd staging_fd_;  // flock()ed
 };
 
+/// Adds one file to an existing output directory (a run's set or a sweep's directory) under DIR's
+/// lock: written to a temporary file in DIR's parent, fsync()ed, then renamed into DIR, so DIR
+/// never holds half a file and later runs into DIR still see only their own names. Throws
+/// UsageError "DIR: ..." when DIR is missing, locked by a run, or not writable.
+void add_output_file(const std::string& dir, const std::string& name, const std::string& text);
+
 }  // namespace marketsim

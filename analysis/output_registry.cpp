@@ -29,6 +29,7 @@ void register_builtin_outputs() {
     register_gauges_output();
     register_monitor_output();
     register_events_output();
+    register_report_output();
   });
 }
 
@@ -36,6 +37,15 @@ std::vector<std::string> output_names() {
   register_builtin_outputs();
   std::vector<std::string> names;
   for (const OutputInfo& o : output_registry()) names.push_back(o.name);
+  return names;
+}
+
+std::vector<std::string> default_outputs() {
+  register_builtin_outputs();
+  std::vector<std::string> names;
+  for (const OutputInfo& o : output_registry()) {
+    if (o.by_default) names.push_back(o.name);
+  }
   return names;
 }
 

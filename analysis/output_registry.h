@@ -35,6 +35,9 @@ struct OutputInfo {
   /// {"behaviours": [modules], "arm": {arm keys; "promotions" are added}, "market": {merged into
   /// /market}}, {} when any run has them.
   Json example = nullptr;
+  /// Whether a run writes it unless told which files to write (`--outputs`). An opt-in output
+  /// (report.html: `--report`) is still one of the set's names.
+  bool by_default = true;
 };
 
 /// The registered outputs, in registration order (the order of the output set). Adding an entry
@@ -46,6 +49,8 @@ void register_builtin_outputs();
 
 /// Every registered output's name, in order.
 std::vector<std::string> output_names();
+/// The outputs a run writes by default (by_default), in order.
+std::vector<std::string> default_outputs();
 /// Checks a comma-separated selection ("runs.csv,summary.json") against the registry: the names
 /// in registry order, each once. Throws UsageError naming the unknown name and the valid ones.
 std::vector<std::string> select_outputs(const std::string& list);
@@ -61,5 +66,6 @@ void register_breakdown_output();
 void register_gauges_output();
 void register_monitor_output();
 void register_events_output();
+void register_report_output();
 
 }  // namespace marketsim

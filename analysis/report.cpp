@@ -38,28 +38,6 @@ Json interval_json(const Interval& i) {
               {"n", i.n}};
 }
 
-/// "12,345.67": thousands separators for the table.
-std::string grouped(double v, int decimals) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
-  std::string digits = buf;
-  const auto dot = digits.find('.');
-  const std::string integral = digits.substr(0, dot);
-  const std::string frac = dot == std::string::npos ? "" : digits.substr(dot);
-  std::string whole;
-  for (std::size_t i = 0; i < integral.size(); ++i) {
-    if (i > 0 && (integral.size() - i) % 3 == 0) whole += ',';
-    whole += integral[i];
-  }
-  return (v < 0 && std::stod(buf) != 0.0 ? "-" : "") + whole + frac;
-}
-
-std::string signed_grouped(double v, int decimals) {
-  if (!std::isfinite(v)) return "n/a";
-  return (v >= 0 ? "+" : "") + grouped(v, decimals);
-}
-
 /// "1,234.5 ± 12.3" (mean and half-width of the interval).
 std::string plus_minus(const Interval& i, int decimals) {
   if (!std::isfinite(i.mean)) return "n/a";
@@ -107,6 +85,27 @@ Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_
 }
 
 }  // namespace
+
+std::string grouped(double v, int decimals) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
+  std::string digits = buf;
+  const auto dot = digits.find('.');
+  const std::string integral = digits.substr(0, dot);
+  const std::string frac = dot == std::string::npos ? "" : digits.substr(dot);
+  std::string whole;
+  for (std::size_t i = 0; i < integral.size(); ++i) {
+    if (i > 0 && (integral.size() - i) % 3 == 0) whole += ',';
+    whole += integral[i];
+  }
+  return (v < 0 && std::stod(buf) != 0.0 ? "-" : "") + whole + frac;
+}
+
+std::string signed_grouped(double v, int decimals) {
+  if (!std::isfinite(v)) return "n/a";
+  return (v >= 0 ? "+" : "") + grouped(v, decimals);
+}
 
 const char* marketsim_version() { return MARKETSIM_VERSION; }
 const char* marketsim_commit() { return MARKETSIM_COMMIT; }
@@ -232,7 +231,7 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   const OutputContext context{sc, result, summary, perf};
   std::vector<std::pair<std::string, std::string>> files;
   for (const OutputInfo& o : output_registry()) {
-    if (!names.empty() && std::find(names.begin(), names.end(), o.name) == names.end()) continue;
+    if (names.empty() ? !o.by_default : std::find(names.begin(), names.end(), o.name) == names.end()) continue;
     files.emplace_back(o.name, o.text(context));
   }
   return files;

@@ -38,10 +38,15 @@ const char* marketsim_commit();
 /// The build: type and compiler flags.
 const char* marketsim_build();
 
-/// The output set: (name, text) for every registered output (analysis/output_registry.h) in
-/// registration order, or for those of `names` (empty: all). Every byte depends only on the
-/// scenario and seed, except the "performance" object of summary.json (timings and memory of
-/// this machine).
+/// "12,345.67": `decimals` places, thousands separators; "n/a" when not finite.
+std::string grouped(double v, int decimals);
+/// The same with a sign: "+12,345.67", "-3.00".
+std::string signed_grouped(double v, int decimals);
+
+/// The output set: (name, text) for the registered outputs (analysis/output_registry.h) of `names`
+/// (empty: the default ones, default_outputs()), in registration order. Every byte depends only
+/// on the scenario and seed, except the "performance" object of summary.json (timings and memory
+/// of this machine) and what report.html shows of it.
 std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& scenario,
                                                               const ExperimentResult& result,
                                                               const ExperimentSummary& summary,

@@ -18,7 +18,8 @@ po::options_description run_options() {
   o.add_options()
       ("out", po::value<std::string>(), ("write the output files to DIR, as one set that replaces DIR whole: " + files).c_str())
       ("outputs", po::value<std::string>(),
-       "the output files to write, comma-separated (default: all of them)")
+       "the output files to write, comma-separated (default: all but report.html)")
+      ("report", "with --out: write report.html too (one offline page with charts)")
       ("threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")
       ("seed", po::value<std::string>(), "override the scenario's seed (same as --set /seed=S)")
       ("replications", po::value<std::string>(), "override the replications (same as --set /replications=R)")
@@ -63,7 +64,7 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
   }
   r.scenario = vm["scenario"].as<std::vector<std::string>>()[0];
   if (!allow_run_flags) {
-    for (const char* flag : {"out", "outputs", "threads", "seed", "replications", "first-replication", "quiet"}) {
+    for (const char* flag : {"out", "outputs", "report", "threads", "seed", "replications", "first-replication", "quiet"}) {
       if (vm.count(flag)) throw UsageError(std::string("--") + flag + " is only valid with `run`");
     }
   }
@@ -78,6 +79,12 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_run_flag
   if (vm.count("outputs")) {
     if (!r.out_dir) throw UsageError("--outputs needs --out DIR");
     r.outputs = select_outputs(vm["outputs"].as<std::string>());
+  }
+  if (vm.count("report")) {  // the chosen set (default: the default one) and report.html
+    if (!r.out_dir) throw UsageError("--report needs --out DIR");
+    std::string list;
+    for (const std::string& name : r.outputs.empty() ? default_outputs() : r.outputs) list += name + ",";
+    r.outputs = select_outputs(list + "report.html");
   }
   if (vm.count("threads")) {
     const long t = vm["threads"].as<long>();

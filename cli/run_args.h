@@ -13,7 +13,7 @@ struct RunArgs {
   std::string scenario;
   std::vector<std::string> overrides;  // --seed, --replications and --set, as /pointer=value
   std::optional<std::string> out_dir;
-  std::vector<std::string> outputs;    // --outputs: the chosen output files (empty: all)
+  std::vector<std::string> outputs;    // --outputs (and --report): the chosen files (empty: the default set)
   std::size_t threads = 0;             // 0: all cores
   std::uint64_t first_replication = 0;
   bool quiet = false;

@@ -71,6 +71,12 @@ std::set<std::string> set_names() {
   return {names.begin(), names.end()};
 }
 
+/// The files a run writes without --outputs or --report.
+std::set<std::string> default_names() {
+  const std::vector<std::string> names = default_outputs();
+  return {names.begin(), names.end()};
+}
+
 /// Staging directories (".out.marketsim-*") left in `parent`.
 std::size_t staging_dirs(const fs::path& parent) {
   std::size_t n = 0;
@@ -398,13 +404,13 @@ TEST_CASE("run --out writes a set and a second run replaces it completely", "[ou
   const fs::path dir = parent / "out";
   REQUIRE(run_binary(run_args(kTiny, 1, dir.string()), scratch).code == 0);
   const FileSet first = read_dir(dir);
-  CHECK(entries(dir) == set_names());
+  CHECK(entries(dir) == default_names());
   REQUIRE(run_binary(run_args(kTiny, 2, dir.string()), scratch).code == 0);
   const FileSet second = read_dir(dir);
-  CHECK(entries(dir) == set_names());
+  CHECK(entries(dir) == default_names());
   CHECK(entries(parent) == std::set<std::string>{"out"});  // no staging, no old set, no .tmp
   CHECK(Json::parse(slurp(dir / "summary.json"))["seed"] == 2);
-  for (const auto& name : output_names()) {
+  for (const auto& name : default_outputs()) {
     INFO(name);
     const std::string& text = first.at(name);
     if (text.find('\n') + 1 == text.size()) continue;  // a header alone (gauges.csv without modules)
@@ -514,7 +520,7 @@ TEST_CASE("concurrent runs into one directory leave one complete set",
     }
     REQUIRE(!succeeded.empty());
     const FileSet now = read_dir(dir);
-    CHECK(entries(dir) == set_names());
+    CHECK(entries(dir) == default_names());
     CHECK(std::count_if(succeeded.begin(), succeeded.end(),
                         [&](int seed) { return now == reference[seed]; }) == 1);
     CHECK(entries(parent) == std::set<std::string>{"out"});

@@ -91,7 +91,7 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
     std::string dir = *r.out_dir;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     std::string files;
-    for (const std::string& name : r.outputs.empty() ? output_names() : r.outputs) files += (files.empty() ? "" : ",") + name;
+    for (const std::string& name : r.outputs.empty() ? default_outputs() : r.outputs) files += (files.empty() ? "" : ",") + name;
     err << "; wrote " << one_line(dir) << (dir == "/" ? "{" : "/{") << files << "}";
   }
   err << "\n";
@@ -102,11 +102,11 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
 
 void register_run_command() {
   add_command({"run",
-               "run SCENARIO [--out DIR] [--outputs LIST] [--threads N] [--seed S] [--replications R]\n"
+               "run SCENARIO [--out DIR] [--outputs LIST] [--report] [--threads N] [--seed S] [--replications R]\n"
                "                       [--first-replication K] [--set /json/pointer=VALUE]... [--quiet]",
                "run a scenario's arms and replications; print the comparison; write the output files",
                command_run,
-               {{"{scenario}", "--threads", "2", "--quiet", "--out", "{dir}"}, {"{scenario}", "--outputs", "runs.csv,summary.json", "--seed", "5", "--replications", "2", "--quiet", "--out", "{dir}"}}});
+               {{"{scenario}", "--threads", "2", "--quiet", "--out", "{dir}"}, {"{scenario}", "--outputs", "runs.csv,summary.json", "--seed", "5", "--replications", "2", "--quiet", "--out", "{dir}"}, {"{scenario}", "--report", "--replications", "2", "--quiet", "--out", "{dir}"}}});
 }
 
 }  // namespace marketsim

@@ -1,0 +1,467 @@
+// report.html of a run: built from summary.json, daily.csv, cohorts.csv, breakdown.csv and
+// sellers.csv (each section present when its data is).
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "analysis/html/csv_table.h"
+#include "analysis/html/page.h"
+#include "analysis/html/report_html.h"
+#include "analysis/report.h"
+#include "analysis/statistics.h"
+#include "sim/error.h"
+
+namespace marketsim {
+namespace {
+
+constexpr std::size_t kMaxPoints = 400;  // per series drawn; longer series are averaged in buckets
+
+double num(const Json& j) { return j.is_number() ? j.get<double>() : std::nan(""); }
+
+/// "mean ± half-width" of an interval object {mean, ci_low, ci_high}.
+std::string pm(const Json& i, int decimals) {
+  const double mean = num(i["mean"]), low = num(i["ci_low"]), high = num(i["ci_high"]);
+  if (!std::isfinite(mean)) return "n/a";
+  if (!std::isfinite(low)) return grouped(mean, decimals);
+  return grouped(mean, decimals) + " ± " + grouped((high - low) / 2.0, decimals);
+}
+
+/// A line chart's configuration over category labels.
+Json line_config(const std::vector<std::string>& labels, const Json& datasets, const std::string& y_title) {
+  return Json{{"type", "line"},
+              {"data", Json{{"labels", labels}, {"datasets", datasets}}},
+              {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}},
+                               {"elements", Json{{"point", Json{{"radius", 0}}}}},
+                               {"interaction", Json{{"mode", "index"}, {"intersect", false}}},
+                               {"scales", Json{{"y", Json{{"title", Json{{"display", true}, {"text", y_title}}}}}}}}}};
+}
+
+/// Series of one arm: per label index, the values of its replications.
+using Series = std::map<std::string, std::vector<std::vector<double>>>;
+
+struct Band {
+  std::vector<double> mean, low, high;
+};
+
+Band band_of(const std::vector<std::vector<double>>& per_index) {
+  Band b;
+  for (const auto& values : per_index) {
+    const Interval i = mean_interval(values);
+    b.mean.push_back(i.mean);
+    b.low.push_back(std::isfinite(i.low) ? i.low : i.mean);
+    b.high.push_back(std::isfinite(i.high) ? i.high : i.mean);
+  }
+  return b;
+}
+
+Json values_json(const std::vector<double>& v) {
+  Json out = Json::array();
+  for (const double x : v) out.push_back(std::isfinite(x) ? Json(x) : Json(nullptr));
+  return out;
+}
+
+/// Mean band datasets (mean line, then the CI's upper edge filled down to the lower edge).
+void add_band(Json& datasets, const std::string& label, std::size_t k, const Band& b) {
+  datasets.push_back(Json{{"label", label}, {"data", values_json(b.mean)}, {"borderColor", series_colour(k)},
+                          {"backgroundColor", series_colour(k)}, {"borderWidth", 2}, {"fill", false}});
+  datasets.push_back(Json{{"label", label + " 95% CI"}, {"data", values_json(b.high)}, {"borderColor", series_colour(k, 0.0)},
+                          {"backgroundColor", series_colour(k, 0.15)}, {"fill", "+1"}, {"pointRadius", 0}});
+  datasets.push_back(Json{{"label", label + " 95% CI (low)"}, {"data", values_json(b.low)},
+                          {"borderColor", series_colour(k, 0.0)}, {"backgroundColor", series_colour(k, 0.15)},
+                          {"fill", false}, {"pointRadius", 0}});
+}
+
+/// Promotion windows [start, end) of every arm's promotions (days), from the resolved scenario.
+std::vector<std::pair<double, double>> promotion_windows(const Json& scenario) {
+  std::vector<std::pair<double, double>> out;
+  const auto scan = [&](const Json& promotions) {
+    if (!promotions.is_array()) return;
+    for (const Json& p : promotions) {
+      if (p.is_object() && p.contains("start") && p.contains("end") && p["start"].is_number() && p["end"].is_number()) {
+        out.emplace_back(p["start"].get<double>(), p["end"].get<double>());
+      }
+    }
+  };
+  if (scenario.contains("arms")) {
+    for (const Json& arm : scenario["arms"]) {
+      if (arm.contains("promotions")) scan(arm["promotions"]);
+      if (arm.contains("sellers")) {
+        for (const Json& s : arm["sellers"]) {
+          if (s.contains("promotions")) scan(s["promotions"]);
+        }
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void verdict(HtmlPage& page, const Json& summary, double days) {
+  const Json& arms = summary["arms"];
+  const std::string baseline = summary.value("baseline", std::string());
+  page.section("verdict", "Verdict");
+  // The sentences first: what a reader came for.
+  std::string list = "";
+  for (const Json& d : summary["paired_differences"]) {
+    const std::string arm = d.value("arm", std::string());
+    for (const char* metric : {"contribution", "gross_profit"}) {
+      const Json& i = d[metric];
+      const double mean = num(i["mean"]), low = num(i["ci_low"]), high = num(i["ci_high"]);
+      // Gross profit only where it says something contribution does not (costs beyond discounts).
+      if (std::string(metric) == "gross_profit" && i == d["contribution"]) continue;
+      const std::string what = std::string(metric) == "contribution" ? "contribution" : "gross profit";
+      std::string s = "“" + arm + "” earns " + grouped(std::fabs(mean), 0) + (mean >= 0 ? " more " : " less ") + what +
+                      " than “" + baseline + "”";
+      if (std::isfinite(low)) {
+        s += " (95% CI " + signed_grouped(low, 0) + " to " + signed_grouped(high, 0) + ")";
+        s += low > 0 ? ", a clear gain" : high < 0 ? ", a clear loss" : ", not distinguishable from no difference";
+      }
+      s += " over " + grouped(days, 0) + " measured days.";
+      list += "<li>" + html_escape(s) + "</li>";
+    }
+  }
+  if (!list.empty()) page.raw("<ul class=\"verdict\">" + list + "</ul>\n");
+  // The arms side by side.
+  const std::vector<std::pair<const char*, int>> headline = {{"units", 0},        {"revenue", 2},
+                                                              {"gross_profit", 2}, {"contribution", 2},
+                                                              {"promotion_spend", 2}, {"repeat_rate", 4}};
+  std::vector<std::string> header = {"arm"};
+  for (const auto& [m, decimals] : headline) header.push_back(m);
+  TableRows rows;
+  for (const Json& a : arms) {
+    std::vector<std::string> row = {a.value("name", std::string()) + (a.value("baseline", false) ? " (baseline)" : "")};
+    for (const auto& [m, decimals] : headline) row.push_back(a["metrics"].contains(m) ? pm(a["metrics"][m], decimals) : "n/a");
+    rows.push_back(row);
+  }
+  page.table(header, rows, "Each arm's totals over the measured days: mean over replications ± half-width of the 95% CI.");
+  // The forest plot: paired differences against the baseline as floating bars.
+  if (summary["paired_differences"].empty()) return;
+  std::vector<std::string> labels;
+  Json bars = Json::array(), means = Json::array();
+  TableRows numbers;
+  for (const Json& d : summary["paired_differences"]) {
+    for (const char* metric : {"contribution", "gross_profit", "revenue"}) {
+      const Json& i = d[metric];
+      const double low = num(i["ci_low"]), high = num(i["ci_high"]), mean = num(i["mean"]);
+      labels.push_back(d.value("arm", std::string()) + ": " + metric);
+      bars.push_back(std::isfinite(low) ? Json::array({low, high}) : Json::array({mean, mean}));
+      means.push_back(mean);
+      numbers.push_back({labels.back(), signed_grouped(mean, 2), signed_grouped(low, 2), signed_grouped(high, 2)});
+    }
+  }
+  // The means as thin bars: 0.4% of the plot's span wide.
+  double lo = 0.0, hi = 0.0;
+  for (const Json& b : bars) {
+    for (const Json& v : b) {
+      if (v.is_number()) lo = std::min(lo, v.get<double>()), hi = std::max(hi, v.get<double>());
+    }
+  }
+  const double eps = 0.002 * (hi - lo);
+  for (Json& m : means) {
+    const double v = m.is_number() ? m.get<double>() : 0.0;
+    m = Json::array({v - eps, v + eps});
+  }
+  Json config{{"type", "bar"},
+              {"data", Json{{"labels", labels},
+                            {"datasets", Json::array({Json{{"label", "95% CI of the paired difference"},
+                                                           {"data", bars},
+                                                           {"backgroundColor", series_colour(0, 0.35)},
+                                                           {"borderColor", series_colour(0)},
+                                                           {"borderWidth", 1},
+                                                           {"grouped", false}},
+                                                      Json{{"label", "mean"},
+                                                           {"data", means},
+                                                           {"backgroundColor", series_colour(1)},
+                                                           {"borderColor", series_colour(1)},
+                                                           {"borderWidth", 3},
+                                                           {"barPercentage", 0.9},
+                                                           {"grouped", false}}})}}},
+              {"options", Json{{"indexAxis", "y"},
+                               {"plugins", Json{{"legend", Json{{"position", "bottom"}}}}},
+                               {"scales", Json{{"x", Json{{"title", Json{{"display", true},
+                                                                          {"text", "difference against " + baseline}}}}}}}}}};
+  page.chart(config,
+             "Forest plot: each arm's paired difference against “" + baseline +
+                 "” (same replications, common random numbers); a bar clear of zero is a difference the replications resolve.",
+             {"comparison", "mean", "95% CI low", "95% CI high"}, numbers);
+}
+
+void over_time(HtmlPage& page, const CsvTable& daily, const Json& scenario, const std::vector<std::string>& arm_order) {
+  const std::size_t arm_col = daily.column("arm"), day_col = daily.column("day"), warm_col = daily.column("warmup");
+  if (arm_col == CsvTable::npos || day_col == CsvTable::npos) return;
+  std::set<long> day_set;
+  for (std::size_t r = 0; r < daily.rows(); ++r) {
+    if (warm_col != CsvTable::npos && daily.text(r, warm_col) == "1") continue;
+    day_set.insert(static_cast<long>(daily.number(r, day_col)));
+  }
+  if (day_set.empty()) return;
+  const std::vector<long> days(day_set.begin(), day_set.end());
+  const std::size_t bucket = (days.size() + kMaxPoints - 1) / kMaxPoints;
+  std::map<long, std::size_t> index;
+  for (std::size_t i = 0; i < days.size(); ++i) index[days[i]] = i / bucket;
+  const std::size_t points = (days.size() + bucket - 1) / bucket;
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < points; ++i) {
+    const long first = days[i * bucket], last = days[std::min(days.size(), (i + 1) * bucket) - 1];
+    labels.push_back(bucket == 1 ? "day " + std::to_string(first) : "days " + std::to_string(first) + "-" + std::to_string(last));
+  }
+  const auto windows = promotion_windows(scenario);
+  Json shade = Json::array();
+  std::string window_text;
+  for (const auto& [start, end] : windows) {
+    window_text += (window_text.empty() ? "" : ", ") + grouped(start, 0) + "-" + grouped(end - 1, 0);
+  }
+  for (std::size_t i = 0; i < points; ++i) {
+    const double day = static_cast<double>(days[i * bucket]);
+    bool in = false;
+    for (const auto& [start, end] : windows) in = in || (day >= start && day < end);
+    shade.push_back(in ? 1 : 0);
+  }
+  page.section("over-time", "Over time");
+  page.paragraph("Daily series of the measured days, the mean over replications with its 95% confidence band" +
+                 std::string(bucket > 1 ? " (averaged over " + std::to_string(bucket) + "-day buckets for drawing; daily.csv has every day)" : "") +
+                 (windows.empty() ? "." : "; promotion windows (days " + window_text + ") are shaded."));
+  const std::vector<std::pair<const char*, const char*>> series = {{"revenue", "revenue per day"},
+                                                                    {"conversions", "orders per day"},
+                                                                    {"visits", "visits per day"},
+                                                                    {"stock_on_hand", "units on hand at the day's end"},
+                                                                    {"promotion_spend", "promotion spend per day"},
+                                                                    {"active_customers", "consumers who bought in the period"}};
+  for (const auto& [metric, what] : series) {
+    const std::size_t col = daily.column(metric);
+    if (col == CsvTable::npos) continue;
+    // Per arm, per point, per replication: the bucket's mean.
+    std::map<std::string, std::map<std::string, std::vector<double>>> sums;  // arm -> replication -> per point
+    std::map<std::string, std::map<std::string, std::vector<int>>> counts;
+    for (std::size_t r = 0; r < daily.rows(); ++r) {
+      if (warm_col != CsvTable::npos && daily.text(r, warm_col) == "1") continue;
+      const double v = daily.number(r, col);
+      if (!std::isfinite(v)) continue;
+      const std::string rep = daily.has("replication") ? daily.text(r, daily.column("replication")) : "0";
+      auto& s = sums[daily.text(r, arm_col)][rep];
+      auto& c = counts[daily.text(r, arm_col)][rep];
+      s.resize(points, 0.0);
+      c.resize(points, 0);
+      const std::size_t i = index.at(static_cast<long>(daily.number(r, day_col)));
+      s[i] += v;
+      c[i] += 1;
+    }
+    if (sums.empty()) continue;
+    Json datasets = Json::array();
+    TableRows numbers;
+    std::size_t k = 0;
+    for (const std::string& arm : arm_order) {
+      if (!sums.contains(arm)) continue;
+      std::vector<std::vector<double>> per(points);
+      for (const auto& [rep, s] : sums[arm]) {
+        for (std::size_t i = 0; i < points; ++i) {
+          if (counts[arm][rep][i] > 0) per[i].push_back(s[i] / counts[arm][rep][i]);
+        }
+      }
+      const Band b = band_of(per);
+      add_band(datasets, arm, k++, b);
+      for (std::size_t i = 0; i < points; ++i) {
+        numbers.push_back({arm, labels[i], grouped(b.mean[i], 2), grouped(b.low[i], 2), grouped(b.high[i], 2)});
+      }
+    }
+    if (!windows.empty()) {
+      datasets.push_back(Json{{"type", "bar"}, {"label", "promotion window"}, {"data", shade}, {"yAxisID", "window"},
+                              {"backgroundColor", "rgba(120,120,120,0.12)"}, {"barPercentage", 1.0},
+                              {"categoryPercentage", 1.0}});
+    }
+    Json config = line_config(labels, datasets, what);
+    if (!windows.empty()) config["options"]["scales"]["window"] = Json{{"display", false}, {"min", 0}, {"max", 1}};
+    page.chart(config, std::string("The ") + what + " per arm over time: mean over replications with its 95% band.",
+               {"arm", "day", "mean", "95% CI low", "95% CI high"}, numbers);
+  }
+}
+
+void customers(HtmlPage& page, const CsvTable* cohorts, const CsvTable* breakdown, const std::vector<std::string>& arm_order) {
+  bool started = false;
+  const auto start = [&] {
+    if (!started) page.section("customers", "Customers");
+    started = true;
+  };
+  if (cohorts != nullptr && cohorts->rows() > 0 && cohorts->has("offset") && cohorts->has("rate")) {
+    // Retention: the share of a cohort buying again `offset` periods after its first purchase,
+    // weighted by cohort size, per arm.
+    const std::size_t arm = cohorts->column("arm"), offset = cohorts->column("offset"), buyers = cohorts->column("buyers"),
+                      size = cohorts->column("cohort_size"), period = cohorts->column("period");
+    const std::string unit = cohorts->text(0, period);
+    std::map<std::string, std::map<long, std::pair<double, double>>> sums;  // arm -> offset -> (buyers, size)
+    long max_offset = 0;
+    for (std::size_t r = 0; r < cohorts->rows(); ++r) {
+      if (cohorts->text(r, period) != unit) continue;
+      const long o = static_cast<long>(cohorts->number(r, offset));
+      auto& s = sums[cohorts->text(r, arm)][o];
+      s.first += cohorts->number(r, buyers);
+      s.second += cohorts->number(r, size);
+      max_offset = std::max(max_offset, o);
+    }
+    std::vector<std::string> labels;
+    for (long o = 1; o <= max_offset; ++o) labels.push_back(unit + " " + std::to_string(o));
+    Json datasets = Json::array();
+    TableRows numbers;
+    std::size_t k = 0;
+    for (const std::string& a : arm_order) {
+      if (!sums.contains(a)) continue;
+      Json data = Json::array();
+      for (long o = 1; o <= max_offset; ++o) {
+        const auto it = sums[a].find(o);
+        const double rate = it != sums[a].end() && it->second.second > 0 ? it->second.first / it->second.second : std::nan("");
+        data.push_back(std::isfinite(rate) ? Json(rate) : Json(nullptr));
+        numbers.push_back({a, labels[static_cast<std::size_t>(o - 1)], std::isfinite(rate) ? grouped(rate, 4) : "n/a"});
+      }
+      datasets.push_back(Json{{"label", a}, {"data", data}, {"borderColor", series_colour(k)}, {"backgroundColor", series_colour(k)}});
+      ++k;
+    }
+    if (max_offset > 0 && !datasets.empty()) {
+      start();
+      page.chart(line_config(labels, datasets, "share of the cohort buying"),
+                 "Retention: the share of each " + unit + "'s new customers who buy again 1, 2, ... " + unit +
+                     "s later, pooled over cohorts and replications.",
+                 {"arm", "after", "share buying"}, numbers);
+    }
+  }
+  if (breakdown != nullptr && breakdown->rows() > 0 && breakdown->has("revenue")) {
+    const std::size_t arm = breakdown->column("arm"), revenue = breakdown->column("revenue"),
+                      rep = breakdown->column("replication");
+    for (const char* by : {"category", "segment"}) {
+      const std::size_t col = breakdown->column(by);
+      if (col == CsvTable::npos) continue;
+      std::map<std::string, std::map<std::string, double>> sum;  // arm -> key -> revenue summed over reps
+      std::set<std::string> reps;
+      std::vector<std::string> keys;
+      for (std::size_t r = 0; r < breakdown->rows(); ++r) {
+        const std::string& key = breakdown->text(r, col);
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+        sum[breakdown->text(r, arm)][key] += breakdown->number(r, revenue);
+        reps.insert(breakdown->text(r, rep));
+      }
+      Json datasets = Json::array();
+      TableRows numbers;
+      std::size_t k = 0;
+      for (const std::string& a : arm_order) {
+        if (!sum.contains(a)) continue;
+        Json data = Json::array();
+        for (const std::string& key : keys) {
+          const double v = sum[a][key] / static_cast<double>(std::max<std::size_t>(1, reps.size()));
+          data.push_back(v);
+          numbers.push_back({a, key, grouped(v, 2)});
+        }
+        datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+      }
+      start();
+      page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", keys}, {"datasets", datasets}}},
+                      {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
+                 std::string("Revenue by ") + by + " and arm over the measured days (mean over replications).",
+                 {"arm", by, "revenue"}, numbers);
+    }
+  }
+}
+
+void sellers(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
+  if (!table.has("seller") || !table.has("units")) return;
+  const std::size_t arm = table.column("arm"), seller = table.column("seller"), units = table.column("units");
+  std::vector<std::string> names;
+  std::map<std::string, std::map<std::string, double>> sum;
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    if (std::find(names.begin(), names.end(), table.text(r, seller)) == names.end()) names.push_back(table.text(r, seller));
+    sum[table.text(r, arm)][table.text(r, seller)] += table.number(r, units);
+  }
+  if (names.size() < 2) return;
+  page.section("sellers", "Sellers");
+  Json datasets = Json::array();
+  TableRows numbers;
+  std::size_t k = 0;
+  for (const std::string& s : names) {
+    Json data = Json::array();
+    for (const std::string& a : arm_order) {
+      double all = 0.0;
+      for (const auto& [name, v] : sum[a]) all += v;
+      const double share = all > 0 ? sum[a][s] / all : 0.0;
+      data.push_back(share);
+      numbers.push_back({a, s, grouped(100.0 * share, 1) + "%"});
+    }
+    datasets.push_back(Json{{"label", s}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+  }
+  page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", arm_order}, {"datasets", datasets}}},
+                  {"options", Json{{"scales", Json{{"x", Json{{"stacked", true}}}, {"y", Json{{"stacked", true}, {"max", 1}}}}}}}},
+             "Each seller's share of the units sold, per arm (replications pooled).", {"arm", "seller", "share of units"},
+             numbers);
+}
+
+void uncertainty(HtmlPage& page, const Json& u) {
+  page.section("uncertainty", "Parameter uncertainty");
+  page.paragraph("Uncertain values drawn " + std::to_string(u.value("draws", 0)) + " times, " +
+                 std::to_string(u.value("replications_per_draw", 0)) +
+                 " replications each: a one-way random-effects ANOVA over draws splits each figure's variance into what "
+                 "is not known about the market (between draws) and replication noise (within a draw).");
+  TableRows rows;
+  for (const Json& d : u["paired_differences"]) {
+    for (const char* m : {"contribution", "gross_profit", "units"}) {
+      const Json& c = d["metrics"][m];
+      rows.push_back({d.value("arm", std::string()) + " - " + d.value("versus", std::string()), m, grouped(num(c["mean"]), 2),
+                      grouped(std::sqrt(num(c["between_draw_variance"])), 2),
+                      grouped(std::sqrt(num(c["within_draw_variance"])), 2),
+                      grouped(100.0 * num(c["between_share"]), 0) + "%"});
+    }
+  }
+  page.table({"comparison", "metric", "mean", "between-draw sd", "within-draw sd", "parameter uncertainty share"}, rows);
+}
+
+void facts(HtmlPage& page, const Json& summary) {
+  page.section("facts", "Run facts");
+  const Json& sc = summary.contains("scenario") ? summary["scenario"] : Json::object();
+  const Json& perf = summary.contains("performance") ? summary["performance"] : Json::object();
+  TableRows rows = {{"scenario", summary.value("scenario_name", std::string())},
+                    {"seed", std::to_string(summary.value("seed", std::uint64_t{0}))},
+                    {"replications", std::to_string(summary.value("replications", std::int64_t{0}))},
+                    {"days", std::to_string(sc.value("horizon_days", 0)) + " (warm-up " + std::to_string(sc.value("warmup_days", 0)) + ")"},
+                    {"marketsim", summary.value("marketsim_version", std::string())}};
+  if (perf.is_object() && perf.contains("simulation_seconds")) {
+    rows.push_back({"time taken", grouped(num(perf["simulation_seconds"]), 2) + " s simulating, " +
+                                      grouped(num(perf.value("setup_seconds", Json(0.0))), 2) + " s set-up, " +
+                                      std::to_string(perf.value("threads", 0)) + " threads"});
+    rows.push_back({"speed", grouped(num(perf.value("visits_per_second", Json(0.0))) / 1e6, 2) + " M visits/s (" +
+                                 grouped(num(perf.value("visits", Json(0.0))), 0) + " visits)"});
+  }
+  page.table({"", ""}, rows);
+}
+
+}  // namespace
+
+std::string run_report_html(const std::map<std::string, std::string>& files) {
+  const auto it = files.find("summary.json");
+  if (it == files.end()) throw Error("report: the run's summary.json is missing");
+  Json summary;
+  try {
+    summary = Json::parse(it->second);
+  } catch (const std::exception& e) {
+    throw Error(std::string("report: summary.json: ") + e.what());
+  }
+  std::vector<std::string> arm_order;
+  for (const Json& a : summary["arms"]) arm_order.push_back(a.value("name", std::string()));
+  const Json& sc = summary.contains("scenario") ? summary["scenario"] : Json::object();
+  const double days = sc.value("horizon_days", 0.0) - sc.value("warmup_days", 0.0);
+  HtmlPage page("marketsim: " + summary.value("scenario_name", std::string("run")),
+                sc.value("description", std::string()));
+  verdict(page, summary, days);
+  const auto table = [&](const char* name) -> std::unique_ptr<CsvTable> {
+    const auto f = files.find(name);
+    return f == files.end() ? nullptr : std::make_unique<CsvTable>(f->second, name);
+  };
+  if (const auto daily = table("daily.csv")) over_time(page, *daily, sc, arm_order);
+  const auto cohorts = table("cohorts.csv");
+  const auto breakdown = table("breakdown.csv");
+  customers(page, cohorts.get(), breakdown.get(), arm_order);
+  if (const auto s = table("sellers.csv")) sellers(page, *s, arm_order);
+  if (summary.contains("uncertainty")) uncertainty(page, summary["uncertainty"]);
+  facts(page, summary);
+  return page.str();
+}
+
+}  // namespace marketsim
