@@ -28,7 +28,7 @@ struct CommandInfo {
   /// Example argument lists (after the name), at least one per command, each exiting 0: the
   /// conformance suite (tests/test_conformance.cpp) runs them, "{scenario}" standing for a tiny
   /// scenario file, "{sweep}" for a sweep of two points over it and "{dir}" for a fresh output
-  /// directory.
+  /// directory, "{run}" for the output directory of a run of that scenario.
   std::vector<std::vector<std::string>> examples = {};
 };
 
@@ -44,5 +44,6 @@ void register_run_command();
 void register_validate_command();
 void register_list_command();
 void register_sweep_command();
+void register_report_command();
 
 }  // namespace marketsim

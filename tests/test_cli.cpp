@@ -175,7 +175,7 @@ TEST_CASE("run with --outputs writes the chosen files only, and a later full set
   REQUIRE(cli(args).code == 0);
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
-  CHECK(files == output_names().size());
+  CHECK(files == default_outputs().size());
   // An unknown name, an empty entry, or --outputs without --out: one line, exit 2, nothing written.
   for (const std::string& list : {std::string("runs.csv,nope.csv"), std::string("runs.csv,")}) {
     const fs::path bad = fresh_dir("bad-outputs");
@@ -233,7 +233,7 @@ TEST_CASE("commands and output files are registries: a new one is an entry", "[c
   CHECK(cli({"--help"}).out.find("marketsim hello [NAME]") != std::string::npos);
   CHECK(cli({"list", "commands"}).out.find("says hello") != std::string::npos);
   const Result unknown = cli({"frobnicate"});
-  CHECK(unknown.err.find("Valid values are: run, sweep, validate, list, hello") != std::string::npos);
+  CHECK(unknown.err.find("Valid values are: run, sweep, report, validate, list, hello") != std::string::npos);
 
   register_builtin_outputs();
   add_output({"visits.txt", "total visits (a test's output)", [](const OutputContext& o) {

@@ -446,6 +446,15 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
                             {"factors", Json::array({Json{{"pointer", "/horizon_days"}, {"levels", {5, 7}}}})},
                             {"replications", 1}}
                            .dump(2));
+  // "{run}": the output directory of a run of the tiny scenario (made when first asked for).
+  const fs::path run_dir = dir / "run";
+  const auto run_output = [&] {
+    if (!fs::exists(run_dir)) {
+      const testing::Result r = testing::cli({"run", scenario.string(), "--replications", "2", "--quiet", "--out", run_dir.string()});
+      REQUIRE(r.code == kExitOk);
+    }
+    return run_dir.string();
+  };
   std::size_t outputs = 0;
   for (const CommandInfo& c : command_registry()) {
     if (test_only(c.name)) continue;
@@ -454,6 +463,7 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
       for (std::string a : example) {
         if (a == "{scenario}") a = scenario.string();
         if (a == "{sweep}") a = sweep.string();
+        if (a == "{run}") a = run_output();
         if (a == "{dir}") a = (dir / ("out" + std::to_string(outputs++))).string();
         args.push_back(a);
       }

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "analysis/html/report_html.h"
+#include "analysis/output_dir.h"
 #include "analysis/progress.h"
 #include "cli/command.h"
 #include "cli/run_args.h"
@@ -55,8 +57,13 @@ int sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       "threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")(
       "fresh", "start the store over instead of resuming it")(
       "shard", po::value<std::string>(), "i/n: run only every n-th point, from the i-th (a job array)")(
+      "report", "write DIR/report.html too (one offline page: response curves, best points)")(
       "quiet,q", "no progress bar");
   const po::variables_map vm = parse_options(args, opts, "sweep");
+  // --report: the page of DIR's files, once they are written (rank 0 only).
+  const auto report_page = [&](const std::string& d) {
+    if (vm.count("report")) add_output_file(d, "report.html", directory_report_html(d));
+  };
   const std::vector<std::string> positional =
       vm.count("sweep") ? vm["sweep"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const bool merge = !positional.empty() && positional[0] == "merge" && !std::filesystem::exists("merge");
@@ -79,9 +86,10 @@ int sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     options.command_line = command_line;
     const SweepReport report =
         merge_sweeps(std::vector<std::string>(positional.begin() + 1, positional.end()), dir, options);
+    report_page(dir);
     out << "merged " << positional.size() - 1 << " shards: " << report.points << " points, " << report.units
         << " units, " << report.failed_points << " failed points; wrote " << one_line(dir)
-        << "/{sweep.csv,runs.csv,failed.csv,sweep.json}\n";
+        << "/{sweep.csv,runs.csv,failed.csv,sweep.json" << (vm.count("report") ? ",report.html" : "") << "}\n";
     return kExitOk;
   }
   SweepSpec spec;
@@ -153,10 +161,11 @@ int sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   if (mpi != nullptr) mpi->stop_workers();
 #endif
   bar.finish();
+  report_page(dir);
   out << one_line(file) << ": " << report.points << " points, " << report.units << " units ("
       << report.units_run << " run now, " << report.units - report.units_run << " from the store), "
       << report.failed_points << " failed points; wrote " << one_line(dir)
-      << "/{sweep.csv,runs.csv,failed.csv,sweep.json}\n";
+      << "/{sweep.csv,runs.csv,failed.csv,sweep.json" << (vm.count("report") ? ",report.html" : "") << "}\n";
   (void)err;
   return kExitOk;
 }
@@ -187,12 +196,13 @@ int command_sweep(const std::vector<std::string>& args, std::ostream& out, std::
 
 void register_sweep_command() {
   add_command({"sweep",
-               "sweep SWEEP [--out DIR] [--threads N] [--fresh] [--shard i/n] [--quiet]\n"
-               "                       | sweep merge DIR... --out DIR",
+               "sweep SWEEP [--out DIR] [--threads N] [--fresh] [--shard i/n] [--report] [--quiet]\n"
+               "                       | sweep merge DIR... --out DIR [--report]",
                "run a sweep's points x replications into DIR's store (resuming it); write its output files",
                command_sweep,
                {{"{sweep}", "--threads", "2", "--quiet", "--out", "{dir}"},
-                {"{sweep}", "--shard", "2/2", "--quiet", "--out", "{dir}"}}});
+                {"{sweep}", "--shard", "2/2", "--quiet", "--out", "{dir}"},
+                {"{sweep}", "--report", "--quiet", "--out", "{dir}"}}});
 }
 
 }  // namespace marketsim
