@@ -29,14 +29,6 @@
 namespace marketsim {
 namespace {
 
-Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
-
-Json interval_json(const Interval& i) {
-  return Json{{"mean", number_or_null(i.mean)},
-              {"ci_low", number_or_null(i.low)},
-              {"ci_high", number_or_null(i.high)},
-              {"n", i.n}};
-}
 
 /// "1,234.5 ± 12.3" (mean and half-width of the interval).
 std::string plus_minus(const Interval& i, int decimals) {
@@ -85,6 +77,15 @@ Json sellers_json(const Scenario& sc, const ExperimentResult& result, std::size_
 }
 
 }  // namespace
+
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+Json interval_json(const Interval& i) {
+  return Json{{"mean", number_or_null(i.mean)},
+              {"ci_low", number_or_null(i.low)},
+              {"ci_high", number_or_null(i.high)},
+              {"n", i.n}};
+}
 
 std::string grouped(double v, int decimals) {
   if (!std::isfinite(v)) return "n/a";

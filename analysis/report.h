@@ -38,6 +38,11 @@ const char* marketsim_commit();
 /// The build: type and compiler flags.
 const char* marketsim_build();
 
+/// A number, or null when not finite (JSON has no NaN).
+Json number_or_null(double v);
+/// An interval as {mean, ci_low, ci_high, n} (null where undefined).
+Json interval_json(const Interval& i);
+
 /// "12,345.67": `decimals` places, thousands separators; "n/a" when not finite.
 std::string grouped(double v, int decimals);
 /// The same with a sign: "+12,345.67", "-3.00".

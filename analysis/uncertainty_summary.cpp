@@ -3,12 +3,11 @@
 #include <cmath>
 
 #include "analysis/metric.h"
+#include "analysis/report.h"
 #include "scenarios/uncertainty.h"
 
 namespace marketsim {
 namespace {
-
-Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 Json components_json(const VarianceComponents& c) {
   return Json{{"mean", number_or_null(c.mean)},
@@ -17,10 +16,7 @@ Json components_json(const VarianceComponents& c) {
               {"between_share", number_or_null(c.between_share)},
               {"f", number_or_null(c.f)},
               {"p_value", number_or_null(c.p_value)},
-              {"draw_means", Json{{"mean", number_or_null(c.group_means.mean)},
-                                  {"ci_low", number_or_null(c.group_means.low)},
-                                  {"ci_high", number_or_null(c.group_means.high)},
-                                  {"n", c.group_means.n}}},
+              {"draw_means", interval_json(c.group_means)},
               {"draws", c.groups},
               {"n", c.n}};
 }

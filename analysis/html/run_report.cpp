@@ -58,7 +58,7 @@ Band band_of(const std::vector<std::vector<double>>& per_index) {
 
 Json values_json(const std::vector<double>& v) {
   Json out = Json::array();
-  for (const double x : v) out.push_back(std::isfinite(x) ? Json(x) : Json(nullptr));
+  for (const double x : v) out.push_back(number_or_null(x));
   return out;
 }
 

@@ -45,8 +45,6 @@ std::vector<std::string> levels_of(const std::vector<Cell>& cells, std::size_t k
   return out;
 }
 
-Json or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
-
 std::string interval_text(const Cell& c) {
   return signed_grouped(c.mean, 0) + " [" + signed_grouped(c.low, 0) + ", " + signed_grouped(c.high, 0) + "]";
 }
@@ -108,9 +106,9 @@ std::string sweep_report_html(const std::map<std::string, std::string>& files) {
             for (const Cell& c : cells) {
               if (c.arm == arm && c.levels[0] == level && (factors.size() == 1 || c.levels[1] == g)) found = &c;
             }
-            mean.push_back(found ? or_null(found->mean) : Json(nullptr));
-            low.push_back(found ? or_null(found->low) : Json(nullptr));
-            high.push_back(found ? or_null(found->high) : Json(nullptr));
+            mean.push_back(found ? number_or_null(found->mean) : Json(nullptr));
+            low.push_back(found ? number_or_null(found->low) : Json(nullptr));
+            high.push_back(found ? number_or_null(found->high) : Json(nullptr));
             if (found) {
               numbers.push_back({arm, level, g, signed_grouped(found->mean, 2), signed_grouped(found->low, 2),
                                  signed_grouped(found->high, 2), found->replications});
