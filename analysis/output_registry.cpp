@@ -29,6 +29,7 @@ void register_builtin_outputs() {
     register_gauges_output();
     register_monitor_output();
     register_events_output();
+    register_orders_output();
     register_report_output();
   });
 }

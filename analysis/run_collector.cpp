@@ -69,7 +69,28 @@ void RunCollector::on_window(const WindowRecords& records) {
     ++event_counts_[e.event];
     if (!std::isnan(e.value)) event_sums_[e.event] += e.value;
   }
-  if (line_metrics_.empty() || records.day < warmup_) return;
+  if (records.day < warmup_) return;
+  // Orders by value and by units (orders.csv).
+  constexpr std::size_t kDirect = std::size_t{1} << 16;  // counted in the vectors below this
+  const auto count = [](std::vector<std::uint64_t>& direct, std::map<std::int64_t, std::uint64_t>& large, std::int64_t v) {
+    if (v >= 0 && static_cast<std::size_t>(v) < kDirect) {
+      if (direct.size() <= static_cast<std::size_t>(v)) direct.resize(static_cast<std::size_t>(v) + 1, 0);
+      ++direct[static_cast<std::size_t>(v)];
+    } else {
+      ++large[v];
+    }
+  };
+  for (const OrderRecord& o : records.orders) {
+    if (o.units == 0) continue;
+    Money subtotal = 0;
+    for (std::uint32_t k = o.first_line; k < o.first_line + o.lines; ++k) {
+      const LineRecord& l = records.lines[k];
+      subtotal += static_cast<Money>(l.quantity) * l.unit_paid();
+    }
+    count(order_values_, large_order_values_, subtotal >= 0 ? subtotal / 100 : -((-subtotal + 99) / 100));
+    count(basket_units_, large_baskets_, static_cast<std::int64_t>(o.units));
+  }
+  if (line_metrics_.empty()) return;
   // The breakdown: each line's metrics into its (seller, category, segment) cell. Segments are
   // looked up at random addresses: fetch a few lines ahead.
   constexpr std::size_t kAhead = 8;
@@ -149,6 +170,21 @@ void RunCollector::on_day_end(const DayRecord& d) {
 }
 
 void RunCollector::finish(RunResult& result) const {
+  const auto pairs = [](const std::vector<std::uint64_t>& direct, const std::map<std::int64_t, std::uint64_t>& large) {
+    std::vector<std::pair<std::int64_t, std::uint64_t>> out;
+    for (const auto& [v, n] : large) {
+      if (v < 0) out.emplace_back(v, n);
+    }
+    for (std::size_t v = 0; v < direct.size(); ++v) {
+      if (direct[v] > 0) out.emplace_back(static_cast<std::int64_t>(v), direct[v]);
+    }
+    for (const auto& [v, n] : large) {
+      if (v >= 0) out.emplace_back(v, n);
+    }
+    return out;
+  };
+  result.orders.order_value = pairs(order_values_, large_order_values_);
+  result.orders.basket_units = pairs(basket_units_, large_baskets_);
   result.daily = daily_;
   result.seller_daily = seller_daily_;
   result.gauge_names = gauge_names_;

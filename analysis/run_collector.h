@@ -3,6 +3,7 @@
 // the marketplace's daily series and totals, each seller's totals, and the breakdown by seller,
 // category and segment. One RunCollector per run; it is one subscriber of the run's signals.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -51,6 +52,10 @@ class RunCollector final : public RunObserver {
   std::vector<std::uint64_t> event_counts_;
   std::vector<double> event_sums_;
   std::vector<EventDayRow> events_;
+  // Orders of the measured days by value (whole currency units) and by units; values beyond the
+  // vectors' reach (a very large order) in the maps.
+  std::vector<std::uint64_t> order_values_, basket_units_;
+  std::map<std::int64_t, std::uint64_t> large_order_values_, large_baskets_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
   std::vector<std::vector<double>> sums_, numerators_, denominators_;

@@ -60,8 +60,14 @@ Json run_result_json(const RunResult& r) {
   }
   Json events = Json::array();
   for (const EventDayRow& e : r.events) events.push_back(Json::array({e.day, e.warmup, e.event, e.count, e.value_sum}));
+  const auto pairs = [](const std::vector<std::pair<std::int64_t, std::uint64_t>>& v) {
+    Json out = Json::array();
+    for (const auto& [value, count] : v) out.push_back(Json::array({value, count}));
+    return out;
+  };
   return Json{{"arm", r.arm},
               {"replication", r.replication},
+              {"orders", Json{{"order_value", pairs(r.orders.order_value)}, {"basket_units", pairs(r.orders.basket_units)}}},
               {"totals", numbers(r.totals)},
               {"daily", daily},
               {"gauge_names", r.gauge_names},
@@ -121,6 +127,12 @@ RunResult run_result_from_json(const Json& j) {
       r.events.push_back(EventDayRow{item(e, 0, "event").get<Day>(), item(e, 1, "event").get<bool>(),
                                      item(e, 2, "event").get<std::uint32_t>(), item(e, 3, "event").get<std::uint64_t>(),
                                      item(e, 4, "event").get<double>()});
+    }
+    const Json& orders = field(j, "orders");
+    for (const auto& [name, to] : {std::pair{"order_value", &r.orders.order_value}, std::pair{"basket_units", &r.orders.basket_units}}) {
+      for (const Json& p : field(orders, name)) {
+        to->emplace_back(item(p, 0, name).get<std::int64_t>(), item(p, 1, name).get<std::uint64_t>());
+      }
     }
     r.visits_simulated = field(j, "visits").get<std::uint64_t>();
     r.candidate_visits = field(j, "candidate_visits").get<std::uint64_t>();

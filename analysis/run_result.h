@@ -60,6 +60,15 @@ struct EventDayRow {
   double value_sum;
 };
 
+/// The measured days' orders counted by a whole-number measure: (value, orders) pairs in
+/// ascending value, values with orders only. order_value: the order's subtotal after per-item
+/// discounts and before order-level ones, in whole currency units (rounded down), so a
+/// threshold's bunching shows just above it; basket_units: the units the order sold.
+struct OrderCounts {
+  std::vector<std::pair<std::int64_t, std::uint64_t>> order_value;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> basket_units;
+};
+
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its
 /// deterministic result, so never compared, and kept apart in the stored form.
 struct RunTimings {
@@ -84,6 +93,7 @@ struct RunResult {
   std::vector<MonitorRow> monitor;                 // every monitoring rule's checks, in order
   std::vector<std::string> event_names;            // every event the run declared
   std::vector<EventDayRow> events;                 // by day, then event index
+  OrderCounts orders;                              // order values and basket sizes (orders.csv)
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

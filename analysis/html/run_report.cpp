@@ -363,6 +363,85 @@ void customers(HtmlPage& page, const CsvTable* cohorts, const CsvTable* breakdow
   }
 }
 
+/// Every threshold (a "tiers" entry's "spend") of any arm's promotions, anywhere under /arms.
+void thresholds(const Json& node, std::set<double>& out) {
+  if (node.is_object()) {
+    if (node.contains("tiers") && node["tiers"].is_array()) {
+      for (const Json& t : node["tiers"]) {
+        if (t.is_object() && t.contains("spend") && t["spend"].is_number()) out.insert(t["spend"].get<double>());
+      }
+    }
+    for (const auto& [key, value] : node.items()) thresholds(value, out);
+  } else if (node.is_array()) {
+    for (const Json& v : node) thresholds(v, out);
+  }
+}
+
+void orders(HtmlPage& page, const CsvTable& table, const Json& scenario, const std::vector<std::string>& arm_order) {
+  for (const char* col : {"arm", "measure", "bin_low", "bin_high", "orders_mean"}) {
+    if (!table.has(col)) return;
+  }
+  const std::size_t arm = table.column("arm"), measure = table.column("measure"), low = table.column("bin_low"),
+                    high = table.column("bin_high"), mean = table.column("orders_mean"), ci_low = table.column("ci_low"),
+                    ci_high = table.column("ci_high");
+  std::set<double> spend;
+  if (scenario.contains("arms")) thresholds(scenario["arms"], spend);
+  bool started = false;
+  for (const char* m : {"order_value", "basket_units"}) {
+    const bool value = std::string(m) == "order_value";
+    std::vector<std::string> labels;
+    std::map<std::string, std::vector<double>> per_arm;
+    TableRows numbers;
+    std::vector<double> bin_lows;
+    for (std::size_t r = 0; r < table.rows(); ++r) {
+      if (table.text(r, measure) != m) continue;
+      const std::string label = table.text(r, high).empty() ? table.text(r, low) + "+" : table.text(r, low);
+      if (table.text(r, arm) == table.text(0, arm) || labels.empty()) {
+        if (std::find(labels.begin(), labels.end(), label) == labels.end()) {
+          labels.push_back(label);
+          bin_lows.push_back(table.number(r, low));
+        }
+      }
+      per_arm[table.text(r, arm)].push_back(table.number(r, mean));
+      numbers.push_back({table.text(r, arm), label, grouped(table.number(r, mean), 2), grouped(table.number(r, ci_low), 2),
+                         grouped(table.number(r, ci_high), 2)});
+    }
+    if (labels.empty()) continue;
+    if (!started) page.section("orders", "Orders");
+    started = true;
+    Json datasets = Json::array();
+    std::size_t k = 0;
+    for (const std::string& a : arm_order) {
+      if (!per_arm.contains(a)) continue;
+      Json data = Json::array();
+      for (const double v : per_arm[a]) data.push_back(number_or_null(v));
+      datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k, 0.75)},
+                              {"borderColor", series_colour(k)}, {"borderWidth", 0}});
+      ++k;
+    }
+    std::string caption = value ? "Orders per replication by value (after per-item discounts, before order-level ones; "
+                                  "1-unit bins up to the 99th percentile, then one open bin)"
+                                : "Orders per replication by the units they hold";
+    if (value && !spend.empty()) {
+      Json marks = Json::array();
+      std::string list;
+      for (std::size_t i = 0; i < labels.size(); ++i) marks.push_back(spend.contains(bin_lows[i]) ? 1 : 0);
+      for (const double t : spend) list += (list.empty() ? "" : ", ") + grouped(t, 2);
+      datasets.push_back(Json{{"type", "bar"}, {"label", "threshold"}, {"data", marks}, {"yAxisID", "mark"},
+                              {"backgroundColor", "rgba(200,40,40,0.35)"}, {"barPercentage", 1.0},
+                              {"categoryPercentage", 1.0}, {"grouped", false}});
+      caption += "; the red column marks the spend threshold (" + list + ") of a threshold promotion, where orders bunch just above it";
+    }
+    Json config{{"type", "bar"},
+                {"data", Json{{"labels", labels}, {"datasets", datasets}}},
+                {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}},
+                                 {"scales", Json{{"x", Json{{"title", Json{{"display", true}, {"text", value ? "order value" : "units in the order"}}}}},
+                                                 {"y", Json{{"title", Json{{"display", true}, {"text", "orders per replication"}}}}}}}}}};
+    if (value && !spend.empty()) config["options"]["scales"]["mark"] = Json{{"display", false}, {"min", 0}, {"max", 1}};
+    page.chart(config, caption + ".", {"arm", value ? "value from" : "units", "orders", "95% CI low", "95% CI high"}, numbers);
+  }
+}
+
 void sellers(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
   if (!table.has("seller") || !table.has("units")) return;
   const std::size_t arm = table.column("arm"), seller = table.column("seller"), units = table.column("units");
@@ -458,6 +537,7 @@ std::string run_report_html(const std::map<std::string, std::string>& files) {
   const auto cohorts = table("cohorts.csv");
   const auto breakdown = table("breakdown.csv");
   customers(page, cohorts.get(), breakdown.get(), arm_order);
+  if (const auto o = table("orders.csv")) orders(page, *o, sc, arm_order);
   if (const auto s = table("sellers.csv")) sellers(page, *s, arm_order);
   if (summary.contains("uncertainty")) uncertainty(page, summary["uncertainty"]);
   facts(page, summary);
