@@ -442,6 +442,110 @@ void orders(HtmlPage& page, const CsvTable& table, const Json& scenario, const s
   }
 }
 
+/// Prices: each seller's price index (posted price over list price, by units) per day and arm,
+/// the mean over replications, from sellers_daily.csv.
+void prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
+  for (const char* col : {"arm", "day", "seller", "price_index"}) {
+    if (!table.has(col)) return;
+  }
+  const std::size_t arm = table.column("arm"), day = table.column("day"), seller = table.column("seller"),
+                    index = table.column("price_index"), warm = table.column("warmup");
+  std::map<std::pair<std::string, std::string>, std::map<long, std::pair<double, int>>> sums;  // (arm, seller) -> day
+  std::set<long> days;
+  std::vector<std::string> sellers;
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    if (warm != CsvTable::npos && table.text(r, warm) == "1") continue;
+    const double v = table.number(r, index);
+    if (!std::isfinite(v)) continue;
+    const long d = static_cast<long>(table.number(r, day));
+    auto& cell = sums[{table.text(r, arm), table.text(r, seller)}][d];
+    cell.first += v;
+    cell.second += 1;
+    days.insert(d);
+    if (std::find(sellers.begin(), sellers.end(), table.text(r, seller)) == sellers.end()) sellers.push_back(table.text(r, seller));
+  }
+  if (days.empty()) return;
+  const std::vector<long> day_list(days.begin(), days.end());
+  const std::size_t bucket = (day_list.size() + kMaxPoints - 1) / kMaxPoints;
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < day_list.size(); i += bucket) labels.push_back("day " + std::to_string(day_list[i]));
+  Json datasets = Json::array();
+  TableRows numbers;
+  std::size_t k = 0;
+  for (const std::string& a : arm_order) {
+    for (const std::string& s : sellers) {
+      const auto it = sums.find({a, s});
+      if (it == sums.end()) continue;
+      Json data = Json::array();
+      for (std::size_t i = 0; i < day_list.size(); i += bucket) {
+        double total = 0.0;
+        int n = 0;
+        for (std::size_t j = i; j < std::min(day_list.size(), i + bucket); ++j) {
+          const auto c = it->second.find(day_list[j]);
+          if (c != it->second.end()) total += c->second.first, n += c->second.second;
+        }
+        const double v = n > 0 ? total / n : std::nan("");
+        data.push_back(number_or_null(v));
+        numbers.push_back({a, s, labels[i / bucket], grouped(v, 4)});
+      }
+      const std::string label = sellers.size() > 1 ? a + ": " + s : a;
+      datasets.push_back(Json{{"label", label}, {"data", data}, {"borderColor", series_colour(k)}, {"backgroundColor", series_colour(k)},
+                              {"borderWidth", 2}, {"fill", false}});
+      ++k;
+    }
+  }
+  page.section("prices", "Prices and sellers");
+  page.chart(line_config(labels, datasets, "price index (1 = list price)"),
+             "Each seller's price index per arm over time (its posted prices against list prices, weighted by units; mean "
+             "over replications).",
+             {"arm", "seller", "day", "price index"}, numbers);
+}
+
+/// Stock: the sales lost to stock-outs by category and arm, from breakdown.csv.
+void stock(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
+  for (const char* col : {"arm", "replication", "category", "lost_sales"}) {
+    if (!table.has(col)) return;
+  }
+  const std::size_t arm = table.column("arm"), rep = table.column("replication"), category = table.column("category"),
+                    lost = table.column("lost_sales");
+  std::map<std::string, std::map<std::string, double>> sum;
+  std::set<std::string> reps;
+  std::vector<std::string> categories;
+  double all = 0.0;
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    if (std::find(categories.begin(), categories.end(), table.text(r, category)) == categories.end()) {
+      categories.push_back(table.text(r, category));
+    }
+    const double v = table.number(r, lost);
+    if (!std::isfinite(v)) continue;
+    sum[table.text(r, arm)][table.text(r, category)] += v;
+    reps.insert(table.text(r, rep));
+    all += v;
+  }
+  page.section("stock", "Stock");
+  if (all == 0.0) {
+    page.paragraph("No sale was lost to a stock-out in any arm (units on hand per day are under Over time).");
+    return;
+  }
+  Json datasets = Json::array();
+  TableRows numbers;
+  std::size_t k = 0;
+  for (const std::string& a : arm_order) {
+    Json data = Json::array();
+    for (const std::string& c : categories) {
+      const double v = sum[a][c] / static_cast<double>(std::max<std::size_t>(1, reps.size()));
+      data.push_back(v);
+      numbers.push_back({a, c, grouped(v, 1)});
+    }
+    datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+  }
+  page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", categories}, {"datasets", datasets}}},
+                  {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
+             "Units asked for but out of stock (lost sales) by category and arm over the measured days (mean over "
+             "replications).",
+             {"arm", "category", "lost units"}, numbers);
+}
+
 void sellers(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
   if (!table.has("seller") || !table.has("units")) return;
   const std::size_t arm = table.column("arm"), seller = table.column("seller"), units = table.column("units");
@@ -452,7 +556,6 @@ void sellers(HtmlPage& page, const CsvTable& table, const std::vector<std::strin
     sum[table.text(r, arm)][table.text(r, seller)] += table.number(r, units);
   }
   if (names.size() < 2) return;
-  page.section("sellers", "Sellers");
   Json datasets = Json::array();
   TableRows numbers;
   std::size_t k = 0;
@@ -538,7 +641,9 @@ std::string run_report_html(const std::map<std::string, std::string>& files) {
   const auto breakdown = table("breakdown.csv");
   customers(page, cohorts.get(), breakdown.get(), arm_order);
   if (const auto o = table("orders.csv")) orders(page, *o, sc, arm_order);
+  if (const auto d = table("sellers_daily.csv")) prices(page, *d, arm_order);
   if (const auto s = table("sellers.csv")) sellers(page, *s, arm_order);
+  if (breakdown) stock(page, *breakdown, arm_order);
   if (summary.contains("uncertainty")) uncertainty(page, summary["uncertainty"]);
   facts(page, summary);
   return page.str();
