@@ -561,6 +561,9 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     if (!gauge_names_.empty()) read_gauges(day, batch);
     day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
                            market_books, gauge_names_,  gauge_values_[batch], monitor_records_[batch]};
+    // Copied: the next window changes stock while subscribers read.
+    day_stock_[batch].assign(inventory_.on_hand.begin(), inventory_.on_hand.end());
+    day_record->stock = day_stock_[batch];
     if (log_.needs().exposures) {  // copied: the log's ring slot is reused while subscribers read
       day_exposures_[batch].assign(log_.exposures_on(day).begin(), log_.exposures_on(day).end());
       day_clicked_[batch].assign(log_.clicked_on(day).begin(), log_.clicked_on(day).end());

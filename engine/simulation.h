@@ -276,6 +276,7 @@ class Simulation {
   std::vector<EventRecord> window_events_[2];
   std::vector<std::uint64_t> day_events_;  // with event rules: each event's occurrences on the day
   std::vector<Money> posted_price_;
+  std::vector<std::int64_t> day_stock_[2];  // the day's end stock per offer (double-buffered)
   std::vector<std::uint32_t> day_exposures_[2], day_clicked_[2];  // the day's, per offer (double-buffered)  // each offer's price in the previous window (-1 before the first)
   void declare_signals();
   /// Gathers the window's events (the serial phases', then each shard's), in time order.

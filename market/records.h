@@ -165,6 +165,8 @@ struct DayRecord {
   /// when a subscriber or strategy asked for them (LogNeeds::exposures); empty otherwise.
   std::span<const std::uint32_t> exposures = {};
   std::span<const std::uint32_t> clicked = {};
+  /// Per offer, the units on hand at the day's end (what stock-outs are counted from).
+  std::span<const std::int64_t> stock = {};
 
   /// The gauge called `name`, or NaN when no module of the run reports it.
   double gauge(std::string_view name) const {
