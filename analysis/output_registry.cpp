@@ -30,6 +30,7 @@ void register_builtin_outputs() {
     register_monitor_output();
     register_events_output();
     register_orders_output();
+    register_products_output();
     register_report_output();
   });
 }

@@ -67,6 +67,7 @@ void register_gauges_output();
 void register_monitor_output();
 void register_events_output();
 void register_orders_output();
+void register_products_output();
 void register_report_output();
 
 }  // namespace marketsim

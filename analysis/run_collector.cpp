@@ -48,6 +48,11 @@ RunCollector::RunCollector(const MetricContext& ctx)
   numerators_ = sums_;
   denominators_ = sums_;
   cells_.assign(sellers * categories_ * segments_ * line_metrics_.size(), 0);
+  group_offers_.assign(sellers * categories_, 0);
+  stockout_days_.assign(sellers * categories_, 0);
+  for (OfferId o = 0; o < ctx.market.offers.size(); ++o) {
+    ++group_offers_[ctx.market.offers.seller[o] * categories_ + ctx.market.catalog.category[ctx.market.offers.product[o]]];
+  }
 }
 
 RunCollector::~RunCollector() = default;
@@ -109,6 +114,12 @@ void RunCollector::on_window(const WindowRecords& records) {
 }
 
 void RunCollector::on_day_end(const DayRecord& d) {
+  if (d.day >= warmup_) {  // stock-outs by product group
+    const Offers& offers = market_.offers;
+    for (std::size_t o = 0; o < d.stock.size(); ++o) {
+      if (d.stock[o] <= 0) ++stockout_days_[offers.seller[o] * categories_ + market_.catalog.category[offers.product[o]]];
+    }
+  }
   DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN),
                std::vector<double>(d.gauges.begin(), d.gauges.end())};
   if (gauge_names_.empty()) gauge_names_.assign(d.gauge_names.begin(), d.gauge_names.end());
@@ -221,6 +232,13 @@ void RunCollector::finish(RunResult& result) const {
     const Span cols = collector_columns_[c];
     collectors_[c]->totals(std::span<double>(result.totals.data() + cols.first, cols.count));
     for (CohortRow& row : collectors_[c]->cohorts()) result.cohorts.push_back(std::move(row));
+  }
+  result.product_groups.clear();
+  for (std::size_t s = 0; s < sellers; ++s) {
+    for (std::size_t c = 0; c < categories_; ++c) {
+      result.product_groups.push_back(ProductGroupRow{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(c),
+                                                      group_offers_[s * categories_ + c], stockout_days_[s * categories_ + c]});
+    }
   }
   // The breakdown, every cell (money in currency units).
   result.breakdown.clear();

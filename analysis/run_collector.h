@@ -56,6 +56,8 @@ class RunCollector final : public RunObserver {
   // vectors' reach (a very large order) in the maps.
   std::vector<std::uint64_t> order_values_, basket_units_;
   std::map<std::int64_t, std::uint64_t> large_order_values_, large_baskets_;
+  // Per (seller, category): offers, and offer-days out of stock at a measured day's end.
+  std::vector<std::uint64_t> group_offers_, stockout_days_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
   std::vector<std::vector<double>> sums_, numerators_, denominators_;

@@ -68,6 +68,11 @@ Json run_result_json(const RunResult& r) {
   return Json{{"arm", r.arm},
               {"replication", r.replication},
               {"orders", Json{{"order_value", pairs(r.orders.order_value)}, {"basket_units", pairs(r.orders.basket_units)}}},
+              {"product_groups", [&] {
+                 Json out = Json::array();
+                 for (const ProductGroupRow& g : r.product_groups) out.push_back(Json::array({g.seller, g.category, g.offers, g.stockout_days}));
+                 return out;
+               }()},
               {"totals", numbers(r.totals)},
               {"daily", daily},
               {"gauge_names", r.gauge_names},
@@ -133,6 +138,12 @@ RunResult run_result_from_json(const Json& j) {
       for (const Json& p : field(orders, name)) {
         to->emplace_back(item(p, 0, name).get<std::int64_t>(), item(p, 1, name).get<std::uint64_t>());
       }
+    }
+    for (const Json& g : field(j, "product_groups")) {
+      r.product_groups.push_back(ProductGroupRow{item(g, 0, "product_groups").get<std::uint32_t>(),
+                                                 item(g, 1, "product_groups").get<std::uint32_t>(),
+                                                 item(g, 2, "product_groups").get<std::uint64_t>(),
+                                                 item(g, 3, "product_groups").get<std::uint64_t>()});
     }
     r.visits_simulated = field(j, "visits").get<std::uint64_t>();
     r.candidate_visits = field(j, "candidate_visits").get<std::uint64_t>();

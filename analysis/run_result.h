@@ -69,6 +69,15 @@ struct OrderCounts {
   std::vector<std::pair<std::int64_t, std::uint64_t>> basket_units;
 };
 
+/// One product group (a seller's offers of one category) over the measured days: its offers and
+/// its stock-out days (offer-days with nothing on hand at the day's end).
+struct ProductGroupRow {
+  std::uint32_t seller;
+  std::uint32_t category;
+  std::uint64_t offers;
+  std::uint64_t stockout_days;
+};
+
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its
 /// deterministic result, so never compared, and kept apart in the stored form.
 struct RunTimings {
@@ -94,6 +103,7 @@ struct RunResult {
   std::vector<std::string> event_names;            // every event the run declared
   std::vector<EventDayRow> events;                 // by day, then event index
   OrderCounts orders;                              // order values and basket sizes (orders.csv)
+  std::vector<ProductGroupRow> product_groups;     // by seller, then category (products.csv)
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

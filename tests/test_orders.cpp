@@ -2,7 +2,11 @@
 // order of the measured days is counted once by value and once by units (the counts add up to the
 // run's conversions, the units to its units), every arm has the same bins, and on the shipped
 // threshold sale (spend 40, get 6) orders bunch just above 40 where the baseline's do not.
+// products.csv (analysis/outputs/products.cpp): its groups add up to the run's units, revenue and
+// lost sales; stock-out days are bounded by offer-days; the day's per-offer stock the engine
+// publishes (DayRecord::stock) adds up to every seller's stock on hand in its books.
 #include <catch2/catch.hpp>
+#include <array>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -11,6 +15,7 @@
 #include "analysis/metric.h"
 #include "analysis/report.h"
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "scenarios/json_input.h"
 #include "scenarios/scenario.h"
 
@@ -99,4 +104,54 @@ TEST_CASE("orders: a spend-40 threshold makes orders bunch just above 40", "[ord
   CHECK(ratio("10-percent-off") < 1.1);
   CHECK(ratio("spend-40-get-6") > 1.25);
   CHECK(ratio("spend-40-get-6") > 1.3 * ratio("baseline"));
+}
+
+TEST_CASE("products: groups add up to the run, stock-outs bounded, the day's stock equal to the books'", "[orders][products]") {
+  const Run run = threshold_sale(3000, 2);
+  const std::size_t units = metric_index("units"), revenue = metric_index("revenue"), lost = metric_index("lost_sales");
+  const double days = static_cast<double>(run.scenario.horizon_days - run.scenario.warmup_days);
+  std::vector<std::string> names;
+  for (const auto& a : run.scenario.arms) names.push_back(a.name);
+  const ExperimentSummary summary = summarize(run.result.runs, names, run.scenario.baseline, 2);
+  const std::string text = output_texts(run.scenario, run.result, summary, PerformanceInfo{}, {"products.csv"}).at(0).second;
+  const CsvTable t(text, "products.csv");
+  REQUIRE(t.rows() == run.result.runs.size() * run.scenario.market.categories.size());
+  std::map<std::pair<std::string, std::string>, std::array<double, 3>> sums;  // (arm, replication)
+  double stockouts = 0;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    auto& s = sums[{t.text(i, 0), t.text(i, 1)}];
+    s[0] += t.number(i, t.column("units"));
+    s[1] += t.number(i, t.column("revenue"));
+    s[2] += t.number(i, t.column("lost_sales"));
+    CHECK(t.number(i, t.column("stockout_days")) <= t.number(i, t.column("offers")) * days);
+    CHECK(t.number(i, t.column("stockout_share")) >= 0.0);
+    CHECK(t.number(i, t.column("stockout_share")) <= 1.0);
+    stockouts += t.number(i, t.column("stockout_days"));
+  }
+  for (const RunResult& r : run.result.runs) {
+    const auto& s = sums[{run.scenario.arms[r.arm].name, std::to_string(r.replication)}];
+    CHECK(s[0] == r.totals[units]);
+    CHECK(s[1] == Approx(r.totals[revenue]).epsilon(1e-12));
+    CHECK(s[2] == r.totals[lost]);
+  }
+  CHECK(stockouts > 0);  // the threshold sale's baskets empty some shelves
+  // The engine's per-offer stock at a day's end, summed per seller, is the books' stock on hand.
+  struct StockCheck : RunObserver {
+    const Offers* offers = nullptr;
+    int days = 0, mismatches = 0;
+    void on_day_end(const DayRecord& d) override {
+      ++days;
+      for (std::size_t s = 0; s < d.sellers.size(); ++s) {
+        std::int64_t sum = 0;
+        for (OfferId o = offers->begin(static_cast<SellerId>(s)); o < offers->end(static_cast<SellerId>(s)); ++o) sum += d.stock[o];
+        mismatches += sum != d.sellers[s].stock_on_hand ? 1 : 0;
+      }
+    }
+  } check;
+  ArmRun arm(run.scenario, 1, 0);
+  check.offers = &arm.market().offers;
+  arm.subscribe(check);
+  (void)arm.run();
+  CHECK(check.days == run.scenario.horizon_days);
+  CHECK(check.mismatches == 0);
 }

@@ -1,6 +1,7 @@
 // report.html of a run: built from summary.json, daily.csv, cohorts.csv, breakdown.csv and
 // sellers.csv (each section present when its data is).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -501,49 +502,56 @@ void prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string
              {"arm", "seller", "day", "price index"}, numbers);
 }
 
-/// Stock: the sales lost to stock-outs by category and arm, from breakdown.csv.
+/// Stock: per product group (category, sellers together) and arm, the sales lost to stock-outs
+/// and the share of offer-days out of stock at the day's end, from products.csv.
 void stock(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
-  for (const char* col : {"arm", "replication", "category", "lost_sales"}) {
+  for (const char* col : {"arm", "replication", "category", "offers", "lost_sales", "stockout_share"}) {
     if (!table.has(col)) return;
   }
   const std::size_t arm = table.column("arm"), rep = table.column("replication"), category = table.column("category"),
-                    lost = table.column("lost_sales");
-  std::map<std::string, std::map<std::string, double>> sum;
+                    offers = table.column("offers"), lost = table.column("lost_sales"), share = table.column("stockout_share");
+  // arm -> category -> (lost units summed, offer-weighted share summed, offers summed)
+  std::map<std::string, std::map<std::string, std::array<double, 3>>> sum;
   std::set<std::string> reps;
   std::vector<std::string> categories;
   double all = 0.0;
   for (std::size_t r = 0; r < table.rows(); ++r) {
-    if (std::find(categories.begin(), categories.end(), table.text(r, category)) == categories.end()) {
-      categories.push_back(table.text(r, category));
-    }
-    const double v = table.number(r, lost);
-    if (!std::isfinite(v)) continue;
-    sum[table.text(r, arm)][table.text(r, category)] += v;
+    const std::string& c = table.text(r, category);
+    if (std::find(categories.begin(), categories.end(), c) == categories.end()) categories.push_back(c);
+    auto& cell = sum[table.text(r, arm)][c];
+    const double n = table.number(r, offers), l = table.number(r, lost), sh = table.number(r, share);
+    if (std::isfinite(l)) cell[0] += l, all += l;
+    if (std::isfinite(sh)) cell[1] += sh * n, cell[2] += n;
     reps.insert(table.text(r, rep));
-    all += v;
   }
   page.section("stock", "Stock");
-  if (all == 0.0) {
-    page.paragraph("No sale was lost to a stock-out in any arm (units on hand per day are under Over time).");
-    return;
-  }
-  Json datasets = Json::array();
-  TableRows numbers;
-  std::size_t k = 0;
-  for (const std::string& a : arm_order) {
-    Json data = Json::array();
-    for (const std::string& c : categories) {
-      const double v = sum[a][c] / static_cast<double>(std::max<std::size_t>(1, reps.size()));
-      data.push_back(v);
-      numbers.push_back({a, c, grouped(v, 1)});
+  const double r_count = static_cast<double>(std::max<std::size_t>(1, reps.size()));
+  for (const bool lost_chart : {true, false}) {
+    if (lost_chart && all == 0.0) {
+      page.paragraph("No sale was lost to a stock-out in any arm (units on hand per day are under Over time).");
+      continue;
     }
-    datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+    Json datasets = Json::array();
+    TableRows numbers;
+    std::size_t k = 0;
+    for (const std::string& a : arm_order) {
+      Json data = Json::array();
+      for (const std::string& c : categories) {
+        const auto& cell = sum[a][c];
+        const double v = lost_chart ? cell[0] / r_count : (cell[2] > 0 ? cell[1] / cell[2] : 0.0);
+        data.push_back(v);
+        numbers.push_back({a, c, lost_chart ? grouped(v, 1) : grouped(100.0 * v, 2) + "%"});
+      }
+      datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+    }
+    page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", categories}, {"datasets", datasets}}},
+                    {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
+               lost_chart ? "Units asked for but out of stock (lost sales) by category and arm over the measured days (mean "
+                            "over replications)."
+                          : "The share of offer-days out of stock at the day's end, by category and arm (measured days, "
+                            "replications pooled).",
+               {"arm", "category", lost_chart ? "lost units" : "offer-days out of stock"}, numbers);
   }
-  page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", categories}, {"datasets", datasets}}},
-                  {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
-             "Units asked for but out of stock (lost sales) by category and arm over the measured days (mean over "
-             "replications).",
-             {"arm", "category", "lost units"}, numbers);
 }
 
 void sellers(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
@@ -643,7 +651,7 @@ std::string run_report_html(const std::map<std::string, std::string>& files) {
   if (const auto o = table("orders.csv")) orders(page, *o, sc, arm_order);
   if (const auto d = table("sellers_daily.csv")) prices(page, *d, arm_order);
   if (const auto s = table("sellers.csv")) sellers(page, *s, arm_order);
-  if (breakdown) stock(page, *breakdown, arm_order);
+  if (const auto p = table("products.csv")) stock(page, *p, arm_order);
   if (summary.contains("uncertainty")) uncertainty(page, summary["uncertainty"]);
   facts(page, summary);
   return page.str();

@@ -256,8 +256,8 @@ std::string directory_report_html(const std::string& dir) {
   if (!fs::exists(fs::path(dir) / "summary.json")) {
     throw UsageError(dir + ": neither a run's output directory (summary.json) nor a sweep's (sweep.json)");
   }
-  for (const char* name : {"summary.json", "daily.csv", "cohorts.csv", "breakdown.csv", "orders.csv", "sellers.csv",
-                           "sellers_daily.csv"}) {
+  for (const char* name : {"summary.json", "daily.csv", "cohorts.csv", "breakdown.csv", "orders.csv", "products.csv",
+                           "sellers.csv", "sellers_daily.csv"}) {
     read(name, files);
   }
   return run_report_html(files);

@@ -16,7 +16,8 @@ void register_report_output() {
                 std::map<std::string, std::string> files;
                 for (auto& [name, text] : output_texts(o.scenario, o.result, o.summary, o.performance,
                                                        {"summary.json", "daily.csv", "cohorts.csv", "breakdown.csv",
-                                                        "orders.csv", "sellers.csv", "sellers_daily.csv"})) {
+                                                        "orders.csv", "products.csv", "sellers.csv",
+                                                        "sellers_daily.csv"})) {
                   files.emplace(name, std::move(text));
                 }
                 return run_report_html(files);
