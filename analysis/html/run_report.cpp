@@ -397,13 +397,12 @@ void orders(HtmlPage& page, const CsvTable& table, const Json& scenario, const s
     for (std::size_t r = 0; r < table.rows(); ++r) {
       if (table.text(r, measure) != m) continue;
       const std::string label = table.text(r, high).empty() ? table.text(r, low) + "+" : table.text(r, low);
-      if (table.text(r, arm) == table.text(0, arm) || labels.empty()) {
-        if (std::find(labels.begin(), labels.end(), label) == labels.end()) {
-          labels.push_back(label);
-          bin_lows.push_back(table.number(r, low));
-        }
+      std::vector<double>& values = per_arm[table.text(r, arm)];
+      if (per_arm.size() == 1) {  // every arm has the same bins (orders.csv): the first arm's are the labels
+        labels.push_back(label);
+        bin_lows.push_back(table.number(r, low));
       }
-      per_arm[table.text(r, arm)].push_back(table.number(r, mean));
+      values.push_back(table.number(r, mean));
       numbers.push_back({table.text(r, arm), label, grouped(table.number(r, mean), 2), grouped(table.number(r, ci_low), 2),
                          grouped(table.number(r, ci_high), 2)});
     }
