@@ -203,14 +203,14 @@ void mpi_sweep_worker(const SweepSpec& spec) {
     std::unique_ptr<MarketCache> cache;
   };
   std::map<std::uint64_t, Point> points;
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> todo;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> assigned;  // units received, not yet run
   for (;;) {
     // Every message waiting; a wait (sleeping between probes) only when there is nothing to run.
     bool stop = false;
     while (!stop) {
       const auto status = world.iprobe(0, mpi::any_tag);
       if (!status) {
-        if (!todo.empty()) break;
+        if (!assigned.empty()) break;
         std::this_thread::sleep_for(kIdle);
         continue;
       }
@@ -220,12 +220,12 @@ void mpi_sweep_worker(const SweepSpec& spec) {
       } else {
         std::uint64_t unit[2] = {0, 0};
         world.recv(0, kAssign, unit, 2);
-        todo.emplace_back(unit[0], unit[1]);
+        assigned.emplace_back(unit[0], unit[1]);
       }
     }
     if (stop) break;
-    const auto [p, r] = todo.front();
-    todo.pop_front();
+    const auto [p, r] = assigned.front();
+    assigned.pop_front();
     std::vector<std::uint8_t> message;
     try {
       if (p >= spec.points.size()) throw Error("MPI: no point " + std::to_string(p) + " in this sweep");
