@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "agents/behaviour.h"
+#include "agents/click_model.h"
 #include "agents/per_shard.h"
 #include "market/shown_set.h"
 
@@ -49,7 +50,7 @@ struct alignas(64) Tally {
   std::uint64_t clicks_recommended = 0;
 };
 
-class Clicks final : public Behaviour {
+class Clicks final : public Behaviour, public ClickModel {
  public:
   Clicks(const BehaviourContext& ctx, double intercept, double slope)
       : intercept_(intercept),

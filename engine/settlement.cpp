@@ -54,6 +54,19 @@ void Simulation::order_lines(Time start, Time end) {
     total_candidates_ += shard->candidates;
     shard->visits = 0;
     shard->candidates = 0;
+    // Impressions by slot: a visit with p placed offers showed one at each position below p.
+    std::uint64_t at_or_beyond = 0;
+    for (std::size_t k = kBrowsedSlot; k-- > 0;) {
+      at_or_beyond += shard->placed_visits[k + 1];
+      slot_impressions_today_[k] += at_or_beyond;
+    }
+    slot_impressions_today_[kBrowsedSlot] += shard->browsed_impressions;
+    shard->placed_visits.fill(0);
+    shard->browsed_impressions = 0;
+    if (click_model_) {
+      for (std::size_t k = 0; k < kSlotPositions; ++k) slot_clicks_today_[k] += shard->slot_clicks[k];
+      shard->slot_clicks.fill(0);
+    }
   }
   // Exposures the platform logs (per offer, and per consumer in commit order).
   if (log_.needs().exposures) {
@@ -106,7 +119,7 @@ void Simulation::order_lines(Time start, Time end) {
     if (available == 0) {  // out of stock: the line is lost
       log_.add_lost(o, static_cast<std::uint32_t>(wanted));
       books.units_lost += static_cast<std::uint64_t>(wanted);
-      records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, -1, 0u,
+      records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, l.slot, -1, 0u,
                            static_cast<std::uint32_t>(wanted), price_[o], Money{0}, Money{0}, cat.unit_cost[j]);
       if (events) {
         log_.add_event(ConsumerEvent{l.time, l.consumer, EventKind::kStockout, s, -1, o,
@@ -151,7 +164,7 @@ void Simulation::order_lines(Time start, Time end) {
       books.units_lost += static_cast<std::uint64_t>(lost);
     }
     const LineRecord& rec =
-        records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, p,
+        records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, l.slot, p,
                              static_cast<std::uint32_t>(available), static_cast<std::uint32_t>(lost), price_[o],
                              unit_discount, Money{0}, cat.unit_cost[j]);
     // The books before order-level discounts (apply_order_rules books those).

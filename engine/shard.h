@@ -2,6 +2,7 @@
 // A shard of a run (engine-internal): a fixed range of consumers with its own visit calendar,
 // batch scratch, chosen lines, outbox, command inbox and its part of each mechanic's state. Shards advance in parallel;
 // nothing in a shard is touched by another shard's thread.
+#include <array>
 #include <vector>
 
 #include "engine/simulation.h"
@@ -29,11 +30,13 @@ struct VisitScratch {
   std::vector<Money> unit;         // personal_prices: a visit's unit prices before personal offers
   std::vector<float> utility;      // utilities, then their exponentials (room for whole blocks)
   std::vector<std::uint8_t> max_lines;
+  std::vector<std::uint8_t> placed;  // per visit, its placed offers (the slots before browsing)
   // Chosen lines of the batch.
   std::vector<ConsumerId> line_consumer;
   std::vector<Time> line_time;
   std::vector<std::uint32_t> line_visit;
   std::vector<std::uint8_t> line_no;
+  std::vector<std::uint8_t> line_slot;
   std::vector<OfferId> line_offer;
   std::vector<float> line_price;
   std::vector<std::uint16_t> line_quantity;
@@ -66,6 +69,7 @@ struct VisitScratch {
     line_time.clear();
     line_visit.clear();
     line_no.clear();
+    line_slot.clear();
     line_offer.clear();
     line_price.clear();
     line_quantity.clear();
@@ -102,6 +106,11 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
   std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
+  // Since the last commit: visits by their number of placed offers, impressions by browsing, and
+  // (with a click model) clicks by slot (DayRecord::slot_impressions and slot_clicks).
+  std::array<std::uint64_t, kSlotPositions> placed_visits{};
+  std::uint64_t browsed_impressions = 0;
+  std::array<std::uint64_t, kSlotPositions> slot_clicks{};
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
 };
 

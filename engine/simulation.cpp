@@ -12,6 +12,7 @@
 #include <numeric>
 #include <string>
 
+#include "agents/click_model.h"
 #include "engine/shard.h"
 #include "sim/error.h"
 
@@ -160,6 +161,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
       if (b.has_consumer_bound()) consumer_bound_modules_.push_back(m);
     }
     if (stages & kStageUtility) utility_modules_.push_back(m);
+    if (b.capability<ClickModel>() != nullptr) click_model_ = true;
     if (stages & kStageBasket) basket_modules_.push_back(m);
     if (stages & kStageSettled) settled_modules_.push_back(m);
     if (stages & kStageDaily) daily_modules_.push_back(m);
@@ -564,6 +566,19 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     // Copied: the next window changes stock while subscribers read.
     day_stock_[batch].assign(inventory_.on_hand.begin(), inventory_.on_hand.end());
     day_record->stock = day_stock_[batch];
+    day_price_[batch].assign(price_.begin(), price_.end());
+    day_discount_[batch].resize(offers_);
+    for (OfferId o = 0; o < offers_; ++o) day_discount_[batch][o] = promotion_[o] >= 0 ? discount_[o] : 0;
+    day_record->price = day_price_[batch];
+    day_record->discount = day_discount_[batch];
+    day_slot_impressions_[batch] = slot_impressions_today_;
+    day_record->slot_impressions = day_slot_impressions_[batch];
+    slot_impressions_today_.fill(0);
+    if (click_model_) {
+      day_slot_clicks_[batch] = slot_clicks_today_;
+      day_record->slot_clicks = day_slot_clicks_[batch];
+      slot_clicks_today_.fill(0);
+    }
     if (log_.needs().exposures) {  // copied: the log's ring slot is reused while subscribers read
       day_exposures_[batch].assign(log_.exposures_on(day).begin(), log_.exposures_on(day).end());
       day_clicked_[batch].assign(log_.clicked_on(day).begin(), log_.clicked_on(day).end());

@@ -30,6 +30,7 @@
 // two of its visits in one window.
 #include <tbb/task_group.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -120,7 +121,7 @@ class Simulation {
     OfferId offer;
     std::uint16_t quantity;
     std::uint8_t line;
-    std::uint8_t unused = 0;
+    std::uint8_t slot;  // LineRecord::slot
   };
   /// The order in which chosen lines are settled: time, consumer id, visit, line.
   struct CommitOrder {
@@ -277,6 +278,12 @@ class Simulation {
   std::vector<std::uint64_t> day_events_;  // with event rules: each event's occurrences on the day
   std::vector<Money> posted_price_;
   std::vector<std::int64_t> day_stock_[2];  // the day's end stock per offer (double-buffered)
+  std::vector<Money> day_price_[2], day_discount_[2];  // the day's end prices and discounts per offer
+  // The day's impressions and (with a click model) clicks by slot, summed over shards at each
+  // commit; double-buffered copies for the day's record.
+  std::array<std::uint64_t, kSlotPositions> slot_impressions_today_{}, slot_clicks_today_{};
+  std::array<std::uint64_t, kSlotPositions> day_slot_impressions_[2]{}, day_slot_clicks_[2]{};
+  bool click_model_ = false;  // a module of the run models clicks (agents/click_model.h)
   std::vector<std::uint32_t> day_exposures_[2], day_clicked_[2];  // the day's, per offer (double-buffered)  // each offer's price in the previous window (-1 before the first)
   void declare_signals();
   /// Gathers the window's events (the serial phases', then each shard's), in time order.

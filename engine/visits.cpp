@@ -368,6 +368,7 @@ void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots)
       b.line_time.push_back(b.time[v]);
       b.line_visit.push_back(b.visit[v]);
       b.line_no.push_back(line);
+      b.line_slot.push_back(static_cast<std::uint8_t>(s < b.placed[v] ? s : kBrowsedSlot));
       b.line_offer.push_back(b.offer[first + s]);
       b.line_price.push_back(b.price[first + s]);
       b.line_quantity.push_back(1);
@@ -383,7 +384,7 @@ void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots)
   for (std::size_t l = 0; l < b.line_offer.size(); ++l) {
     if (b.line_quantity[l] == 0) continue;
     shard.lines.push_back(OrderLine{b.line_time[l], b.line_consumer[l], b.line_visit[l], b.line_offer[l],
-                                    b.line_quantity[l], b.line_no[l]});
+                                    b.line_quantity[l], b.line_no[l], b.line_slot[l]});
   }
 }
 
@@ -407,6 +408,7 @@ void Simulation::visit_batch(Shard& shard) {
   const auto dims = static_cast<Eigen::Index>(cat.dimensions);
   const auto intercept = static_cast<float>(market_.spec.intercept);
   b.first_slot.resize(n + 1);
+  b.placed.resize(n);
   b.offer.resize(n * ShownSet::kCapacity);
   b.price.resize(n * ShownSet::kCapacity);
   b.utility.resize(n * ShownSet::kCapacity + kExpBlock);
@@ -447,10 +449,14 @@ void Simulation::visit_batch(Shard& shard) {
         if (use_[m].show) mechanics_[m]->show(mechanic_state(shard, m), c, b.time[v], shown);
       }
     }
+    const std::size_t placed = shown.size();
     if (browse > 0) {
       CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kBrowse);
       shown.add_uniform(std::min(browse, offers_ - shown.size()), 0, offers_, rng);
     }
+    b.placed[v] = static_cast<std::uint8_t>(placed);
+    ++shard.placed_visits[placed];
+    shard.browsed_impressions += shown.size() - placed;
     b.first_slot[v] = slots;
     const std::uint32_t end = slots + static_cast<std::uint32_t>(shown.size());
     const Eigen::Map<const Eigen::VectorXf> theta(pop.taste_of(c), dims);
@@ -492,6 +498,16 @@ void Simulation::visit_batch(Shard& shard) {
     behaviours_[m]->utility(mb);
   }
 
+  // Clicks by slot, when a module models them (hidden offers are not clicked).
+  if (click_model_) {
+    for (std::size_t v = 0; v < n; ++v) {
+      const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1], browsed = first + b.placed[v];
+      for (std::uint32_t s = first; s < end; ++s) {
+        shard.slot_clicks[s < browsed ? s - first : kBrowsedSlot] += utility[s] > kUnclicked / 2;
+      }
+    }
+  }
+
   // Mechanics watching the visits.
   if (any_use_.observe) [[unlikely]] {
     const VisitsView view{n, consumers, times, visits, std::span<const std::uint64_t>(b.key.data(), n), b.first_slot,
@@ -528,7 +544,8 @@ void Simulation::visit_batch(Shard& shard) {
       const int chosen = logit_choice(b.utility.data() + first, b.first_slot[v + 1] - first,
                                       visit_stream(b.key[v], b.visit[v], VisitStage::kChoice).uniform());
       if (chosen < 0) continue;
-      shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + static_cast<std::size_t>(chosen)], 1, 0});
+      const auto slot = static_cast<std::uint8_t>(chosen < b.placed[v] ? chosen : kBrowsedSlot);
+      shard.lines.push_back(OrderLine{b.time[v], b.consumer[v], b.visit[v], b.offer[first + static_cast<std::size_t>(chosen)], 1, 0, slot});
     }
   } else {
     choose_baskets(shard, utility);

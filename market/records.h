@@ -13,12 +13,20 @@
 #include "market/catalog.h"
 #include "market/offers.h"
 #include "market/population.h"
+#include "market/shown_set.h"
 #include "market/signals.h"
 #include "sim/money.h"
 #include "sim/names.h"
 #include "sim/time.h"
 
 namespace marketsim {
+
+/// Where a visit showed an offer: its position among the visit's placed offers (the sellers'
+/// recommendation slots, then featured slots, then the mechanics' offers of the consumer's own;
+/// 0 = the first), or kBrowsedSlot when organic browsing showed it. Arrays by slot have
+/// kSlotPositions entries, the last for browsing.
+inline constexpr std::uint8_t kBrowsedSlot = ShownSet::kCapacity;
+inline constexpr std::size_t kSlotPositions = std::size_t{kBrowsedSlot} + 1;
 
 /// One settled line of an order. Money in cents. What the consumer paid for the line is
 /// revenue() = quantity * (unit_price - unit_discount) - order_discount.
@@ -30,6 +38,7 @@ struct LineRecord {
   ProductId product;
   SellerId seller;
   std::uint16_t line;           // position in the order (0 = first chosen)
+  std::uint8_t slot;            // where the visit showed the offer (kBrowsedSlot: browsing)
   std::int32_t promotion;       // seller's promotion funding unit_discount, or -1
   std::uint32_t quantity;       // units sold
   std::uint32_t lost;           // units asked for but out of stock (lost sales)
@@ -167,6 +176,15 @@ struct DayRecord {
   std::span<const std::uint32_t> clicked = {};
   /// Per offer, the units on hand at the day's end (what stock-outs are counted from).
   std::span<const std::int64_t> stock = {};
+  /// Per offer, the seller's price at the day's end (its last window's, before promotions) and
+  /// the per-item promotion discount per unit then in effect (0 without one), in cents.
+  std::span<const Money> price = {};
+  std::span<const Money> discount = {};
+  /// The day's impressions by slot (kSlotPositions entries: placed positions, then browsing,
+  /// LineRecord::slot), and the impressions a module modelling clicks (agents/click_model.h) left
+  /// in the choice, by slot; slot_clicks is empty when no module of the run models clicks.
+  std::span<const std::uint64_t> slot_impressions = {};
+  std::span<const std::uint64_t> slot_clicks = {};
 
   /// The gauge called `name`, or NaN when no module of the run reports it.
   double gauge(std::string_view name) const {

@@ -36,7 +36,7 @@ constexpr ConsumerId kA = 0, kB = 1, kC = 2, kD = 3, kE = 4;  // and consumer 5,
 /// (cost 6.00), `lost` more asked for while out of stock.
 LineRecord line(Day day, ConsumerId c, ProductId product, std::uint32_t quantity,
                 std::uint32_t lost = 0, Money unit_discount = 0, Money order_discount = 0) {
-  return LineRecord{static_cast<Time>(day) + 0.25 + 0.01 * c, c, 0, product, product, 0, 0, -1,
+  return LineRecord{static_cast<Time>(day) + 0.25 + 0.01 * c, c, 0, product, product, 0, 0, kBrowsedSlot, -1,
                     quantity, lost, Money{1000}, unit_discount, order_discount, Money{600}};
 }
 
