@@ -31,6 +31,8 @@ void register_builtin_outputs() {
     register_events_output();
     register_orders_output();
     register_products_output();
+    register_funnel_output();
+    register_prices_output();
     register_report_output();
   });
 }

@@ -68,6 +68,8 @@ void register_monitor_output();
 void register_events_output();
 void register_orders_output();
 void register_products_output();
+void register_funnel_output();
+void register_prices_output();
 void register_report_output();
 
 }  // namespace marketsim

@@ -50,8 +50,14 @@ RunCollector::RunCollector(const MetricContext& ctx)
   cells_.assign(sellers * categories_ * segments_ * line_metrics_.size(), 0);
   group_offers_.assign(sellers * categories_, 0);
   stockout_days_.assign(sellers * categories_, 0);
+  group_list_.assign(sellers * categories_, 0);
+  group_of_offer_.resize(ctx.market.offers.size());
   for (OfferId o = 0; o < ctx.market.offers.size(); ++o) {
-    ++group_offers_[ctx.market.offers.seller[o] * categories_ + ctx.market.catalog.category[ctx.market.offers.product[o]]];
+    const ProductId j = ctx.market.offers.product[o];
+    const std::size_t g = ctx.market.offers.seller[o] * categories_ + ctx.market.catalog.category[j];
+    group_of_offer_[o] = static_cast<std::uint32_t>(g);
+    ++group_offers_[g];
+    group_list_[g] += ctx.market.catalog.list_price[j];
   }
 }
 
@@ -85,6 +91,12 @@ void RunCollector::on_window(const WindowRecords& records) {
       ++large[v];
     }
   };
+  for (const LineRecord& l : records.lines) {  // the funnel: lines sold, by the slot that showed them
+    if (l.quantity == 0) continue;
+    ++slot_lines_[l.slot];
+    slot_units_[l.slot] += l.quantity;
+    slot_revenue_[l.slot] += l.revenue();
+  }
   for (const OrderRecord& o : records.orders) {
     if (o.units == 0) continue;
     Money subtotal = 0;
@@ -114,10 +126,28 @@ void RunCollector::on_window(const WindowRecords& records) {
 }
 
 void RunCollector::on_day_end(const DayRecord& d) {
-  if (d.day >= warmup_) {  // stock-outs by product group
-    const Offers& offers = market_.offers;
+  if (d.day >= warmup_) {  // stock-outs by product group, the funnel's impressions and clicks
     for (std::size_t o = 0; o < d.stock.size(); ++o) {
-      if (d.stock[o] <= 0) ++stockout_days_[offers.seller[o] * categories_ + market_.catalog.category[offers.product[o]]];
+      if (d.stock[o] <= 0) ++stockout_days_[group_of_offer_[o]];
+    }
+    for (std::size_t k = 0; k < d.slot_impressions.size(); ++k) slot_impressions_[k] += d.slot_impressions[k];
+    for (std::size_t k = 0; k < d.slot_clicks.size(); ++k) slot_clicks_[k] += d.slot_clicks[k];
+    slot_clicks_counted_ = slot_clicks_counted_ || !d.slot_clicks.empty();
+  }
+  if (!d.price.empty()) {  // price paths by product group
+    group_price_.assign(group_list_.size(), 0);
+    group_paid_.assign(group_list_.size(), 0);
+    for (std::size_t o = 0; o < d.price.size(); ++o) {
+      group_price_[group_of_offer_[o]] += d.price[o];
+      group_paid_[group_of_offer_[o]] += d.price[o] - d.discount[o];
+    }
+    for (std::size_t g = 0; g < group_list_.size(); ++g) {
+      if (group_list_[g] <= 0) continue;
+      const auto list = static_cast<double>(group_list_[g]);
+      group_prices_.push_back(GroupPriceRow{d.day, d.day < warmup_, static_cast<std::uint32_t>(g / categories_),
+                                            static_cast<std::uint32_t>(g % categories_),
+                                            static_cast<double>(group_price_[g]) / list,
+                                            static_cast<double>(group_paid_[g]) / list});
     }
   }
   DailyRow row{d.day, d.day < warmup_, std::vector<double>(metrics_.size(), kNaN),
@@ -240,6 +270,14 @@ void RunCollector::finish(RunResult& result) const {
                                                       group_offers_[s * categories_ + c], stockout_days_[s * categories_ + c]});
     }
   }
+  result.funnel.clear();
+  for (std::size_t k = 0; k < kSlotPositions; ++k) {
+    if (slot_impressions_[k] == 0) continue;
+    result.funnel.push_back(FunnelRow{static_cast<std::uint32_t>(k), slot_impressions_[k], slot_clicks_[k], slot_lines_[k],
+                                      slot_units_[k], static_cast<double>(slot_revenue_[k]) / 100.0});
+  }
+  result.funnel_clicks = slot_clicks_counted_;
+  result.group_prices = group_prices_;
   // The breakdown, every cell (money in currency units).
   result.breakdown.clear();
   const std::size_t width = line_metrics_.size();

@@ -2,6 +2,7 @@
 // Turns a run's signals into its results: forwards them to every registered collector, forms
 // the marketplace's daily series and totals, each seller's totals, and the breakdown by seller,
 // category and segment. One RunCollector per run; it is one subscriber of the run's signals.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,15 @@ class RunCollector final : public RunObserver {
   std::map<std::int64_t, std::uint64_t> large_order_values_, large_baskets_;
   // Per (seller, category): offers, and offer-days out of stock at a measured day's end.
   std::vector<std::uint64_t> group_offers_, stockout_days_;
+  // The funnel over the measured days, by slot (LineRecord::slot): impressions, clicks, lines
+  // sold, their units and revenue (cents).
+  std::array<std::uint64_t, kSlotPositions> slot_impressions_{}, slot_clicks_{}, slot_lines_{}, slot_units_{};
+  std::array<Money, kSlotPositions> slot_revenue_{};
+  bool slot_clicks_counted_ = false;
+  // Price paths by product group: each offer's group, each group's list prices summed, the rows.
+  std::vector<std::uint32_t> group_of_offer_;
+  std::vector<Money> group_list_, group_price_, group_paid_;
+  std::vector<GroupPriceRow> group_prices_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
   std::vector<std::vector<double>> sums_, numerators_, denominators_;

@@ -73,6 +73,19 @@ Json run_result_json(const RunResult& r) {
                  for (const ProductGroupRow& g : r.product_groups) out.push_back(Json::array({g.seller, g.category, g.offers, g.stockout_days}));
                  return out;
                }()},
+              {"funnel", [&] {
+                 Json out = Json::array();
+                 for (const FunnelRow& f : r.funnel) out.push_back(Json::array({f.slot, f.impressions, f.clicks, f.lines, f.units, f.revenue}));
+                 return out;
+               }()},
+              {"funnel_clicks", r.funnel_clicks},
+              {"group_prices", [&] {
+                 Json out = Json::array();
+                 for (const GroupPriceRow& g : r.group_prices) {
+                   out.push_back(Json::array({g.day, g.warmup, g.seller, g.category, g.price_index, g.paid_index}));
+                 }
+                 return out;
+               }()},
               {"totals", numbers(r.totals)},
               {"daily", daily},
               {"gauge_names", r.gauge_names},
@@ -144,6 +157,18 @@ RunResult run_result_from_json(const Json& j) {
                                                  item(g, 1, "product_groups").get<std::uint32_t>(),
                                                  item(g, 2, "product_groups").get<std::uint64_t>(),
                                                  item(g, 3, "product_groups").get<std::uint64_t>()});
+    }
+    for (const Json& f : field(j, "funnel")) {
+      r.funnel.push_back(FunnelRow{item(f, 0, "funnel").get<std::uint32_t>(), item(f, 1, "funnel").get<std::uint64_t>(),
+                                   item(f, 2, "funnel").get<std::uint64_t>(), item(f, 3, "funnel").get<std::uint64_t>(),
+                                   item(f, 4, "funnel").get<std::uint64_t>(), item(f, 5, "funnel").get<double>()});
+    }
+    r.funnel_clicks = field(j, "funnel_clicks").get<bool>();
+    for (const Json& g : field(j, "group_prices")) {
+      r.group_prices.push_back(GroupPriceRow{item(g, 0, "group_prices").get<Day>(), item(g, 1, "group_prices").get<bool>(),
+                                             item(g, 2, "group_prices").get<std::uint32_t>(),
+                                             item(g, 3, "group_prices").get<std::uint32_t>(),
+                                             item(g, 4, "group_prices").get<double>(), item(g, 5, "group_prices").get<double>()});
     }
     r.visits_simulated = field(j, "visits").get<std::uint64_t>();
     r.candidate_visits = field(j, "candidate_visits").get<std::uint64_t>();

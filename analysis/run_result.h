@@ -78,6 +78,31 @@ struct ProductGroupRow {
   std::uint64_t stockout_days;
 };
 
+/// One slot of the funnel over the measured days (LineRecord::slot: a placed position, or
+/// kBrowsedSlot for organic browsing): impressions, clicks (0 unless RunResult::funnel_clicks),
+/// and the order lines sold from an offer shown there, their units and revenue (currency units).
+/// Slots without impressions have no row.
+struct FunnelRow {
+  std::uint32_t slot;
+  std::uint64_t impressions;
+  std::uint64_t clicks;
+  std::uint64_t lines;
+  std::uint64_t units;
+  double revenue;
+};
+
+/// One product group's prices at one day's end: the group's shelf prices (before promotions) and
+/// the prices after per-item promotions, each summed over its offers and divided by their list
+/// prices' sum (1 = list price).
+struct GroupPriceRow {
+  Day day;
+  bool warmup;
+  std::uint32_t seller;
+  std::uint32_t category;
+  double price_index;
+  double paid_index;
+};
+
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its
 /// deterministic result, so never compared, and kept apart in the stored form.
 struct RunTimings {
@@ -104,6 +129,9 @@ struct RunResult {
   std::vector<EventDayRow> events;                 // by day, then event index
   OrderCounts orders;                              // order values and basket sizes (orders.csv)
   std::vector<ProductGroupRow> product_groups;     // by seller, then category (products.csv)
+  std::vector<FunnelRow> funnel;                   // by slot, browsing last (funnel.csv)
+  bool funnel_clicks = false;                      // a module modelled clicks (FunnelRow::clicks)
+  std::vector<GroupPriceRow> group_prices;         // by day, seller, category (prices.csv)
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

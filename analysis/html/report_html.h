@@ -7,8 +7,12 @@
 // points. Charts: analysis/html/page.h.
 #include <map>
 #include <string>
+#include <vector>
 
 namespace marketsim {
+
+/// The files of a run's output set the page is built from, summary.json first.
+const std::vector<std::string>& run_report_inputs();
 
 /// The files of a run's output set (name -> text; summary.json required, the CSVs used when
 /// present). Throws Error naming a file that is missing or malformed.

@@ -1,5 +1,6 @@
-// report.html of a run: built from summary.json, daily.csv, cohorts.csv, breakdown.csv and
-// sellers.csv (each section present when its data is).
+// report.html of a run: built from summary.json, daily.csv, cohorts.csv, breakdown.csv,
+// funnel.csv, orders.csv, sellers_daily.csv, prices.csv, sellers.csv and products.csv (each
+// section present when its data is).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -442,11 +443,109 @@ void orders(HtmlPage& page, const CsvTable& table, const Json& scenario, const s
   }
 }
 
+/// Funnel: per arm, impressions -> clicks -> orders (lines sold) over the measured days, and per
+/// slot the click-through rate and the orders per click (or per impression without clicks), from
+/// funnel.csv (means over replications).
+void funnel(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
+  for (const char* col : {"arm", "replication", "slot", "impressions", "clicks", "orders"}) {
+    if (!table.has(col)) return;
+  }
+  const std::size_t arm = table.column("arm"), rep = table.column("replication"), slot = table.column("slot"),
+                    imp = table.column("impressions"), clk = table.column("clicks"), ord = table.column("orders");
+  // arm -> slot -> (impressions, clicks, orders) summed over replications; replications per arm.
+  std::map<std::string, std::map<std::string, std::array<double, 3>>> sum;
+  std::map<std::string, std::set<std::string>> reps;
+  std::vector<std::string> slots;
+  bool clicks = false;
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    const std::string& sl = table.text(r, slot);
+    if (std::find(slots.begin(), slots.end(), sl) == slots.end()) slots.push_back(sl);
+    auto& cell = sum[table.text(r, arm)][sl];
+    cell[0] += table.number(r, imp);
+    const double c = table.number(r, clk);
+    if (std::isfinite(c)) cell[1] += c, clicks = true;
+    cell[2] += table.number(r, ord);
+    reps[table.text(r, arm)].insert(table.text(r, rep));
+  }
+  if (slots.empty()) return;
+  // Placed positions in order, browsing last.
+  std::stable_sort(slots.begin(), slots.end(), [](const std::string& a, const std::string& b) {
+    const bool ab = a == "browsed", bb = b == "browsed";
+    if (ab || bb) return !ab && bb;
+    return std::stol(a) < std::stol(b);
+  });
+  page.section("funnel", "Funnel");
+  std::vector<std::string> stages = {"impressions"};
+  if (clicks) stages.push_back("clicks");
+  stages.push_back("orders");
+  Json datasets = Json::array();
+  TableRows numbers;
+  std::size_t k = 0;
+  for (const std::string& a : arm_order) {
+    if (!sum.contains(a)) continue;
+    const double n = static_cast<double>(std::max<std::size_t>(1, reps[a].size()));
+    std::array<double, 3> all{};
+    for (const auto& [sl, cell] : sum[a]) {
+      for (std::size_t i = 0; i < 3; ++i) all[i] += cell[i] / n;
+    }
+    Json data = Json::array();
+    data.push_back(all[0]);
+    if (clicks) data.push_back(all[1]);
+    data.push_back(all[2]);
+    numbers.push_back({a, grouped(all[0], 0), clicks ? grouped(all[1], 0) : "n/a", grouped(all[2], 0),
+                       clicks && all[0] > 0 ? grouped(100.0 * all[1] / all[0], 2) + "%" : "n/a",
+                       all[0] > 0 ? grouped(100.0 * all[2] / all[0], 3) + "%" : "n/a"});
+    datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+  }
+  page.chart(Json{{"type", "bar"},
+                  {"data", Json{{"labels", stages}, {"datasets", datasets}}},
+                  {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}},
+                                   {"scales", Json{{"y", Json{{"type", "logarithmic"},
+                                                              {"title", Json{{"display", true}, {"text", "per replication (log scale)"}}}}}}}}}},
+             std::string("Impressions") + (clicks ? ", clicks" : "") +
+                 " and the order lines they led to per arm over the measured days (mean over replications; log scale)" +
+                 (clicks ? "." : "; this run has no clicks module, so clicks are not modelled."),
+             {"arm", "impressions", "clicks", "orders", "CTR", "orders per impression"}, numbers);
+  // Per slot: CTR (with clicks) and conversion.
+  std::vector<std::string> labels;
+  for (const std::string& sl : slots) labels.push_back(sl == "browsed" ? "browsed" : "slot " + std::to_string(std::stol(sl) + 1));
+  for (const bool ctr : {true, false}) {
+    if (ctr && !clicks) continue;
+    Json rate_sets = Json::array();
+    TableRows rate_rows;
+    k = 0;
+    for (const std::string& a : arm_order) {
+      if (!sum.contains(a)) continue;
+      Json data = Json::array();
+      for (std::size_t i = 0; i < slots.size(); ++i) {
+        const auto it = sum[a].find(slots[i]);
+        double v = std::nan("");
+        if (it != sum[a].end()) {
+          const auto& c = it->second;
+          const double den = ctr ? c[0] : (clicks ? c[1] : c[0]);
+          v = den > 0 ? (ctr ? c[1] : c[2]) / den : std::nan("");
+        }
+        data.push_back(number_or_null(v));
+        rate_rows.push_back({a, labels[i], std::isfinite(v) ? grouped(100.0 * v, 3) + "%" : "n/a"});
+      }
+      rate_sets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+    }
+    const std::string what = ctr ? "click-through rate" : (clicks ? "orders per click" : "orders per impression");
+    page.chart(Json{{"type", "bar"},
+                    {"data", Json{{"labels", labels}, {"datasets", rate_sets}}},
+                    {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}},
+                                     {"scales", Json{{"y", Json{{"title", Json{{"display", true}, {"text", what}}}}}}}}}},
+               "The " + what + " by where the offer was shown (slot 1 = the visit's first placed offer: recommendations, "
+               "then featured offers; browsed = organic browsing), per arm, replications pooled.",
+               {"arm", "slot", what}, rate_rows);
+  }
+}
+
 /// Prices: each seller's price index (posted price over list price, by units) per day and arm,
 /// the mean over replications, from sellers_daily.csv.
-void prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
+bool prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
   for (const char* col : {"arm", "day", "seller", "price_index"}) {
-    if (!table.has(col)) return;
+    if (!table.has(col)) return false;
   }
   const std::size_t arm = table.column("arm"), day = table.column("day"), seller = table.column("seller"),
                     index = table.column("price_index"), warm = table.column("warmup");
@@ -464,7 +563,7 @@ void prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string
     days.insert(d);
     if (std::find(sellers.begin(), sellers.end(), table.text(r, seller)) == sellers.end()) sellers.push_back(table.text(r, seller));
   }
-  if (days.empty()) return;
+  if (days.empty()) return false;
   const std::vector<long> day_list(days.begin(), days.end());
   const std::size_t bucket = (day_list.size() + kMaxPoints - 1) / kMaxPoints;
   std::vector<std::string> labels;
@@ -499,6 +598,72 @@ void prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string
              "Each seller's price index per arm over time (its posted prices against list prices, weighted by units; mean "
              "over replications).",
              {"arm", "seller", "day", "price index"}, numbers);
+  return true;
+}
+
+/// Price paths by product group: per arm, each group's paid index (after per-item promotions,
+/// over list prices) per day, from prices.csv (means over replications; shelf index in the table).
+void group_prices(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order, bool section_started) {
+  for (const char* col : {"arm", "day", "seller", "category", "price_index", "paid_index"}) {
+    if (!table.has(col)) return;
+  }
+  const std::size_t arm = table.column("arm"), day = table.column("day"), seller = table.column("seller"),
+                    category = table.column("category"), shelf = table.column("price_index"),
+                    paid = table.column("paid_index"), warm = table.column("warmup");
+  // arm -> group -> day -> (shelf, paid)
+  std::map<std::string, std::map<std::string, std::map<long, std::pair<double, double>>>> paths;
+  std::set<long> days;
+  std::set<std::string> sellers;
+  std::vector<std::string> groups;
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    if (warm != CsvTable::npos && table.text(r, warm) == "1") continue;
+    sellers.insert(table.text(r, seller));
+    const std::string g = table.text(r, seller) + "\x1f" + table.text(r, category);
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    const long d = static_cast<long>(table.number(r, day));
+    paths[table.text(r, arm)][g][d] = {table.number(r, shelf), table.number(r, paid)};
+    days.insert(d);
+  }
+  if (days.empty()) return;
+  const auto name = [&](const std::string& g) {
+    const std::size_t cut = g.find('\x1f');
+    return sellers.size() > 1 ? g.substr(0, cut) + ": " + g.substr(cut + 1) : g.substr(cut + 1);
+  };
+  const std::vector<long> day_list(days.begin(), days.end());
+  const std::size_t bucket = (day_list.size() + kMaxPoints - 1) / kMaxPoints;
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < day_list.size(); i += bucket) labels.push_back("day " + std::to_string(day_list[i]));
+  if (!section_started) page.section("prices", "Prices and sellers");
+  for (const std::string& a : arm_order) {
+    const auto it = paths.find(a);
+    if (it == paths.end()) continue;
+    Json datasets = Json::array();
+    TableRows numbers;
+    std::size_t k = 0;
+    for (const std::string& g : groups) {
+      const auto path = it->second.find(g);
+      if (path == it->second.end()) continue;
+      Json data = Json::array();
+      for (std::size_t i = 0; i < day_list.size(); i += bucket) {
+        double s_sum = 0.0, p_sum = 0.0;
+        int n = 0;
+        for (std::size_t j = i; j < std::min(day_list.size(), i + bucket); ++j) {
+          const auto c = path->second.find(day_list[j]);
+          if (c == path->second.end() || !std::isfinite(c->second.second)) continue;
+          s_sum += c->second.first, p_sum += c->second.second, ++n;
+        }
+        data.push_back(number_or_null(n > 0 ? p_sum / n : std::nan("")));
+        numbers.push_back({name(g), labels[i / bucket], n > 0 ? grouped(s_sum / n, 4) : "n/a", n > 0 ? grouped(p_sum / n, 4) : "n/a"});
+      }
+      datasets.push_back(Json{{"label", name(g)}, {"data", data}, {"borderColor", series_colour(k)},
+                              {"backgroundColor", series_colour(k)}, {"borderWidth", 2}, {"fill", false}});
+      ++k;
+    }
+    page.chart(line_config(labels, datasets, "paid price index (1 = list price)"),
+               "Arm " + a + ": each product group's prices after per-item promotions against list prices, per day at the "
+               "day's end (mean over replications; the table also gives the shelf price index before promotions).",
+               {"product group", "day", "shelf price index", "paid price index"}, numbers);
+  }
 }
 
 /// Stock: per product group (category, sellers together) and arm, the sales lost to stock-outs
@@ -623,6 +788,13 @@ void facts(HtmlPage& page, const Json& summary) {
 
 }  // namespace
 
+const std::vector<std::string>& run_report_inputs() {
+  static const std::vector<std::string> names = {"summary.json", "daily.csv",  "cohorts.csv",       "breakdown.csv",
+                                                 "funnel.csv",   "orders.csv", "sellers_daily.csv", "prices.csv",
+                                                 "sellers.csv",  "products.csv"};
+  return names;
+}
+
 std::string run_report_html(const std::map<std::string, std::string>& files) {
   const auto it = files.find("summary.json");
   if (it == files.end()) throw Error("report: the run's summary.json is missing");
@@ -647,8 +819,11 @@ std::string run_report_html(const std::map<std::string, std::string>& files) {
   const auto cohorts = table("cohorts.csv");
   const auto breakdown = table("breakdown.csv");
   customers(page, cohorts.get(), breakdown.get(), arm_order);
+  if (const auto f = table("funnel.csv")) funnel(page, *f, arm_order);
   if (const auto o = table("orders.csv")) orders(page, *o, sc, arm_order);
-  if (const auto d = table("sellers_daily.csv")) prices(page, *d, arm_order);
+  const auto seller_days = table("sellers_daily.csv");
+  const bool prices_started = seller_days && prices(page, *seller_days, arm_order);
+  if (const auto p = table("prices.csv")) group_prices(page, *p, arm_order, prices_started);
   if (const auto s = table("sellers.csv")) sellers(page, *s, arm_order);
   if (const auto p = table("products.csv")) stock(page, *p, arm_order);
   if (summary.contains("uncertainty")) uncertainty(page, summary["uncertainty"]);

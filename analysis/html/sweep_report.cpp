@@ -241,7 +241,7 @@ namespace marketsim {
 
 std::string directory_report_html(const std::string& dir) {
   namespace fs = std::filesystem;
-  const auto read = [&](const char* name, std::map<std::string, std::string>& files) {
+  const auto read = [&](const std::string& name, std::map<std::string, std::string>& files) {
     std::ifstream in(fs::path(dir) / name, std::ios::binary);
     if (!in) return;
     std::ostringstream text;
@@ -256,10 +256,7 @@ std::string directory_report_html(const std::string& dir) {
   if (!fs::exists(fs::path(dir) / "summary.json")) {
     throw UsageError(dir + ": neither a run's output directory (summary.json) nor a sweep's (sweep.json)");
   }
-  for (const char* name : {"summary.json", "daily.csv", "cohorts.csv", "breakdown.csv", "orders.csv", "products.csv",
-                           "sellers.csv", "sellers_daily.csv"}) {
-    read(name, files);
-  }
+  for (const std::string& name : run_report_inputs()) read(name, files);
   return run_report_html(files);
 }
 

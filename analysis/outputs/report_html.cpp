@@ -14,10 +14,7 @@ void register_report_output() {
               "run facts (Chart.js inlined; opt-in: --report)",
               [](const OutputContext& o) {
                 std::map<std::string, std::string> files;
-                for (auto& [name, text] : output_texts(o.scenario, o.result, o.summary, o.performance,
-                                                       {"summary.json", "daily.csv", "cohorts.csv", "breakdown.csv",
-                                                        "orders.csv", "products.csv", "sellers.csv",
-                                                        "sellers_daily.csv"})) {
+                for (auto& [name, text] : output_texts(o.scenario, o.result, o.summary, o.performance, run_report_inputs())) {
                   files.emplace(name, std::move(text));
                 }
                 return run_report_html(files);
