@@ -27,7 +27,8 @@ struct CommandInfo {
   std::function<int(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)> run;
   /// Example argument lists (after the name), at least one per command, each exiting 0: the
   /// conformance suite (tests/test_conformance.cpp) runs them, "{scenario}" standing for a tiny
-  /// scenario file, "{sweep}" for a sweep of two points over it and "{dir}" for a fresh output
+  /// scenario file, "{sweep}" for a sweep of two points over it, "{optimize}" for an optimisation
+  /// of it (a few evaluations) and "{dir}" for a fresh output
   /// directory, "{run}" for the output directory of a run of that scenario.
   std::vector<std::vector<std::string>> examples = {};
 };
@@ -45,5 +46,6 @@ void register_validate_command();
 void register_list_command();
 void register_sweep_command();
 void register_report_command();
+void register_optimize_command();
 
 }  // namespace marketsim

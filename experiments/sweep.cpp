@@ -13,11 +13,13 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "analysis/outputs/csv.h"
 #include "analysis/report.h"
 #include "analysis/statistics.h"
 #include "experiments/experiment.h"
+#include "experiments/files.h"
 #include "experiments/result_store.h"
 #include "experiments/sweep_store.h"
 #include "scenarios/json_input.h"
@@ -96,24 +98,6 @@ std::string factor_header(const SweepSpec& spec) {
   return s;
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error(tmp.string() + ": cannot write");
-  }
-  fs::rename(tmp, path);
-}
-
 /// The sequential rule's paired difference in one unit: the metric of its arm less the baseline's.
 double unit_difference(const SweepSpec& spec, const Scenario& sc, const UnitResult& u) {
   const SweepSpec::Sequential& q = *spec.sequential;
@@ -152,7 +136,7 @@ void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir
   };
   const std::string store_path = (fs::path(out_dir) / "store.sqlite").string();
   const auto rebuild = std::chrono::steady_clock::now();
-  for (const auto& [name, text] : outputs_from(spec, store, store_path)) write_file(fs::path(out_dir) / name, text);
+  for (const auto& [name, text] : outputs_from(spec, store, store_path)) write_file_replacing(fs::path(out_dir) / name, text);
   const double rebuild_seconds = since(rebuild);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
@@ -181,7 +165,7 @@ void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir
   for (const SweepFactor& f : spec.factors) meta["factors"].push_back({{"name", f.name}, {"pointer", f.pointer}});
   if (!merged_from.is_null()) meta["merged_from"] = merged_from;
   store.set_meta("last_run", meta.dump());
-  write_file(fs::path(out_dir) / "sweep.json", meta.dump(2) + "\n");
+  write_file_replacing(fs::path(out_dir) / "sweep.json", meta.dump(2) + "\n");
 }
 
 }  // namespace
@@ -201,16 +185,8 @@ SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json
   if (stored_base != nullptr) {
     spec.base_file = doc["scenario"].is_string() ? doc["scenario"].get<std::string>() : file + " (/scenario)";
     spec.base = *stored_base;
-  } else if (doc["scenario"].is_string()) {
-    fs::path path = doc["scenario"].get<std::string>();
-    if (path.is_relative()) path = fs::path(file).parent_path() / path;
-    spec.base_file = path.lexically_normal().string();
-    spec.base = read_json_file(spec.base_file);
-  } else if (doc["scenario"].is_object()) {
-    spec.base_file = file + " (/scenario)";
-    spec.base = doc["scenario"];
   } else {
-    bad(file, "/scenario", "must be a scenario file's path or an inline scenario object");
+    std::tie(spec.base, spec.base_file) = read_base_scenario(doc["scenario"], file, "/scenario");
   }
   // The design.
   const Json design = doc.value("design", Json::object({{"kind", "grid"}}));
@@ -346,16 +322,7 @@ std::uint64_t replications_used(const SweepSpec& spec, const Scenario& scenario,
   }
 }
 
-std::string sweep_fingerprint(const SweepSpec& spec) {
-  std::string all = spec.text;
-  all += '\n';
-  all += spec.base.dump();
-  all += '\n';
-  all += marketsim_commit();
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(name_hash(all)));
-  return buf;
-}
+std::string sweep_fingerprint(const SweepSpec& spec) { return work_fingerprint(spec.text, spec.base); }
 
 std::vector<std::pair<std::string, std::string>> sweep_outputs(const SweepSpec& spec, const std::string& store_path) {
   const SweepStore store(store_path, sweep_fingerprint(spec), false);

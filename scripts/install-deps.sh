@@ -11,6 +11,7 @@ packages=(
   libboost-graph-dev
   libeigen3-dev nlohmann-json3-dev libtbb-dev catch2
   libsqlite3-dev libsqlitecpp-dev
+  libpagmo-dev
   libjs-chart.js
   "$@"
 )

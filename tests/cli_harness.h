@@ -37,4 +37,11 @@ inline void spit(const std::filesystem::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
 }
 
+/// Whether a shipped file under scenarios/ is a scenario: optimisation files (*-optimize.json) and
+/// A/B test designs (*-abtest.json) live beside the scenarios they start from, but are not ones.
+inline bool is_scenario_file(const std::filesystem::path& p) {
+  const std::string name = p.filename().string();
+  return !name.ends_with("-optimize.json") && !name.ends_with("-abtest.json");
+}
+
 }  // namespace marketsim::testing

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # report.html in a real browser (headless Chromium): every shipped scenario's report (run at a
-# small size with --report) and the shipped sweep's (sweep --report) are drawn; every chart must
+# small size with --report), the shipped sweeps' (sweep --report) and the shipped optimisation's
+# (shrunk, optimize --report) are drawn; every chart must
 # have data-points (set by the page from Chart.js's own metadata) equal to data-expected (written
 # by marketsim) and above 0, Chromium must log no console message at all (errors, CSP violations,
 # blocked loads), and each page must stay under 2 MB. `marketsim report DIR` on a run directory
@@ -49,6 +50,7 @@ PY
 }
 
 for sc in "$src"/scenarios/*.json; do
+  case $sc in *-optimize.json|*-abtest.json) continue ;; esac  # optimisation and A/B test files
   name=$(basename "$sc" .json)
   args=(--quiet --report --threads 2 --out "$work/$name")
   segments=$("$python" -c 'import json,re,sys; t=open(sys.argv[1]).read(); t=re.sub(r"(?m)^\s*//.*$","",t); print(len(json.loads(t)["market"]["segments"]))' "$sc")
@@ -73,4 +75,22 @@ cmp "$work/summer-sale.report.html" "$work/summer-sale/report.html" || {
 check_page summer-sale-sweep "$work/sweep/report.html"
 "$bin" sweep "$src/scenarios/sweeps/summer-sale-lhs.json" --threads 2 --quiet --report --out "$work/lhs" >/dev/null
 check_page summer-sale-lhs "$work/lhs/report.html"
+
+# The shipped optimisation, shrunk (2,000 shoppers, a short search), with --report.
+"$python" - "$src/scenarios/summer-sale-optimize.json" "$work/optimize.json" <<'PY'
+import json, re, sys
+strip = lambda t: re.sub(r"(?m)^\s*//.*$", "", t)
+opt = json.loads(strip(open(sys.argv[1]).read()))
+base_path = sys.argv[1].rsplit("/", 1)[0] + "/" + opt["base"]
+base = json.loads(strip(open(base_path).read()))
+for s in base["market"]["segments"]:
+    s["consumers"] = 2000
+opt["base"] = base
+opt["replications"] = 2
+opt["reevaluation"] = {"replications": 2, "points": 4}
+opt["algorithm"].update(population=8, generations=2)
+json.dump(opt, open(sys.argv[2], "w"))
+PY
+"$bin" optimize "$work/optimize.json" --threads 2 --quiet --report --out "$work/optimize" >/dev/null
+check_page summer-sale-optimize "$work/optimize/report.html"
 exit $status

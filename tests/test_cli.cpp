@@ -112,7 +112,7 @@ TEST_CASE("output files hold what the README says", "[cli]") {
 TEST_CASE("every shipped scenario runs at a small consumer count", "[cli][scenarios]") {
   int count = 0;
   for (const auto& entry : fs::directory_iterator(MARKETSIM_SOURCE_DIR "/scenarios")) {
-    if (entry.path().extension() != ".json") continue;
+    if (entry.path().extension() != ".json" || !testing::is_scenario_file(entry.path())) continue;
     ++count;
     INFO(entry.path());
     std::vector<std::string> args = {"run", entry.path().string()};
@@ -233,7 +233,7 @@ TEST_CASE("commands and output files are registries: a new one is an entry", "[c
   CHECK(cli({"--help"}).out.find("marketsim hello [NAME]") != std::string::npos);
   CHECK(cli({"list", "commands"}).out.find("says hello") != std::string::npos);
   const Result unknown = cli({"frobnicate"});
-  CHECK(unknown.err.find("Valid values are: run, sweep, report, validate, list, hello") != std::string::npos);
+  CHECK(unknown.err.find("Valid values are: run, sweep, optimize, report, validate, list, hello") != std::string::npos);
 
   register_builtin_outputs();
   add_output({"visits.txt", "total visits (a test's output)", [](const OutputContext& o) {

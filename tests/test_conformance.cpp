@@ -446,6 +446,16 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
                             {"factors", Json::array({Json{{"pointer", "/horizon_days"}, {"levels", {5, 7}}}})},
                             {"replications", 1}}
                            .dump(2));
+  // "{optimize}": an optimisation of the promotion's depth in the tiny scenario (a few evaluations).
+  const fs::path optimize = dir / "optimize.json";
+  testing::spit(optimize, Json{{"base", scenario.string()},
+                               {"variables", Json::array({Json{{"pointer", "/arms/1/promotions/0/depth"}, {"min", 0.05}, {"max", 0.5}}})},
+                               {"objectives", Json::array({Json{{"metric", "gross_profit"}, {"sense", "max"}}})},
+                               {"constraints", Json::array({Json{{"metric", "promotion_spend"}, {"max", 1e9}}})},
+                               {"replications", 2},
+                               {"reevaluation", Json{{"replications", 2}, {"points", 2}}},
+                               {"algorithm", Json{{"name", "pso"}, {"population", 3}, {"generations", 1}}}}
+                                  .dump(2));
   // "{run}": the output directory of a run of the tiny scenario (made when first asked for).
   const fs::path run_dir = dir / "run";
   const auto run_output = [&] {
@@ -463,6 +473,7 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
       for (std::string a : example) {
         if (a == "{scenario}") a = scenario.string();
         if (a == "{sweep}") a = sweep.string();
+        if (a == "{optimize}") a = optimize.string();
         if (a == "{run}") a = run_output();
         if (a == "{dir}") a = (dir / ("out" + std::to_string(outputs++))).string();
         args.push_back(a);

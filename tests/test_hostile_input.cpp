@@ -1160,7 +1160,9 @@ TEST_CASE("hostile: 1200 mutants of the shipped scenarios end in success or a on
           "[hostile][fuzz]") {
   std::vector<std::pair<std::string, std::string>> seeds;  // file name, text
   for (const auto& entry : fs::directory_iterator(MARKETSIM_SOURCE_DIR "/scenarios")) {
-    if (entry.path().extension() == ".json") seeds.emplace_back(entry.path().filename().string(), slurp(entry.path()));
+    if (entry.path().extension() == ".json" && testing::is_scenario_file(entry.path())) {
+      seeds.emplace_back(entry.path().filename().string(), slurp(entry.path()));
+    }
   }
   std::sort(seeds.begin(), seeds.end());
   REQUIRE(seeds.size() >= 2);

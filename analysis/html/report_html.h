@@ -21,8 +21,12 @@ std::string run_report_html(const std::map<std::string, std::string>& files);
 /// The files of a sweep directory (sweep.json and sweep.csv required).
 std::string sweep_report_html(const std::map<std::string, std::string>& files);
 
-/// The page of a run's or a sweep's output directory, from its files (a sweep when it holds
-/// sweep.json). Throws UsageError naming DIR when it is neither.
+/// The files of an optimisation's directory (optimize.json, evaluations.csv and pareto.csv).
+std::string optimize_report_html(const std::map<std::string, std::string>& files);
+
+/// The page of a run's, a sweep's or an optimisation's output directory, from its files (a sweep
+/// when it holds sweep.json, an optimisation when it holds optimize.json). Throws UsageError naming
+/// DIR when it is none of them.
 std::string directory_report_html(const std::string& dir);
 
 }  // namespace marketsim

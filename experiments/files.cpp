@@ -1,0 +1,54 @@
+#include "experiments/files.h"
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "analysis/report.h"
+#include "scenarios/json_input.h"
+#include "sim/error.h"
+#include "sim/rng.h"
+
+namespace marketsim {
+
+void write_file_replacing(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Error(tmp.string() + ": cannot write");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::pair<Json, std::string> read_base_scenario(const Json& value, const std::string& file, const std::string& pointer) {
+  if (value.is_string()) {
+    std::filesystem::path path = value.get<std::string>();
+    if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+    const std::string name = path.lexically_normal().string();
+    return {read_json_file(name), name};
+  }
+  if (value.is_object()) return {value, file + " (" + pointer + ")"};
+  throw ScenarioError(file, pointer, "must be a scenario file's path or an inline scenario object");
+}
+
+std::string work_fingerprint(const std::string& text, const Json& base) {
+  std::string all = text;
+  all += '\n';
+  all += base.dump();
+  all += '\n';
+  all += marketsim_commit();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(name_hash(all)));
+  return buf;
+}
+
+}  // namespace marketsim

@@ -1,0 +1,28 @@
+#pragma once
+// What the loops over units (sweeps, optimisations) share when they write their directory: a
+// file replaced whole (written to a temporary name beside it, then renamed over it, so a reader
+// or a killed process never sees half of it) and the time stamps of their metadata.
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "sim/params.h"
+
+namespace marketsim {
+
+/// Writes `text` to `path` through `path`.tmp and a rename. Throws Error when it cannot.
+void write_file_replacing(const std::filesystem::path& path, const std::string& text);
+
+/// The current time in UTC, as 2026-12-07T04:05:06Z.
+std::string utc_now();
+
+/// The base scenario of a sweep or an optimisation file, given at `pointer` of `file` as a path
+/// (relative to the file's folder) or inline: the document and its name for messages (the path,
+/// or "FILE (POINTER)"). Throws ScenarioError naming the file and the pointer.
+std::pair<Json, std::string> read_base_scenario(const Json& value, const std::string& file, const std::string& pointer);
+
+/// A fingerprint of a sweep's or an optimisation's file (its text), its resolved base scenario
+/// and marketsim's commit: a store refuses to serve the work of another.
+std::string work_fingerprint(const std::string& text, const Json& base);
+
+}  // namespace marketsim
