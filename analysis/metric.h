@@ -25,6 +25,7 @@
 #include "market/records.h"
 #include "sim/params.h"
 #include "sim/time.h"
+#include "strategies/consumer_groups.h"
 
 namespace marketsim {
 
@@ -77,6 +78,11 @@ struct MetricContext {
   const Market& market;
   Day horizon_days;
   Day warmup_days;
+  /// The arm's consumer groups and the run's seed and replication (which draw the split), for
+  /// the metrics by group (RunResult::group_days).
+  std::vector<ConsumerGroup> groups = {};
+  std::uint64_t seed = 0;
+  std::uint64_t replication = 0;
 };
 
 /// A collector with state of its own. Signals arrive one at a time, never concurrently.

@@ -33,6 +33,7 @@ void register_builtin_outputs() {
     register_products_output();
     register_funnel_output();
     register_prices_output();
+    register_groups_output();
     register_report_output();
   });
 }

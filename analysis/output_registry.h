@@ -70,6 +70,7 @@ void register_orders_output();
 void register_products_output();
 void register_funnel_output();
 void register_prices_output();
+void register_groups_output();
 void register_report_output();
 
 }  // namespace marketsim

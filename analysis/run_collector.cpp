@@ -50,6 +50,17 @@ RunCollector::RunCollector(const MetricContext& ctx)
   cells_.assign(sellers * categories_ * segments_ * line_metrics_.size(), 0);
   group_offers_.assign(sellers * categories_, 0);
   stockout_days_.assign(sellers * categories_, 0);
+  if (!ctx.groups.empty()) {  // metrics by consumer group
+    const GroupAssignment assignment(ctx.groups, ctx.seed, ctx.replication);
+    for (const ConsumerGroup& g : ctx.groups) group_names_.push_back(g.name);
+    group_names_.push_back(kOtherConsumers);
+    const std::size_t n = ctx.market.population.size();
+    group_of_.resize(n);
+    for (ConsumerId c = 0; c < n; ++c) group_of_[c] = static_cast<std::uint8_t>(assignment.of(c));
+    consumer_units_.assign(n, 0);
+    consumer_revenue_.assign(n, 0);
+    consumer_profit_.assign(n, 0);
+  }
   group_list_.assign(sellers * categories_, 0);
   group_of_offer_.resize(ctx.market.offers.size());
   for (OfferId o = 0; o < ctx.market.offers.size(); ++o) {
@@ -91,6 +102,13 @@ void RunCollector::on_window(const WindowRecords& records) {
       ++large[v];
     }
   };
+  if (!group_of_.empty()) {  // metrics by consumer group
+    for (const LineRecord& l : records.lines) {
+      consumer_units_[l.consumer] += l.quantity;
+      consumer_revenue_[l.consumer] += l.revenue();
+      consumer_profit_[l.consumer] += l.revenue() - l.cogs();
+    }
+  }
   for (const LineRecord& l : records.lines) {  // the funnel: lines sold, by the slot that showed them
     if (l.quantity == 0) continue;
     ++slot_lines_[l.slot];
@@ -133,6 +151,21 @@ void RunCollector::on_day_end(const DayRecord& d) {
     for (std::size_t k = 0; k < d.slot_impressions.size(); ++k) slot_impressions_[k] += d.slot_impressions[k];
     for (std::size_t k = 0; k < d.slot_clicks.size(); ++k) slot_clicks_[k] += d.slot_clicks[k];
     slot_clicks_counted_ = slot_clicks_counted_ || !d.slot_clicks.empty();
+    if (!group_of_.empty()) {
+      std::vector<GroupDayRow> rows(group_names_.size());
+      for (std::size_t g = 0; g < rows.size(); ++g) rows[g] = GroupDayRow{d.day, static_cast<std::uint32_t>(g), 0, {}, {}};
+      for (std::size_t c = 0; c < group_of_.size(); ++c) {
+        GroupDayRow& row = rows[group_of_[c]];
+        ++row.consumers;
+        const double v[3] = {static_cast<double>(consumer_units_[c]), static_cast<double>(consumer_revenue_[c]) / 100.0,
+                             static_cast<double>(consumer_profit_[c]) / 100.0};
+        for (std::size_t m = 0; m < 3; ++m) {
+          row.sum[m] += v[m];
+          row.sum_squares[m] += v[m] * v[m];
+        }
+      }
+      group_days_.insert(group_days_.end(), rows.begin(), rows.end());
+    }
   }
   if (!d.price.empty()) {  // price paths by product group
     group_price_.assign(group_list_.size(), 0);
@@ -278,6 +311,8 @@ void RunCollector::finish(RunResult& result) const {
   }
   result.funnel_clicks = slot_clicks_counted_;
   result.group_prices = group_prices_;
+  result.group_names = group_names_;
+  result.group_days = group_days_;
   // The breakdown, every cell (money in currency units).
   result.breakdown.clear();
   const std::size_t width = line_metrics_.size();

@@ -68,6 +68,12 @@ class RunCollector final : public RunObserver {
   std::vector<std::uint32_t> group_of_offer_;
   std::vector<Money> group_list_, group_price_, group_paid_;
   std::vector<GroupPriceRow> group_prices_;
+  // Metrics by consumer group: each consumer's group, and its units, revenue and gross profit
+  // (cents) over the measured days so far (only when the arm has groups).
+  std::vector<std::string> group_names_;
+  std::vector<std::uint8_t> group_of_;
+  std::vector<std::int64_t> consumer_units_, consumer_revenue_, consumer_profit_;
+  std::vector<GroupDayRow> group_days_;
   // Sums over measured days of each metric's books value, per seller (+ the market at the end):
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
   std::vector<std::vector<double>> sums_, numerators_, denominators_;

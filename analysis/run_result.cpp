@@ -86,6 +86,15 @@ Json run_result_json(const RunResult& r) {
                  }
                  return out;
                }()},
+              {"group_names", r.group_names},
+              {"group_days", [&] {
+                 Json out = Json::array();
+                 for (const GroupDayRow& g : r.group_days) {
+                   out.push_back(Json::array({g.day, g.group, g.consumers, g.sum[0], g.sum[1], g.sum[2], g.sum_squares[0],
+                                              g.sum_squares[1], g.sum_squares[2]}));
+                 }
+                 return out;
+               }()},
               {"totals", numbers(r.totals)},
               {"daily", daily},
               {"gauge_names", r.gauge_names},
@@ -169,6 +178,16 @@ RunResult run_result_from_json(const Json& j) {
                                              item(g, 2, "group_prices").get<std::uint32_t>(),
                                              item(g, 3, "group_prices").get<std::uint32_t>(),
                                              item(g, 4, "group_prices").get<double>(), item(g, 5, "group_prices").get<double>()});
+    }
+    r.group_names = field(j, "group_names").get<std::vector<std::string>>();
+    for (const Json& g : field(j, "group_days")) {
+      GroupDayRow row{item(g, 0, "group_days").get<Day>(), item(g, 1, "group_days").get<std::uint32_t>(),
+                      item(g, 2, "group_days").get<std::uint64_t>(), {}, {}};
+      for (std::size_t m = 0; m < 3; ++m) {
+        row.sum[m] = item(g, 3 + m, "group_days").get<double>();
+        row.sum_squares[m] = item(g, 6 + m, "group_days").get<double>();
+      }
+      r.group_days.push_back(row);
     }
     r.visits_simulated = field(j, "visits").get<std::uint64_t>();
     r.candidate_visits = field(j, "candidate_visits").get<std::uint64_t>();

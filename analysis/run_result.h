@@ -103,6 +103,18 @@ struct GroupPriceRow {
   double paid_index;
 };
 
+/// One consumer group of an arm (strategies/consumer_groups.h) from the first measured day to the
+/// end of `day`: its consumers, and over them the sum and the sum of squares of each consumer's
+/// units, revenue and gross profit (currency units; from its order lines). Per-consumer means and
+/// variances, and a test's Welch interval between groups, follow.
+struct GroupDayRow {
+  Day day;
+  std::uint32_t group;  // index into RunResult::group_names
+  std::uint64_t consumers;
+  double sum[3];        // units, revenue, gross profit
+  double sum_squares[3];
+};
+
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its
 /// deterministic result, so never compared, and kept apart in the stored form.
 struct RunTimings {
@@ -132,6 +144,8 @@ struct RunResult {
   std::vector<FunnelRow> funnel;                   // by slot, browsing last (funnel.csv)
   bool funnel_clicks = false;                      // a module modelled clicks (FunnelRow::clicks)
   std::vector<GroupPriceRow> group_prices;         // by day, seller, category (prices.csv)
+  std::vector<std::string> group_names;            // the arm's consumer groups, then "others" (none: no groups)
+  std::vector<GroupDayRow> group_days;             // by measured day, then group (groups.csv)
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

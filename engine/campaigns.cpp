@@ -47,6 +47,7 @@ void Simulation::open_campaigns() {
   order_rule_of_.resize(sellers_);
   limit_of_.resize(sellers_);
   recorded_day_spend_.assign(sellers_, {});
+  groups_ = GroupAssignment(arm_.groups, plan_.seed, plan_.replication);
   for (std::size_t s = 0; s < sellers_; ++s) {
     const SellerStrategies& strategies = arm_.sellers[s];
     campaigns_[s].resize(strategies.promotions.size());
@@ -63,7 +64,12 @@ void Simulation::open_campaigns() {
         run.lift = run.lift || r.metric == MonitorMetric::kLiftPerSpend;
         run.forecast = run.forecast || r.metric == MonitorMetric::kSalesVsForecast;
       }
-      holdouts_ = holdouts_ || c.holdout > 0.0;
+      if (!c.group.empty()) {
+        for (std::size_t g = 0; g < arm_.groups.size(); ++g) {
+          if (arm_.groups[g].name == c.group) run.group = g;
+        }
+      }
+      holdouts_ = holdouts_ || c.holdout > 0.0 || run.group != kNoGroup;
       campaign_tracking_ = campaign_tracking_ || !c.monitor.empty();
       order_rule_of_[s].push_back(strategies.promotions[p]->capability<OrderRule>());
       limit_of_[s].push_back(strategies.promotions[p]->capability<QuantityLimit>());
@@ -95,7 +101,7 @@ void Simulation::open_campaigns() {
     for (std::size_t s = 0; s < sellers_; ++s) {
       for (std::size_t p = 0; p < campaigns_[s].size(); ++p) {
         std::uint64_t n = 0;
-        if (campaigns_[s][p].holdout > 0.0) {
+        if (campaigns_[s][p].holdout > 0.0 || campaigns_[s][p].group != kNoGroup) {
           for (ConsumerId c = shard.begin; c < shard.end; ++c) {
             if (!held_out(s, p, c)) continue;
             flags[c - shard.begin] |= kHeldOut;

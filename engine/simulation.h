@@ -107,10 +107,14 @@ class Simulation {
   /// Consumers in the holdout of seller s's promotion p.
   std::uint64_t held_out_consumers(SellerId s, std::size_t p) const { return campaigns_[s][p].held_out; }
   /// Whether consumer c is in the holdout of seller s's promotion p.
+  /// (Or outside the consumer group the promotion is scoped to: strategies/consumer_groups.h.)
   bool held_out(std::size_t s, std::size_t p, ConsumerId c) const {
     const CampaignRun& run = campaigns_[s][p];
+    if (run.group != kNoGroup && groups_.of(c) != run.group) return true;
     return run.holdout > 0.0 && static_cast<double>(run.holdout_keys.key(c) >> 11) * 0x1.0p-53 < run.holdout;
   }
+  /// The run's consumer groups (its arm's).
+  const GroupAssignment& groups() const { return groups_; }
 
  private:
   struct Shard;
@@ -147,7 +151,8 @@ class Simulation {
   struct CampaignRun {
     double holdout = 0.0;
     StreamFamily holdout_keys{0, 0, Purpose::kHoldout};
-    std::uint64_t held_out = 0;  // consumers in the holdout
+    std::size_t group = kNoGroup;  // the consumer group it is scoped to
+    std::uint64_t held_out = 0;  // consumers in the holdout (or outside its group)
     bool live = true;            // acting in the window being run (in its span, not stopped)
     bool lift = false;           // tracks treated and holdout revenue (lift_per_spend)
     bool forecast = false;       // tracks the seller's revenue before and during the campaign
@@ -307,7 +312,9 @@ class Simulation {
   Inventory inventory_;
   std::vector<BudgetLedger> ledgers_;
   std::vector<std::vector<CampaignRun>> campaigns_;  // [seller][promotion]
-  bool holdouts_ = false;                             // some promotion has a holdout
+  bool holdouts_ = false;                             // some promotion has a holdout (or a group)
+  static constexpr std::size_t kNoGroup = static_cast<std::size_t>(-1);
+  GroupAssignment groups_;                            // the arm's consumer groups
   bool special_funding_ = false;                      // holdouts or "sum" stacking: see fund_line
   bool campaign_tracking_ = false;                    // some promotion has monitoring rules
   std::vector<MonitorRecord> monitor_records_[2];     // double-buffered like day_books_

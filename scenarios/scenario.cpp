@@ -305,6 +305,11 @@ const ParamSchema& arm_schema() {
          .description = "each market seller's strategies in this arm (with one seller, the "
                         "strategy keys may be given on the arm itself)",
          .optional = true},
+        {.name = "groups", .type = ParamType::kObjectList, .default_value = nullptr,
+         .description = "consumer groups [{\"name\", \"share\"}]: consumers split at random per seed and "
+                        "replication (the rest are \"others\"); a promotion with \"group\" reaches only that "
+                        "group, and groups.csv reports line metrics per group",
+         .optional = true},
     };
     for (ParamSpec spec : arm_seller_schema()) {
       if (spec.name == "name") continue;
@@ -619,6 +624,7 @@ std::vector<std::pair<Json, std::string>> arm_sellers(Loading& in, const Json& a
     }
     Json ss = a;
     ss.erase("baseline");
+    ss.erase("groups");
     ss["name"] = ms.sellers[0].name;
     per_seller[0] = {validate_object(arm_seller_schema(), ss, in.file, p), p};
     return per_seller;
@@ -657,6 +663,65 @@ std::vector<std::pair<Json, std::string>> arm_sellers(Loading& in, const Json& a
   return per_seller;
 }
 
+/// An arm's "groups": named, with shares in (0, 1] summing to at most 1.
+std::vector<ConsumerGroup> parse_groups(Loading& in, const Json& groups, const std::string& at) {
+  std::vector<ConsumerGroup> out;
+  double total = 0.0;
+  std::set<std::string> names = {kOtherConsumers};
+  if (groups.size() > 32) throw ScenarioError(in.file, at, "at most 32 consumer groups");
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const std::string pg = at + "/" + std::to_string(g);
+    const Json& j = groups[g];
+    for (const auto& [key, value] : j.items()) {
+      if (key != "name" && key != "share") throw ScenarioError(in.file, pg + "/" + pointer_token(key), "unknown key (allowed: name, share)");
+    }
+    if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
+      throw ScenarioError(in.file, pg + "/name", "required: a non-empty name");
+    }
+    ConsumerGroup group{j["name"].get<std::string>(), 0.0};
+    if (!names.insert(group.name).second) {
+      throw ScenarioError(in.file, pg + "/name", "names must be unique, and \"others\" names the consumers in no group");
+    }
+    if (!j.contains("share") || !j["share"].is_number() || !(j["share"].get<double>() > 0.0) || !(j["share"].get<double>() <= 1.0)) {
+      throw ScenarioError(in.file, pg + "/share", "required: a number in (0, 1]");
+    }
+    group.share = j["share"].get<double>();
+    total += group.share;
+    if (total > 1.0 + 1e-12) throw ScenarioError(in.file, pg + "/share", "the groups' shares add up to more than 1");
+    out.push_back(std::move(group));
+  }
+  return out;
+}
+
+/// Every promotion's "group" names one of its arm's groups.
+void check_promotion_groups(Loading& in, const ArmSpec& arm, const std::string& at, bool per_seller) {
+  for (std::size_t m = 0; m < arm.sellers.size(); ++m) {
+    const auto& promotions = arm.sellers[m].promotions;
+    for (std::size_t k = 0; k < promotions.size(); ++k) {
+      if (!promotions[k].params.contains("group")) continue;
+      const std::string name = promotions[k].params["group"].get<std::string>();
+      const bool known = std::any_of(arm.groups.begin(), arm.groups.end(), [&](const ConsumerGroup& g) { return g.name == name; });
+      if (known) continue;
+      std::string what = "no consumer group of this arm is called ";
+      what += json_quoted(name);
+      if (arm.groups.empty()) what += "; the arm has no \"groups\"";
+      for (std::size_t g = 0; g < arm.groups.size(); ++g) {
+        what += g == 0 ? "; allowed: " : ", ";
+        what += json_quoted(arm.groups[g].name);
+      }
+      std::string pointer = at;
+      if (per_seller) {
+        pointer += "/sellers/";
+        pointer += std::to_string(m);
+      }
+      pointer += "/promotions/";
+      pointer += std::to_string(k);
+      pointer += "/group";
+      throw ScenarioError(in.file, pointer, what);
+    }
+  }
+}
+
 /// "/arms": each seller's strategies, validated against their declared parameters and built once
 /// on the market's offers so that cross-parameter checks fail here, not mid-run.
 void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& offers, const SelectorContext& selectors) {
@@ -676,6 +741,7 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
     }
     arm.baseline = a["baseline"].get<bool>();
     if (arm.baseline) baselines.push_back(i);
+    if (a.contains("groups")) arm.groups = parse_groups(in, a["groups"], p + "/groups");
     std::vector<std::pair<Json, std::string>> per_seller = arm_sellers(in, a, p);
     ArmFootprint footprint;
     Json resolved_sellers = Json::array();
@@ -701,8 +767,10 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
       arm.sellers.push_back(std::move(seller));
       resolved_sellers.push_back(ss);
     }
-    sc.arms.push_back(std::move(arm));
+    check_promotion_groups(in, arm, p, a.contains("sellers"));
     top["arms"][i] = Json{{"name", a["name"]}, {"baseline", a["baseline"]}, {"sellers", resolved_sellers}};
+    if (a.contains("groups")) top["arms"][i]["groups"] = a["groups"];
+    sc.arms.push_back(std::move(arm));
     sc.log_lookback_days = std::max(sc.log_lookback_days, footprint.lookback_days);
     double largest = sc.strategy_other_bytes_per_consumer;  // the arm whose strategies hold the most
     for (const ColumnSpec& c : sc.strategy_columns) largest += static_cast<double>(c.bytes_per_consumer());

@@ -35,6 +35,7 @@ enum class Purpose : std::uint64_t {
   kHoldout = 7,    // a promotion's randomised holdout, salted with (seller, promotion index)
   kDesign = 8,     // a sweep's sampled design (entity: the point; salt: the dimension)
   kUncertainty = 9,  // a scenario's uncertain values (replication: the draw; entity: the pointer)
+  kGroup = 10,       // an arm's consumer groups (entity: the consumer)
   kTest = 99,
 };
 

@@ -37,6 +37,7 @@ std::vector<Strategy*> SellerStrategies::all() const {
 Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx) {
   register_builtin_strategies();
   Arm arm;
+  arm.groups = spec.groups;
   for (std::size_t s = 0; s < spec.sellers.size(); ++s) {
     BuildContext seller_ctx = ctx;
     seller_ctx.seller = static_cast<SellerId>(s);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/params.h"
+#include "strategies/consumer_groups.h"
 #include "strategies/registry.h"
 #include "strategies/stacking.h"
 
@@ -30,6 +31,7 @@ struct ArmSpec {
   std::string name;
   bool baseline = false;
   std::vector<SellerStrategySpec> sellers;  // one per market seller, in the market's order
+  std::vector<ConsumerGroup> groups;        // its consumer groups (strategies/consumer_groups.h)
 };
 
 /// One seller's strategies, instantiated for one run (strategies may keep state).
@@ -48,6 +50,7 @@ struct SellerStrategies {
 /// The strategies of one arm, instantiated for one run.
 struct Arm {
   std::vector<SellerStrategies> sellers;
+  std::vector<ConsumerGroup> groups;
 };
 
 /// Builds every seller's strategies through the registries (names were validated by the loader).

@@ -53,6 +53,10 @@ const ParamSchema& campaign_params() {
        .description = "share of consumers kept out of it (a hash of the consumer per seed, replication and "
                       "promotion), the control group of lift_per_spend",
        .optional = true},
+      {.name = "group", .type = ParamType::kString, .default_value = nullptr,
+       .description = "the arm's consumer group it reaches (its \"groups\"; an A/B test's treatment): every "
+                      "other consumer is kept out of it as by a holdout",
+       .optional = true},
       {.name = "monitor", .type = ParamType::kObjectList, .default_value = nullptr,
        .description = "rules checked at each day's end: {\"after_day\", \"if\": spend_to_date | "
                       "sales_vs_forecast | lift_per_spend | gauge (with \"gauge\": NAME) | event (with "
@@ -175,6 +179,7 @@ Campaign parse_campaign(const Json& p, std::optional<std::pair<Time, Time>> own_
     }
   }
   if (p.contains("holdout")) c.holdout = p["holdout"].get<double>();
+  if (p.contains("group")) c.group = p["group"].get<std::string>();
   if (p.contains("monitor")) {
     const Json& rules = p["monitor"];
     for (std::size_t i = 0; i < rules.size(); ++i) {

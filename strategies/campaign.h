@@ -27,6 +27,8 @@
 //                   of the consumer in a stream keyed by (seed, replication, seller, promotion
 //                   index): no coupon or message of it reaches them, its per-item discounts are
 //                   not shown to them (nor charged), its order rule skips their orders.
+//   group           the arm's consumer group it is scoped to (strategies/consumer_groups.h): only
+//                   that group's consumers see it, as if every other consumer were held out.
 //   monitor         rules evaluated at the end of every day from `after_day` on (and from the
 //                   campaign's first day on) until one fires: {"after_day": d, "if": metric,
 //                   "below" | "above": X, "action": "stop" | "scale_depth", "factor": f}.
@@ -80,6 +82,7 @@ struct Campaign {
   Time start = 0.0;                // the span [start, end), days
   Time end = std::numeric_limits<double>::infinity();
   double holdout = 0.0;
+  std::string group;               // the consumer group it is scoped to ("": every consumer)
   std::vector<MonitorRule> monitor;
 
   /// Whether the promotion acts in a window starting at t.
