@@ -32,6 +32,22 @@ Interval mean_interval(std::span<const double> values, double level) {
   return Interval{mean, mean - t * se, mean + t * se, n};
 }
 
+Interval welch_interval(double mean_a, double var_a, std::size_t n_a, double mean_b, double var_b, std::size_t n_b,
+                        double level) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Interval out{mean_a - mean_b, nan, nan, n_a + n_b};
+  if (n_a < 2 || n_b < 2) return out;
+  const double ua = var_a / static_cast<double>(n_a), ub = var_b / static_cast<double>(n_b);
+  const double se2 = ua + ub;
+  if (!(se2 > 0.0)) return out;
+  const double df = se2 * se2 / (ua * ua / static_cast<double>(n_a - 1) + ub * ub / static_cast<double>(n_b - 1));
+  const boost::math::students_t dist(df);
+  const double half = boost::math::quantile(dist, 0.5 + level / 2.0) * std::sqrt(se2);
+  out.low = out.mean - half;
+  out.high = out.mean + half;
+  return out;
+}
+
 VarianceComponents variance_components(std::span<const double> values, std::span<const std::uint64_t> group,
                                        double level) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();

@@ -21,6 +21,13 @@ struct Interval {
 /// Mean and `level` (e.g. 0.95) confidence interval, t quantile with n - 1 degrees of freedom.
 Interval mean_interval(std::span<const double> values, double level = 0.95);
 
+/// The difference of two independent samples' means (a less b) with Welch's `level` interval:
+/// standard error sqrt(va / na + vb / nb), t quantile with the Welch-Satterthwaite degrees of
+/// freedom (Welch 1947). va, vb: the samples' variances (n - 1 denominators). NaN bounds when a
+/// sample has fewer than 2 values or both variances are 0. `n` of the result: na + nb.
+Interval welch_interval(double mean_a, double var_a, std::size_t n_a, double mean_b, double var_b, std::size_t n_b,
+                        double level = 0.95);
+
 /// A one-way random-effects ANOVA of observations in groups (model y_gi = mu + a_g + e_gi, with
 /// a_g ~ (0, between) and e_gi ~ (0, within) independent): the method-of-moments estimates
 /// (Searle, Casella & McCulloch, "Variance Components", 1992, ch. 3), for unbalanced groups with

@@ -456,6 +456,9 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
                                {"reevaluation", Json{{"replications", 2}, {"points", 2}}},
                                {"algorithm", Json{{"name", "pso"}, {"population", 3}, {"generations", 1}}}}
                                   .dump(2));
+  // "{abtest}": an A/B test design of the tiny scenario's promotion (a few simulated tests).
+  const fs::path abtest = dir / "abtest.json";
+  testing::spit(abtest, Json{{"base", scenario.string()}, {"shares", {0.5}}, {"days", {3}}, {"metric", "revenue"}, {"mde", 1.0}, {"tests", 3}}.dump(2));
   // "{run}": the output directory of a run of the tiny scenario (made when first asked for).
   const fs::path run_dir = dir / "run";
   const auto run_output = [&] {
@@ -474,6 +477,7 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
         if (a == "{scenario}") a = scenario.string();
         if (a == "{sweep}") a = sweep.string();
         if (a == "{optimize}") a = optimize.string();
+        if (a == "{abtest}") a = abtest.string();
         if (a == "{run}") a = run_output();
         if (a == "{dir}") a = (dir / ("out" + std::to_string(outputs++))).string();
         args.push_back(a);
