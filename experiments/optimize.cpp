@@ -386,7 +386,8 @@ OptimizeSpec parse_optimize(std::string_view text, const std::string& file) {
   spec.text = std::string(text);
   const Json doc = parse_json(text, file);
   if (!doc.is_object()) bad(file, "", "expected an optimisation object {\"base\", \"variables\", \"objectives\", ...}");
-  known_keys(doc, {"name", "description", "base", "variables", "objectives", "constraints", "replications", "reevaluation", "algorithm"},
+  known_keys(doc, {"name", "description", "base", "variables", "objectives", "constraints", "replications", "reevaluation", "algorithm",
+                   "front_files"},
              file, "");
   // The base scenario: a path relative to the file, or inline.
   if (!doc.contains("base")) bad(file, "/base", "required: a scenario file's path or an inline scenario object");
@@ -502,6 +503,10 @@ OptimizeSpec parse_optimize(std::string_view text, const std::string& file) {
   };
   for (auto& o : spec.objectives) name_column(o.measure, false);
   for (auto& c : spec.constraints) name_column(c.measure, true);
+  if (doc.contains("front_files")) {
+    if (!doc["front_files"].is_boolean()) bad(file, "/front_files", "must be true or false");
+    spec.front_files = doc["front_files"].get<bool>();
+  }
   // Re-evaluation.
   const bool several = spec.objectives.size() > 1;
   spec.reevaluation_replications = 2 * spec.replications;
@@ -727,6 +732,23 @@ OptimizeReport run_optimize(const OptimizeSpec& spec, const std::string& out_dir
     for (std::size_t k = 0; k < spec.variables.size(); ++k) best[spec.variables[k].name] = b.values[k];
   } else if (fs::exists(best_path)) {
     fs::remove(best_path);  // an earlier run's answer is not this one's
+  }
+  // On request, every front point as a ready-to-run scenario: front/point-K.json, K its row in
+  // pareto.csv (1 = best.json); an earlier run's files are removed first.
+  const fs::path front_dir = fs::path(out_dir) / "front";
+  if (fs::exists(front_dir)) {
+    for (const auto& entry : fs::directory_iterator(front_dir)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with("point-") && name.ends_with(".json")) fs::remove(entry.path());
+    }
+  }
+  if (spec.front_files && report.found) {
+    fs::create_directories(front_dir);
+    const auto replications = static_cast<std::uint64_t>(parse_scenario(spec.base, spec.base_file).replications);
+    for (std::size_t k = 0; k < front.size(); ++k) {
+      const Json doc = candidate_document(spec, front[k]->values, replications);
+      write_file_replacing(front_dir / ("point-" + std::to_string(k + 1) + ".json"), doc.dump(2) + "\n");
+    }
   }
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);

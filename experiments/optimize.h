@@ -21,7 +21,8 @@
 //    "constraints"?: [{"metric": M, "arm"?: A, "of"?: ..., "max"?: x, "min"?: y}],
 //    "replications"?: R (default 4), "reevaluation"?: {"replications": M (default 2R), "points": K},
 //    "algorithm"?: {"name": "nsga2" | "moead" | "pso" | "cmaes" | "de" | "sade",
-//                   "population": n, "generations": g, "seed": s}}
+//                   "population": n, "generations": g, "seed": s},
+//    "front_files"?: true (every front point as a ready-to-run scenario, front/point-K.json)}
 // An objective or constraint reads metric M (a column of runs.csv) of arm A (default: the first
 // arm that is not the baseline, or the only arm) as "value" (A's mean over replications),
 // "difference" (A less the baseline, paired by replication) or "roi" (that difference over A's
@@ -92,6 +93,7 @@ struct OptimizeSpec {
   std::uint64_t replications = 4;
   std::uint64_t reevaluation_replications = 8;
   std::size_t reevaluation_points = 20;  // at most this many front points are re-evaluated
+  bool front_files = false;              // also write every front point as front/point-K.json
   OptimizeAlgorithm algorithm;
   std::vector<std::size_t> arms;  // the arms the units run: the baseline and those measured
 };

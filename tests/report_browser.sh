@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # report.html in a real browser (headless Chromium): every shipped scenario's report (run at a
-# small size with --report), the shipped sweeps' (sweep --report) and the shipped optimisation's
-# (shrunk, optimize --report) are drawn; every chart must
+# small size with --report), the shipped sweeps' (sweep --report), the shipped optimisation's and
+# A/B test design's (shrunk, optimize --report, abtest --report) are drawn; every chart must
 # have data-points (set by the page from Chart.js's own metadata) equal to data-expected (written
 # by marketsim) and above 0, Chromium must log no console message at all (errors, CSP violations,
 # blocked loads), and each page must stay under 2 MB. `marketsim report DIR` on a run directory
@@ -93,4 +93,16 @@ json.dump(opt, open(sys.argv[2], "w"))
 PY
 "$bin" optimize "$work/optimize.json" --threads 2 --quiet --report --out "$work/optimize" >/dev/null
 check_page summer-sale-optimize "$work/optimize/report.html"
+
+# The shipped A/B test design, shrunk (2,000 shoppers, 10 tests), with --report.
+"$python" - "$src/scenarios/flash-sale-abtest.json" "$work/abtest.json" <<'PY'
+import json, re, sys
+ab = json.loads(re.sub(r"(?m)^\s*//.*$", "", open(sys.argv[1]).read()))
+for s in ab["base"]["market"]["segments"]:
+    s["consumers"] = 2000
+ab["tests"] = 10
+json.dump(ab, open(sys.argv[2], "w"))
+PY
+"$bin" abtest "$work/abtest.json" --threads 2 --quiet --report --out "$work/abtest" >/dev/null
+check_page flash-sale-abtest "$work/abtest/report.html"
 exit $status

@@ -156,7 +156,8 @@ TEST_CASE("optimize: the same bytes on 1 and 2 threads, and after a SIGKILL and 
                  {"constraints", Json::array({Json{{"metric", "promotion_spend"}, {"max", 50000}}})},
                  {"replications", 2},
                  {"reevaluation", Json{{"replications", 2}, {"points", 4}}},
-                 {"algorithm", Json{{"name", "nsga2"}, {"population", 8}, {"generations", 3}, {"seed", 2}}}};
+                 {"algorithm", Json{{"name", "nsga2"}, {"population", 8}, {"generations", 3}, {"seed", 2}}},
+                 {"front_files", true}};
   std::ofstream(dir / "opt.json") << opt.dump(2);
   const std::string cmd = std::string(MARKETSIM_BINARY) + " optimize " + (dir / "opt.json").string() + " --quiet --out ";
   REQUIRE(std::system((cmd + (dir / "one").string() + " --threads 1 > /dev/null").c_str()) == 0);
@@ -171,6 +172,12 @@ TEST_CASE("optimize: the same bytes on 1 and 2 threads, and after a SIGKILL and 
   CHECK(resumed.out.find("from the store") != std::string::npos);
   CHECK(resumed.out.find(" 0 from the store") == std::string::npos);
   CHECK(outputs_of(dir / "killed") == outputs_of(dir / "one"));
+  // front_files: one scenario per row of pareto.csv, the first being best.json.
+  const CsvTable pareto(slurp(dir / "one" / "pareto.csv"), "pareto.csv");
+  REQUIRE(pareto.rows() >= 1);
+  CHECK(fs::exists(dir / "one" / "front" / ("point-" + std::to_string(pareto.rows()) + ".json")));
+  CHECK_FALSE(fs::exists(dir / "one" / "front" / ("point-" + std::to_string(pareto.rows() + 1) + ".json")));
+  CHECK(slurp(dir / "one" / "front" / "point-1.json") == slurp(dir / "one" / "best.json"));
   // The page of the directory draws the front.
   const testing::Result page = testing::cli({"report", (dir / "one").string()});
   INFO(page.err);

@@ -24,9 +24,12 @@ std::string sweep_report_html(const std::map<std::string, std::string>& files);
 /// The files of an optimisation's directory (optimize.json, evaluations.csv and pareto.csv).
 std::string optimize_report_html(const std::map<std::string, std::string>& files);
 
-/// The page of a run's, a sweep's or an optimisation's output directory, from its files (a sweep
-/// when it holds sweep.json, an optimisation when it holds optimize.json). Throws UsageError naming
-/// DIR when it is none of them.
+/// The files of an A/B test design's directory (abtest.json and abtest.csv).
+std::string abtest_report_html(const std::map<std::string, std::string>& files);
+
+/// The page of a run's, a sweep's, an optimisation's or an A/B test design's output directory, from its files (a sweep
+/// when it holds sweep.json, an optimisation when it holds optimize.json, an A/B test design when
+/// it holds abtest.json). Throws UsageError naming DIR when it is none of them.
 std::string directory_report_html(const std::string& dir);
 
 }  // namespace marketsim

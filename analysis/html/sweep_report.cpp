@@ -253,12 +253,16 @@ std::string directory_report_html(const std::string& dir) {
     for (const char* name : {"sweep.json", "sweep.csv", "failed.csv"}) read(name, files);
     return sweep_report_html(files);
   }
+  if (fs::exists(fs::path(dir) / "abtest.json")) {
+    for (const char* name : {"abtest.json", "abtest.csv"}) read(name, files);
+    return abtest_report_html(files);
+  }
   if (fs::exists(fs::path(dir) / "optimize.json")) {
     for (const char* name : {"optimize.json", "evaluations.csv", "pareto.csv"}) read(name, files);
     return optimize_report_html(files);
   }
   if (!fs::exists(fs::path(dir) / "summary.json")) {
-    throw UsageError(dir + ": neither a run's output directory (summary.json), a sweep's (sweep.json) nor an optimisation's (optimize.json)");
+    throw UsageError(dir + ": neither a run's output directory (summary.json), a sweep's (sweep.json) an optimisation's (optimize.json) nor an A/B test design's (abtest.json)");
   }
   for (const std::string& name : run_report_inputs()) read(name, files);
   return run_report_html(files);

@@ -8,6 +8,8 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 
+#include "analysis/html/report_html.h"
+#include "analysis/output_dir.h"
 #include "analysis/progress.h"
 #include "cli/command.h"
 #include "cli/run_args.h"
@@ -25,7 +27,9 @@ int command_abtest(const std::vector<std::string>& args, std::ostream& out, std:
   po::options_description opts("abtest options");
   opts.add_options()("out", po::value<std::string>(), "the design's directory: its store and output files")(
       "threads", po::value<long>(), "worker threads (default: all cores); results do not depend on it")(
-      "fresh", "start the store over instead of resuming it")("quiet,q", "no progress bar");
+      "fresh", "start the store over instead of resuming it")(
+      "report", "write DIR/report.html too (one offline page: estimates against the roll-out, bias, power)")(
+      "quiet,q", "no progress bar");
   const po::variables_map vm = parse_options(args, opts, "abtest");
   const std::vector<std::string> positional =
       vm.count("abtest") ? vm["abtest"].as<std::vector<std::string>>() : std::vector<std::string>{};
@@ -67,17 +71,19 @@ int command_abtest(const std::vector<std::string>& args, std::ostream& out, std:
           << spec.mde << " per consumer a day\n";
     }
   }
-  out << "wrote " << one_line(dir) << "/{abtest.csv,abtest.json}\n";
+  if (vm.count("report")) add_output_file(dir, "report.html", directory_report_html(dir));
+  out << "wrote " << one_line(dir) << "/{abtest.csv,abtest.json" << (vm.count("report") ? ",report.html" : "") << "}\n";
   return kExitOk;
 }
 
 }  // namespace
 
 void register_abtest_command() {
-  add_command({"abtest", "abtest AB [--out DIR] [--threads N] [--fresh] [--quiet]",
+  add_command({"abtest", "abtest AB [--out DIR] [--threads N] [--fresh] [--report] [--quiet]",
                "design a live A/B test of a campaign: each share and duration simulated many times, against the "
                "roll-out effect (bias, power, recommended share and duration)",
-               command_abtest, {{"{abtest}", "--threads", "2", "--quiet", "--out", "{dir}"}}});
+               command_abtest,
+               {{"{abtest}", "--threads", "2", "--quiet", "--out", "{dir}"}, {"{abtest}", "--report", "--quiet", "--out", "{dir}"}}});
 }
 
 }  // namespace marketsim
