@@ -170,13 +170,7 @@ Json abtest_document(const AbTestSpec& spec, const AbTestVariant& variant, const
   return doc;
 }
 
-AbTestSpec load_abtest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, "", "cannot open the A/B test file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_abtest(text.str(), path);
-}
+AbTestSpec load_abtest(const std::string& path) { return parse_abtest(read_work_file(path, "A/B test file"), path); }
 
 AbTestSpec parse_abtest(std::string_view text, const std::string& file) {
   AbTestSpec spec;

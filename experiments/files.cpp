@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 
 #include "analysis/report.h"
 #include "scenarios/json_input.h"
@@ -20,6 +21,14 @@ void write_file_replacing(const std::filesystem::path& path, const std::string& 
     if (!out) throw Error(tmp.string() + ": cannot write");
   }
   std::filesystem::rename(tmp, path);
+}
+
+std::string read_work_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, "", "cannot open the " + what);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string utc_now() {

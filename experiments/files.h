@@ -13,6 +13,10 @@ namespace marketsim {
 /// Writes `text` to `path` through `path`.tmp and a rename. Throws Error when it cannot.
 void write_file_replacing(const std::filesystem::path& path, const std::string& text);
 
+/// The text of a sweep's, an optimisation's or an A/B test's file (`what`: "sweep file", ...).
+/// Throws ScenarioError naming the file when it cannot be read.
+std::string read_work_file(const std::string& path, const std::string& what);
+
 /// The current time in UTC, as 2026-12-07T04:05:06Z.
 std::string utc_now();
 

@@ -372,13 +372,7 @@ std::string measure_fields(const std::vector<MeasureValue>& values, std::size_t 
 
 }  // namespace
 
-OptimizeSpec load_optimize(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, "", "cannot open the optimisation file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_optimize(text.str(), path);
-}
+OptimizeSpec load_optimize(const std::string& path) { return parse_optimize(read_work_file(path, "optimisation file"), path); }
 
 OptimizeSpec parse_optimize(std::string_view text, const std::string& file) {
   OptimizeSpec spec;

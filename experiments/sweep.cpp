@@ -285,13 +285,7 @@ SweepSpec parse_sweep(std::string_view text, const std::string& file, const Json
   return spec;
 }
 
-SweepSpec load_sweep(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, "", "cannot open the sweep file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_sweep(text.str(), path);
-}
+SweepSpec load_sweep(const std::string& path) { return parse_sweep(read_work_file(path, "sweep file"), path); }
 
 Scenario point_scenario(const SweepSpec& spec, std::size_t point) {
   Json doc = spec.base;
