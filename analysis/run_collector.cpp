@@ -153,7 +153,7 @@ void RunCollector::on_day_end(const DayRecord& d) {
     slot_clicks_counted_ = slot_clicks_counted_ || !d.slot_clicks.empty();
     if (!group_of_.empty()) {
       std::vector<GroupDayRow> rows(group_names_.size());
-      for (std::size_t g = 0; g < rows.size(); ++g) rows[g] = GroupDayRow{d.day, static_cast<std::uint32_t>(g), 0, {}, {}};
+      for (std::size_t g = 0; g < rows.size(); ++g) rows[g] = GroupDayRow{d.day, static_cast<std::uint32_t>(g), 0, {}, {}, {}};
       for (std::size_t c = 0; c < group_of_.size(); ++c) {
         GroupDayRow& row = rows[group_of_[c]];
         ++row.consumers;
@@ -163,6 +163,8 @@ void RunCollector::on_day_end(const DayRecord& d) {
           row.sum[m] += v[m];
           row.sum_squares[m] += v[m] * v[m];
         }
+        row.sum_products[0] += v[0] * v[1];
+        row.sum_products[1] += v[0] * v[2];
       }
       group_days_.insert(group_days_.end(), rows.begin(), rows.end());
     }

@@ -91,7 +91,7 @@ Json run_result_json(const RunResult& r) {
                  Json out = Json::array();
                  for (const GroupDayRow& g : r.group_days) {
                    out.push_back(Json::array({g.day, g.group, g.consumers, g.sum[0], g.sum[1], g.sum[2], g.sum_squares[0],
-                                              g.sum_squares[1], g.sum_squares[2]}));
+                                              g.sum_squares[1], g.sum_squares[2], g.sum_products[0], g.sum_products[1]}));
                  }
                  return out;
                }()},
@@ -182,11 +182,12 @@ RunResult run_result_from_json(const Json& j) {
     r.group_names = field(j, "group_names").get<std::vector<std::string>>();
     for (const Json& g : field(j, "group_days")) {
       GroupDayRow row{item(g, 0, "group_days").get<Day>(), item(g, 1, "group_days").get<std::uint32_t>(),
-                      item(g, 2, "group_days").get<std::uint64_t>(), {}, {}};
+                      item(g, 2, "group_days").get<std::uint64_t>(), {}, {}, {}};
       for (std::size_t m = 0; m < 3; ++m) {
         row.sum[m] = item(g, 3 + m, "group_days").get<double>();
         row.sum_squares[m] = item(g, 6 + m, "group_days").get<double>();
       }
+      for (std::size_t m = 0; m < 2; ++m) row.sum_products[m] = item(g, 9 + m, "group_days").get<double>();
       r.group_days.push_back(row);
     }
     r.visits_simulated = field(j, "visits").get<std::uint64_t>();

@@ -105,14 +105,16 @@ struct GroupPriceRow {
 
 /// One consumer group of an arm (strategies/consumer_groups.h) from the first measured day to the
 /// end of `day`: its consumers, and over them the sum and the sum of squares of each consumer's
-/// units, revenue and gross profit (currency units; from its order lines). Per-consumer means and
-/// variances, and a test's Welch interval between groups, follow.
+/// units, revenue and gross profit (currency units; from its order lines), and of the products of
+/// units with the other two. Per-consumer means, variances and covariances, a test's Welch
+/// interval between groups and the delta method's for ratios (revenue per unit), follow.
 struct GroupDayRow {
   Day day;
   std::uint32_t group;  // index into RunResult::group_names
   std::uint64_t consumers;
   double sum[3];        // units, revenue, gross profit
   double sum_squares[3];
+  double sum_products[2];  // units x revenue, units x gross profit (ratios' delta method)
 };
 
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its

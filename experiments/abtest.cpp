@@ -234,11 +234,16 @@ AbTestSpec parse_abtest(std::string_view text, const std::string& file) {
   std::sort(spec.days.begin(), spec.days.end());
   spec.days.erase(std::unique(spec.days.begin(), spec.days.end()), spec.days.end());
   // The metric and the test's targets.
-  static const std::vector<std::string> metrics = {"units", "revenue", "gross_profit"};
+  static const std::vector<std::string> metrics = {"units", "revenue", "gross_profit", "revenue_per_unit", "gross_profit_per_unit"};
   spec.metric = doc.value("metric", Json("gross_profit")).is_string() ? doc.value("metric", std::string("gross_profit")) : "";
   const auto m = std::find(metrics.begin(), metrics.end(), spec.metric);
-  if (m == metrics.end()) bad(file, "/metric", "must be \"units\", \"revenue\" or \"gross_profit\" (per consumer, from order lines)");
+  if (m == metrics.end()) {
+    bad(file, "/metric", "must be \"units\", \"revenue\", \"gross_profit\" (per consumer, from order lines), "
+                         "\"revenue_per_unit\" or \"gross_profit_per_unit\" (ratios of group totals)");
+  }
   spec.metric_slot = static_cast<std::size_t>(m - metrics.begin());
+  spec.ratio = spec.metric_slot >= 3;
+  if (spec.ratio) spec.metric_slot -= 2;  // the numerator: revenue (1) or gross profit (2); units the denominator
   if (!doc.contains("mde") || !doc["mde"].is_number() || !(doc["mde"].get<double>() > 0.0)) {
     bad(file, "/mde", "required: the minimum detectable effect per consumer and day of the test, a number > 0");
   }
@@ -339,7 +344,10 @@ AbTestReport run_abtest(const AbTestSpec& spec, const std::string& out_dir, cons
   // Each setting's numbers per simulated test.
   const std::size_t shares = spec.shares.size(), durations = spec.days.size();
   std::vector<SettingResults> results(points.size());
-  const std::size_t metric = metric_index(spec.metric);
+  // The roll-out's figures come from the arms' daily totals: the metric, or a ratio's numerator
+  // over units.
+  const std::size_t metric = metric_index(spec.ratio ? (spec.metric_slot == 1 ? "revenue" : "gross_profit") : spec.metric);
+  const std::size_t units_metric = metric_index("units");
   for (std::size_t p = 0; p < points.size(); ++p) {
     SettingResults& res = results[p];
     const std::vector<double> none(spec.tests, 0.0);
@@ -352,12 +360,14 @@ AbTestReport run_abtest(const AbTestSpec& spec, const std::string& out_dir, cons
       const UnitResult u = decode_unit_result(store.unit(points[p].key, r));
       for (std::size_t d = 0; d < durations; ++d) {
         const Day last = sc.warmup_days + spec.days[d] - 1;
-        double treated = 0.0, control = 0.0;
+        double treated = 0.0, control = 0.0, treated_units = 0.0, control_units = 0.0;
         for (Day day = sc.warmup_days; day <= last; ++day) {
           control += u.runs[0].daily[static_cast<std::size_t>(day)].values[metric];
           treated += u.runs[1].daily[static_cast<std::size_t>(day)].values[metric];
+          control_units += u.runs[0].daily[static_cast<std::size_t>(day)].values[units_metric];
+          treated_units += u.runs[1].daily[static_cast<std::size_t>(day)].values[units_metric];
         }
-        res.rollout[d][r] = (treated - control) / consumers;
+        res.rollout[d][r] = spec.ratio ? treated / treated_units - control / control_units : (treated - control) / consumers;
         for (std::size_t k = 0; k < shares; ++k) {
           const RunResult& test = u.runs[2 + k];
           const std::size_t groups = test.group_names.size();
@@ -367,9 +377,26 @@ AbTestReport run_abtest(const AbTestSpec& spec, const std::string& out_dir, cons
             const double n = static_cast<double>(g.consumers), mean = g.sum[spec.metric_slot] / n;
             return std::pair{mean, std::max(0.0, (g.sum_squares[spec.metric_slot] - n * mean * mean) / (n - 1.0))};
           };
-          const auto [mt, vt] = moments(t);
-          const auto [mc, vc] = moments(c);
-          const Interval w = welch_interval(mt, vt, t.consumers, mc, vc, c.consumers);
+          // A ratio of group totals (Y / X, X the units): the delta method's variance of the ratio,
+          // (var Y - 2 R cov XY + R^2 var X) / (n mean(X)^2), and a normal interval.
+          const auto ratio = [&](const GroupDayRow& g) {
+            const double n = static_cast<double>(g.consumers), mx = g.sum[0] / n, my = g.sum[spec.metric_slot] / n;
+            const double vx = (g.sum_squares[0] - n * mx * mx) / (n - 1.0), vy = (g.sum_squares[spec.metric_slot] - n * my * my) / (n - 1.0);
+            const double cxy = (g.sum_products[spec.metric_slot - 1] - n * mx * my) / (n - 1.0);
+            const double rr = my / mx;
+            return std::pair{rr, std::max(0.0, vy - 2.0 * rr * cxy + rr * rr * vx) / (n * mx * mx)};
+          };
+          Interval w;
+          if (spec.ratio) {
+            const auto [rt, vt] = ratio(t);
+            const auto [rc, vc] = ratio(c);
+            const double half = 1.959963984540054 * std::sqrt(vt + vc);
+            w = Interval{rt - rc, rt - rc - half, rt - rc + half, t.consumers + c.consumers};
+          } else {
+            const auto [mt, vt] = moments(t);
+            const auto [mc, vc] = moments(c);
+            w = welch_interval(mt, vt, t.consumers, mc, vc, c.consumers);
+          }
           res.estimate[k][d][r] = w.mean;
           res.low[k][d][r] = w.low;
           res.high[k][d][r] = w.high;
@@ -408,7 +435,8 @@ AbTestReport run_abtest(const AbTestSpec& spec, const std::string& out_dir, cons
         for (const double e : all.estimate[k][d]) ss += (e - row.estimate) * (e - row.estimate);
         const double se = std::sqrt(ss / static_cast<double>(spec.tests - 1));
         row.estimate_sd = se;
-        const double mde = spec.mde * static_cast<double>(row.days);  // the effect to detect over the test
+        // The effect to detect over the test (a ratio's is the difference of the ratio itself).
+        const double mde = spec.ratio ? spec.mde : spec.mde * static_cast<double>(row.days);
         row.power = se > 0 ? 0.5 * std::erfc(-(mde / se - z) / std::sqrt(2.0)) : 1.0;
         row.rollout_effect = mean_of(all.rollout[d]);
         row.bias = row.estimate - row.rollout_effect;

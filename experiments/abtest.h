@@ -12,9 +12,11 @@
 //    "control"?: ARM (default: the baseline arm), "treatment"?: ARM (default: the first other arm;
 //      the two arms may differ only in their promotions),
 //    "shares": [q, ...] (treated shares in (0, 1)), "days": [d, ...] (test durations, from the end
-//    of warm-up), "metric": "units" | "revenue" | "gross_profit" (per consumer, from order lines),
-//    "mde": the minimum detectable effect per consumer and day of the test (a test of d days must
-//    detect d x mde per consumer), "power"?: target (default 0.8),
+//    of warm-up), "metric": "units" | "revenue" | "gross_profit" (per consumer, from order lines)
+//    | "revenue_per_unit" | "gross_profit_per_unit" (ratios of the groups' totals: the delta
+//    method's interval), "mde": the minimum detectable effect per consumer and day of the test (a
+//    test of d days must detect d x mde per consumer; for a ratio, the difference of the ratio),
+//    "power"?: target (default 0.8),
 //    "tests"?: simulated tests (replications, default 200),
 //    "variants"?: [{"name", "set": {"/json/pointer": value, ...}}] (default: one, "base")}
 // For each variant, share and duration, abtest.csv gives the mean estimate of the tests
@@ -51,7 +53,8 @@ struct AbTestSpec {
   std::vector<double> shares;
   std::vector<Day> days;
   std::string metric;        // units, revenue, gross_profit
-  std::size_t metric_slot = 0;  // its place in GroupDayRow's sums
+  std::size_t metric_slot = 0;  // its (a ratio's numerator's) place in GroupDayRow's sums
+  bool ratio = false;           // revenue_per_unit, gross_profit_per_unit: a ratio of group totals
   double mde = 0.0;          // per consumer and day of the test
   double power = 0.8;
   std::uint64_t tests = 200;

@@ -3,7 +3,8 @@
 //   only it (the other group's per-consumer discounts are 0), and groups.csv adds up to the run.
 // - An A/A test (treatment identical to control, nothing shared that the treatment could move):
 //   over 400 simulated tests the Welch 95% intervals cover the roll-out effect (exactly 0) between
-//   92.2% and 97.8% of the time (the 99.9% binomial range around 95% for n = 400).
+//   92.2% and 97.8% of the time (the 99.9% binomial range around 95% for n = 400); so do the delta
+//   method's intervals of a ratio (revenue per unit).
 // - With ample stock, no cap or budget (and random recommendations: no popularity shared), the mean
 //   estimate's 95% CI over the tests contains the roll-out effect; with scarce shared stock the test overstates the effect (bias > 0), and the
 //   bias falls as the treated share grows (10% > 50% > 90%): treated shoppers take stock the
@@ -112,6 +113,14 @@ TEST_CASE("abtest: an A/A test's intervals cover the roll-out effect 92.2% to 97
   INFO("coverage " << row.coverage);
   CHECK(row.coverage >= 0.922);
   CHECK(row.coverage <= 0.978);
+  // The same A/A test on a ratio (revenue per unit, the delta method's interval).
+  doc["metric"] = "revenue_per_unit";
+  const AbTestReport ratio = run_abtest(parse_abtest(doc.dump(), (dir / "aa-ratio.json").string()), (dir / "ratio").string(), AbTestOptions{});
+  const AbTestRow& rr = row_of(ratio, "base", 0.5, 7);
+  CHECK(rr.rollout_effect == 0.0);
+  INFO("ratio coverage " << rr.coverage);
+  CHECK(rr.coverage >= 0.922);
+  CHECK(rr.coverage <= 0.978);
   fs::remove_all(dir);
 }
 
