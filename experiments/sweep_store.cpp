@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "experiments/result_store.h"
 #include "sim/error.h"
 
 namespace marketsim {
@@ -31,12 +32,18 @@ SweepStore::SweepStore(const std::string& path, const std::string& fingerprint, 
     throw Error(what_of(path, e));
   }
   const std::string stored = meta("fingerprint");
+  const std::string version = std::to_string(kUnitResultVersion);
   if (stored.empty()) {
     set_meta("fingerprint", fingerprint);
+    set_meta("unit_version", version);
+  } else if (meta("unit_version") != version) {
+    const std::string old = meta("unit_version").empty() ? "1" : meta("unit_version");
+    throw UsageError(path + " holds units in the stored format of another marketsim (version " + old + ", this build reads " +
+                     version + "); run with --fresh to start over, or use another --out");
   } else if (stored != fingerprint) {
-    throw UsageError(path + " holds the store of another sweep (fingerprint " + stored + ", this sweep " +
-                     fingerprint + ": its sweep file, base scenario or marketsim commit differ); run with --fresh "
-                     "to start over, or use another --out");
+    throw UsageError(path + " holds the store of another sweep, optimisation or A/B test design (fingerprint " + stored +
+                     ", this one " + fingerprint + ": its file, base scenario or marketsim commit differ); run with "
+                     "--fresh to start over, or use another --out");
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// A sweep's store: DIR/store.sqlite, an embedded SQLite database in WAL mode (SQLiteCpp over
-// Debian's libsqlite3). One row per completed unit (a point's replication with all its arms, its
+// A sweep's store (an optimisation's and an A/B test design's too): DIR/store.sqlite, an embedded
+// SQLite database in WAL mode (SQLiteCpp over Debian's libsqlite3). One row per completed unit (a
+// point's replication with all its arms, its
 // result in the stored form of experiments/result_store.h) in table `units`, written in one
 // transaction each, so a sweep killed at any moment (kill -9) loses at most the units it was
 // running and never holds half a unit; one row per failed point in `failed`; the sweep's
@@ -24,7 +25,8 @@ namespace marketsim {
 class SweepStore {
  public:
   /// Opens (or creates) the store at `path` for the sweep of `fingerprint`. An existing store of
-  /// another fingerprint is an Error naming both unless `fresh`, which starts it over.
+  /// another fingerprint, or whose units are in another stored format (kUnitResultVersion), is a
+  /// UsageError naming both unless `fresh`, which starts it over.
   SweepStore(const std::string& path, const std::string& fingerprint, bool fresh);
   /// Opens an existing store whatever its sweep (to read it: sweep merge). Error if none.
   explicit SweepStore(const std::string& path);

@@ -23,6 +23,7 @@
 #include "analysis/statistics.h"
 #include "cli_harness.h"
 #include "experiments/designs.h"
+#include "experiments/result_store.h"
 #include "experiments/experiment.h"
 #include "experiments/sweep.h"
 #include "experiments/sweep_store.h"
@@ -431,5 +432,25 @@ TEST_CASE("a point whose run fails is recorded with its error while the others c
   const SweepReport again = run_sweep(spec, (dir / "out").string(), SweepOptions{});
   CHECK(again.units_run == 0);
   CHECK(outputs_of(dir / "out") == before);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a store of units in another stored format is refused in one line until --fresh", "[sweep]") {
+  const fs::path dir = fresh_dir("format");
+  const std::string path = (dir / "store.sqlite").string();
+  {
+    SweepStore store(path, "fingerprint", false);
+    store.set_meta("unit_version", "2");  // as a build that stored version-2 units left it
+  }
+  try {
+    SweepStore reopened(path, "fingerprint", false);
+    FAIL("an older store was served");
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("version 2, this build reads " + std::to_string(kUnitResultVersion)) != std::string::npos);
+    CHECK(what.find('\n') == std::string::npos);
+  }
+  SweepStore fresh(path, "fingerprint", true);
+  CHECK(fresh.units().empty());
   fs::remove_all(dir);
 }
