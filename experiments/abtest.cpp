@@ -1,7 +1,6 @@
 #include "experiments/abtest.h"
 
 #include <tbb/parallel_for.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -487,21 +486,13 @@ AbTestReport run_abtest(const AbTestSpec& spec, const std::string& out_dir, cons
     csv += line;
   }
   write_file_replacing(fs::path(out_dir) / "abtest.csv", csv);
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
   Json recs = Json::array();
   for (const AbTestRecommendation& r : report.recommendations) {
     recs.push_back(r.found ? Json{{"variant", r.variant}, {"share", r.share}, {"days", r.days}}
                            : Json{{"variant", r.variant}, {"share", nullptr}, {"days", nullptr}});
   }
-  Json meta = {{"marketsim_version", marketsim_version()},
-               {"marketsim_commit", marketsim_commit()},
-               {"threads", options.threads},
-               {"host", host},
-               {"command_line", options.command_line},
-               {"started", started},
-               {"finished", utc_now()},
-               {"abtest_file", spec.file},
+  Json meta = run_metadata(options.threads, options.command_line, started);
+  meta.update(Json{{"abtest_file", spec.file},
                {"abtest", parse_json(spec.text, spec.file)},
                {"base_scenario", spec.base_file},
                {"fingerprint", work_fingerprint(spec.text, spec.base)},
@@ -512,7 +503,7 @@ AbTestReport run_abtest(const AbTestSpec& spec, const std::string& out_dir, cons
                {"recommendations", recs},
                {"units", report.units},
                {"units_run", report.units_run},
-               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
   store.set_meta("last_run", meta.dump());
   write_file_replacing(fs::path(out_dir) / "abtest.json", meta.dump(2) + "\n");
   return report;

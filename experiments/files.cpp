@@ -1,5 +1,7 @@
 #include "experiments/files.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include "scenarios/json_input.h"
 #include "sim/error.h"
 #include "sim/rng.h"
+#include "sim/text.h"
 
 namespace marketsim {
 
@@ -22,6 +25,21 @@ void write_file_replacing(const std::filesystem::path& path, const std::string& 
   }
   std::filesystem::rename(tmp, path);
 }
+
+Json run_metadata(std::size_t threads, const std::string& command_line, const std::string& started) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return Json{{"marketsim_version", marketsim_version()},
+              {"marketsim_commit", marketsim_commit()},
+              {"build", marketsim_build()},
+              {"threads", threads},
+              {"host", host},
+              {"command_line", command_line},
+              {"started", started},
+              {"finished", utc_now()}};
+}
+
+std::string csv_json_field(const Json& v) { return v.is_string() ? csv_field(v.get<std::string>()) : v.dump(); }
 
 std::string read_work_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);

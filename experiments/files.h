@@ -20,6 +20,14 @@ std::string read_work_file(const std::string& path, const std::string& what);
 /// The current time in UTC, as 2026-12-07T04:05:06Z.
 std::string utc_now();
 
+/// What every loop's metadata file starts with (sweep.json, optimize.json, abtest.json): the
+/// marketsim version, commit and build, the threads, the host, the command line, and when it
+/// started (as given) and finished (now).
+Json run_metadata(std::size_t threads, const std::string& command_line, const std::string& started);
+
+/// A JSON value as a CSV field: a string as its text (quoted where CSV needs), anything else as JSON.
+std::string csv_json_field(const Json& v);
+
 /// The base scenario of a sweep or an optimisation file, given at `pointer` of `file` as a path
 /// (relative to the file's folder) or inline: the document and its name for messages (the path,
 /// or "FILE (POINTER)"). Throws ScenarioError naming the file and the pointer.

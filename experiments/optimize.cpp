@@ -11,7 +11,6 @@
 #include <pagmo/problem.hpp>
 #include <pagmo/problems/unconstrain.hpp>
 #include <tbb/parallel_for.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -341,8 +340,6 @@ std::vector<const Evaluation*> non_dominated(const OptimizeSpec& spec, const std
   return out;
 }
 
-std::string csv_value(const Json& v) { return v.is_string() ? csv_field(v.get<std::string>()) : v.dump(); }
-
 std::string measure_header(const std::vector<std::string>& columns) {
   std::string h;
   for (const std::string& c : columns) {
@@ -412,8 +409,11 @@ OptimizeSpec parse_optimize(std::string_view text, const std::string& file) {
     }
     var.pointer = v["pointer"].get<std::string>();
     pointer_tokens(var.pointer, file);
-    var.name = v.value("name", Json(var.pointer)).is_string() ? v.value("name", var.pointer) : (bad(file, at + "/name", "must be a string"), "");
-    if (var.name.empty()) bad(file, at + "/name", "must be a non-empty string");
+    var.name = var.pointer;
+    if (v.contains("name")) {
+      if (!v["name"].is_string() || v["name"].get<std::string>().empty()) bad(file, at + "/name", "must be a non-empty string");
+      var.name = v["name"].get<std::string>();
+    }
     if (!names.insert(var.name).second) bad(file, at + "/name", "repeats the name of another variable");
     const std::string type = v.value("type", Json("real")).is_string() ? v.value("type", std::string("real")) : "";
     if (type == "categorical") {
@@ -669,7 +669,7 @@ OptimizeReport run_optimize(const OptimizeSpec& spec, const std::string& out_dir
     std::string s;
     for (const Json& v : e.values) {
       s += ',';
-      s += csv_value(v);
+      s += csv_json_field(v);
     }
     return s;
   };
@@ -744,16 +744,8 @@ OptimizeReport run_optimize(const OptimizeSpec& spec, const std::string& out_dir
       write_file_replacing(front_dir / ("point-" + std::to_string(k + 1) + ".json"), doc.dump(2) + "\n");
     }
   }
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  Json meta = {{"marketsim_version", marketsim_version()},
-               {"marketsim_commit", marketsim_commit()},
-               {"threads", options.threads},
-               {"host", host},
-               {"command_line", options.command_line},
-               {"started", started},
-               {"finished", utc_now()},
-               {"optimize_file", spec.file},
+  Json meta = run_metadata(options.threads, options.command_line, started);
+  meta.update(Json{{"optimize_file", spec.file},
                {"optimize", parse_json(spec.text, spec.file)},
                {"base_scenario", spec.base_file},
                {"fingerprint", optimize_fingerprint(spec)},
@@ -773,7 +765,7 @@ OptimizeReport run_optimize(const OptimizeSpec& spec, const std::string& out_dir
                {"units_run", report.units_run},
                {"front", report.front},
                {"best", best},
-               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
   for (const OptimizeVariable& v : spec.variables) meta["variables"].push_back({{"name", v.name}, {"pointer", v.pointer}});
   const auto measure_json = [](const OptimizeMeasure& m) {
     return Json{{"column", m.column}, {"metric", m.metric}, {"arm", m.arm},

@@ -1,7 +1,6 @@
 #include "experiments/sweep.h"
 
 #include <tbb/parallel_for.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -77,14 +76,12 @@ SweepFactor parse_factor(const Json& f, const std::string& file, const std::stri
   return out;
 }
 
-std::string csv_value(const Json& v) { return v.is_string() ? csv_field(v.get<std::string>()) : v.dump(); }
-
 /// ",v1,v2,..." of point p's factor values.
 std::string factor_fields(const SweepSpec& spec, std::size_t p) {
   std::string s;
   for (const Json& v : spec.points[p]) {
     s += ',';
-    s += csv_value(v);
+    s += csv_json_field(v);
   }
   return s;
 }
@@ -138,17 +135,8 @@ void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir
   const auto rebuild = std::chrono::steady_clock::now();
   for (const auto& [name, text] : outputs_from(spec, store, store_path)) write_file_replacing(fs::path(out_dir) / name, text);
   const double rebuild_seconds = since(rebuild);
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  Json meta = {{"marketsim_version", marketsim_version()},
-               {"marketsim_commit", marketsim_commit()},
-               {"build", marketsim_build()},
-               {"threads", options.threads},
-               {"ranks", options.ranks},
-               {"host", host},
-               {"command_line", options.command_line},
-               {"started", started},
-               {"finished", utc_now()},
+  Json meta = run_metadata(options.threads, options.command_line, started);
+  meta.update(Json{{"ranks", options.ranks},
                {"sweep_file", spec.file},
                {"sweep", parse_json(spec.text, spec.file)},
                {"base_scenario", spec.base_file},
@@ -161,7 +149,7 @@ void finish(const SweepSpec& spec, SweepStore& store, const std::string& out_dir
                {"factors", Json::array()},
                {"seconds", since(t0)},
                {"store_write_seconds", store.write_seconds()},
-               {"outputs_seconds", rebuild_seconds}};
+               {"outputs_seconds", rebuild_seconds}});
   for (const SweepFactor& f : spec.factors) meta["factors"].push_back({{"name", f.name}, {"pointer", f.pointer}});
   if (!merged_from.is_null()) meta["merged_from"] = merged_from;
   store.set_meta("last_run", meta.dump());
