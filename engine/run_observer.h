@@ -14,8 +14,8 @@ namespace marketsim {
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
-  /// What it needs the platform to log (per-offer exposures and clicks: DayRecord::exposures and
-  /// clicked); asked when it subscribes, before the run.
+  /// What it needs the platform to log (per-offer exposures and considered exposures: DayRecord::exposures and
+  /// considered); asked when it subscribes, before the run.
   virtual LogNeeds needs() const { return {}; }
   /// A window's settled orders and lines, in (time, consumer, visit, line) order.
   virtual void on_window(const WindowRecords& records) { (void)records; }

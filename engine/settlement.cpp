@@ -63,6 +63,13 @@ void Simulation::order_lines(Time start, Time end) {
     slot_impressions_today_[kBrowsedSlot] += shard->browsed_impressions;
     shard->placed_visits.fill(0);
     shard->browsed_impressions = 0;
+    if (track_recommendations_) {
+      for (OfferId o = 0; o < offers_; ++o) recommended_today_[o] += shard->recommended[o];
+      std::fill(shard->recommended.begin(), shard->recommended.end(), 0u);
+      list_pairs_today_ += shard->list_pairs;
+      diverse_pairs_today_ += shard->diverse_pairs;
+      shard->list_pairs = shard->diverse_pairs = 0;
+    }
     if (click_model_) {
       for (std::size_t k = 0; k < kSlotPositions; ++k) slot_clicks_today_[k] += shard->slot_clicks[k];
       shard->slot_clicks.fill(0);
@@ -74,13 +81,13 @@ void Simulation::order_lines(Time start, Time end) {
       for (OfferId o = 0; o < offers_; ++o) {
         if (shard->exposures[o] == 0) continue;
         log_.add_exposures(o, shard->exposures[o]);
-        log_.add_clicked(o, shard->clicked[o]);
+        log_.add_considered(o, shard->considered[o]);
         shard->exposures[o] = 0;
-        shard->clicked[o] = 0;
+        shard->considered[o] = 0;
       }
     }
   }
-  if (log_.needs().consumer_exposures) {
+  if (log_.needs().consumer_exposures || log_.needs().consumer_clicks) {
     std::vector<ConsumerEvent> all;
     for (auto& shard : shards_) {
       all.insert(all.end(), shard->exposure_events.begin(), shard->exposure_events.end());
@@ -89,7 +96,8 @@ void Simulation::order_lines(Time start, Time end) {
     std::sort(all.begin(), all.end(), [](const ConsumerEvent& a, const ConsumerEvent& b) {
       if (a.time != b.time) return a.time < b.time;
       if (a.consumer != b.consumer) return a.consumer < b.consumer;
-      return a.quantity < b.quantity;
+      if (a.quantity != b.quantity) return a.quantity < b.quantity;
+      return a.kind < b.kind;  // a slot's exposure, then its click
     });
     for (const ConsumerEvent& e : all) log_.add_event(e);
   }
@@ -111,7 +119,7 @@ void Simulation::order_lines(Time start, Time end) {
     const SellerId s = single_shop_ ? 0 : offers.seller[o];
     const ProductId j = single_shop_ ? o : offers.product[o];
     SellerBooks& books = books_today_[s];
-    log_.add_click(o);
+    log_.add_chosen(o);
     const Units wanted = l.quantity;
     Units available = inventory_.available(o, wanted);
     // A quantity limit sells at most the promotion's allocation left; beyond it, sold out.

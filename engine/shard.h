@@ -104,12 +104,15 @@ struct Simulation::Shard final : CalendarControl {
   std::vector<std::uint32_t> command_index;  // the window's commands for its consumers (into commands_)
   std::vector<std::unique_ptr<MechanicShard>> mechanics;  // per mechanic (null: it keeps none)
   std::vector<std::uint32_t> exposures;          // per offer, when the log counts them
-  std::vector<std::uint32_t> clicked;            // per offer: exposures left in the choice
+  std::vector<std::uint32_t> considered;         // per offer: exposures left in the choice
   std::vector<ConsumerEvent> exposure_events;    // when the log records them per consumer
   // Since the last commit: visits by their number of placed offers, impressions by browsing, and
   // (with a click model) clicks by slot (DayRecord::slot_impressions and slot_clicks).
   std::array<std::uint64_t, kSlotPositions> placed_visits{};
   std::uint64_t browsed_impressions = 0;
+  // Recommendation exposures per offer and the lists' pairs (LogNeeds::recommendations).
+  std::vector<std::uint32_t> recommended;
+  std::uint64_t list_pairs = 0, diverse_pairs = 0;
   std::array<std::uint64_t, kSlotPositions> slot_clicks{};
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
 };

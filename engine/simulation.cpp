@@ -200,9 +200,10 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     for (const auto& m : mechanics_) shards_.back()->mechanics.push_back(m->make_shard(ranges[s].first, ranges[s].second));
     if (log_.needs().exposures) {
       shards_.back()->exposures.assign(offers_, 0);
-      shards_.back()->clicked.assign(offers_, 0);
+      shards_.back()->considered.assign(offers_, 0);
     }
   }
+  track_recommendations(log_.needs().recommendations);
 
   compute_bounds();
 
@@ -341,9 +342,17 @@ void Simulation::subscribe(RunObserver& observer) {
   for (auto& shard : shards_) {
     if (needs.exposures && shard->exposures.empty()) {
       shard->exposures.assign(offers_, 0);
-      shard->clicked.assign(offers_, 0);
+      shard->considered.assign(offers_, 0);
     }
   }
+  track_recommendations(needs.recommendations);
+}
+
+void Simulation::track_recommendations(bool on) {
+  if (!on || track_recommendations_) return;
+  track_recommendations_ = true;
+  recommended_today_.assign(offers_, 0);
+  for (auto& shard : shards_) shard->recommended.assign(offers_, 0);
 }
 
 Simulation::~Simulation() {
@@ -372,6 +381,7 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     const Day day = static_cast<Day>(w / plan_.windows_per_day);
     const bool day_ends = (w + 1) % plan_.windows_per_day == 0;
     const auto t0 = Clock::now();
+    const double training_before = phases_.training_seconds;
     // Market events take effect at the start of the window that contains them.
     while (!events_.empty() && events_.top().time < end) handle(events_.pop());
     if (w % plan_.windows_per_day == 0) begin_campaign_day(day);
@@ -385,7 +395,7 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     settle();
     const std::optional<DayRecord> day_end = end_window(w, day, start, end, day_ends);
     const auto t3 = Clock::now();
-    phases_.market_seconds += std::chrono::duration<double>(t1 - t0).count();
+    phases_.market_seconds += std::chrono::duration<double>(t1 - t0).count() - (phases_.training_seconds - training_before);
     phases_.visit_seconds += std::chrono::duration<double>(t2 - t1).count();
     phases_.commit_seconds += std::chrono::duration<double>(t3 - t2).count();
 
@@ -521,12 +531,15 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
   }
   prepare_mechanics(start, end);
   // Recommenders last, once every seller's prices and discounts of the window are posted: they
-  // see them (margin- and promotion-aware ranking). Nothing above reads what they prepare.
+  // see them (margin- and promotion-aware ranking). Nothing above reads what they prepare. Timed
+  // as the training phase, apart from the rest of the market's serial work.
+  const auto t0 = Clock::now();
   for (std::size_t s = 0; s < sellers_; ++s) {
     const MarketContext ctx{market_.catalog, market_.offers, log_,   static_cast<SellerId>(s), day, start,
                             end,             inventory_.on_hand, price_, discount_};
     arm_.sellers[s].recommender->prepare(ctx);
   }
+  phases_.training_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time start, Time end, bool day_ends) {
@@ -579,11 +592,19 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
       day_record->slot_clicks = day_slot_clicks_[batch];
       slot_clicks_today_.fill(0);
     }
+    if (track_recommendations_) {
+      day_recommended_[batch].swap(recommended_today_);
+      recommended_today_.assign(offers_, 0);
+      day_record->recommended = day_recommended_[batch];
+      day_record->list_pairs = list_pairs_today_;
+      day_record->diverse_pairs = diverse_pairs_today_;
+      list_pairs_today_ = diverse_pairs_today_ = 0;
+    }
     if (log_.needs().exposures) {  // copied: the log's ring slot is reused while subscribers read
       day_exposures_[batch].assign(log_.exposures_on(day).begin(), log_.exposures_on(day).end());
-      day_clicked_[batch].assign(log_.clicked_on(day).begin(), log_.clicked_on(day).end());
+      day_considered_[batch].assign(log_.considered_on(day).begin(), log_.considered_on(day).end());
       day_record->exposures = day_exposures_[batch];
-      day_record->clicked = day_clicked_[batch];
+      day_record->considered = day_considered_[batch];
     }
     visits_today_ = 0;
     conversions_today_ = 0;

@@ -61,6 +61,8 @@ struct PhaseSeconds {
   double market_seconds = 0.0;  // events, replenishment, strategies, commands (serial)
   double visit_seconds = 0.0;   // shards advancing their consumers' visits (parallel)
   double commit_seconds = 0.0;  // ordering and settling orders, modules' learning, messages
+  double training_seconds = 0.0;  // recommenders' prepare(): training on the log, per-consumer lists
+                                  // (serial part of the window, counted apart from market_seconds)
 };
 
 /// What identifies and shapes a run besides the market and the arm.
@@ -289,8 +291,15 @@ class Simulation {
   std::array<std::uint64_t, kSlotPositions> slot_impressions_today_{}, slot_clicks_today_{};
   std::array<std::uint64_t, kSlotPositions> day_slot_impressions_[2]{}, day_slot_clicks_[2]{};
   bool click_model_ = false;  // a module of the run models clicks (agents/click_model.h)
-  std::vector<std::uint32_t> day_exposures_[2], day_clicked_[2];  // the day's, per offer (double-buffered)  // each offer's price in the previous window (-1 before the first)
+  // Recommendation exposures and lists' pairs (LogNeeds::recommendations): the day's so far, and
+  // the finished day's (double-buffered for subscribers).
+  bool track_recommendations_ = false;
+  std::vector<std::uint32_t> recommended_today_, day_recommended_[2];
+  std::uint64_t list_pairs_today_ = 0, diverse_pairs_today_ = 0;
+  std::vector<std::uint32_t> day_exposures_[2], day_considered_[2];  // the day's, per offer (double-buffered)  // each offer's price in the previous window (-1 before the first)
   void declare_signals();
+  /// Starts counting recommendation exposures and lists' pairs (LogNeeds::recommendations).
+  void track_recommendations(bool on);
   /// Gathers the window's events (the serial phases', then each shard's), in time order.
   void gather_events(std::size_t batch, Time end);
   std::vector<double> gauge_values_[2];  // double-buffered like day_books_: observers overlap the next window

@@ -433,6 +433,17 @@ void Simulation::visit_batch(Shard& shard) {
         arm_.sellers[s].recommender->recommend(c, rng, shown);
       }
     }
+    if (track_recommendations_) [[unlikely]] {
+      const std::size_t listed = shown.size();
+      std::uint64_t diverse = 0;
+      for (std::size_t i = 0; i < listed; ++i) {
+        ++shard.recommended[shown[i]];
+        const std::uint16_t ci = cat.category[product[shown[i]]];
+        for (std::size_t j = i + 1; j < listed; ++j) diverse += ci != cat.category[product[shown[j]]];
+      }
+      shard.list_pairs += listed * (listed - 1) / 2 * (listed >= 2);
+      shard.diverse_pairs += diverse;
+    }
     if (any_featured_) [[unlikely]] {
       // Featured slots: drawn uniformly from each seller's featured offers, repeats dropped.
       CounterRng rng = visit_stream(b.key[v], b.visit[v], VisitStage::kFeatured);
@@ -528,11 +539,28 @@ void Simulation::visit_batch(Shard& shard) {
   }
 
   // What the platform logs of the exposures, when a strategy reads them: each shown offer, and
-  // whether a module hid it from the choice (not clicked).
+  // whether a module hid it from the choice (not considered).
   if (log_.needs().exposures) {
     for (std::size_t s = 0; s < slots; ++s) {
       ++shard.exposures[b.offer[s]];
-      if (utility[s] > kUnclicked / 2) ++shard.clicked[b.offer[s]];
+      if (utility[s] > kUnclicked / 2) ++shard.considered[b.offer[s]];
+    }
+  }
+
+  // Per consumer, when a strategy reads them: every exposure (offer, slot), and the clicks (the
+  // exposures a click model left in the choice).
+  const bool log_exposures = log_.needs().consumer_exposures, log_clicks = log_.needs().consumer_clicks && click_model_;
+  if (log_exposures || log_clicks) {
+    for (std::size_t v = 0; v < n; ++v) {
+      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
+        const ConsumerEvent e{b.time[v], b.consumer[v], EventKind::kExposure, offers.seller[b.offer[s]], -1,
+                              b.offer[s], s - b.first_slot[v], 0, 0};
+        if (log_exposures) shard.exposure_events.push_back(e);
+        if (log_clicks && utility[s] > kUnclicked / 2) {
+          shard.exposure_events.push_back(e);
+          shard.exposure_events.back().kind = EventKind::kClick;
+        }
+      }
     }
   }
 
@@ -549,15 +577,6 @@ void Simulation::visit_batch(Shard& shard) {
     }
   } else {
     choose_baskets(shard, utility);
-  }
-  if (log_.needs().consumer_exposures) {
-    for (std::size_t v = 0; v < n; ++v) {
-      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) {
-        shard.exposure_events.push_back(ConsumerEvent{b.time[v], b.consumer[v], EventKind::kExposure,
-                                                      offers.seller[b.offer[s]], -1, b.offer[s],
-                                                      s - b.first_slot[v], 0, 0});
-      }
-    }
   }
   shard.visits += n;
 }

@@ -1,9 +1,14 @@
 #pragma once
 // The platform log: what the marketplace records and its strategies may read. Per offer and day:
-// units sold, sales lost to stock-outs, clicks (offers a shopper chose, in stock or not), the
-// displayed price, and (when a strategy asks) exposures and clicked offers. Per consumer, when a strategy asks:
-// events (purchases, exposures, coupons issued, redeemed and expired, notifications). Never a
-// consumer's traits, beliefs or utilities.
+// units sold, sales lost to stock-outs, offers chosen (a shopper picked it, in stock or not), the
+// displayed price, and (when a strategy asks) exposures and considered exposures. Per consumer,
+// when a strategy asks: events (purchases, exposures, clicks, coupons issued, redeemed and
+// expired, notifications). Never a consumer's traits, beliefs or utilities.
+//
+// "Click" means one thing: an exposure the `clicks` behaviour module (agents/click_model.h) marks
+// clicked, logged per consumer as EventKind::kClick when a strategy declares consumer_clicks. An
+// offer a shopper chose is `chosen` (whether or not it was in stock); an exposure left in the
+// choice (not hidden by a module; every exposure without the `clicks` module) is `considered`.
 //
 // Memory is bounded: the log keeps the last `lookback_days` complete days plus the current one
 // (a ring), where lookback_days is the longest lookback any strategy of the run declares.
@@ -25,19 +30,28 @@ namespace marketsim {
 /// What a strategy reads from the log; the run keeps the union of its strategies' needs.
 struct LogNeeds {
   Day lookback_days = 0;          // complete days before the current one it reads
-  bool exposures = false;         // per-offer daily exposure (impression) and clicked counts
+  bool exposures = false;         // per-offer daily exposure (impression) and considered counts
   bool consumer_events = false;   // per-consumer purchases, coupons, notifications
   bool consumer_exposures = false;  // per-consumer exposure events (large: one per shown slot)
+  bool consumer_clicks = false;     // per-consumer click events (exposures the clicks module marks clicked)
+  /// Per offer, the day's exposures in recommendation slots, and the day's recommendation lists'
+  /// pairs of offers and pairs in different categories (DayRecord::recommended, list_pairs,
+  /// diverse_pairs): what the long-run recommendation metrics read.
+  bool recommendations = false;
 
   void merge(const LogNeeds& o) {
     lookback_days = std::max(lookback_days, o.lookback_days);
     exposures = exposures || o.exposures;
-    consumer_events = consumer_events || o.consumer_events || consumer_exposures || o.consumer_exposures;
+    consumer_events = consumer_events || o.consumer_events || consumer_exposures || o.consumer_exposures ||
+                      consumer_clicks || o.consumer_clicks;
     consumer_exposures = consumer_exposures || o.consumer_exposures;
+    consumer_clicks = consumer_clicks || o.consumer_clicks;
+    recommendations = recommendations || o.recommendations;
   }
   bool operator==(const LogNeeds& o) const {
     return lookback_days == o.lookback_days && exposures == o.exposures && consumer_events == o.consumer_events &&
-           consumer_exposures == o.consumer_exposures;
+           consumer_exposures == o.consumer_exposures && consumer_clicks == o.consumer_clicks &&
+           recommendations == o.recommendations;
   }
 };
 
@@ -46,6 +60,7 @@ enum class EventKind : std::uint8_t {
   kStockout,        // a chosen offer that could not be sold (out of stock, or a capped promotion's
                     // allocation used up); quantity = units asked for. Sold ones are purchases
   kExposure,        // offer shown in slot `quantity` of a visit
+  kClick,           // offer shown in slot `quantity` of a visit, clicked (the clicks module)
   kCouponIssued,    // seller, promotion, amount = coupon's amount off (cents) or 0
   kCouponRedeemed,  // seller, promotion, discount = value redeemed
   kCouponExpired,   // seller, promotion
@@ -74,10 +89,10 @@ class PlatformLog {
         capacity_(static_cast<std::size_t>(needs.lookback_days) + 1),
         units_(capacity_ * offers, 0),
         lost_(capacity_ * offers, 0),
-        clicks_(capacity_ * offers, 0),
+        chosen_(capacity_ * offers, 0),
         price_(capacity_ * offers, 0),
         exposures_(needs.exposures ? capacity_ * offers : 0, 0),
-        clicked_(needs.exposures ? capacity_ * offers : 0, 0) {}
+        considered_(needs.exposures ? capacity_ * offers : 0, 0) {}
 
   const LogNeeds& needs() const { return needs_; }
   std::size_t offers() const { return offers_; }
@@ -90,11 +105,11 @@ class PlatformLog {
     today_ = base;
     std::fill_n(units_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(lost_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
-    std::fill_n(clicks_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
+    std::fill_n(chosen_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(price_.begin() + static_cast<std::ptrdiff_t>(base), offers_, Money{0});
     if (needs_.exposures) {
       std::fill_n(exposures_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
-      std::fill_n(clicked_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
+      std::fill_n(considered_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     }
     const Time oldest = static_cast<Time>(first_day());
     while (!events_.empty() && events_.front().time < oldest) events_.pop_front();
@@ -109,29 +124,29 @@ class PlatformLog {
   std::uint32_t lost(Day d, OfferId o) const { return lost_[at(d) + o]; }
   /// Demand = units sold + sales lost to stock-outs.
   std::uint32_t demand(Day d, OfferId o) const { return units(d, o) + lost(d, o); }
-  std::uint32_t clicks(Day d, OfferId o) const { return clicks_[at(d) + o]; }
+  /// Times a shopper chose the offer (sold, or lost to a stock-out).
+  std::uint32_t chosen(Day d, OfferId o) const { return chosen_[at(d) + o]; }
   std::uint32_t exposures(Day d, OfferId o) const {
     if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
     return exposures_[at(d) + o];
   }
-  /// Exposures the shopper clicked: every exposure unless a behaviour module (clicks) hides
-  /// offers from the choice. Unlike clicks(), which counts the offers chosen, it counts what was
-  /// considered; declared with `exposures`.
-  std::uint32_t clicked(Day d, OfferId o) const {
+  /// Exposures left in the shopper's choice: every exposure unless a behaviour module (clicks)
+  /// hides offers from it (then: the clicked ones). Declared with `exposures`.
+  std::uint32_t considered(Day d, OfferId o) const {
     if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
-    return clicked_[at(d) + o];
+    return considered_[at(d) + o];
   }
   /// The displayed price (seller's price after per-item promotions) in the day's last window.
   Money price(Day d, OfferId o) const { return price_[at(d) + o]; }
   std::span<const std::uint32_t> units_on(Day d) const { return {units_.data() + at(d), offers_}; }
-  /// Day d's exposures and clicked exposures of every offer (declared with `exposures`).
+  /// Day d's exposures and considered exposures of every offer (declared with `exposures`).
   std::span<const std::uint32_t> exposures_on(Day d) const {
     if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
     return {exposures_.data() + at(d), offers_};
   }
-  std::span<const std::uint32_t> clicked_on(Day d) const {
+  std::span<const std::uint32_t> considered_on(Day d) const {
     if (!needs_.exposures) throw std::logic_error("exposures were not declared in LogNeeds");
-    return {clicked_.data() + at(d), offers_};
+    return {considered_.data() + at(d), offers_};
   }
 
   /// Per-consumer events from first_day() on, in time order (empty unless declared).
@@ -140,12 +155,12 @@ class PlatformLog {
   // Written by the engine only, always for the current day.
   void add_sale(OfferId o, std::uint32_t units) { units_[today_ + o] += units; }
   void add_lost(OfferId o, std::uint32_t units) { lost_[today_ + o] += units; }
-  void add_click(OfferId o) { ++clicks_[today_ + o]; }
+  void add_chosen(OfferId o) { ++chosen_[today_ + o]; }
   void add_exposures(OfferId o, std::uint32_t n) {
     if (needs_.exposures) exposures_[today_ + o] += n;  // (not counted unless declared)
   }
-  void add_clicked(OfferId o, std::uint32_t n) {
-    if (needs_.exposures) clicked_[today_ + o] += n;
+  void add_considered(OfferId o, std::uint32_t n) {
+    if (needs_.exposures) considered_[today_ + o] += n;
   }
   void set_price(OfferId o, Money p) { price_[today_ + o] = p; }
   void add_event(const ConsumerEvent& e) {
@@ -167,10 +182,10 @@ class PlatformLog {
   std::size_t capacity_;
   Day days_ = 0;
   std::size_t today_ = 0;  // slot(days_ - 1): where the current day's counts are
-  std::vector<std::uint32_t> units_, lost_, clicks_;
+  std::vector<std::uint32_t> units_, lost_, chosen_;
   std::vector<Money> price_;
   std::vector<std::uint32_t> exposures_;
-  std::vector<std::uint32_t> clicked_;
+  std::vector<std::uint32_t> considered_;
   std::deque<ConsumerEvent> events_;
 };
 

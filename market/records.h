@@ -170,10 +170,17 @@ struct DayRecord {
   std::span<const double> gauges = {};
   /// The promotions' monitoring rules checked at the day's end, in seller, promotion and rule order.
   std::span<const MonitorRecord> monitor = {};
-  /// Per offer, the day's exposures (times shown) and clicked exposures (not hidden by a module),
+  /// Per offer, the day's exposures (times shown) and considered exposures (not hidden by a module),
   /// when a subscriber or strategy asked for them (LogNeeds::exposures); empty otherwise.
   std::span<const std::uint32_t> exposures = {};
-  std::span<const std::uint32_t> clicked = {};
+  std::span<const std::uint32_t> considered = {};
+  /// Per offer, the day's exposures in recommendation slots (each seller's recommender's), and
+  /// over the day's recommendation lists (a visit's recommended offers, when two or more), the
+  /// pairs of offers and the pairs whose products are in different categories; when a subscriber
+  /// asked for them (LogNeeds::recommendations), else empty and 0.
+  std::span<const std::uint32_t> recommended = {};
+  std::uint64_t list_pairs = 0;
+  std::uint64_t diverse_pairs = 0;
   /// Per offer, the units on hand at the day's end (what stock-outs are counted from).
   std::span<const std::int64_t> stock = {};
   /// Per offer, the seller's price at the day's end (its last window's, before promotions) and

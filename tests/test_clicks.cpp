@@ -60,16 +60,16 @@ class ClickLogReader final : public PromotionStrategy {
     if (ctx.day == read_day_ || ctx.day < 1 || ctx.log.days() < ctx.day) return;
     read_day_ = ctx.day;
     const Day d = ctx.day - 1;
-    double exposures = 0, clicked = 0;
+    double exposures = 0, considered = 0;
     for (OfferId o = 0; o < ctx.log.offers(); ++o) {
       exposures += ctx.log.exposures(d, o);
-      clicked += ctx.log.clicked(d, o);
-      CHECK(ctx.log.clicked(d, o) <= ctx.log.exposures(d, o));
-      CHECK(ctx.log.clicks(d, o) <= ctx.log.clicked(d, o));  // chosen offers were clicked
+      considered += ctx.log.considered(d, o);
+      CHECK(ctx.log.considered(d, o) <= ctx.log.exposures(d, o));
+      CHECK(ctx.log.chosen(d, o) <= ctx.log.considered(d, o));  // chosen offers were considered
     }
     std::lock_guard lock(click_log_mutex);
     click_log[d].exposures = exposures;
-    click_log[d].clicked = clicked;
+    click_log[d].clicked = considered;
   }
   void observe_day(const DayRecord& d) override {
     std::lock_guard lock(click_log_mutex);
@@ -258,23 +258,23 @@ TEST_CASE("the platform log counts each offer's exposures and clicks as the modu
   }
 }
 
-TEST_CASE("the log's clicked counts follow exposures: kept per day when declared, refused otherwise",
+TEST_CASE("the log's considered counts (exposures not hidden by a module) follow exposures: kept per day when declared, refused otherwise",
           "[clicks]") {
   PlatformLog without(2, LogNeeds{.lookback_days = 1});
   without.begin_day(0);
-  without.add_clicked(1, 3);  // ignored
-  CHECK_THROWS_AS(without.clicked(0, 1), std::logic_error);
+  without.add_considered(1, 3);  // ignored
+  CHECK_THROWS_AS(without.considered(0, 1), std::logic_error);
   PlatformLog with(2, LogNeeds{.lookback_days = 1, .exposures = true});
   with.begin_day(0);
-  with.add_clicked(1, 3);
-  with.add_clicked(1, 2);
-  CHECK(with.clicked(0, 0) == 0);
-  CHECK(with.clicked(0, 1) == 5);
+  with.add_considered(1, 3);
+  with.add_considered(1, 2);
+  CHECK(with.considered(0, 0) == 0);
+  CHECK(with.considered(0, 1) == 5);
   with.begin_day(1);
-  CHECK(with.clicked(1, 1) == 0);
-  CHECK(with.clicked(0, 1) == 5);
+  CHECK(with.considered(1, 1) == 0);
+  CHECK(with.considered(0, 1) == 5);
   with.begin_day(2);
-  CHECK_THROWS_AS(with.clicked(0, 1), std::out_of_range);
+  CHECK_THROWS_AS(with.considered(0, 1), std::out_of_range);
 }
 
 TEST_CASE("the click-funnel scenario runs: 8 recommended and 2 browsed offers per visit", "[clicks]") {

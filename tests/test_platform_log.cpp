@@ -26,9 +26,9 @@ TEST_CASE("the log keeps per-offer counts per day, each new day starting at zero
   log.add_sale(1, 3);
   log.add_lost(2, 4);
   log.add_lost(1, 1);
-  log.add_click(0);
-  log.add_click(0);
-  log.add_click(2);
+  log.add_chosen(0);
+  log.add_chosen(0);
+  log.add_chosen(2);
   log.set_price(0, 1999);
   log.set_price(2, 500);
   CHECK(log.days() == 1);
@@ -39,9 +39,9 @@ TEST_CASE("the log keeps per-offer counts per day, each new day starting at zero
   CHECK(log.lost(0, 2) == 4);
   CHECK(log.demand(0, 1) == 6);
   CHECK(log.demand(0, 2) == 4);
-  CHECK(log.clicks(0, 0) == 2);
-  CHECK(log.clicks(0, 1) == 0);
-  CHECK(log.clicks(0, 2) == 1);
+  CHECK(log.chosen(0, 0) == 2);
+  CHECK(log.chosen(0, 1) == 0);
+  CHECK(log.chosen(0, 2) == 1);
   CHECK(std::vector<std::uint32_t>(log.units_on(0).begin(), log.units_on(0).end()) ==
         std::vector<std::uint32_t>{0, 5, 0});
 
@@ -51,10 +51,10 @@ TEST_CASE("the log keeps per-offer counts per day, each new day starting at zero
   CHECK(log.units(1, 0) == 7);
   CHECK(log.units(1, 1) == 0);
   CHECK(log.lost(1, 2) == 0);
-  CHECK(log.clicks(1, 0) == 0);
+  CHECK(log.chosen(1, 0) == 0);
   CHECK(log.units(0, 1) == 5);
   CHECK(log.units(0, 0) == 0);
-  CHECK(log.clicks(0, 0) == 2);
+  CHECK(log.chosen(0, 0) == 2);
 
   // Days 2 and 3: day 3 reuses the storage of day 0 (a ring of lookback + 1 days), and still
   // starts at zero.
@@ -65,7 +65,7 @@ TEST_CASE("the log keeps per-offer counts per day, each new day starting at zero
   for (OfferId o = 0; o < 3; ++o) {
     CHECK(log.units(3, o) == 0);
     CHECK(log.lost(3, o) == 0);
-    CHECK(log.clicks(3, o) == 0);
+    CHECK(log.chosen(3, o) == 0);
     CHECK(log.price(3, o) == 0);
   }
   CHECK(log.units(1, 0) == 7);
@@ -87,7 +87,7 @@ TEST_CASE("a day before the lookback or after the current day is out of range",
   // Older than the lookback, in the future, negative.
   CHECK_THROWS_AS(log.units(2, 0), std::out_of_range);
   CHECK_THROWS_AS(log.lost(0, 0), std::out_of_range);
-  CHECK_THROWS_AS(log.clicks(2, 1), std::out_of_range);
+  CHECK_THROWS_AS(log.chosen(2, 1), std::out_of_range);
   CHECK_THROWS_AS(log.demand(1, 0), std::out_of_range);
   CHECK_THROWS_AS(log.price(2, 0), std::out_of_range);
   CHECK_THROWS_AS(log.units_on(2), std::out_of_range);

@@ -159,7 +159,7 @@ TEST_CASE("a collector that subscribes to exposures gets every offer's exposures
     return c;
   };
   metric_registry().push_back(collector("test_exposures", [&](const DayRecord& d) { return sum(d.exposures); }));
-  metric_registry().push_back(collector("test_clicked", [&](const DayRecord& d) { return sum(d.clicked); }));
+  metric_registry().push_back(collector("test_clicked", [&](const DayRecord& d) { return sum(d.considered); }));
   // click-funnel's clicks module counts impressions and clicks itself (gauges): the same figures.
   const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/click-funnel.json",
                                     {"/market/segments/0/consumers=3000", "/horizon_days=8"});
