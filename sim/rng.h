@@ -36,6 +36,7 @@ enum class Purpose : std::uint64_t {
   kDesign = 8,     // a sweep's sampled design (entity: the point; salt: the dimension)
   kUncertainty = 9,  // a scenario's uncertain values (replication: the draw; entity: the pointer)
   kGroup = 10,       // an arm's consumer groups (entity: the consumer)
+  kBootstrap = 11,   // a bootstrap's resamples (offline evaluation's paired intervals)
   kTest = 99,
 };
 

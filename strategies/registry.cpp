@@ -67,6 +67,13 @@ void register_builtin_strategies() {
     register_points();
     register_random_recommender();
     register_popular_plus_random();
+    register_popular_recommender();
+    register_item_cf();
+    register_user_cf();
+    register_als_recommender();
+    register_segment_popular();
+    register_linucb();
+    register_rerank();
     register_order_up_to();
     register_s_S();
     register_no_replenishment();
