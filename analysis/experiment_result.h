@@ -29,6 +29,7 @@ struct ExperimentResult {
   double market_seconds = 0.0;
   double visit_seconds = 0.0;
   double commit_seconds = 0.0;
+  double training_seconds = 0.0;
 };
 
 }  // namespace marketsim

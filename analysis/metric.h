@@ -48,7 +48,15 @@ enum class Totaling {
 /// The signals a collector subscribes to (bits).
 /// What a collector subscribes to. kSignalExposures: the day's exposures and clicked exposures per
 /// offer (DayRecord::exposures, clicked), which the platform then logs.
-enum Signals : unsigned { kSignalDays = 1, kSignalLines = 2, kSignalOrders = 4, kSignalExposures = 8 };
+/// kSignalRecommendations: the day's recommendation exposures per offer and lists' pairs
+/// (DayRecord::recommended, list_pairs, diverse_pairs).
+enum Signals : unsigned {
+  kSignalDays = 1,
+  kSignalLines = 2,
+  kSignalOrders = 4,
+  kSignalExposures = 8,
+  kSignalRecommendations = 16,
+};
 
 /// A cell of a cohort table: of the `size` consumers whose first purchase after warm-up fell in
 /// period `cohort`, `buyers` bought again in period cohort + offset. Periods are weeks (7 days) or
@@ -202,5 +210,6 @@ void register_coupon_costs_metric();
 void register_coupon_discounts_metric();
 void register_points_redeemed_metrics();
 void register_price_index_metric();
+void register_recommendation_metrics();
 
 }  // namespace marketsim

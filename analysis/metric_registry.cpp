@@ -45,6 +45,7 @@ void register_builtin_metrics() {
     register_coupon_discounts_metric();
     register_points_redeemed_metrics();
     register_price_index_metric();
+    register_recommendation_metrics();
   });
 }
 

@@ -112,6 +112,23 @@ const char* marketsim_version() { return MARKETSIM_VERSION; }
 const char* marketsim_commit() { return MARKETSIM_COMMIT; }
 const char* marketsim_build() { return MARKETSIM_BUILD; }
 
+/// An arm's offline scores (RunResult::offline) over its replications: mean and 95% CI each.
+static Json offline_json(const ExperimentResult& result, std::size_t arm) {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> values;
+  for (const RunResult& r : result.runs) {
+    if (r.arm != arm || r.offline.empty()) continue;
+    if (names.empty()) {
+      for (const auto& [name, value] : r.offline) names.push_back(name);
+      values.resize(names.size());
+    }
+    for (std::size_t k = 0; k < names.size() && k < r.offline.size(); ++k) values[k].push_back(r.offline[k].second);
+  }
+  Json out = Json::object();
+  for (std::size_t k = 0; k < names.size(); ++k) out[names[k]] = interval_json(mean_interval(values[k]));
+  return out;
+}
+
 Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
                   const PerformanceInfo& perf, const ExperimentResult* result) {
   Json doc;
@@ -131,6 +148,9 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
     for (std::size_t g = 0; g < a.gauge_names.size(); ++g) gauges[a.gauge_names[g]] = interval_json(a.last_day_gauges[g]);
     Json entry{{"name", a.name}, {"baseline", a.baseline}, {"metrics", metrics}, {"last_day_gauges", gauges}};
     if (result != nullptr) entry["sellers"] = sellers_json(sc, *result, arm);
+    if (result != nullptr) {
+      if (const Json offline = offline_json(*result, arm); !offline.empty()) entry["offline"] = offline;
+    }
     arms.push_back(entry);
   }
   doc["arms"] = arms;
@@ -218,6 +238,7 @@ Json summary_json(const Scenario& sc, const ExperimentSummary& summary,
       {"run_phase_seconds", Json{{"market", perf.market_seconds},
                                  {"visits", perf.visit_seconds},
                                  {"commit", perf.commit_seconds},
+                                 {"training", perf.training_seconds},
                                  {"total", perf.run_seconds}}},
   };
   return doc;

@@ -28,6 +28,7 @@ struct PerformanceInfo {
   std::size_t population_bytes_per_consumer = 0;  // traits, shared by a market's runs
   std::vector<ColumnSpec> columns;                // per-consumer state of a run
   std::uint64_t candidate_visits = 0;             // drawn before thinning (all runs)
+  double training_seconds = 0.0;  // ... of which recommenders' training (apart from market_seconds)
 };
 
 /// The version string of this build.

@@ -76,7 +76,10 @@ RunCollector::~RunCollector() = default;
 
 LogNeeds RunCollector::needs() const {
   LogNeeds needs;
-  for (const CollectorInfo* info : infos_) needs.exposures = needs.exposures || (info->signals & kSignalExposures) != 0;
+  for (const CollectorInfo* info : infos_) {
+    needs.exposures = needs.exposures || (info->signals & kSignalExposures) != 0;
+    needs.recommendations = needs.recommendations || (info->signals & kSignalRecommendations) != 0;
+  }
   return needs;
 }
 

@@ -95,6 +95,15 @@ Json run_result_json(const RunResult& r) {
                  }
                  return out;
                }()},
+              {"offline", [&] {
+                 Json names = Json::array();
+                 std::vector<double> values;
+                 for (const auto& [name, value] : r.offline) {
+                   names.push_back(name);
+                   values.push_back(value);
+                 }
+                 return Json{{"names", names}, {"values", numbers(values)}};
+               }()},
               {"totals", numbers(r.totals)},
               {"daily", daily},
               {"gauge_names", r.gauge_names},
@@ -112,7 +121,8 @@ Json run_result_json(const RunResult& r) {
               {"measured", Json{{"simulation_seconds", r.timings.simulation_seconds},
                                 {"market_seconds", r.timings.market_seconds},
                                 {"visit_seconds", r.timings.visit_seconds},
-                                {"commit_seconds", r.timings.commit_seconds}}}};
+                                {"commit_seconds", r.timings.commit_seconds},
+                                {"training_seconds", r.timings.training_seconds}}}};
 }
 
 RunResult run_result_from_json(const Json& j) {
@@ -122,6 +132,13 @@ RunResult run_result_from_json(const Json& j) {
     r.arm = field(j, "arm").get<std::size_t>();
     r.replication = field(j, "replication").get<std::uint64_t>();
     r.totals = doubles(field(j, "totals"));
+    {
+      const Json& offline = field(j, "offline");
+      const auto names = field(offline, "names").get<std::vector<std::string>>();
+      const std::vector<double> values = doubles(field(offline, "values"));
+      if (names.size() != values.size()) throw Error("stored run result: offline names and values differ in length");
+      for (std::size_t k = 0; k < names.size(); ++k) r.offline.emplace_back(names[k], values[k]);
+    }
     for (const Json& d : field(j, "daily")) {
       r.daily.push_back(DailyRow{item(d, 0, "daily").get<Day>(), item(d, 1, "daily").get<bool>(),
                                  doubles(item(d, 2, "daily")), doubles(item(d, 3, "daily"))});
@@ -199,6 +216,7 @@ RunResult run_result_from_json(const Json& j) {
     r.timings.market_seconds = field(measured, "market_seconds").get<double>();
     r.timings.visit_seconds = field(measured, "visit_seconds").get<double>();
     r.timings.commit_seconds = field(measured, "commit_seconds").get<double>();
+    r.timings.training_seconds = measured.value("training_seconds", 0.0);
     return r;
   } catch (const Json::exception& e) {  // a value of the wrong type
     throw Error(std::string("stored run result: ") + e.what());

@@ -124,6 +124,7 @@ struct RunTimings {
   double market_seconds = 0.0;  // phases of the windows (see PhaseSeconds)
   double visit_seconds = 0.0;
   double commit_seconds = 0.0;
+  double training_seconds = 0.0;
 };
 
 /// One run's result (one arm of one replication). Everything but `timings` depends only on the
@@ -148,6 +149,10 @@ struct RunResult {
   std::vector<GroupPriceRow> group_prices;         // by day, seller, category (prices.csv)
   std::vector<std::string> group_names;            // the arm's consumer groups, then "others" (none: no groups)
   std::vector<GroupDayRow> group_days;             // by measured day, then group (groups.csv)
+  /// Offline evaluation of the arm's (seller 0's) recommender (scenario /offline): "users",
+  /// "precision@k", "recall@k", "ndcg@k" for each k; empty without /offline or when the
+  /// recommender does not rank offline.
+  std::vector<std::pair<std::string, double>> offline;
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

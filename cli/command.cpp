@@ -20,6 +20,7 @@ void register_builtin_commands() {
     register_sweep_command();
     register_optimize_command();
     register_abtest_command();
+    register_recommend_eval_command();
     register_report_command();
     register_validate_command();
     register_list_command();

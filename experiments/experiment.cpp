@@ -113,6 +113,7 @@ ExperimentResult assemble_experiment(const Scenario& sc, std::vector<UnitResult>
     out.market_seconds += r.timings.market_seconds;
     out.visit_seconds += r.timings.visit_seconds;
     out.commit_seconds += r.timings.commit_seconds;
+    out.training_seconds += r.timings.training_seconds;
     out.run_seconds += r.timings.simulation_seconds;
   }
   out.cpu_seconds = std::numeric_limits<double>::quiet_NaN();  // not attributable to units

@@ -112,6 +112,10 @@ void ArmRun::build(const PreparedReplication& replication) {
       *market_, arm_, instantiate_behaviours(sc.market.behaviours, behaviours),
       RunPlan{sc.seed, replication_, sc.horizon_days, sc.windows_per_day, sc.shard_size});
   simulation_->subscribe(*collector_);
+  if (sc.offline) {
+    purchases_ = std::make_unique<PurchaseRecorder>();
+    simulation_->subscribe(*purchases_);
+  }
 }
 
 RunResult ArmRun::run(const WindowFn& on_window) {
@@ -127,9 +131,33 @@ RunResult ArmRun::run(const WindowFn& on_window) {
   r.timings.market_seconds = simulation_->phase_seconds().market_seconds;
   r.timings.visit_seconds = simulation_->phase_seconds().visit_seconds;
   r.timings.commit_seconds = simulation_->phase_seconds().commit_seconds;
+  r.timings.training_seconds = simulation_->phase_seconds().training_seconds;
   r.timings.simulation_seconds = seconds_since(start);
   collector_->finish(r);
+  if (purchases_) r.offline = offline_scores();
   return r;
+}
+
+std::vector<std::pair<std::string, double>> ArmRun::offline_scores() const {
+  const Scenario& sc = *scenario_;
+  const OfflineSetup setup{market_->catalog, market_->offers, 0, sc.market.consumers(), segments_, sc.seed, replication_,
+                           sc.offline->until, sc.horizon_days - 1, sc.offline->ks};
+  const OfflineScores s = evaluate_recommender(sc.arms[arm_index_].sellers[0].recommendation, setup, purchases_->purchases());
+  std::vector<std::pair<std::string, double>> out;
+  if (!s.ranked) return out;
+  out.emplace_back("users", static_cast<double>(s.consumers.size()));
+  for (const std::size_t k : s.ks) {
+    const auto name = [&](const char* measure) {
+      std::string n = measure;
+      n += '@';
+      n += std::to_string(k);
+      return n;
+    };
+    out.emplace_back(name("precision"), s.mean_precision(k));
+    out.emplace_back(name("recall"), s.mean_recall(k));
+    out.emplace_back(name("ndcg"), s.mean_ndcg(k));
+  }
+  return out;
 }
 
 RunResult run_arm(const Scenario& scenario, const PreparedReplication& replication, std::size_t arm,

@@ -23,6 +23,7 @@
 #include "analysis/run_collector.h"
 #include "analysis/run_result.h"
 #include "engine/simulation.h"
+#include "experiments/offline_eval.h"
 #include "market/market.h"
 #include "scenarios/scenario.h"
 #include "sim/columns.h"
@@ -117,6 +118,8 @@ class ArmRun {
 
  private:
   void build(const PreparedReplication& replication);
+  /// The offline evaluation of the arm's recommender on the run's purchases (scenario /offline).
+  std::vector<std::pair<std::string, double>> offline_scores() const;
 
   std::unique_ptr<Scenario> parsed_;  // the scenario, when given as text
   const Scenario* scenario_;
@@ -127,6 +130,7 @@ class ArmRun {
   std::vector<SegmentRange> segments_;
   Arm arm_;
   std::unique_ptr<RunCollector> collector_;
+  std::unique_ptr<PurchaseRecorder> purchases_;  // with /offline: the run's purchases
   std::unique_ptr<Simulation> simulation_;
 };
 

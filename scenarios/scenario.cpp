@@ -158,6 +158,10 @@ const ParamSchema& scenario_schema() {
       {.name = "market", .type = ParamType::kObject, .description = "products and consumers"},
       {.name = "arms", .type = ParamType::kObjectList,
        .description = "strategy bundles to compare; exactly one has \"baseline\": true"},
+      {.name = "offline", .type = ParamType::kObject, .default_value = nullptr,
+       .description = "offline evaluation of each arm's recommender: {\"until\": last training day, "
+                      "\"k\": [list lengths]}; scored on the purchases after until (experiments/offline_eval.h)",
+       .optional = true},
       {.name = "market_sampling", .type = ParamType::kString, .default_value = "per_replication",
        .description = "per_replication: each replication draws its own catalog and population, "
                       "shared by its arms; shared: one market for all replications",
@@ -809,6 +813,24 @@ Scenario parse_certain(const Json& document, const std::string& file) {
                                                   std::to_string(sc.horizon_days) + ")");
   }
   parse_engine(in, top);
+  if (top.contains("offline") && !top["offline"].is_null()) {
+    static const ParamSchema offline_schema = {
+        {.name = "until", .type = ParamType::kInteger, .min = 0, .max = 3650,
+         .description = "the last training day (inclusive); lists are scored on the purchases after it"},
+        {.name = "k", .type = ParamType::kIntegerList, .default_value = Json::array({5, 10, 20}), .min = 1, .max = 100,
+         .description = "list lengths scored"},
+    };
+    top["offline"] = validate_object(offline_schema, top["offline"], file, "/offline");
+    OfflinePlan plan;
+    plan.until = top["offline"]["until"].get<Day>();
+    for (const Json& k : top["offline"]["k"]) plan.ks.push_back(k.get<std::size_t>());
+    if (plan.ks.empty()) throw ScenarioError(file, "/offline/k", "expected at least one list length");
+    if (plan.until + 1 >= sc.horizon_days) {
+      throw ScenarioError(file, "/offline/until", "must be at most horizon_days - 2 (" + std::to_string(sc.horizon_days - 2) +
+                                                      "): days after it are scored");
+    }
+    sc.offline = plan;
+  }
 
   Json market = validate_object(market_schema(), top["market"], file, "/market");
   MarketSpec& ms = sc.market;

@@ -3,6 +3,7 @@
 // load_scenario(); runs read it and never change it.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,12 @@
 namespace marketsim {
 
 struct Uncertainty;  // scenarios/uncertainty.h
+
+/// Offline evaluation of the arms' recommenders (scenario key /offline; experiments/offline_eval.h).
+struct OfflinePlan {
+  Day until = 0;                // the last training day; days until + 1 .. horizon - 1 are scored
+  std::vector<std::size_t> ks;  // list lengths
+};
 
 struct Scenario {
   std::string file;  // where it was read from (for messages)
@@ -48,6 +55,7 @@ struct Scenario {
   /// uncertain value's median (for everything that does not run it: names, arms, estimates) and
   /// replication r runs on draw_scenario(*this, r).
   std::shared_ptr<const Uncertainty> uncertainty;
+  std::optional<OfflinePlan> offline;
 };
 
 /// The scenario replication `replication` runs on: with parameter uncertainty, its draw's values

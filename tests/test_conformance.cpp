@@ -459,6 +459,24 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
   // "{abtest}": an A/B test design of the tiny scenario's promotion (a few simulated tests).
   const fs::path abtest = dir / "abtest.json";
   testing::spit(abtest, Json{{"base", scenario.string()}, {"shares", {0.5}}, {"days", {3}}, {"metric", "revenue"}, {"mde", 1.0}, {"tests", 3}}.dump(2));
+  // "{log}": a tiny transaction log (the shared log's columns): 40 customers over January and
+  // February 2011, each buying from two of four groups of five items.
+  const fs::path log = dir / "log.csv";
+  {
+    std::string text = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+    int invoice = 500000;
+    for (int c = 0; c < 40; ++c) {
+      for (int day = 1 + c % 5; day <= 59; day += 6) {
+        const int group = (c + day / 12) % 4;
+        const int item = 10000 + group * 5 + (c * 7 + day) % 5;
+        const std::string date = day <= 31 ? "2011-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day)
+                                           : "2011-02-" + std::string(day - 31 < 10 ? "0" : "") + std::to_string(day - 31);
+        text += std::to_string(invoice++) + "," + std::to_string(item) + ",ITEM," + std::to_string(1 + c % 3) + "," + date +
+                " 10:00:00,1.25," + std::to_string(12000 + c) + ".0,United Kingdom\n";
+      }
+    }
+    testing::spit(log, text);
+  }
   // "{run}": the output directory of a run of the tiny scenario (made when first asked for).
   const fs::path run_dir = dir / "run";
   const auto run_output = [&] {
@@ -478,6 +496,7 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
         if (a == "{sweep}") a = sweep.string();
         if (a == "{optimize}") a = optimize.string();
         if (a == "{abtest}") a = abtest.string();
+        if (a == "{log}") a = log.string();
         if (a == "{run}") a = run_output();
         if (a == "{dir}") a = (dir / ("out" + std::to_string(outputs++))).string();
         args.push_back(a);

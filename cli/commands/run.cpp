@@ -66,7 +66,7 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
                        result.run_seconds,    result.market_seconds, result.visit_seconds,
                        result.commit_seconds, result.cpu_seconds,
                        Population::bytes_per_consumer(static_cast<std::size_t>(sc.market.latent_dimensions)),
-                       result.columns,         result.candidate_visits};
+                       result.columns,         result.candidate_visits,  result.training_seconds};
   if (r.out_dir) {
     // One file at a time under the guard's lock, so that a signal removes the staging directory
     // between files, or after the commit finds the set complete.
