@@ -46,6 +46,7 @@ const std::vector<std::string> kClickMetrics = {"impressions", "clicks", "ctr", 
 /// clicked offers summed over offers, and the clicks module's gauges.
 struct ClickLogDay {
   double exposures = -1, clicked = -1, impressions_gauge = -1, clicks_gauge = -1;
+  double click_events = -1, exposure_events = -1;  // the log's per-consumer kClick and kExposure events
 };
 std::mutex click_log_mutex;
 std::map<Day, ClickLogDay> click_log;
@@ -54,7 +55,9 @@ std::map<Day, ClickLogDay> click_log;
 /// complete day (read when preparing the next day) and the day records' gauges.
 class ClickLogReader final : public PromotionStrategy {
  public:
-  LogNeeds needs() const override { return LogNeeds{.lookback_days = 1, .exposures = true}; }
+  LogNeeds needs() const override {
+    return LogNeeds{.lookback_days = 1, .exposures = true, .consumer_exposures = true, .consumer_clicks = true};
+  }
   bool offers(const MarketContext&, std::span<const Money>, std::span<Money>) override { return false; }
   void act(const MarketContext& ctx, CommandSink&) override {
     if (ctx.day == read_day_ || ctx.day < 1 || ctx.log.days() < ctx.day) return;
@@ -67,9 +70,17 @@ class ClickLogReader final : public PromotionStrategy {
       CHECK(ctx.log.considered(d, o) <= ctx.log.exposures(d, o));
       CHECK(ctx.log.chosen(d, o) <= ctx.log.considered(d, o));  // chosen offers were considered
     }
+    double clicks = 0, shown = 0;
+    for (const ConsumerEvent& e : ctx.log.events()) {
+      if (day_of(e.time) != d) continue;
+      clicks += e.kind == EventKind::kClick;
+      shown += e.kind == EventKind::kExposure;
+    }
     std::lock_guard lock(click_log_mutex);
     click_log[d].exposures = exposures;
     click_log[d].clicked = considered;
+    click_log[d].click_events = clicks;
+    click_log[d].exposure_events = shown;
   }
   void observe_day(const DayRecord& d) override {
     std::lock_guard lock(click_log_mutex);
@@ -223,8 +234,9 @@ TEST_CASE("a run with the clicks module is identical for any thread count and sh
 
 TEST_CASE("the platform log counts each offer's exposures and clicks as the module does", "[clicks]") {
   // A strategy that declares exposures reads per offer and day the offers shown and the shown
-  // offers left in the choice (clicked): summed over offers, the module's gauges of the day.
-  // Declaring them changes nothing else.
+  // offers left in the choice (clicked): summed over offers, the module's gauges of the day; and
+  // per consumer an exposure event per shown offer and a click event per clicked one (none without
+  // the module). Declaring them changes nothing else.
   register_click_log_reader();
   const std::string reader = "/arms/0/promotions=[{\"name\": \"test_click_log\"}]";
   const std::string none = "/arms/0/promotions=[]";
@@ -245,13 +257,16 @@ TEST_CASE("the platform log counts each offer's exposures and clicks as the modu
       ++read;
       INFO("day " << day);
       CHECK(c.exposures > 0);
+      CHECK(c.exposure_events == c.exposures);  // one per-consumer event per exposure
       if (clicks.empty()) {
         CHECK(std::isnan(c.impressions_gauge));
         CHECK(c.clicked == c.exposures);  // without the module every shown offer is considered
+        CHECK(c.click_events == 0);       // and nothing is a click
       } else {
         CHECK(c.exposures == c.impressions_gauge);
         CHECK(c.clicked == c.clicks_gauge);
         CHECK(c.clicked < c.exposures);
+        CHECK(c.click_events == c.clicks_gauge);  // a click event per clicked exposure
       }
     }
     CHECK(read == 29);

@@ -43,8 +43,8 @@ const std::vector<std::string>& evaluated() {
   return names;
 }
 
-Json default_params(const std::string& name, Day until) {
-  Json p{{"history_days", std::min<Day>(365, until + 1)}, {"popular_days", 30}};
+Json default_params(const std::string& name, Day until, std::size_t items) {
+  Json p{{"history_days", std::min<Day>(365, until + 1)}, {"popular_days", 30}, {"slots", std::min<std::size_t>(10, items)}};
   if (name == "segment_popular") p["by"] = "kmeans";
   return p;
 }
@@ -145,7 +145,7 @@ int command_recommend_eval(const std::vector<std::string>& args, std::ostream& o
   register_builtin_strategies();
   std::vector<OfflineScores> scores;
   for (const std::string& name : evaluated()) {
-    Json params = default_params(name, until);
+    Json params = default_params(name, until, items);
     if (overrides.contains(name)) params.update(overrides[name]);
     const auto* info = recommender_registry().find(name);
     StrategySpec spec{name, validate_object(info->params, params, params_file.empty() ? "<defaults>" : params_file,
