@@ -221,6 +221,7 @@ TEST_CASE("offline scores: precision, recall and NDCG of a hand-scored split", "
   // popular), so consumer 0's list (0, 1 skipped) is 4 only: no hit.
   // Consumer 1 bought {0} and then {4}: relevant {4}; list 1, 4: a hit at rank 2:
   // precision@2 = 1/2, recall@2 = 1, NDCG@2 = (1 / log2 3) / 1 = 0.631.
+  register_builtin_strategies();
   const Tiny t(5, 4);
   const std::vector<OfflinePurchase> p = {{0, 0, 0, 1}, {0, 1, 1, 1}, {1, 0, 0, 1}, {2, 0, 1, 1}, {2, 1, 0, 1},
                                           {3, 4, 1, 1}, {0, 2, 2, 1}, {0, 3, 3, 1}, {0, 0, 3, 1}, {1, 4, 2, 1}};
