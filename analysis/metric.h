@@ -211,5 +211,6 @@ void register_coupon_discounts_metric();
 void register_points_redeemed_metrics();
 void register_price_index_metric();
 void register_recommendation_metrics();
+void register_per_impression_metrics();
 
 }  // namespace marketsim

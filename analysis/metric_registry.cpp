@@ -46,6 +46,7 @@ void register_builtin_metrics() {
     register_points_redeemed_metrics();
     register_price_index_metric();
     register_recommendation_metrics();
+    register_per_impression_metrics();
   });
 }
 
