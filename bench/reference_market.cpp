@@ -169,6 +169,16 @@ int main(int argc, char** argv) {
       {"peak_rss_mb", perf["peak_rss_mb"]},
       {"core_utilisation", perf["core_utilisation"]},
       {"phase_seconds", perf["run_phase_seconds"]},
+      {"training_seconds", perf["run_phase_seconds"]["training"]},
+      {"visits_per_second_excluding_training", [&] {
+         // Training (recommenders' prepare) runs inside the simulation's wall clock; take out its
+         // share of the runs' summed phase time (exact for one run at a time).
+         const nlohmann::json& phases = perf["run_phase_seconds"];
+         const double total = phases["total"].get<double>();
+         const double share = total > 0 ? phases["training"].get<double>() / total : 0.0;
+         const double seconds = perf["simulation_seconds"].get<double>() * (1.0 - share);
+         return seconds > 0 ? perf["visits"].get<double>() / seconds : 0.0;
+       }()},
   };
   if (vm["format"].as<std::string>() == "row") {
     char row[256];

@@ -332,8 +332,14 @@ AlsModel fit_als(const ImplicitMatrix& r, const AlsParams& p, CounterRng& rng, c
   if (warm_users > 0) m.user_factors.topRows(warm_users) = warm->user_factors;
   if (warm_items > 0) m.item_factors.topRows(warm_items) = warm->item_factors;
   boost::random::normal_distribution<double> start(0.0, 0.01);
-  for (Eigen::Index u = warm_users; u < users; ++u) {
-    for (Eigen::Index k = 0; k < f; ++k) m.user_factors(u, k) = static_cast<float>(start(rng));
+  if (warm_items == items && p.iterations > 0) {
+    // Every item has factors: the first half-step solves the users from the items alone, so the
+    // users' starting values do not matter (zeros; no draws).
+    m.user_factors.bottomRows(users - warm_users).setZero();
+  } else {
+    for (Eigen::Index u = warm_users; u < users; ++u) {
+      for (Eigen::Index k = 0; k < f; ++k) m.user_factors(u, k) = static_cast<float>(start(rng));
+    }
   }
   for (Eigen::Index i = warm_items; i < items; ++i) {
     for (Eigen::Index k = 0; k < f; ++k) m.item_factors(i, k) = static_cast<float>(start(rng));

@@ -77,7 +77,8 @@ double als_confidence(const AlsParams& p, double r);
 /// as many rows as r has users and items); rows beyond the previous size, and all rows when null,
 /// start at N(0, sd 0.01) values drawn from `rng` in a fixed order: user rows, then item rows, each
 /// row's factors in order. (The first half-step solves the users afresh, so what matters of a
-/// start is its item factors.) Parallel over rows with oneTBB; bit-identical on any thread count.
+/// start is its item factors: when `warm` covers every item, user rows beyond it start at zero,
+/// drawing nothing.) Parallel over rows with oneTBB; bit-identical on any thread count.
 /// Fitting k iterations and then m more from the result (warm) gives the bits of k + m at once.
 AlsModel fit_als(const ImplicitMatrix& r, const AlsParams& p, CounterRng& rng, const AlsModel* warm = nullptr);
 

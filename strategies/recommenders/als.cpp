@@ -40,9 +40,11 @@ class AlsRecommender final : public LearnedRecommender {
     AlsParams p = params_;
     if (warm_) {
       p.iterations = warm_iterations_;
+      // The offers' factors carry over; the users are solved afresh from them (fit_als starts
+      // them at zero), and the old model is released before the fit allocates the new one.
       AlsModel warm;
-      warm.item_factors = model_.item_factors;
-      warm.user_factors = Eigen::MatrixXf::Zero(static_cast<Eigen::Index>(h.rows()), params_.factors);
+      warm.item_factors = std::move(model_.item_factors);
+      model_ = AlsModel{};
       model_ = fit_als(matrix, p, rng, &warm);
     } else {
       model_ = fit_als(matrix, p, rng);
@@ -55,13 +57,12 @@ class AlsRecommender final : public LearnedRecommender {
 
   bool score(std::size_t row, ConsumerId, std::span<double> scores) const override {
     if (row == PurchaseHistory::kNone || history_ == nullptr || !trained_) return false;
-    const auto x = model_.user_factors.row(static_cast<Eigen::Index>(row));
-    for (std::size_t i = 0; i < scores.size(); ++i) {
-      const auto y = model_.item_factors.row(static_cast<Eigen::Index>(i));
-      double s = 0;
-      for (Eigen::Index f = 0; f < x.size(); ++f) s += static_cast<double>(x(f)) * static_cast<double>(y(f));
-      scores[i] = s;
-    }
+    // One matrix-vector product over the offers' factors (items x f, column-major: contiguous
+    // columns, vectorised); the same operation order for every consumer and thread count.
+    thread_local Eigen::VectorXf x, s;
+    x = model_.user_factors.row(static_cast<Eigen::Index>(row)).transpose();
+    s.noalias() = model_.item_factors * x;
+    for (std::size_t i = 0; i < scores.size(); ++i) scores[i] = static_cast<double>(s(static_cast<Eigen::Index>(i)));
     return true;
   }
 

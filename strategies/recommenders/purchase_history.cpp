@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace marketsim {
@@ -81,12 +82,17 @@ void top_k_items(std::span<const double> score, std::size_t k, std::span<const s
   out.clear();
   if (k == 0) return;
   // A bounded selection: the candidates kept sorted best first (k is small: a list's length).
+  // Offers come in ascending id, so one that ties the k-th best score loses the tie: once the
+  // list is full, only a score strictly above the k-th's enters (the common case is one compare).
   const auto better = [&](std::uint32_t a, std::uint32_t b) { return score[a] != score[b] ? score[a] > score[b] : a < b; };
+  double worst = -std::numeric_limits<double>::infinity();
   for (std::uint32_t i = 0; i < score.size(); ++i) {
-    if (!std::isfinite(score[i]) || (!skip.empty() && skip[i])) continue;
-    if (out.size() == k && !better(i, out.back())) continue;
+    const double v = score[i];
+    if (out.size() == k && !(v > worst)) continue;
+    if (!std::isfinite(v) || (!skip.empty() && skip[i])) continue;
     if (out.size() == k) out.pop_back();
     out.insert(std::upper_bound(out.begin(), out.end(), i, better), i);
+    if (out.size() == k) worst = score[out.back()];
   }
 }
 
