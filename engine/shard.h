@@ -113,6 +113,7 @@ struct Simulation::Shard final : CalendarControl {
   // Recommendation exposures per offer and the lists' pairs (LogNeeds::recommendations).
   std::vector<std::uint32_t> recommended;
   std::uint64_t list_pairs = 0, diverse_pairs = 0;
+  std::vector<std::uint16_t> category_count;  // scratch of one list: offers per category (all 0 between lists)
   std::array<std::uint64_t, kSlotPositions> slot_clicks{};
   Time earliest_entry = 0.0;         // enter() files no candidate visit before this time
 };

@@ -352,7 +352,10 @@ void Simulation::track_recommendations(bool on) {
   if (!on || track_recommendations_) return;
   track_recommendations_ = true;
   recommended_today_.assign(offers_, 0);
-  for (auto& shard : shards_) shard->recommended.assign(offers_, 0);
+  for (auto& shard : shards_) {
+    shard->recommended.assign(offers_, 0);
+    shard->category_count.assign(market_.catalog.category_names.size(), 0);
+  }
 }
 
 Simulation::~Simulation() {

@@ -434,15 +434,26 @@ void Simulation::visit_batch(Shard& shard) {
       }
     }
     if (track_recommendations_) [[unlikely]] {
+      // Exposures per offer, and the list's pairs in different categories: all pairs less those
+      // within a category, counted in one pass (a pair of same-category offers adds the count of
+      // the category so far), O(listed); with one category every pair is the same category.
       const std::size_t listed = shown.size();
-      std::uint64_t diverse = 0;
-      for (std::size_t i = 0; i < listed; ++i) {
-        ++shard.recommended[shown[i]];
-        const std::uint16_t ci = cat.category[product[shown[i]]];
-        for (std::size_t j = i + 1; j < listed; ++j) diverse += ci != cat.category[product[shown[j]]];
+      for (std::size_t i = 0; i < listed; ++i) ++shard.recommended[shown[i]];
+      if (listed >= 2) {
+        const std::uint64_t pairs = listed * (listed - 1) / 2;
+        shard.list_pairs += pairs;
+        if (cat.category_names.size() > 1) {
+          std::uint16_t* count = shard.category_count.data();
+          std::array<std::uint16_t, ShownSet::kCapacity> category;
+          std::uint64_t same = 0;
+          for (std::size_t i = 0; i < listed; ++i) {
+            category[i] = cat.category[product[shown[i]]];
+            same += count[category[i]]++;
+          }
+          for (std::size_t i = 0; i < listed; ++i) count[category[i]] = 0;
+          shard.diverse_pairs += pairs - same;
+        }
       }
-      shard.list_pairs += listed * (listed - 1) / 2 * (listed >= 2);
-      shard.diverse_pairs += diverse;
     }
     if (any_featured_) [[unlikely]] {
       // Featured slots: drawn uniformly from each seller's featured offers, repeats dropped.

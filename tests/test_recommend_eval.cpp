@@ -137,7 +137,7 @@ TEST_CASE("recommend-eval on the shared retail log: item_cf and als beat popular
   const std::string data = data_dir != nullptr && *data_dir != '\0' ? data_dir : MARKETSIM_SOURCE_DIR "/../shared/data";
   const fs::path file = fs::path(data) / "online-retail" / "transactions-2010-12-to-2011-08.csv";
   if (!fs::exists(file)) {
-    WARN("skipped: " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
+    WARN("skipped (no data): " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
     return;
   }
   Dir dir;

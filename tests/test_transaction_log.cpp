@@ -279,7 +279,7 @@ TEST_CASE("the shared 2010-12 to 2011-08 Online Retail log cleans as an independ
   const std::string data = data_dir != nullptr && *data_dir != '\0' ? data_dir : MARKETSIM_SOURCE_DIR "/../shared/data";
   const std::string file = data + "/online-retail/transactions-2010-12-to-2011-08.csv";
   if (!fs::is_regular_file(file)) {
-    WARN("skipped: " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
+    WARN("skipped (no data): " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
     return;
   }
   const TransactionLog log = read_transaction_log(file);
