@@ -56,6 +56,15 @@ std::string_view customer_id(std::string_view s) {
 
 // ---- numbers ---------------------------------------------------------------------------------
 
+/// quantity x cents when both are positive and the product fits in 64 bits; 0 when either is not
+/// positive (no sale); empty on overflow.
+std::optional<std::int64_t> sale_cents(std::int64_t quantity, std::int64_t cents) {
+  if (quantity <= 0 || cents <= 0) return 0;
+  std::int64_t v = 0;
+  if (__builtin_mul_overflow(quantity, cents, &v)) return {};
+  return v;
+}
+
 /// An integer, optionally with a fraction of zeros ("6", "-6", "+6", "6.0").
 std::optional<std::int64_t> parse_integer(std::string_view s) {
   if (s.starts_with('+')) {
@@ -463,16 +472,31 @@ TransactionLog read_transaction_log(const std::string& file, const ColumnMap& ma
     if (!day) bad(c_date, "expected a date \"YYYY-MM-DD HH:MM[:SS]\" or \"M/D/YYYY H:MM\"");
     first_day = std::min(first_day, *day);
 
+    // A dropped row's sales revenue, for the report, when its quantity and price parse.
+    const auto dropped_sale = [&](std::int64_t& rule_cents) {
+      const std::optional<std::int64_t> q = parse_integer(trim(fields[c_quantity]));
+      const std::optional<std::int64_t> p = parse_cents(trim(fields[c_price]));
+      const std::optional<std::int64_t> v = q && p ? sale_cents(*q, *p) : std::nullopt;
+      if (!v) {
+        ++report.unpriced_rows;
+        return;
+      }
+      rule_cents += *v;
+      report.sales_cents += *v;
+    };
+
     // 1. Guests.
     const std::string_view customer = customer_id(trim(fields[c_customer]));
     if (customer.empty()) {
       ++report.guest;
+      dropped_sale(report.guest_cents);
       continue;
     }
     // 2. Fees, charges, vouchers.
     const std::string_view code = trim(fields[c_item]);
     if (!is_product_code(code)) {
       ++report.non_product;
+      dropped_sale(report.non_product_cents);
       continue;
     }
     // 3. Free lines.
@@ -501,6 +525,7 @@ TransactionLog read_transaction_log(const std::string& file, const ColumnMap& ma
             Transaction& t = log.lines[line];
             ++report.cancelled_lines;
             const std::uint64_t take = std::min<std::uint64_t>(left, t.quantity);
+            report.cancelled_cents += static_cast<std::int64_t>(take) * t.price_cents;  // within the line's worth
             t.quantity -= static_cast<std::uint32_t>(take);
             left -= take;
             if (t.quantity == 0) line = previous[line];
@@ -518,11 +543,15 @@ TransactionLog read_transaction_log(const std::string& file, const ColumnMap& ma
     // 5. Stock adjustments and the like.
     if (*quantity <= 0 || cancel_invoice) {
       ++report.adjustments;
+      dropped_sale(report.adjustments_cents);
       continue;
     }
     if (*quantity > std::numeric_limits<std::uint32_t>::max()) {
       bad(c_quantity, "expected at most 4294967295 units");
     }
+    const std::optional<std::int64_t> worth = sale_cents(*quantity, *cents);
+    if (!worth) bad(c_price, "expected quantity x price within 64-bit cents");
+    report.sales_cents += *worth;
 
     // Kept.
     ++report.kept;
@@ -546,6 +575,7 @@ TransactionLog read_transaction_log(const std::string& file, const ColumnMap& ma
     log.lines[out] = log.lines[k];
     // Years 0000..9999: at most 3.7 million days.
     log.lines[out].day = static_cast<std::int32_t>(days[k] - first_day);
+    report.kept_cents += static_cast<std::int64_t>(log.lines[out].quantity) * log.lines[out].price_cents;
     ++out;
   }
   log.lines.resize(out);

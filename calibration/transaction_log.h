@@ -39,7 +39,8 @@
 //
 // Only the fields a row's rules need are read: the date of every row (first_date is the earliest
 // of all data rows, dropped ones included), then the customer, the code, the price, the quantity
-// and the invoice as far as the row gets; an unused field of a dropped row is not checked.
+// and the invoice as far as the row gets; an unused field of a dropped row is not checked (a
+// guest's or a fee's quantity and price are read only for the revenue report, when they parse).
 // Customers, items and descriptions are those of kept rows (a customer or an item whose lines were
 // all cancelled keeps its index). Lines keep the file's order; the reader does not sort (the
 // shared log is in time order).
@@ -72,13 +73,22 @@ struct Transaction {
   friend bool operator==(const Transaction&, const Transaction&) = default;
 };
 
-/// Rows by what became of them (all counts of CSV data rows; see the rules above).
+/// Rows by what became of them (all counts of CSV data rows; see the rules above), and the sales
+/// revenue (quantity x unit price in cents, over rows with both positive) that each rule took
+/// away. A dropped row's revenue counts only when its quantity and price parse (the rules do not
+/// require them to: such rows are counted in unpriced_rows). The revenue adds up:
+///   sales = guest + non_product + adjustments + cancelled + kept
+/// (zero-price rows have none; cancelled is what cancellations netted from kept lines, at those
+/// lines' prices; kept is what the cleaned lines are worth).
 struct CleaningReport {
   std::uint64_t rows = 0, kept = 0, guest = 0, non_product = 0, zero_price = 0,
                 cancellations = 0,
                 cancelled_lines = 0 /* kept lines reduced or removed by a cancellation */,
                 unmatched_cancellations = 0 /* cancellations with units left unmatched */,
-                adjustments = 0 /* quantity <= 0 not on a C invoice, or > 0 on one */;
+                adjustments = 0 /* quantity <= 0 not on a C invoice, or > 0 on one */,
+                unpriced_rows = 0 /* dropped rows whose quantity or price does not parse */;
+  std::int64_t sales_cents = 0, guest_cents = 0, non_product_cents = 0, adjustments_cents = 0,
+               cancelled_cents = 0, kept_cents = 0;
 };
 
 struct TransactionLog {

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "calibration/transaction_log.h"
 #include "sim/error.h"
@@ -107,7 +108,7 @@ TEST_CASE("each cleaning rule drops and counts its rows, cancellations net the l
       "C536017,22222,,-1,2010-12-09 10:00:00,0.85,99999.0,United Kingdom\n"
       // 25: a guest's cancellation is a guest row
       "C536018,85123A,,-2,2010-12-09 10:00:00,2.55,,United Kingdom\n"
-      // 26: a guest row's price is not read, so it need not parse
+      // 26: a guest row's price need not parse (it is read only for the revenue report: unpriced)
       "536019,22633,HAND WARMER,2,2010-12-10 10:00:00,abc,,United Kingdom\n");
 
   const TransactionLog log = read_transaction_log(file);
@@ -120,6 +121,12 @@ TEST_CASE("each cleaning rule drops and counts its rows, cancellations net the l
   CHECK(r.cancellations == 6);
   CHECK(r.kept == 7);
   CHECK(r.kept + r.guest + r.non_product + r.zero_price + r.adjustments + r.cancellations == r.rows);
+  // The revenue each rule took away adds up to the sales revenue of the rows.
+  CHECK(r.guest_cents + r.non_product_cents + r.adjustments_cents + r.cancelled_cents + r.kept_cents == r.sales_cents);
+  std::int64_t worth = 0;
+  for (const Transaction& t : log.lines) worth += static_cast<std::int64_t>(t.quantity) * t.price_cents;
+  CHECK(r.kept_cents == worth);
+  CHECK(r.unpriced_rows == 1);
   CHECK(r.cancelled_lines == 5);  // #5, #2 (line 18); #2, #1 (line 19); #6 (line 21)
   CHECK(r.unmatched_cancellations == 4);  // lines 19, 22, 23, 24
 
@@ -180,6 +187,12 @@ TEST_CASE("a column map renames columns, keeps the defaults of keys it leaves ou
   const TempDir dir("map");
   const std::string map_file = dir.write("map.json", R"({"item": "Code", "customer": "Client", "price": "Price"})");
   const ColumnMap map = read_column_map(map_file);
+  // The shipped map of the shared log is the default.
+  const ColumnMap shipped = read_column_map(MARKETSIM_SOURCE_DIR "/calibration/online-retail.map.json");
+  const ColumnMap defaults;
+  CHECK(std::tie(shipped.invoice, shipped.item, shipped.description, shipped.quantity, shipped.date, shipped.price,
+                 shipped.customer) == std::tie(defaults.invoice, defaults.item, defaults.description, defaults.quantity,
+                                               defaults.date, defaults.price, defaults.customer));
   CHECK(map.item == "Code");
   CHECK(map.customer == "Client");
   CHECK(map.price == "Price");
@@ -300,6 +313,16 @@ TEST_CASE("the shared 2010-12 to 2011-08 Online Retail log cleans as an independ
   CHECK(r.cancelled_lines == 4531);
   CHECK(r.unmatched_cancellations == 904);
   CHECK(r.kept + r.guest + r.non_product + r.zero_price + r.adjustments + r.cancellations == r.rows);
+  // Revenue in cents (quantity x price rounded to the cent, rows with both positive), from the
+  // same independent reading (cancellations netted against the customer's latest lines of the
+  // item at those lines' prices): guests take 16.9% of the sales revenue.
+  CHECK(r.sales_cents == 630482606);
+  CHECK(r.guest_cents == 106558550);
+  CHECK(r.non_product_cents == 8009382);
+  CHECK(r.adjustments_cents == 0);
+  CHECK(r.cancelled_cents == 23396164);
+  CHECK(r.kept_cents == 492518510);
+  CHECK(r.unpriced_rows == 0);
 
   CHECK(log.first_date == "2010-12-01");
   REQUIRE(log.lines.size() == 223935);
