@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "sim/dates.h"
 #include "sim/error.h"
 #include "sim/params.h"
 #include "sim/text.h"
@@ -126,22 +126,6 @@ std::optional<std::int64_t> parse_cents(std::string_view s) {
 
 // ---- dates -----------------------------------------------------------------------------------
 
-/// The day number (days since 1970-01-01) of a valid civil date, or empty.
-std::optional<std::int64_t> civil_day(int year, unsigned month, unsigned day) {
-  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month},
-                                        std::chrono::day{day}};
-  if (!ymd.ok()) return {};
-  return static_cast<std::int64_t>(std::chrono::sys_days(ymd).time_since_epoch().count());
-}
-
-std::string civil_date_text(std::int64_t day_number) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days(std::chrono::days(day_number))};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 /// Reads 1..max_digits digits at `s` (advancing it); -1 if there are none or more.
 int take_number(std::string_view& s, std::size_t min_digits, std::size_t max_digits) {
   std::size_t n = 0;
@@ -172,18 +156,6 @@ bool valid_time(std::string_view s) {
   if (!take_char(s, ':')) return false;
   const int seconds = take_number(s, 2, 2);
   return seconds >= 0 && seconds <= 59 && s.empty();
-}
-
-/// "YYYY-MM-DD", exactly.
-std::optional<std::int64_t> parse_iso_date(std::string_view s) {
-  if (s.size() != 10) return {};
-  const int year = take_number(s, 4, 4);
-  if (year < 0 || !take_char(s, '-')) return {};
-  const int month = take_number(s, 2, 2);
-  if (month < 0 || !take_char(s, '-')) return {};
-  const int day = take_number(s, 2, 2);
-  if (day < 0 || !s.empty()) return {};
-  return civil_day(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
 }
 
 /// "YYYY-MM-DD HH:MM[:SS]" (or 'T' for the space) or "M/D/YYYY H:MM[:SS]": the date's day number.

@@ -15,6 +15,7 @@
 #include "market/product_selector.h"
 #include "market/shown_set.h"
 #include "scenarios/uncertainty.h"
+#include "sim/dates.h"
 #include "sim/error.h"
 #include "sim/text.h"
 #include "strategies/promotions/wish_listing.h"
@@ -158,6 +159,9 @@ const ParamSchema& scenario_schema() {
       {.name = "market", .type = ParamType::kObject, .description = "products and consumers"},
       {.name = "arms", .type = ParamType::kObjectList,
        .description = "strategy bundles to compare; exactly one has \"baseline\": true"},
+      {.name = "start_date", .type = ParamType::kString, .default_value = nullptr,
+       .description = "the calendar date of day 0, \"YYYY-MM-DD\" (dates in transactions.csv; absent: 2024-01-01, a Monday)",
+       .optional = true},
       {.name = "offline", .type = ParamType::kObject, .default_value = nullptr,
        .description = "offline evaluation of each arm's recommender: {\"until\": last training day, "
                       "\"k\": [list lengths]}; scored on the purchases after until (experiments/offline_eval.h)",
@@ -813,6 +817,11 @@ Scenario parse_certain(const Json& document, const std::string& file) {
                                                   std::to_string(sc.horizon_days) + ")");
   }
   parse_engine(in, top);
+  if (top.contains("start_date") && !top["start_date"].is_null()) {
+    const std::optional<std::int64_t> day = parse_iso_date(top["start_date"].get<std::string>());
+    if (!day) throw ScenarioError(file, "/start_date", "expected a date \"YYYY-MM-DD\"");
+    sc.start_day = *day;
+  }
   if (top.contains("offline") && !top["offline"].is_null()) {
     static const ParamSchema offline_schema = {
         {.name = "until", .type = ParamType::kInteger, .min = 0, .max = 3650,

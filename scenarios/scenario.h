@@ -56,6 +56,9 @@ struct Scenario {
   /// replication r runs on draw_scenario(*this, r).
   std::shared_ptr<const Uncertainty> uncertainty;
   std::optional<OfflinePlan> offline;
+  /// The calendar date of day 0 as a day number since 1970-01-01 (/start_date; 2024-01-01, a
+  /// Monday, when absent).
+  std::int64_t start_day = 19723;
 };
 
 /// The scenario replication `replication` runs on: with parameter uncertainty, its draw's values
