@@ -34,8 +34,17 @@ void register_builtin_outputs() {
     register_funnel_output();
     register_prices_output();
     register_groups_output();
+    register_transactions_output();
     register_report_output();
   });
+}
+
+bool outputs_need_transactions(const std::vector<std::string>& names) {
+  register_builtin_outputs();
+  for (const OutputInfo& o : output_registry()) {
+    if (o.needs_transactions && std::find(names.begin(), names.end(), o.name) != names.end()) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> output_names() {

@@ -38,6 +38,9 @@ struct OutputInfo {
   /// Whether a run writes it unless told which files to write (`--outputs`). An opt-in output
   /// (report.html: `--report`) is still one of the set's names.
   bool by_default = true;
+  /// Whether its runs must record every order line (RunResult::transactions; memory grows with
+  /// sales, so runs record them only when a selected output asks).
+  bool needs_transactions = false;
 };
 
 /// The registered outputs, in registration order (the order of the output set). Adding an entry
@@ -47,6 +50,8 @@ void add_output(OutputInfo info);
 /// Registers the built-in outputs; idempotent.
 void register_builtin_outputs();
 
+/// Whether any of the named outputs needs every order line recorded (OutputInfo::needs_transactions).
+bool outputs_need_transactions(const std::vector<std::string>& names);
 /// Every registered output's name, in order.
 std::vector<std::string> output_names();
 /// The outputs a run writes by default (by_default), in order.
@@ -72,5 +77,6 @@ void register_funnel_output();
 void register_prices_output();
 void register_groups_output();
 void register_report_output();
+void register_transactions_output();
 
 }  // namespace marketsim

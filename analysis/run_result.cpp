@@ -104,6 +104,13 @@ Json run_result_json(const RunResult& r) {
                  }
                  return Json{{"names", names}, {"values", numbers(values)}};
                }()},
+              {"transactions", [&] {
+                 Json out = Json::array();
+                 for (const TransactionLine& t : r.transactions) {
+                   out.push_back(Json::array({t.time, t.consumer, t.product, t.seller, t.quantity, t.unit_paid, t.order_discount}));
+                 }
+                 return out;
+               }()},
               {"totals", numbers(r.totals)},
               {"daily", daily},
               {"gauge_names", r.gauge_names},
@@ -138,6 +145,14 @@ RunResult run_result_from_json(const Json& j) {
       const std::vector<double> values = doubles(field(offline, "values"));
       if (names.size() != values.size()) throw Error("stored run result: offline names and values differ in length");
       for (std::size_t k = 0; k < names.size(); ++k) r.offline.emplace_back(names[k], values[k]);
+    }
+    if (j.contains("transactions")) {  // (absent from units stored before it existed: none recorded)
+      for (const Json& t : j["transactions"]) {
+        r.transactions.push_back(TransactionLine{item(t, 0, "transactions").get<double>(), item(t, 1, "transactions").get<std::uint32_t>(),
+                                                 item(t, 2, "transactions").get<std::uint32_t>(), item(t, 3, "transactions").get<std::uint32_t>(),
+                                                 item(t, 4, "transactions").get<std::uint32_t>(), item(t, 5, "transactions").get<std::int64_t>(),
+                                                 item(t, 6, "transactions").get<std::int64_t>()});
+      }
     }
     for (const Json& d : field(j, "daily")) {
       r.daily.push_back(DailyRow{item(d, 0, "daily").get<Day>(), item(d, 1, "daily").get<bool>(),

@@ -117,6 +117,20 @@ struct GroupDayRow {
   double sum_products[2];  // units x revenue, units x gross profit (ratios' delta method)
 };
 
+/// One order line a run sold (transactions.csv), recorded only when asked for
+/// (ExperimentOptions::transactions): its time, consumer, product, the units sold, the price paid
+/// per unit after per-item promotions and the line's share of order-level discounts (cents).
+struct TransactionLine {
+  double time;
+  std::uint32_t consumer;
+  std::uint32_t product;
+  std::uint32_t seller;
+  std::uint32_t quantity;
+  std::int64_t unit_paid;
+  std::int64_t order_discount;
+  friend bool operator==(const TransactionLine&, const TransactionLine&) = default;
+};
+
 /// What a run measured of the machine it ran on (wall-clock seconds): not part of its
 /// deterministic result, so never compared, and kept apart in the stored form.
 struct RunTimings {
@@ -153,6 +167,9 @@ struct RunResult {
   /// "precision@k", "recall@k", "ndcg@k" for each k; empty without /offline or when the
   /// recommender does not rank offline.
   std::vector<std::pair<std::string, double>> offline;
+  /// Every order line sold, in settlement order (time, then consumer), warm-up included; empty
+  /// unless the experiment asked for them (ExperimentOptions::transactions).
+  std::vector<TransactionLine> transactions;
   std::uint64_t visits_simulated = 0;  // including warm-up
   std::uint64_t candidate_visits = 0;  // drawn before thinning, including warm-up
   std::size_t shards = 0;

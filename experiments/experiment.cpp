@@ -61,6 +61,7 @@ ExperimentResult run_experiment(const Scenario& sc, const ExperimentOptions& opt
       const std::size_t k = i / arms;
       const std::size_t arm = i % arms;
       ArmRun run(sc, prepared[k], arm);
+      if (options.transactions) run.record_transactions();
       if (arm == 0) units[first + k].columns = run.simulation().columns().specs();
       units[first + k].runs[arm] = run.run(on_window);
     });

@@ -20,6 +20,8 @@ struct ExperimentOptions {
   /// at 0 (a replication's streams are keyed by its index).
   std::uint64_t first_replication = 0;
   ProgressFn progress = {};
+  /// Record every order line of every run (RunResult::transactions; transactions.csv).
+  bool transactions = false;
 };
 
 /// Runs every arm of the scenario's replications, one run unit per replication; a replication's

@@ -135,6 +135,7 @@ RunResult ArmRun::run(const WindowFn& on_window) {
   r.timings.simulation_seconds = seconds_since(start);
   collector_->finish(r);
   if (purchases_) r.offline = offline_scores();
+  if (transactions_) r.transactions = transactions_->take();
   return r;
 }
 
@@ -160,6 +161,19 @@ std::vector<std::pair<std::string, double>> ArmRun::offline_scores() const {
   return out;
 }
 
+void TransactionRecorder::on_window(const WindowRecords& records) {
+  for (const LineRecord& l : records.lines) {
+    if (l.quantity == 0) continue;
+    lines_.push_back(TransactionLine{l.time, l.consumer, l.product, l.seller, l.quantity, l.unit_paid(), l.order_discount});
+  }
+}
+
+void ArmRun::record_transactions() {
+  if (transactions_) return;
+  transactions_ = std::make_unique<TransactionRecorder>();
+  simulation_->subscribe(*transactions_);
+}
+
 RunResult run_arm(const Scenario& scenario, const PreparedReplication& replication, std::size_t arm,
                   const WindowFn& on_window) {
   ArmRun run(scenario, replication, arm);
@@ -180,6 +194,7 @@ UnitResult run_unit(const Scenario& scenario, const RunUnit& unit, MarketCache* 
   const auto start = Clock::now();
   tbb::parallel_for(std::size_t{0}, arms.size(), [&](std::size_t k) {
     ArmRun run(scenario, replication, arms[k]);
+    if (unit.transactions) run.record_transactions();
     if (k == 0) columns = run.simulation().columns().specs();
     out.runs[k] = run.run(on_window);
   });

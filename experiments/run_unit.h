@@ -34,6 +34,17 @@ namespace marketsim {
 struct RunUnit {
   std::uint64_t replication = 0;
   std::vector<std::size_t> arms;  // indices into the scenario's arms, ascending; empty: every arm
+  bool transactions = false;      // record every order line (RunResult::transactions)
+};
+
+/// Records every order line a run sells (RunResult::transactions), in settlement order.
+class TransactionRecorder final : public RunObserver {
+ public:
+  void on_window(const WindowRecords& records) override;
+  std::vector<TransactionLine> take() { return std::move(lines_); }
+
+ private:
+  std::vector<TransactionLine> lines_;
 };
 
 /// What a unit gives back.
@@ -112,6 +123,8 @@ class ArmRun {
   BuildContext build_context(SellerId seller = 0) const;
   /// Adds a subscriber to the run's signals (before run()).
   void subscribe(RunObserver& observer) { simulation_->subscribe(observer); }
+  /// Records every order line into the result's `transactions` (before run()).
+  void record_transactions();
   /// Runs to the horizon (checking the run's invariants) and returns the collected result,
   /// timings included. Call once.
   RunResult run(const WindowFn& on_window = {});
@@ -131,6 +144,7 @@ class ArmRun {
   Arm arm_;
   std::unique_ptr<RunCollector> collector_;
   std::unique_ptr<PurchaseRecorder> purchases_;  // with /offline: the run's purchases
+  std::unique_ptr<TransactionRecorder> transactions_;
   std::unique_ptr<Simulation> simulation_;
 };
 

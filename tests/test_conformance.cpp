@@ -211,9 +211,11 @@ std::pair<Json, std::string> entry_scenario(const Entry& e, const Json& example)
 }
 
 /// Runs a scenario's experiment with at most `threads` threads.
-ExperimentResult run_on(const Scenario& sc, std::size_t threads) {
+ExperimentResult run_on(const Scenario& sc, std::size_t threads, bool transactions = false) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-  return run_experiment(sc);
+  ExperimentOptions options;
+  options.transactions = transactions;  // what the outputs under test need recorded
+  return run_experiment(sc, options);
 }
 
 /// The output set of a run without what depends on the machine (summary.json's "performance").
@@ -408,8 +410,9 @@ TEST_CASE("conformance: every output file is identical on 1 and 2 threads and ha
     Json document = reference_scenario();
     apply_fragment(document, Json::parse(fragment));
     const Scenario sc = check_scenario_text(document.dump(), kFile);
-    const auto one = deterministic_outputs(sc, run_on(sc, 1), names);
-    const auto two = deterministic_outputs(sc, run_on(sc, 2), names);
+    const bool transactions = outputs_need_transactions(names);
+    const auto one = deterministic_outputs(sc, run_on(sc, 1, transactions), names);
+    const auto two = deterministic_outputs(sc, run_on(sc, 2, transactions), names);
     for (const std::string& name : names) {
       INFO("output " << name);
       REQUIRE(one.contains(name));

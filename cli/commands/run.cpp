@@ -2,7 +2,6 @@
 // comparison of arms and writes the output set.
 #include <tbb/global_control.h>
 
-#include <algorithm>
 #include <iomanip>
 #include <thread>
 
@@ -48,9 +47,11 @@ int command_run(const std::vector<std::string>& args, std::ostream& out, std::os
   ProgressBar bar(!r.quiet);
   const ExperimentResult result = [&] {
     try {
-      return run_experiment(sc, ExperimentOptions{r.first_replication, [&](std::uint64_t done, std::uint64_t total) {
-                                                    bar.update(done, total);
-                                                  }});
+      // Order lines are kept only for the output that writes them (opt-in: memory grows with sales).
+      const bool transactions = r.out_dir && outputs_need_transactions(r.outputs);
+      return run_experiment(sc, ExperimentOptions{r.first_replication,
+                                                  [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); },
+                                                  transactions});
     } catch (const RangeError& e) {  // the scenario's magnitudes: bad input, named by its file
       throw ScenarioError(r.scenario, "", e.what());
     }
