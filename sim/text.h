@@ -17,6 +17,8 @@ std::string one_line(std::string_view s);
 /// Every user-supplied string echoed in an error message goes through this.
 /// A string longer than `max_bytes` is cut there and its length given ("abc..." (5000 bytes)).
 std::string json_quoted(std::string_view s, std::size_t max_bytes = 200);
+/// `s` without the spaces and tabs around it (a CSV field's).
+std::string_view trim(std::string_view s);
 
 /// `s` as one CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote,
 /// a carriage return or a line feed (or begins or ends with a space); as is otherwise.
