@@ -61,6 +61,13 @@ Catalog outline_catalog(const MarketSpec& spec) {
               cs.quality_mean);
     first = end;
   }
+  if (const ProductTable* t = spec.product_table.get()) {  // given, not drawn: the outline is the catalog
+    for (std::size_t j = 0; j < products; ++j) {
+      cat.list_price[j] = to_cents(t->list_price[j]);
+      cat.unit_cost[j] = to_cents(t->cost[j]);
+      cat.quality[j] = t->quality[j];
+    }
+  }
   return cat;
 }
 
@@ -68,6 +75,10 @@ Catalog build_catalog(const MarketSpec& spec, std::uint64_t seed, std::uint64_t 
   // The outline gives the shape (categories, per-product arrays); the draws fill in each product.
   Catalog cat = outline_catalog(spec);
   const std::size_t dims = cat.dimensions;
+  if (spec.product_table) {
+    cat.attributes = spec.product_table->attributes;
+    return cat;
+  }
   cat.attributes.resize(cat.size() * dims);
   std::size_t first = 0;
   for (const CategorySpec& cs : spec.categories) {
@@ -114,7 +125,10 @@ Population build_population(const MarketSpec& spec, std::uint64_t seed, std::uin
         boost::random::lognormal_distribution<double> beta(std::log(ss.price_sensitivity_median),
                                                            ss.price_sensitivity_log_sd);
         pop.segment[i] = static_cast<std::uint16_t>(s);
-        for (std::size_t k = 0; k < dims; ++k) pop.taste[i * dims + k] = static_cast<float>(normal(rng));
+        for (std::size_t k = 0; k < dims; ++k) {
+          const double mean = ss.taste_mean.empty() ? 0.0 : ss.taste_mean[k];
+          pop.taste[i * dims + k] = static_cast<float>(mean + normal(rng));
+        }
         pop.price_sensitivity[i] = static_cast<float>(beta(rng));
         pop.deal_proneness[i] = static_cast<float>(ss.deal_proneness);
         double rate = ss.visit_rate;  // drawn last, so a spread of 0 leaves the other traits as they were

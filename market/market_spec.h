@@ -3,6 +3,7 @@
 // build_market() draws the catalog and the consumer population.
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,22 @@ struct CategorySpec {
   double quality_sd = 0.0;
 };
 
+/// Products given one by one instead of drawn (/market/catalog_file: a fitted catalog), in product
+/// id order, grouped by category in the scenario's category order.
+struct ProductTable {
+  std::vector<std::uint16_t> category;  // index into MarketSpec::categories
+  std::vector<double> list_price;       // currency units
+  std::vector<double> cost;             // currency units
+  std::vector<double> quality;          // true quality q_j
+  std::vector<float> attributes;        // phi_j, latent_dimensions floats per product
+};
+
 /// A consumer segment: its size and the distributions of its consumers' traits.
 struct SegmentSpec {
   std::string name;
   std::int64_t consumers = 0;
-  double taste_sd = 1.0;                   // theta_i ~ Normal(0, taste_sd^2 I_D)
+  double taste_sd = 1.0;                   // theta_i ~ Normal(taste_mean, taste_sd^2 I_D)
+  std::vector<double> taste_mean = {};     // empty: 0 in every dimension
   double price_sensitivity_median = 0.06;  // beta_i = exp(Normal(ln median, log_sd^2)), per currency unit
   double price_sensitivity_log_sd = 0.25;
   double deal_proneness = 0.0;             // gamma_i: utility of a promotion tag
@@ -69,6 +81,9 @@ struct MarketSpec {
   /// Behaviour modules, in the order their hooks run (scenario key /market/behaviours).
   std::vector<ComponentSpec> behaviours;
   MarketSampling sampling = MarketSampling::kPerReplication;
+  /// From /market/catalog_file: every product's category, prices, quality and attributes (null:
+  /// drawn from the categories' distributions).
+  std::shared_ptr<const ProductTable> product_table;
 
   std::int64_t products() const {
     std::int64_t n = 0;

@@ -14,6 +14,7 @@
 #include "market/market.h"
 #include "market/product_selector.h"
 #include "market/shown_set.h"
+#include "scenarios/catalog_file.h"
 #include "scenarios/uncertainty.h"
 #include "sim/dates.h"
 #include "sim/error.h"
@@ -196,6 +197,10 @@ const ParamSchema& market_schema() {
       {.name = "lead_time_days", .type = ParamType::kInteger, .default_value = 3, .min = 0,
        .max = 365, .description = "replenishment lead time"},
       {.name = "categories", .type = ParamType::kObjectList, .description = "product categories"},
+      {.name = "catalog_file", .type = ParamType::kString, .default_value = nullptr,
+       .description = "a CSV of every product (id,category,list_price,cost,quality,phi_1..phi_D), relative to "
+                      "the scenario's folder: products given instead of drawn (scenarios/catalog_file.h)",
+       .optional = true},
       {.name = "segments", .type = ParamType::kObjectList, .description = "consumer segments"},
       {.name = "sellers", .type = ParamType::kObjectList,
        .default_value = Json::array({Json{{"name", "shop"}}}),
@@ -213,8 +218,8 @@ const ParamSchema& market_schema() {
 const ParamSchema& category_schema() {
   static const ParamSchema s = {
       {.name = "name", .type = ParamType::kString, .description = "category name"},
-      {.name = "products", .type = ParamType::kInteger, .min = 1, .max = 10000000,
-       .description = "number of products"},
+      {.name = "products", .type = ParamType::kInteger, .default_value = nullptr, .min = 1, .max = 10000000,
+       .description = "number of products (required unless /market/catalog_file gives them)", .optional = true},
       {.name = "price_min", .type = ParamType::kNumber, .default_value = 5.0, .min = 0.0,
        .max = 1e9, .description = "lowest list price", .min_exclusive = true},
       {.name = "price_max", .type = ParamType::kNumber, .default_value = 50.0, .min = 0.0,
@@ -238,6 +243,8 @@ const ParamSchema& segment_schema() {
        .description = "number of consumers"},
       {.name = "taste_sd", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0,
        .max = 100.0, .description = "sd of each taste component"},
+      {.name = "taste_mean", .type = ParamType::kNumberList, .default_value = nullptr, .min = -100.0, .max = 100.0,
+       .description = "mean taste vector, latent_dimensions numbers (absent: 0)", .optional = true},
       {.name = "price_sensitivity_median", .type = ParamType::kNumber, .default_value = 0.06,
        .min = 0.0, .max = 100.0, .description = "median of beta (utility per currency unit)",
        .min_exclusive = true},
@@ -407,7 +414,11 @@ void parse_categories(Loading& in, Json& market) {
     if (!names.insert(cs.name).second) {
       throw ScenarioError(in.file, p + "/name", "duplicate category name " + json_quoted(cs.name));
     }
-    cs.products = c["products"].get<std::int64_t>();
+    if (c.contains("products") && !c["products"].is_null()) {
+      cs.products = c["products"].get<std::int64_t>();
+    } else if (!market.contains("catalog_file") || market["catalog_file"].is_null()) {
+      throw ScenarioError(in.file, p + "/products", "required key is missing: an integer, the number of products (or give /market/catalog_file)");
+    }
     cs.price_min = c["price_min"].get<double>();
     cs.price_max = c["price_max"].get<double>();
     if (cs.price_max < cs.price_min) {
@@ -421,6 +432,24 @@ void parse_categories(Loading& in, Json& market) {
     market["categories"][i] = c;
   }
   if (ms.categories.size() > 65535) throw ScenarioError(in.file, "/market/categories", "at most 65535 categories");
+  if (market.contains("catalog_file") && !market["catalog_file"].is_null()) {
+    // Products given one by one: relative to the scenario's folder; each category's count is the file's.
+    const std::string name = market["catalog_file"].get<std::string>();
+    std::filesystem::path path(name);
+    if (path.is_relative()) path = std::filesystem::path(in.file).parent_path() / path;
+    std::vector<std::int64_t> counts;
+    ms.product_table = read_product_table(path.string(), ms.categories, static_cast<std::size_t>(ms.latent_dimensions), counts);
+    for (std::size_t i = 0; i < ms.categories.size(); ++i) {
+      CategorySpec& cs = ms.categories[i];
+      const std::string p = "/market/categories/" + std::to_string(i) + "/products";
+      if (cs.products != 0 && cs.products != counts[i]) {
+        throw ScenarioError(in.file, p, std::to_string(cs.products) + " where /market/catalog_file has " + std::to_string(counts[i]) +
+                                            " products of " + json_quoted(cs.name));
+      }
+      cs.products = counts[i];
+      market["categories"][i]["products"] = counts[i];
+    }
+  }
   if (static_cast<double>(ms.products()) > 1.0e7) {
     throw ScenarioError(in.file, "/market/categories", "at most 10,000,000 products in all");
   }
@@ -443,6 +472,13 @@ void parse_segments(Loading& in, Json& market) {
     }
     ss.consumers = s["consumers"].get<std::int64_t>();
     ss.taste_sd = s["taste_sd"].get<double>();
+    if (s.contains("taste_mean") && !s["taste_mean"].is_null()) {
+      ss.taste_mean = s["taste_mean"].get<std::vector<double>>();
+      if (ss.taste_mean.size() != static_cast<std::size_t>(ms.latent_dimensions)) {
+        throw ScenarioError(in.file, p + "/taste_mean", "expected " + std::to_string(ms.latent_dimensions) +
+                                                            " numbers (latent_dimensions), got " + std::to_string(ss.taste_mean.size()));
+      }
+    }
     ss.price_sensitivity_median = s["price_sensitivity_median"].get<double>();
     ss.price_sensitivity_log_sd = s["price_sensitivity_log_sd"].get<double>();
     ss.deal_proneness = s["deal_proneness"].get<double>();
