@@ -1,6 +1,9 @@
 #pragma once
-// What the command-line tests share: marketsim_main run in-process with its streams captured, and
-// whole files read and written as bytes.
+// What the command-line tests share: marketsim_main run in-process with its streams captured,
+// whole files read and written as bytes, scratch directories, and where the shared data is.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -35,6 +38,37 @@ inline std::string slurp(const std::filesystem::path& p) {
 /// Writes `text` as the whole of a file.
 inline void spit(const std::filesystem::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
+}
+
+/// A fresh directory under the system's temporary directory ("marketsim-NAME-PID"), removed with
+/// everything in it at the end of the test.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / ("marketsim-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  /// Writes `text` as DIR/NAME; returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    spit(path / name, text);
+    return (path / name).string();
+  }
+};
+
+/// The shared retail log ($MARKETSIM_DATA, default ../shared/data beside the source tree:
+/// online-retail/transactions-2010-12-to-2011-08.csv); tests that need it say "skipped (no data)"
+/// when it is absent (ctest then counts them skipped).
+inline std::filesystem::path shared_retail_log() {
+  const char* dir = std::getenv("MARKETSIM_DATA");
+  const std::filesystem::path data = dir != nullptr && *dir != '\0' ? dir : MARKETSIM_SOURCE_DIR "/../shared/data";
+  return data / "online-retail" / "transactions-2010-12-to-2011-08.csv";
 }
 
 /// Whether a shipped file under scenarios/ is a scenario: optimisation files (*-optimize.json) and

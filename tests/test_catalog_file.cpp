@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli_harness.h"
 #include "market/market.h"
 #include "scenarios/scenario.h"
 #include "sim/error.h"
@@ -17,19 +18,6 @@ using namespace marketsim;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Folder {
-  Folder() : path(fs::temp_directory_path() / ("marketsim-catalog-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Folder() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-  fs::path path;
-};
 
 const std::string kCatalog =
     "id,category,list_price,cost,quality,phi_1,phi_2\n"
@@ -59,7 +47,7 @@ std::string error_of(const std::string& file) {
 }  // namespace
 
 TEST_CASE("a catalog file gives the products one by one, relative to the scenario's folder", "[catalog_file]") {
-  const Folder dir;
+  const testing::TempDir dir("catalog");
   dir.write("catalog.csv", kCatalog);
   const Scenario sc = load_scenario(dir.write("s.json", scenario(kCategories)));
   REQUIRE(sc.market.categories.size() == 2);
@@ -82,7 +70,7 @@ TEST_CASE("a catalog file gives the products one by one, relative to the scenari
 }
 
 TEST_CASE("a bad catalog file is a one-line error naming the file, the line and the column", "[catalog_file]") {
-  const Folder dir;
+  const testing::TempDir dir("catalog");
   const std::string s = dir.write("s.json", scenario(kCategories));
   const std::string catalog = (dir.path / "catalog.csv").string();
   const auto with = [&](const std::string& text) {
@@ -115,7 +103,7 @@ TEST_CASE("a bad catalog file is a one-line error naming the file, the line and 
 }
 
 TEST_CASE("a segment's tastes centre on its taste_mean", "[catalog_file]") {
-  const Folder dir;
+  const testing::TempDir dir("catalog");
   dir.write("catalog.csv", kCatalog);
   const Scenario sc = load_scenario(dir.write("s.json", scenario(kCategories, R"(, "taste_mean": [0.8, -0.4])")));
   const Population pop = build_population(sc.market, sc.seed, 0);

@@ -18,15 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Dir {
-  Dir() : path(fs::temp_directory_path() / ("marketsim-receval-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  fs::path path;
-};
-
 /// Rows of a CSV text whose first field is `name` (header skipped).
 std::vector<std::vector<std::string>> rows_of(const std::string& text, const std::string& name) {
   std::vector<std::vector<std::string>> out;
@@ -52,7 +43,7 @@ TEST_CASE("recommend-eval scores popular on a hand-made log as the protocol says
   // 2, 3: a hit at rank 1) and B (relevant {1, 4}; list 1, 2, 3: a hit at rank 1).
   // At k = 5: precision 1/5 each; recall 1 and 1/2; NDCG 1 and 1 / (1 + 1/log2 3) = 0.613148:
   // means 0.2, 0.75 and 0.806574.
-  Dir dir;
+  const testing::TempDir dir("receval");
   const fs::path log = dir.path / "log.csv";
   testing::spit(log,
                 "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
@@ -94,7 +85,7 @@ TEST_CASE("recommend-eval scores popular on a hand-made log as the protocol says
 }
 
 TEST_CASE("recommend-eval refuses bad input in one line and writes nothing", "[recommend-eval]") {
-  Dir dir;
+  const testing::TempDir dir("receval");
   const fs::path log = dir.path / "log.csv";
   testing::spit(log,
                 "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
@@ -133,14 +124,12 @@ TEST_CASE("recommend-eval on the shared retail log: item_cf and als beat popular
   // The issue's reading of the log (train to 2011-06-30, score to 2011-08-31): item-to-item CF
   // (Linden et al. 2003) and implicit ALS (Hu et al. 2008) rank new purchases better than
   // popularity, the paired bootstrap's 95% interval of the NDCG@10 difference above 0.
-  const char* data_dir = std::getenv("MARKETSIM_DATA");
-  const std::string data = data_dir != nullptr && *data_dir != '\0' ? data_dir : MARKETSIM_SOURCE_DIR "/../shared/data";
-  const fs::path file = fs::path(data) / "online-retail" / "transactions-2010-12-to-2011-08.csv";
+  const fs::path file = testing::shared_retail_log();
   if (!fs::exists(file)) {
     WARN("skipped (no data): " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
     return;
   }
-  Dir dir;
+  const testing::TempDir dir("receval");
   const fs::path out = dir.path / "out";
   const testing::Result r = testing::cli({"recommend-eval", file.string(), "--until", "2011-06-30", "--to", "2011-08-31",
                                           "--out", out.string(), "--quiet"});

@@ -15,35 +15,13 @@
 #include <tuple>
 
 #include "calibration/transaction_log.h"
+#include "cli_harness.h"
 #include "sim/error.h"
 
 using namespace marketsim;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A fresh directory under the system's temporary directory, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() /
-             ("marketsim-transaction-log-" + name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path file = path / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file.string();
-  }
-};
 
 const std::string kHeader = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
 
@@ -63,7 +41,7 @@ std::string error_of(F&& f) {
 
 TEST_CASE("each cleaning rule drops and counts its rows, cancellations net the latest lines first",
           "[transaction_log]") {
-  const TempDir dir("rules");
+  const testing::TempDir dir("transaction-log-rules");
   // Line numbers (the header is line 1) and what becomes of each row:
   const std::string file = dir.write("log.csv", kHeader +
       // 2: kept #0: customer 17850 (written 17850.0), item 85123A, day 1, 6 units, 255 cents
@@ -154,7 +132,7 @@ TEST_CASE("day_of counts days from first_date and refuses malformed dates", "[tr
     CHECK_THROWS_AS(log.day_of(bad), std::invalid_argument);
   }
   // A log without data rows has no day 0.
-  const TempDir dir("empty");
+  const testing::TempDir dir("transaction-log-empty");
   const TransactionLog empty = read_transaction_log(dir.write("empty.csv", kHeader));
   CHECK(empty.report.rows == 0);
   CHECK(empty.lines.empty());
@@ -164,7 +142,7 @@ TEST_CASE("day_of counts days from first_date and refuses malformed dates", "[tr
 
 TEST_CASE("the reader takes a byte order mark, CRLF, blank lines, any column order and line breaks in quotes",
           "[transaction_log]") {
-  const TempDir dir("format");
+  const testing::TempDir dir("transaction-log-format");
   const std::string file = dir.write("log.csv",
       "\xEF\xBB\xBF" "Country,CustomerID,UnitPrice,InvoiceDate,Quantity,Description,StockCode,InvoiceNo\r\n"
       "France, 12680.0 , 1.5 ,2011-08-31T17:45:59, 3 ,\"TWO\r\nLINES\",  23084 ,564001\r\n"
@@ -184,7 +162,7 @@ TEST_CASE("the reader takes a byte order mark, CRLF, blank lines, any column ord
 
 TEST_CASE("a column map renames columns, keeps the defaults of keys it leaves out, and refuses what it does not know",
           "[transaction_log]") {
-  const TempDir dir("map");
+  const testing::TempDir dir("transaction-log-map");
   const std::string map_file = dir.write("map.json", R"({"item": "Code", "customer": "Client", "price": "Price"})");
   const ColumnMap map = read_column_map(map_file);
   // The shipped map of the shared log is the default.
@@ -241,7 +219,7 @@ TEST_CASE("a column map renames columns, keeps the defaults of keys it leaves ou
 }
 
 TEST_CASE("reading errors name the file, the line and the column", "[transaction_log]") {
-  const TempDir dir("errors");
+  const testing::TempDir dir("transaction-log-errors");
   SECTION("a column missing from the header") {
     const std::string file = dir.write("log.csv",
         "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,CustomerID\n");
@@ -288,9 +266,7 @@ TEST_CASE("reading errors name the file, the line and the column", "[transaction
 
 TEST_CASE("the shared 2010-12 to 2011-08 Online Retail log cleans as an independent reading does",
           "[transaction_log]") {
-  const char* data_dir = std::getenv("MARKETSIM_DATA");
-  const std::string data = data_dir != nullptr && *data_dir != '\0' ? data_dir : MARKETSIM_SOURCE_DIR "/../shared/data";
-  const std::string file = data + "/online-retail/transactions-2010-12-to-2011-08.csv";
+  const std::string file = testing::shared_retail_log().string();
   if (!fs::is_regular_file(file)) {
     WARN("skipped (no data): " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
     return;

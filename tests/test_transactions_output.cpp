@@ -20,15 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Dir {
-  Dir() : path(fs::temp_directory_path() / ("marketsim-transactions-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  fs::path path;
-};
-
 std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
   std::vector<std::vector<std::string>> out;
   std::istringstream in(text);
@@ -51,7 +42,7 @@ const std::vector<std::string> kSmall = {"--set", "/market/segments/0/consumers=
 }  // namespace
 
 TEST_CASE("transactions.csv reconciles with runs.csv and reads back as a transaction log", "[transactions]") {
-  Dir dir;
+  const testing::TempDir dir("transactions");
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/threshold-sale.json";
   std::string texts[2];
   for (int threads = 1; threads <= 2; ++threads) {
@@ -128,7 +119,7 @@ TEST_CASE("transactions.csv reconciles with runs.csv and reads back as a transac
 }
 
 TEST_CASE("transactions.csv is opt-in, and start_date must be a date", "[transactions]") {
-  Dir dir;
+  const testing::TempDir dir("transactions");
   const std::string scenario = MARKETSIM_SOURCE_DIR "/scenarios/threshold-sale.json";
   std::vector<std::string> args = {"run", scenario, "--out", (dir.path / "default").string()};
   args.insert(args.end(), kSmall.begin(), kSmall.end());
