@@ -67,14 +67,21 @@ void register_transactions_output() {
       [](const OutputContext& o) {
         const MarketSpec& ms = o.scenario.market;
         // Products and consumers are laid out by category and by segment, in the scenario's order.
-        std::vector<std::string> product_category, segment_of;
-        std::vector<std::int64_t> segment_end;
-        for (const CategorySpec& c : ms.categories) product_category.insert(product_category.end(), static_cast<std::size_t>(c.products), c.name);
+        std::vector<std::int64_t> category_end, segment_end;
+        std::vector<std::string> segment_of;
         std::int64_t end = 0;
+        for (const CategorySpec& c : ms.categories) category_end.push_back(end += c.products);
+        end = 0;
         for (const SegmentSpec& s : ms.segments) {
           segment_end.push_back(end += s.consumers);
           segment_of.push_back(csv_field(s.name));
         }
+        // The range (category or segment) that id falls in: ranges are few, scanned in order.
+        const auto range_of = [](const std::vector<std::int64_t>& ends, std::uint32_t id) {
+          std::size_t k = 0;
+          while (k + 1 < ends.size() && static_cast<std::int64_t>(id) >= ends[k]) ++k;
+          return k;
+        };
         std::ostringstream out;
         out << "arm,replication,InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
         for (const RunResult& r : o.result.runs) {
@@ -82,11 +89,7 @@ void register_transactions_output() {
           std::uint64_t invoice = 0;
           std::int64_t discount = 0;
           std::size_t first = 0;  // the current order's first line
-          const auto segment = [&](std::uint32_t c) {
-            std::size_t k = 0;
-            while (k + 1 < segment_end.size() && static_cast<std::int64_t>(c) >= segment_end[k]) ++k;
-            return segment_of[k];
-          };
+          const auto segment = [&](std::uint32_t c) -> const std::string& { return segment_of[range_of(segment_end, c)]; };
           const auto close_order = [&] {
             if (discount <= 0) return;
             const TransactionLine& t = r.transactions[first];
@@ -102,7 +105,7 @@ void register_transactions_output() {
               first = k;
             }
             discount += t.order_discount;
-            std::string description = t.product < product_category.size() ? product_category[t.product] : "product";
+            std::string description = ms.categories[range_of(category_end, t.product)].name;
             description += ' ';
             description += std::to_string(t.product);
             out << arm << ',' << r.replication << ',' << invoice << ',' << stock_code(t.product) << ',' << csv_field(description)
