@@ -8,7 +8,7 @@
 // Put it last under /market/behaviours so that V includes the other modules' terms.
 //
 // The uniform of slot k of a consumer's visit n is one half of draw k / 2 + 1 of the module's
-// stream for the consumer at counter n * 64 (64 = ShownSet::kCapacity): the high 32 bits for
+// stream for the consumer at counter n * 64 (kStreamStride: 128 slots a visit, checked): the high 32 bits for
 // even k, the low 32 bits for odd k (a uniform on a grid of 2^-32, ample for a click
 // probability), so draws do not depend on threads and one draw serves two slots. The
 // uniform (as its 32 bits) is compared with bounds of the probability read from a table over a grid of
@@ -36,11 +36,16 @@
 
 #include "agents/behaviour.h"
 #include "agents/click_model.h"
+#include "sim/error.h"
 #include "agents/per_shard.h"
 #include "market/shown_set.h"
 
 namespace marketsim {
 namespace {
+
+/// Counters of a consumer's stream per visit: two slots a draw, so 128 slots a visit (a visit shows
+/// at most 64 offers in most scenarios; ShownSet::kCapacity is 255, checked at construction).
+constexpr std::uint64_t kStreamStride = 64;
 
 /// A shard's counts of the current day.
 struct alignas(64) Tally {
@@ -76,7 +81,7 @@ class Clicks final : public Behaviour, public ClickModel {
   void utility(VisitBatch& b) const override {
     Tally& tally = tallies_.get(b.shard.index());
     for (std::size_t v = 0; v < b.consumer.size(); ++v) {
-      CounterRng rng = b.shard.stream(b.consumer[v], static_cast<std::uint64_t>(b.visit[v]) * ShownSet::kCapacity);
+      CounterRng rng = b.shard.stream(b.consumer[v], static_cast<std::uint64_t>(b.visit[v]) * kStreamStride);
       const std::uint32_t first = b.first_slot[v], end = b.first_slot[v + 1];
       const std::uint32_t browsed_from = end - std::min(browse_, end - first);
       std::uint64_t clicked_recommended = 0;
@@ -177,6 +182,11 @@ void register_clicks() {
            .max = 100.0, .description = "c1, log-odds of a click per unit of utility (0: a constant click rate)"},
       },
       [](const Json& p, const BehaviourContext& ctx) {
+        if (ctx.spec.max_shown > static_cast<std::int64_t>(2 * kStreamStride)) {
+          throw ParamError("intercept", "the clicks module draws for at most " + std::to_string(2 * kStreamStride) +
+                                            " offers shown per visit; the scenario shows up to " +
+                                            std::to_string(ctx.spec.max_shown));
+        }
         return std::make_unique<Clicks>(ctx, p["intercept"].get<double>(), p["slope"].get<double>());
       },
       examples_from(R"([{"intercept": 0.5, "slope": 1.0}])"),

@@ -26,6 +26,7 @@ namespace marketsim {
 /// 0 = the first), or kBrowsedSlot when organic browsing showed it. Arrays by slot have
 /// kSlotPositions entries, the last for browsing.
 inline constexpr std::uint8_t kBrowsedSlot = ShownSet::kCapacity;
+static_assert(ShownSet::kCapacity <= 255, "slot indices and kBrowsedSlot are bytes");
 inline constexpr std::size_t kSlotPositions = std::size_t{kBrowsedSlot} + 1;
 
 /// One settled line of an order. Money in cents. What the consumer paid for the line is

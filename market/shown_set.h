@@ -10,7 +10,10 @@ namespace marketsim {
 
 class ShownSet {
  public:
-  static constexpr std::size_t kCapacity = 64;
+  /// Most offers one visit shows (recommendation, featured and browse slots together). 255: the
+  /// largest that keeps a slot index, and kBrowsedSlot beyond it, in a byte (market/records.h);
+  /// wholesale baskets of a hundred lines need a visit to show a few hundred offers.
+  static constexpr std::size_t kCapacity = 255;
 
   void clear() { size_ = 0; }
   std::size_t size() const { return size_; }

@@ -193,7 +193,7 @@ const ParamSchema& market_schema() {
       {.name = "intercept", .type = ParamType::kNumber, .default_value = -2.5, .min = -100,
        .max = 100, .description = "a, the utility intercept of every product"},
       {.name = "browse_slots", .type = ParamType::kInteger, .default_value = 0, .min = 0,
-       .max = 32, .description = "products organic browsing adds to each visit"},
+       .max = 255, .description = "products organic browsing adds to each visit (with the sellers' slots at most 255)"},
       {.name = "lead_time_days", .type = ParamType::kInteger, .default_value = 3, .min = 0,
        .max = 365, .description = "replenishment lead time"},
       {.name = "categories", .type = ParamType::kObjectList, .description = "product categories"},
@@ -804,7 +804,8 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
                             "the sellers' recommendation and featured slots (" + std::to_string(slots) +
                                 " up to this seller) + browse_slots (" + std::to_string(ms.browse_slots) + ") = " +
                                 std::to_string(shown) +
-                                " offers shown per visit; allowed: at most 64 and at most the number of offers (" +
+                                " offers shown per visit; allowed: at most " + std::to_string(ShownSet::kCapacity) +
+                                " and at most the number of offers (" +
                                 std::to_string(offers.size()) + ")");
       }
       ms.max_shown = std::max(ms.max_shown, static_cast<std::int64_t>(shown));

@@ -695,19 +695,17 @@ TEST_CASE("validation: random recommender slots must not exceed the product coun
   check_rejected(doc, "/arms/0/recommendation/slots", {"exceeds the number of products"});
 }
 
-TEST_CASE("validation: recommendation slots + browse_slots at most 64", "[validation]") {
+TEST_CASE("validation: recommendation slots + browse_slots at most 255", "[validation]") {
+  // ShownSet::kCapacity: slot indices and the browsed marker are bytes.
   Json doc = base_document();
-  doc["market"]["categories"][0]["products"] = 100;
-  doc["market"]["browse_slots"] = 32;
+  doc["market"]["categories"][0]["products"] = 400;
+  doc["market"]["browse_slots"] = 200;
   doc["arms"][0]["recommendation"] =
-      Json{{"name", "popular_plus_random"}, {"popular", 32}, {"random", 1}};
-  check_rejected(doc, "/arms/0/recommendation", {"at most 64"});
+      Json{{"name", "popular_plus_random"}, {"popular", 30}, {"random", 26}};
+  check_rejected(doc, "/arms/0/recommendation", {"= 256 offers shown per visit", "at most 255"});
 
-  Json ok = base_document();
-  ok["market"]["categories"][0]["products"] = 100;
-  ok["market"]["browse_slots"] = 32;
-  ok["arms"][0]["recommendation"] =
-      Json{{"name", "popular_plus_random"}, {"popular", 32}, {"random", 0}};
+  Json ok = doc;
+  ok["arms"][0]["recommendation"]["random"] = 25;
   CHECK_NOTHROW(parse_scenario(ok, kFile));
 }
 
@@ -1154,16 +1152,17 @@ TEST_CASE("validation: with several sellers an arm needs \"sellers\"", "[validat
                  {"the market has 2 sellers", "give each its strategies under \"sellers\""});
 }
 
-TEST_CASE("validation: recommendation slots over all sellers + browse_slots at most 64",
+TEST_CASE("validation: recommendation slots over all sellers + browse_slots at most 255",
           "[validation]") {
-  // 32 browse slots + 16 (north) + 17 (south) = 65.
+  // 200 browse slots + 28 (north) + 28 (south) = 256.
   Json doc = two_sellers();
-  doc["market"]["browse_slots"] = 32;
+  doc["market"]["categories"][0]["products"] = 600;
+  doc["market"]["browse_slots"] = 200;
   doc["arms"][0]["sellers"][0]["recommendation"] =
-      Json{{"name", "popular_plus_random"}, {"popular", 16}, {"random", 0}};
+      Json{{"name", "popular_plus_random"}, {"popular", 28}, {"random", 0}};
   doc["arms"][0]["sellers"][1]["recommendation"] =
-      Json{{"name", "popular_plus_random"}, {"popular", 16}, {"random", 1}};
-  check_rejected(doc, "/arms/0/sellers/1/recommendation", {"= 65 offers shown per visit", "at most 64"});
+      Json{{"name", "popular_plus_random"}, {"popular", 27}, {"random", 1}};
+  check_rejected(doc, "/arms/0/sellers/1/recommendation", {"= 256 offers shown per visit", "at most 255"});
 
   Json ok = doc;
   ok["arms"][0]["sellers"][1]["recommendation"]["random"] = 0;
