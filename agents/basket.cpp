@@ -31,8 +31,9 @@ void register_basket() {
       "Multi-item baskets: the logit choice repeats without the items taken until the outside "
       "option wins or the basket holds max_items items.",
       {
-          {.name = "max_items", .type = ParamType::kInteger, .default_value = 3, .min = 1, .max = 32,
-           .description = "most items (distinct offers) one visit may take; 1: a single choice"},
+          {.name = "max_items", .type = ParamType::kInteger, .default_value = 3, .min = 1, .max = 255,
+           .description = "most items (distinct offers) one visit may take, at most the offers it is shown; "
+                          "1: a single choice"},
       },
       [](const Json& p, const BehaviourContext&) {
         return std::make_unique<Basket>(p["max_items"].get<std::uint8_t>());

@@ -235,7 +235,10 @@ struct VisitBatch {
   std::span<std::uint8_t> max_lines;
 };
 
-/// Chosen lines before settlement (basket stage): set each line's quantity (engine default 1).
+/// Chosen lines before settlement (basket stage): set each line's quantity (engine default 1;
+/// modules run in scenario order, each seeing the quantities the earlier ones set). price[l] is
+/// what the consumer pays for one unit (currency units). (consumer, visit, line) identifies a
+/// line for the whole run, the same in every arm: a module keys a line's draws on it.
 struct LineBatch {
   const ShardContext& shard;
   std::span<const ConsumerId> consumer;
@@ -243,6 +246,10 @@ struct LineBatch {
   std::span<const OfferId> offer;
   std::span<const float> price;
   std::span<std::uint16_t> quantity;
+  /// The consumer's visit index of each line (LineRecord::visit: keys the visit's streams).
+  std::span<const std::uint32_t> visit = {};
+  /// Each line's position in its order (0: the basket's first choice).
+  std::span<const std::uint8_t> line = {};
 };
 
 /// A shard's lines of the settled window, in commit order (sold and lost lines).

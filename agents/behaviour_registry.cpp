@@ -11,11 +11,13 @@ void register_quality_learning();
 void register_reference_price();
 void register_basket();
 void register_household_stock();
+void register_quantity();
 void register_loyalty();
 void register_membership();
 void register_engagement();
 void register_word_of_mouth();
 void register_clicks();
+void register_lifecycle();
 
 BehaviourRegistry& behaviour_registry() {
   static BehaviourRegistry r("behaviour", "module");
@@ -30,11 +32,13 @@ void register_builtin_behaviours() {
     register_reference_price();
     register_basket();
     register_household_stock();
+    register_quantity();
     register_loyalty();
     register_membership();
     register_engagement();
     register_word_of_mouth();
     register_clicks();
+    register_lifecycle();
   });
 }
 

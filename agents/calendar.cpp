@@ -10,6 +10,14 @@
 // over a week without surges and the profiles only say how visits spread over days and hours.
 // The default profiles are flat: the module with no surges changes nothing.
 //
+// Demand shocks (noise_sd > 0): every block of n = noise_days days (day d in block (d + noise_offset)
+// div n; an offset aligns blocks with weeks from Monday) has its own
+// factor exp(sigma z_k - sigma^2 / 2), z_k ~ Normal(0, 1), mean 1, multiplying s(t) on its days:
+// the week-to-week variation of a real shop's demand beyond what independent shoppers give (a
+// Poisson-lognormal day count, as in negative-binomial demand models). z_k comes from the stream
+// keyed by (seed, replication, Purpose::kBehaviour with "calendar.noise", block k): the same for
+// every arm of a replication (common random numbers) and every consumer, drawn once per run.
+//
 // intensity_bound(start, end) is the maximum of s over the hour slots that times in
 // [start, end) fall in: it depends only on the parameters and time, and s(t) <= bound exactly
 // (the same products of the same doubles).
@@ -21,7 +29,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/random/normal_distribution.hpp>
+
 #include "agents/behaviour.h"
+#include "agents/shared_resources.h"
 #include "sim/error.h"
 #include "sim/params.h"
 
@@ -68,7 +79,7 @@ std::vector<double> profile(const Json& values, std::size_t size, bool normalise
 
 class Calendar final : public Behaviour {
  public:
-  explicit Calendar(const Json& p) {
+  Calendar(const Json& p, const BehaviourContext& ctx) {
     const bool normalise = p["normalise"].get<bool>();
     const std::vector<double> week = profile(p["day_of_week"], kWeek, normalise, "day_of_week");
     const std::vector<double> hours = profile(p["hour_of_day"], kHours, normalise, "hour_of_day");
@@ -98,6 +109,27 @@ class Calendar final : public Behaviour {
                                        ", the longest horizon; allowed: day + days <= " + std::to_string(kDays));
       }
       for (std::int64_t d = day; d < day + days; ++d) surge[static_cast<std::size_t>(d)] *= s["factor"].get<double>();
+    }
+    // (value(): the declared defaults, for parameters given without the loader.)
+    const double sigma = p.value("noise_sd", 0.0);
+    const auto block = static_cast<std::size_t>(std::max<std::int64_t>(1, p.value("noise_days", std::int64_t{7})));
+    const auto offset = static_cast<std::size_t>(p.value("noise_offset", std::int64_t{0}));
+    if (sigma > 0.0) {
+      const std::uint64_t seed = ctx.shared != nullptr ? ctx.shared->seed() : 0;
+      const std::uint64_t replication = ctx.shared != nullptr ? ctx.shared->replication() : 0;
+      const StreamFamily streams(seed, replication, Purpose::kBehaviour, name_hash("calendar.noise"));
+      std::size_t drawn = std::numeric_limits<std::size_t>::max();
+      double factor = 1.0;
+      for (std::size_t d = 0; d < surge.size(); ++d) {
+        const std::size_t k = (d + offset) / block;
+        if (k != drawn) {
+          CounterRng rng(streams.key(k));
+          const double z = boost::random::normal_distribution<double>(0.0, 1.0)(rng);
+          factor = std::exp(sigma * z - sigma * sigma / 2.0);
+          drawn = k;
+        }
+        surge[d] *= factor;
+      }
     }
     day_.resize(surge.size());
     for (std::size_t d = 0; d < day_.size(); ++d) day_[d] = week_[d % kWeek] * surge[d];
@@ -167,9 +199,17 @@ void register_calendar() {
           {.name = "surges", .type = ParamType::kObjectList, .default_value = Json::array(),
            .description = "dated surges {\"day\": d, \"days\": n (default 1), \"factor\": k}: visit intensity x k "
                           "on days [d, d + n); overlapping surges multiply"},
+          {.name = "noise_sd", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 3.0,
+           .description = "sigma of the demand shocks: each block of noise_days days multiplies visit intensity by "
+                          "exp(sigma z - sigma^2 / 2), z ~ Normal(0, 1) per replication and block (0: none)"},
+          {.name = "noise_days", .type = ParamType::kInteger, .default_value = 7, .min = 1, .max = 365,
+           .description = "days each demand shock lasts: day d is in block (d + noise_offset) div noise_days"},
+          {.name = "noise_offset", .type = ParamType::kInteger, .default_value = 0, .min = 0, .max = 364,
+           .description = "shifts the shocks' blocks: day d is in block (d + noise_offset) div noise_days (e.g. the "
+                          "weekday of day 0, Monday = 0, for blocks of Monday-Sunday weeks)"},
       },
-      [](const Json& p, const BehaviourContext&) { return std::make_unique<Calendar>(p); },
-      examples_from(R"([{"day_of_week": [1.0, 1.0, 1.0, 1.1, 1.3, 1.8, 1.5], "hour_of_day": [0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.1, 1.2, 1.3, 1.4, 1.3, 1.2, 1.2, 1.3, 1.4, 1.6, 1.9, 2.2, 2.0, 1.2, 0.5], "first_weekday": 2, "surges": [{"day": 10, "days": 2, "factor": 3}]}])"),
+      [](const Json& p, const BehaviourContext& ctx) { return std::make_unique<Calendar>(p, ctx); },
+      examples_from(R"([{"day_of_week": [1.0, 1.0, 1.0, 1.1, 1.3, 1.8, 1.5], "hour_of_day": [0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.1, 1.2, 1.3, 1.4, 1.3, 1.2, 1.2, 1.3, 1.4, 1.6, 1.9, 2.2, 2.0, 1.2, 0.5], "first_weekday": 2, "surges": [{"day": 10, "days": 2, "factor": 3}]}, {"day_of_week": [1, 1, 1, 1, 1, 0, 1], "noise_sd": 0.3, "noise_days": 3}])"),
   });
 }
 

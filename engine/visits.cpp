@@ -378,7 +378,8 @@ void Simulation::choose_baskets(Shard& shard, std::span<float> weights_of_slots)
   if (b.line_offer.empty()) return;
   for (std::size_t m : basket_modules_) {
     const ShardContext ctx = context(shard, m);
-    LineBatch lb{ctx, b.line_consumer, b.line_time, b.line_offer, b.line_price, b.line_quantity};
+    LineBatch lb{ctx, b.line_consumer, b.line_time, b.line_offer, b.line_price, b.line_quantity, b.line_visit,
+                 b.line_no};
     behaviours_[m]->quantities(lb);
   }
   for (std::size_t l = 0; l < b.line_offer.size(); ++l) {

@@ -182,6 +182,41 @@ TEST_CASE("a surge day at k x has k times the visits of a normal day", "[calenda
   CHECK(day10 / (normal / normal_days) == Approx(3.0).margin(0.1));
 }
 
+TEST_CASE("demand shocks: each block's visits carry one lognormal factor of mean 1", "[calendar][statistical]") {
+  // noise_sd 0.3 over blocks of 1 day: day d's visits are Poisson with mean N lambda f_d, f_d =
+  // exp(0.3 z_d - 0.045). With 4,000 expected visits a day the Poisson part of ln(visits / 4000) has
+  // sd 0.016, so the 28 logs have sd sqrt(0.3^2 + 0.016^2) = 0.300; the sample sd of 28 normals is
+  // within 3.3 x 0.300 / sqrt(54) = 0.135 of it (99.9%), their mean within 3.3 x 0.300 / sqrt(28)
+  // = 0.187 of -0.045. Replication 1 draws other shocks; arms of a replication share them.
+  const Scenario sc = market_with("\"noise_sd\": 0.3, \"noise_days\": 1", {"/replications=2"});
+  const ExperimentResult r = run(sc);
+  std::vector<double> logs[2];
+  for (std::size_t rep = 0; rep < 2; ++rep) {
+    for (int d = 0; d < kHorizon; ++d) {
+      const double visits = r.runs[rep].daily[static_cast<std::size_t>(d)].values[metric_index("visits")];
+      logs[rep].push_back(std::log(visits / (kConsumers * kRate)));
+    }
+  }
+  const double mean = std::accumulate(logs[0].begin(), logs[0].end(), 0.0) / kHorizon;
+  double ss = 0.0;
+  for (double v : logs[0]) ss += (v - mean) * (v - mean);
+  const double sd = std::sqrt(ss / (kHorizon - 1));
+  CHECK(std::fabs(sd - 0.3) < 0.135);
+  CHECK(std::fabs(mean + 0.045) < 0.187);
+  CHECK(logs[0] != logs[1]);
+  // noise_days 7: the seven days of a block share their factor (ratios within Poisson noise).
+  const ExperimentResult weekly = run(market_with("\"noise_sd\": 0.5, \"noise_days\": 7"));
+  for (int week = 0; week < kHorizon / 7; ++week) {
+    double lo = 1e300, hi = 0.0;
+    for (int d = 7 * week; d < 7 * week + 7; ++d) {
+      const double v = weekly.runs[0].daily[static_cast<std::size_t>(d)].values[metric_index("visits")];
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    CHECK(std::log(hi / lo) < 0.12);  // 7 Poisson(~4000) days: the range of their logs is < 0.12 (> 7 sd of a log)
+  }
+}
+
 TEST_CASE("a flat calendar without surges leaves the run exactly as it was", "[calendar]") {
   // Bound 1 and multiplier 1 everywhere: every candidate is accepted (u < 1), candidate times are
   // the engine's own; the same bytes as without the module, with either window length.

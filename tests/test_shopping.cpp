@@ -113,6 +113,16 @@ TEST_CASE("basket: a larger cap puts more lines in an order", "[shopping]") {
   CHECK(lines6 > lines3);
 }
 
+TEST_CASE("basket: max_items may be 255, the engine's per-visit cap", "[shopping]") {
+  CHECK(load_error(R"([{"name": "basket", "max_items": 255}])").empty());
+  CHECK_THAT(load_error(R"([{"name": "basket", "max_items": 256}])"),
+             Catch::Contains("/market/behaviours/0/max_items") && Catch::Contains("[1, 255]"));
+  // A cap above the offers shown: a basket ends when the outside option wins or every shown offer
+  // is taken, so the cap's 255 is reached by no loop counter.
+  const ExperimentResult big = run_experiment(small_market(R"([{"name": "basket", "max_items": 255}])", 10));
+  CHECK(total(big, "units") > total(big, "conversions"));
+}
+
 // --- household_stock ---------------------------------------------------------------------------
 
 TEST_CASE("household_stock: without a stock term or extra units it changes nothing", "[shopping]") {
