@@ -21,6 +21,8 @@ void register_builtin_commands() {
     register_optimize_command();
     register_abtest_command();
     register_recommend_eval_command();
+    register_calibrate_command();
+    register_validate_fit_command();
     register_report_command();
     register_validate_command();
     register_list_command();

@@ -28,7 +28,8 @@ struct CommandInfo {
   /// Example argument lists (after the name), at least one per command, each exiting 0: the
   /// conformance suite (tests/test_conformance.cpp) runs them, "{scenario}" standing for a tiny
   /// scenario file, "{sweep}" for a sweep of two points over it, "{optimize}" for an optimisation
-  /// of it (a few evaluations), "{abtest}" for an A/B test design over it (a few tests), "{log}" for a tiny transaction log (recommend-eval) and "{dir}" for a fresh output
+  /// of it (a few evaluations), "{abtest}" for an A/B test design over it (a few tests), "{log}" for a tiny transaction log (recommend-eval), "{fit}" for
+  /// `calibrate`'s output directory on that log, and "{dir}" for a fresh output
   /// directory, "{run}" for the output directory of a run of that scenario.
   std::vector<std::vector<std::string>> examples = {};
 };
@@ -49,5 +50,7 @@ void register_report_command();
 void register_optimize_command();
 void register_abtest_command();
 void register_recommend_eval_command();
+void register_calibrate_command();
+void register_validate_fit_command();
 
 }  // namespace marketsim

@@ -233,7 +233,7 @@ TEST_CASE("commands and output files are registries: a new one is an entry", "[c
   CHECK(cli({"--help"}).out.find("marketsim hello [NAME]") != std::string::npos);
   CHECK(cli({"list", "commands"}).out.find("says hello") != std::string::npos);
   const Result unknown = cli({"frobnicate"});
-  CHECK(unknown.err.find("Valid values are: run, sweep, optimize, abtest, recommend-eval, report, validate, list, hello") != std::string::npos);
+  CHECK(unknown.err.find("Valid values are: run, sweep, optimize, abtest, recommend-eval, calibrate, validate-fit, report, validate, list, hello") != std::string::npos);
 
   register_builtin_outputs();
   add_output({"visits.txt", "total visits (a test's output)", [](const OutputContext& o) {

@@ -480,6 +480,17 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
     }
     testing::spit(log, text);
   }
+  // "{fit}": the output directory of `marketsim calibrate` on the tiny log (made when first asked for).
+  const fs::path fit_dir = dir / "fit";
+  const auto fit_output = [&] {
+    if (!fs::exists(fit_dir)) {
+      const testing::Result r = testing::cli({"calibrate", log.string(), "--until", "2011-02-10", "--segments", "2", "--factors", "2",
+                                              "--quiet", "--out", fit_dir.string()});
+      INFO(r.err);
+      REQUIRE(r.code == kExitOk);
+    }
+    return fit_dir.string();
+  };
   // "{run}": the output directory of a run of the tiny scenario (made when first asked for).
   const fs::path run_dir = dir / "run";
   const auto run_output = [&] {
@@ -501,6 +512,7 @@ TEST_CASE("conformance: every command runs its examples and refuses an unknown f
         if (a == "{abtest}") a = abtest.string();
         if (a == "{log}") a = log.string();
         if (a == "{run}") a = run_output();
+        if (a == "{fit}") a = fit_output();
         if (a == "{dir}") a = (dir / ("out" + std::to_string(outputs++))).string();
         args.push_back(a);
       }

@@ -27,6 +27,10 @@ std::string optimize_report_html(const std::map<std::string, std::string>& files
 /// The files of an A/B test design's directory (abtest.json and abtest.csv).
 std::string abtest_report_html(const std::map<std::string, std::string>& files);
 
+/// The files of a hold-out check's directory (validation.csv, coverage.csv, cohorts.csv,
+/// distributions.csv: `marketsim validate-fit`).
+std::string validation_report_html(const std::map<std::string, std::string>& files);
+
 /// The page of a run's, a sweep's, an optimisation's or an A/B test design's output directory, from its files (a sweep
 /// when it holds sweep.json, an optimisation when it holds optimize.json, an A/B test design when
 /// it holds abtest.json). Throws UsageError naming DIR when it is none of them.

@@ -261,8 +261,12 @@ std::string directory_report_html(const std::string& dir) {
     for (const char* name : {"optimize.json", "evaluations.csv", "pareto.csv"}) read(name, files);
     return optimize_report_html(files);
   }
+  if (fs::exists(fs::path(dir) / "validation.csv")) {
+    for (const char* name : {"validation.csv", "coverage.csv", "cohorts.csv", "distributions.csv"}) read(name, files);
+    return validation_report_html(files);
+  }
   if (!fs::exists(fs::path(dir) / "summary.json")) {
-    throw UsageError(dir + ": neither a run's output directory (summary.json), a sweep's (sweep.json) an optimisation's (optimize.json) nor an A/B test design's (abtest.json)");
+    throw UsageError(dir + ": neither a run's output directory (summary.json), a sweep's (sweep.json), an optimisation's (optimize.json), an A/B test design's (abtest.json) nor a hold-out check's (validation.csv)");
   }
   for (const std::string& name : run_report_inputs()) read(name, files);
   return run_report_html(files);
