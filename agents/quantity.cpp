@@ -2,9 +2,13 @@
 // drawn from an empirical distribution fitted to a retail log (wholesale customers buy 1, 2, 3, 6,
 // 12, 24, 48 ... units a line) that depends on the consumer's segment and the line's unit price.
 //
-// Model. `tables` is a list of {"segment", "price_from", "units", "weights"}: table k says that a
-// line bought by a consumer of `segment` at a unit price p >= price_from takes units[i] units
-// with probability weights[i] / sum(weights). A line of a consumer of segment S at unit price p
+// Model. `tables` is a list of {"segment", "lines_from", "price_from", "units", "weights"}: table k
+// says that a line of an order of at least `lines_from` lines, bought by a consumer of `segment`
+// at a unit price p >= price_from, takes units[i] units with probability weights[i] /
+// sum(weights). Among the tables, a line uses those of the largest lines_from at or below its
+// order's number of lines (the whole basket is chosen before quantities are set, so it is known:
+// a shop's wholesalers buy few lines of many units, its retailers many lines of few), and among
+// them as follows. A line of a consumer of segment S at unit price p
 // (LineBatch::price: what the consumer pays per unit after per-item promotions and personal
 // offers) uses S's own table with the largest price_from <= p; when S has none at or below p, the
 // table of "*" (every segment) with the largest price_from <= p. So a segment's own tables
@@ -71,11 +75,17 @@ struct PriceBand {
   std::uint32_t table;
 };
 
+/// A segment's tables for orders of at least `lines_from` lines, as a step function over price.
+struct SizeGroup {
+  std::uint32_t lines_from = 1;
+  std::vector<PriceBand> bands;
+};
+
 class Quantity final : public Behaviour {
  public:
-  Quantity(std::vector<std::uint32_t> segment_end, std::vector<std::vector<PriceBand>> bands,
+  Quantity(std::vector<std::uint32_t> segment_end, std::vector<std::vector<SizeGroup>> groups,
            std::vector<QuantityTable> tables)
-      : segment_end_(std::move(segment_end)), bands_(std::move(bands)), tables_(std::move(tables)) {}
+      : segment_end_(std::move(segment_end)), groups_(std::move(groups)), tables_(std::move(tables)) {}
 
   unsigned stages() const override { return kStageBasket; }
 
@@ -83,9 +93,20 @@ class Quantity final : public Behaviour {
     if (b.visit.size() != b.consumer.size() || b.line.size() != b.consumer.size()) {
       throw InvariantViolation("quantity: the line batch has no visit and line per line (LineBatch::visit, line)");
     }
+    // A visit's lines are consecutive in the batch, numbered from 0: the order's size is known.
+    std::uint32_t order_lines = 0;
     for (std::size_t l = 0; l < b.consumer.size(); ++l) {
+      if (b.line[l] == 0) {
+        std::size_t end = l + 1;
+        while (end < b.consumer.size() && b.line[end] != 0) ++end;
+        order_lines = static_cast<std::uint32_t>(end - l);
+      }
       const ConsumerId c = b.consumer[l];
-      const std::vector<PriceBand>& bands = bands_[segment_of(c)];
+      const std::vector<SizeGroup>& groups = groups_[segment_of(c)];
+      auto group = std::upper_bound(groups.begin(), groups.end(), order_lines,
+                                    [](std::uint32_t n, const SizeGroup& g) { return n < g.lines_from; });
+      if (group != groups.begin()) --group;
+      const std::vector<PriceBand>& bands = group->bands;
       const Money price = to_cents(static_cast<double>(b.price[l]));
       // The last band with from <= price (the first band is from 0; a negative price uses it).
       auto band = std::upper_bound(bands.begin(), bands.end(), price,
@@ -104,7 +125,7 @@ class Quantity final : public Behaviour {
   }
 
   std::vector<std::uint32_t> segment_end_;       // the segments' ends, ascending (ids by segment)
-  std::vector<std::vector<PriceBand>> bands_;    // per segment, ascending from, the first from 0
+  std::vector<std::vector<SizeGroup>> groups_;   // per segment, ascending lines_from, the first 1
   std::vector<QuantityTable> tables_;
 };
 
@@ -113,6 +134,9 @@ const ParamSchema& table_params() {
       {.name = "segment", .type = ParamType::kString, .default_value = kEverySegment,
        .description = "the consumers' segment (a name of /market/segments) or \"*\": every segment without a "
                       "table of its own at the line's price"},
+      {.name = "lines_from", .type = ParamType::kInteger, .default_value = 1, .min = 1, .max = 255,
+       .description = "fewest lines of the order (the basket the line belongs to) the table applies to, up to the "
+                      "next lines_from"},
       {.name = "price_from", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e9,
        .description = "lowest unit price (currency units, to the cent) the table applies to, up to the "
                       "segment's next price_from"},
@@ -145,6 +169,7 @@ std::unique_ptr<Behaviour> make_quantity(const Json& p, const BehaviourContext& 
   struct Parsed {
     std::size_t segment;  // index into ranges, or kEvery for "*"
     Money from;
+    std::uint32_t lines_from;
   };
   std::vector<Parsed> parsed;
   std::vector<QuantityTable> tables;
@@ -167,11 +192,12 @@ std::unique_ptr<Behaviour> make_quantity(const Json& p, const BehaviourContext& 
       segment = static_cast<std::size_t>(it - ranges.begin());
     }
     const Money from = to_cents(t["price_from"].get<double>());
+    const auto lines_from = t["lines_from"].get<std::uint32_t>();
     for (std::size_t j = 0; j < parsed.size(); ++j) {
-      if (parsed[j].segment == segment && parsed[j].from == from) {
+      if (parsed[j].segment == segment && parsed[j].from == from && parsed[j].lines_from == lines_from) {
         throw ParamError(at + "/price_from", "segment " + json_quoted(name) + " already has a table at price_from " +
                                                  t["price_from"].dump() + " (table " + std::to_string(j) +
-                                                 "); allowed: each (segment, price_from) pair once, to the cent");
+                                                 "); allowed: each (segment, lines_from, price_from) once, to the cent");
       }
     }
     const Json& units = t["units"];
@@ -200,33 +226,43 @@ std::unique_ptr<Behaviour> make_quantity(const Json& p, const BehaviourContext& 
     for (std::size_t i = 0; i < table.cumulative.size(); ++i) {
       table.cumulative[i] = i >= last_positive ? 1.0 : table.cumulative[i] / total;
     }
-    parsed.push_back({segment, from});
+    parsed.push_back({segment, from, lines_from});
     tables.push_back(std::move(table));
   }
 
-  // Each segment's step function over price: "*"'s tables below its lowest own price_from, then
-  // its own tables.
-  std::vector<std::vector<PriceBand>> bands(ranges.size());
+  // Per order size (each lines_from given), each segment's step function over price: "*"'s tables
+  // below its lowest own price_from, then its own tables. A size group without a table at price 0
+  // is left out (its orders use the group below); the group of lines_from 1 must have one.
+  std::vector<std::uint32_t> sizes;
+  for (const Parsed& x : parsed) sizes.push_back(x.lines_from);
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  std::vector<std::vector<SizeGroup>> groups(ranges.size());
   std::vector<std::uint32_t> segment_end;
   for (std::size_t s = 0; s < ranges.size(); ++s) {
     segment_end.push_back(ranges[s].end);
-    Money lowest_own = std::numeric_limits<Money>::max();
-    for (const Parsed& x : parsed) {
-      if (x.segment == s) lowest_own = std::min(lowest_own, x.from);
-    }
-    for (std::size_t k = 0; k < parsed.size(); ++k) {
-      if (parsed[k].segment == s || (parsed[k].segment == kEvery && parsed[k].from < lowest_own)) {
-        bands[s].push_back({parsed[k].from, static_cast<std::uint32_t>(k)});
+    for (const std::uint32_t size : sizes) {
+      Money lowest_own = std::numeric_limits<Money>::max();
+      for (const Parsed& x : parsed) {
+        if (x.segment == s && x.lines_from == size) lowest_own = std::min(lowest_own, x.from);
       }
+      SizeGroup g{size, {}};
+      for (std::size_t k = 0; k < parsed.size(); ++k) {
+        if (parsed[k].lines_from != size) continue;
+        if (parsed[k].segment == s || (parsed[k].segment == kEvery && parsed[k].from < lowest_own)) {
+          g.bands.push_back({parsed[k].from, static_cast<std::uint32_t>(k)});
+        }
+      }
+      std::sort(g.bands.begin(), g.bands.end(), [](const PriceBand& a, const PriceBand& b) { return a.from < b.from; });
+      if (!g.bands.empty() && g.bands.front().from == 0) groups[s].push_back(std::move(g));
     }
-    std::sort(bands[s].begin(), bands[s].end(), [](const PriceBand& a, const PriceBand& b) { return a.from < b.from; });
-    if (bands[s].empty() || bands[s].front().from != 0) {
+    if (groups[s].empty() || groups[s].front().lines_from != 1) {
       throw ParamError("tables", "segment " + json_quoted(ranges[s].name) +
-                                     " has no table at price_from 0 (neither its own nor \"*\"'s); every segment "
-                                     "needs one, so that a line at any price finds a table");
+                                     " has no table at price_from 0 (neither its own nor \"*\"'s) for orders from 1 line "
+                                     "(lines_from 1); every segment needs one, so that a line at any price finds a table");
     }
   }
-  return std::make_unique<Quantity>(std::move(segment_end), std::move(bands), std::move(tables));
+  return std::make_unique<Quantity>(std::move(segment_end), std::move(groups), std::move(tables));
 }
 
 }  // namespace
@@ -239,9 +275,10 @@ void register_quantity() {
       "it adds to the draw).",
       {
           {.name = "tables", .type = ParamType::kObjectList, .default_value = nullptr,
-           .description = "[{\"segment\": name or \"*\" (default), \"price_from\": currency (default 0), \"units\": "
-                          "[1, 2, 6, ...], \"weights\": [...]}, ...]: a line uses its segment's table (else "
-                          "\"*\"'s) with the largest price_from <= its unit price"},
+           .description = "[{\"segment\": name or \"*\" (default), \"lines_from\": order lines (default 1), "
+                          "\"price_from\": currency (default 0), \"units\": [1, 2, 6, ...], \"weights\": [...]}, ...]: a line "
+                          "uses, among the tables of the largest lines_from <= its order's lines, its segment's table "
+                          "(else \"*\"'s) with the largest price_from <= its unit price"},
       },
       make_quantity,
       examples_from(R"([{"tables": [{"units": [1, 2, 3, 6, 12], "weights": [50, 20, 10, 12, 8]}, {"price_from": 30, "units": [1, 2], "weights": [3, 1]}, {"segment": "bargain", "units": [1, 6, 12, 24, 48], "weights": [0.4, 0.3, 0.2, 0.08, 0.02]}]}])"),

@@ -671,16 +671,25 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
     while (b + 1 < bands.size() && p >= bands[b + 1]) ++b;
     return b;
   };
-  std::vector<std::vector<std::map<std::uint32_t, double>>> units(K + 1, std::vector<std::map<std::uint32_t, double>>(bands.size()));
+  // Order sizes (lines): 1, 2-5, 6-20, 21-40, 41+.
+  const std::vector<std::uint32_t> sizes = {1, 2, 6, 21, 41};
+  const auto size_of = [&](double lines) {
+    std::size_t group = 0;
+    while (group + 1 < sizes.size() && lines >= sizes[group + 1]) ++group;
+    return group;
+  };
+  std::vector<std::vector<std::map<std::uint32_t, double>>> units(
+      K + 1, std::vector<std::map<std::uint32_t, double>>(bands.size() * sizes.size()));
   for (std::uint32_t k : train) {
     const Transaction& t = log.lines[k];
-    const std::size_t b = band_of(static_cast<double>(t.price_cents) / 100.0);
+    const std::size_t b = band_of(static_cast<double>(t.price_cents) / 100.0) +
+                          bands.size() * size_of(orders[order_index.at(order_key(t))].lines);
     units[segment[t.customer]][b][t.quantity] += 1.0;
     units[K][b][t.quantity] += 1.0;
   }
   Json tables = Json::array();
   for (std::size_t s = 0; s <= K; ++s) {
-    for (std::size_t b = 0; b < bands.size(); ++b) {
+    for (std::size_t b = 0; b < bands.size() * sizes.size(); ++b) {
       double lines = 0.0;
       for (const auto& [u, w] : units[s][b]) lines += w;
       const auto& source = lines >= 100.0 || s == K ? units[s][b] : units[K][b];
@@ -693,7 +702,11 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
         u.push_back(1);
         w.push_back(1);
       }
-      tables.push_back(Json{{"segment", s == K ? std::string("*") : names[s]}, {"price_from", bands[b]}, {"units", u}, {"weights", w}});
+      tables.push_back(Json{{"segment", s == K ? std::string("*") : names[s]},
+                            {"lines_from", sizes[b / bands.size()]},
+                            {"price_from", bands[b % bands.size()]},
+                            {"units", u},
+                            {"weights", w}});
     }
   }
 
@@ -914,7 +927,7 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
                   {"factors", o.factors},
                   {"taste_sd", rounded(taste_sd, 5)}}},
       {"choice", {{"intercept", rounded(intercept, 8)}, {"browse_slots", static_cast<std::int64_t>(shown)}, {"conversion", rounded(conversion, 5)}}},
-      {"quantity", {{"price_bands_from", bands}}},
+      {"quantity", {{"price_bands_from", bands}, {"order_lines_from", sizes}}},
       {"acquisition", {{"opening_days", o.opening_days},
                        {"method", "Poisson regression (log link) of the weekly first orders after the opening days on time"},
                        {"weeks", acquisition.size()},

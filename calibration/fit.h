@@ -50,8 +50,9 @@
 //               x (1 - P), P the chance that a shown product is bought (a logit's own-price
 //               effect): calibrate divides by 1 - mean lines per order / browse_slots, the
 //               mean of P;
-//   quantity    per segment and price band (quartiles of line prices), the empirical distribution
-//               of units per line (the quantity module);
+//   quantity    per segment, order size (1, 2-5, 6-20, 21-40, 41+ lines) and price band (quartiles
+//               of line prices), the empirical distribution of units per line (the quantity
+//               module): few-line orders are of many units, many-line orders of few;
 //   baskets     a first intercept makes the summed weight of the products one visit shows
 //               (browse_slots) the mean lines per order - 1; calibration/simulated_moments.h then
 //               sets it, and the conversion of a visit, by simulating the fitted market;

@@ -172,8 +172,8 @@ TEST_CASE("calibrate and validate-fit on the shared Online Retail log: the hold-
   // band no wider than 0.35 (orders, active customers) or 0.6 (revenue) of the observed weekly
   // mean, and a better interval score than the naive benchmark. Active customers meet all of them;
   // orders all but the band width (0.37: the simulated level is 8% above the log's, new customers
-  // 28% above); revenue does not yet (4 of 8 weeks, the simulation 27% above the log, band 0.61:
-  // order values are more dispersed than the log's, README "Your own market"). These bounds hold
+  // 28% above); revenue does not yet (3 of 8 weeks, the simulation 27% above the log, band 0.61:
+  // order values centred higher than the log's, README "Your own market"). These bounds hold
   // what is reached, so that a change that loses it fails.
   struct Bound {
     double inside, total_error, band_width;

@@ -204,6 +204,31 @@ TEST_CASE("quantity: a line uses its segment's table with the largest price_from
   CHECK(quantity == expected);
 }
 
+TEST_CASE("quantity: a line uses the tables of the largest lines_from at or below its order's lines", "[quantity]") {
+  // "*" for orders of 1-2 lines -> 1 unit, of 3 or more -> 7; retail's own table for orders of 5
+  // or more -> 9 (below 5 lines retail has no table of its own at that size: "*"'s).
+  const Scenario sc = check_scenario_text(
+      scenario_text(quantity_module(R"([{"units": [1], "weights": [1]}, {"lines_from": 3, "units": [7], "weights": [1]},
+                                        {"segment": "retail", "lines_from": 5, "units": [9], "weights": [1]}])"),
+                    10),
+      "q.json");
+  testing::ModuleHarness h(sc, {0, 20});
+  // Orders: consumer 3 (retail) 3 lines, consumer 12 (wholesale) 1 line, consumer 4 (retail) 5
+  // lines, consumer 15 (wholesale) 2 lines.
+  const std::vector<ConsumerId> consumer = {3, 3, 3, 12, 4, 4, 4, 4, 4, 15, 15};
+  const std::vector<std::uint8_t> line = {0, 1, 2, 0, 0, 1, 2, 3, 4, 0, 1};
+  const std::vector<std::uint32_t> visit = {0, 0, 0, 2, 1, 1, 1, 1, 1, 6, 6};
+  const std::vector<std::uint16_t> expected = {7, 7, 7, 1, 9, 9, 9, 9, 9, 1, 1};
+  std::vector<std::uint16_t> quantity(consumer.size(), 1);
+  const std::vector<float> price(consumer.size(), 3.0f);
+  const std::vector<Time> time(consumer.size(), 0.5);
+  const std::vector<OfferId> offer(consumer.size(), 0);
+  const ShardContext ctx = h.context(0);
+  LineBatch b{ctx, consumer, time, offer, price, quantity, visit, line};
+  h.module().quantities(b);
+  CHECK(quantity == expected);
+}
+
 TEST_CASE("quantity: a line's draw depends on (consumer, visit, line) only, not on its batch", "[quantity]") {
   const Scenario sc = check_scenario_text(scenario_text(quantity_module(kTables), 10), "q.json");
   testing::ModuleHarness h(sc, {0, 20});
