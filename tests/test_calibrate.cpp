@@ -140,11 +140,12 @@ TEST_CASE("calibrate: bad logs are one-line errors naming the row and the column
 }
 
 TEST_CASE("calibrate and validate-fit on the shared Online Retail log: the hold-out check", "[calibrate][data]") {
-  const std::string log = testing::shared_retail_log();
-  if (log.empty()) {
-    WARN("skipped (no data): the shared Online Retail log is not at $MARKETSIM_DATA");
+  const fs::path file = testing::shared_retail_log();
+  if (!fs::exists(file)) {
+    WARN("skipped (no data): " << file << " not found (set MARKETSIM_DATA to the folder holding online-retail/)");
     return;
   }
+  const std::string log = file.string();
   const testing::TempDir dir("calibrate-retail");
   const std::string fit_dir = (dir.path / "fit").string();
   const testing::Result cal = testing::cli({"calibrate", log, "--until", "2011-06-30", "--out", fit_dir, "--quiet"});
