@@ -253,7 +253,9 @@ double number_in(const Json& object, const std::string& key, double fallback, do
 std::unique_ptr<Behaviour> make_lifecycle(const Json& p, const BehaviourContext& ctx) {
   std::vector<SegmentLifecycle> out;
   const std::vector<SegmentRange> ranges = ctx.spec.segment_ranges();
-  for (const auto& [name, value] : p["segments"].items()) {
+  for (const auto& item : p["segments"].items()) {
+    const std::string name = item.key();  // (a named copy: lambdas cannot capture structured bindings in clang 14)
+    const Json& value = item.value();
     const auto range = std::find_if(ranges.begin(), ranges.end(), [&](const SegmentRange& r) { return r.name == name; });
     std::string where = name;
     if (range == ranges.end()) {
