@@ -10,7 +10,9 @@
 #include <unordered_map>
 
 #include "calibration/bgnbd.h"
+#include "calibration/validation.h"
 #include "sim/dates.h"
+#include "sim/concat.h"
 #include "sim/error.h"
 #include "sim/rng.h"
 #include "strategies/learning/als.h"
@@ -18,14 +20,6 @@
 
 namespace marketsim {
 namespace {
-
-/// Concatenation by appending (GCC 12's -Wrestrict misfires on chains of `literal + string`).
-template <typename... T>
-std::string cat(const T&... parts) {
-  std::string s;
-  (s += ... += parts);
-  return s;
-}
 
 /// A number rounded to `digits` significant digits (what the JSON documents hold: a fit is not
 /// exact to 17 digits, and short numbers keep the files readable).
@@ -40,15 +34,6 @@ std::string csv_number(double v) {
   char b[64];
   std::snprintf(b, sizeof b, "%.6g", v);
   return b;
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 struct Order {
@@ -597,7 +582,7 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
     std::vector<Cell> cells;
     for (const auto& [key, prices] : cell_prices) {
       const auto it = seg_counts[s].find(key);
-      cells.push_back(Cell{key.first, key.second, quantile(prices, 0.5), it == seg_counts[s].end() ? 0.0 : it->second});
+      cells.push_back(Cell{key.first, key.second, sample_quantile(prices, 0.5), it == seg_counts[s].end() ? 0.0 : it->second});
     }
     price_fit[s] = fit_price(std::move(cells), J, weeks);
   }
@@ -663,7 +648,7 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
   for (std::uint32_t k : train) line_prices.push_back(static_cast<double>(log.lines[k].price_cents) / 100.0);
   std::vector<double> bands = {0.0};
   for (double q : {0.25, 0.5, 0.75}) {
-    const double b = std::round(quantile(line_prices, q) * 100.0) / 100.0;
+    const double b = std::round(sample_quantile(line_prices, q) * 100.0) / 100.0;
     if (b > bands.back()) bands.push_back(b);
   }
   const auto band_of = [&](double p) {
@@ -905,7 +890,7 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
       {"orders", n_orders},
       {"mean_lines_per_order", rounded(mean_lines, 6)},
       {"order_value", {{"mean", rounded(std::accumulate(order_values.begin(), order_values.end(), 0.0) / static_cast<double>(n_orders))},
-                       {"median", rounded(quantile(order_values, 0.5))}}},
+                       {"median", rounded(sample_quantile(order_values, 0.5))}}},
       {"bgnbd", Json{{"method", "Fader, Hardie and Lee (2005) BG/NBD, maximum likelihood over every customer; (x, t_x, T) in days, "
                                "x = orders - 1 (an order: a customer's lines of one day)"},
                      {"r", with_se(prior.r, repeat.standard_error[0])},

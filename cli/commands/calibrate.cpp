@@ -17,6 +17,7 @@
 #include "calibration/transaction_log.h"
 #include "cli/command.h"
 #include "cli/run_args.h"
+#include "sim/concat.h"
 #include "sim/error.h"
 #include "sim/text.h"
 
@@ -24,13 +25,6 @@ namespace marketsim {
 namespace {
 
 namespace po = boost::program_options;
-
-template <typename... T>
-std::string cat(const T&... parts) {
-  std::string s;
-  (s += ... += parts);
-  return s;
-}
 
 int command_calibrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description opts("calibrate options");

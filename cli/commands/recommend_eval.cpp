@@ -19,6 +19,7 @@
 #include "cli/command.h"
 #include "cli/run_args.h"
 #include "experiments/offline_eval.h"
+#include "sim/concat.h"
 #include "sim/error.h"
 #include "sim/text.h"
 #include "strategies/registry.h"
@@ -27,14 +28,6 @@ namespace marketsim {
 namespace {
 
 namespace po = boost::program_options;
-
-/// Concatenation by appending (GCC 12's -Wrestrict misfires on chains of `literal + string`).
-template <typename... T>
-std::string cat(const T&... parts) {
-  std::string s;
-  (s += ... += parts);
-  return s;
-}
 
 /// The recommenders scored, in row order, and their parameters for a log (history: the whole
 /// training span; segment_popular by K-means, since a log has no segments).

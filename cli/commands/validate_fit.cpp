@@ -30,6 +30,7 @@
 #include "experiments/experiment.h"
 #include "scenarios/scenario.h"
 #include "sim/dates.h"
+#include "sim/concat.h"
 #include "sim/error.h"
 #include "sim/text.h"
 
@@ -38,13 +39,6 @@ namespace {
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
-
-template <typename... T>
-std::string cat(const T&... parts) {
-  std::string s;
-  (s += ... += parts);
-  return s;
-}
 
 std::string num(double v, int digits = 6) {
   if (std::isnan(v)) return "";
