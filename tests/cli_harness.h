@@ -71,6 +71,21 @@ inline std::filesystem::path shared_retail_log() {
   return data / "online-retail" / "transactions-2010-12-to-2011-08.csv";
 }
 
+/// The rows of a CSV text split at every comma (for files whose fields hold no quoted commas).
+inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, ',')) f.push_back(x);
+    out.push_back(f);
+  }
+  return out;
+}
+
 /// Whether a shipped file under scenarios/ is a scenario: optimisation files (*-optimize.json) and
 /// A/B test designs (*-abtest.json) live beside the scenarios they start from, but are not ones.
 inline bool is_scenario_file(const std::filesystem::path& p) {

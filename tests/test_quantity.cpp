@@ -72,20 +72,6 @@ std::string load_error(const std::string& tables) {
   return "";
 }
 
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string x;
-    while (std::getline(ss, x, ',')) f.push_back(x);
-    out.push_back(f);
-  }
-  return out;
-}
-
 std::size_t column(const std::vector<std::string>& header, const std::string& name) {
   const auto it = std::find(header.begin(), header.end(), name);
   REQUIRE(it != header.end());
@@ -282,7 +268,7 @@ TEST_CASE("quantity: the quantities of each segment and price band follow their 
   // (d) The same bytes on 1 and 2 threads.
   CHECK(texts[0] == texts[1]);
 
-  const auto rows = csv_rows(texts[0]);
+  const auto rows = testing::csv_rows(texts[0]);
   REQUIRE(rows.size() > 1);
   const std::size_t quantity_col = column(rows[0], "Quantity"), price_col = column(rows[0], "UnitPrice"),
                     country_col = column(rows[0], "Country"), arm_col = column(rows[0], "arm"),
@@ -349,7 +335,7 @@ TEST_CASE("quantity: the quantities of each segment and price band follow their 
   }
 
   // (c) Units conserve: per run, the Quantity column sums to runs.csv's units.
-  const auto runs = csv_rows(testing::slurp(dir.path / "1" / "runs.csv"));
+  const auto runs = testing::csv_rows(testing::slurp(dir.path / "1" / "runs.csv"));
   REQUIRE(runs.size() == 3);  // 1 arm x 2 replications
   const std::size_t units_col = column(runs[0], "units");
   for (std::size_t k = 1; k < runs.size(); ++k) {

@@ -20,20 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string x;
-    while (std::getline(ss, x, ',')) f.push_back(x);
-    out.push_back(f);
-  }
-  return out;
-}
-
 std::int64_t cents(const std::string& money) { return std::llround(std::stod(money) * 100.0); }
 
 const std::vector<std::string> kSmall = {"--set", "/market/segments/0/consumers=3000", "--set", "/warmup_days=0",
@@ -58,7 +44,7 @@ TEST_CASE("transactions.csv reconciles with runs.csv and reads back as a transac
   CHECK(texts[0] == texts[1]);  // the same bytes on 1 and 2 threads
   const fs::path out = dir.path / "1";
 
-  const auto rows = csv_rows(texts[0]);
+  const auto rows = testing::csv_rows(texts[0]);
   REQUIRE(rows.size() > 100);
   CHECK(rows[0] == std::vector<std::string>{"arm", "replication", "InvoiceNo", "StockCode", "Description", "Quantity",
                                             "InvoiceDate", "UnitPrice", "CustomerID", "Country"});
@@ -89,7 +75,7 @@ TEST_CASE("transactions.csv reconciles with runs.csv and reads back as a transac
   CHECK(malformed == 0);
   CHECK(first_date == "2011-12-01");
   CHECK(discount_lines > 0);  // the threshold arm's "spend 40, get 6 off"
-  const auto runs = csv_rows(testing::slurp(out / "runs.csv"));
+  const auto runs = testing::csv_rows(testing::slurp(out / "runs.csv"));
   std::size_t units_col = 0, revenue_col = 0;
   for (std::size_t c = 0; c < runs[0].size(); ++c) {
     if (runs[0][c] == "units") units_col = c;
