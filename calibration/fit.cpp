@@ -307,15 +307,16 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
   // dated closures remove their visits).
   // Demand shocks: the week-to-week variation of the orders beyond Poisson, by moments. Full
   // Monday-Sunday weeks after the opening period without a closed day; each week's expectation is
-  // the centred 5-week moving average (a smooth trend); sigma^2 = mean of ((O - m)^2 - m) / m^2,
-  // divided by 0.8, the share of a week's variance left by subtracting the average it is in.
+  // the centred 5-week moving average (a smooth trend); sigma^2 = mean of ((O - m)^2 / 0.8 - m) / m^2:
+  // a week's variance is m + sigma^2 m^2 (Poisson and shock), and subtracting an average of five
+  // independent weeks that includes it leaves 0.8 of it (1 - 2/5 + 5/25).
+  std::vector<bool> closed_day(day_orders.size(), false);
+  for (const Json& c : closed) {
+    for (std::size_t d = c["day"].get<std::size_t>(); d < c["day"].get<std::size_t>() + c["days"].get<std::size_t>(); ++d) closed_day[d] = true;
+  }
   double noise_sd = 0.0;
   std::size_t noise_weeks = 0;
   {
-    std::vector<bool> closed_day(day_orders.size(), false);
-    for (const Json& c : closed) {
-      for (std::size_t d = c["day"].get<std::size_t>(); d < c["day"].get<std::size_t>() + c["days"].get<std::size_t>(); ++d) closed_day[d] = true;
-    }
     std::vector<double> weekly;
     std::size_t monday = static_cast<std::size_t>(o.opening_days);
     while (weekday(first_day_number + static_cast<std::int64_t>(monday)) != 0) ++monday;
@@ -337,10 +338,10 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
         m += weekly[k] / 5.0;
       }
       if (!ok || !(m > 0.0)) continue;
-      acc += ((weekly[w] - m) * (weekly[w] - m) - m) / (m * m);
+      acc += ((weekly[w] - m) * (weekly[w] - m) / 0.8 - m) / (m * m);
       ++noise_weeks;
     }
-    if (noise_weeks > 0) noise_sd = std::sqrt(std::max(0.0, acc / static_cast<double>(noise_weeks) / 0.8));
+    if (noise_weeks > 0) noise_sd = std::sqrt(std::max(0.0, acc / static_cast<double>(noise_weeks)));
   }
   const double closed_days = [&] {
     double c = 0.0;
@@ -456,22 +457,34 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
   const double recent_rate = recent_total / static_cast<double>(o.recent_days);
   // New customers after training: the trend of the weekly first orders over the training span
   // after the opening days (a Poisson regression of the week's count on its midpoint, log link,
-  // by Newton), extrapolated; the joins per day at time t are exp(c0 + c1 t).
+  // by Newton), extrapolated; the joins per day at time t are exp(c0 + c1 t). A week's exposure is
+  // its share of a full week's trading (the weekday profile's weights of its open days, over 7):
+  // first orders cannot happen on a closed day, so a week with Christmas or a bank holiday in it
+  // says little about the trend, and weighing it as a full week would flatten the slope (weeks
+  // trading less than a day are left out).
   std::vector<double> first_orders(static_cast<std::size_t>(until) + 1, 0.0);
   for (std::uint32_t c : buyers) first_orders[static_cast<std::size_t>(customers[c].first)] += 1.0;
-  std::vector<std::pair<double, double>> acquisition;  // (week midpoint day, first orders)
+  struct AcquisitionWeek {
+    double midpoint, first_orders, exposure;
+  };
+  std::vector<AcquisitionWeek> acquisition;
   for (std::int32_t d = o.opening_days; d + 7 <= until + 1; d += 7) {
-    double sum = 0.0;
-    for (std::int32_t k = d; k < d + 7; ++k) sum += first_orders[static_cast<std::size_t>(k)];
-    acquisition.emplace_back(static_cast<double>(d) + 3.5, sum);
+    double sum = 0.0, exposure = 0.0;
+    for (std::int32_t k = d; k < d + 7; ++k) {
+      const auto day = static_cast<std::size_t>(k);
+      sum += first_orders[day];
+      if (!closed_day[day]) exposure += week_profile[static_cast<std::size_t>(weekday(first_day_number + k))] / 7.0;
+    }
+    if (exposure >= 1.0 / 7.0) acquisition.push_back(AcquisitionWeek{static_cast<double>(d) + 3.5, sum, exposure});
   }
   Eigen::Vector2d trend(std::log(std::max(1e-3, recent_rate * 7.0)), 0.0);  // per week at t = 0, per day slope
   Eigen::Matrix2d trend_info = Eigen::Matrix2d::Identity();
   for (int it = 0; it < 50 && acquisition.size() >= 3; ++it) {
     Eigen::Vector2d score = Eigen::Vector2d::Zero();
     Eigen::Matrix2d info = Eigen::Matrix2d::Zero();
-    for (const auto& [t, y] : acquisition) {
-      const double mu = std::exp(trend(0) + trend(1) * t);
+    for (const AcquisitionWeek& w : acquisition) {
+      const double t = w.midpoint, y = w.first_orders;
+      const double mu = w.exposure * std::exp(trend(0) + trend(1) * t);
       const Eigen::Vector2d x(1.0, t);
       score += (y - mu) * x;
       info += mu * x * x.transpose();
@@ -647,7 +660,7 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
   line_prices.reserve(train.size());
   for (std::uint32_t k : train) line_prices.push_back(static_cast<double>(log.lines[k].price_cents) / 100.0);
   std::vector<double> bands = {0.0};
-  for (double q : {0.25, 0.5, 0.75}) {
+  for (double q : {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99}) {
     const double b = std::round(sample_quantile(line_prices, q) * 100.0) / 100.0;
     if (b > bands.back()) bands.push_back(b);
   }
@@ -914,7 +927,7 @@ Calibration calibrate_market(const TransactionLog& log, const CalibrationOptions
       {"choice", {{"intercept", rounded(intercept, 8)}, {"browse_slots", static_cast<std::int64_t>(shown)}, {"conversion", rounded(conversion, 5)}}},
       {"quantity", {{"price_bands_from", bands}, {"order_lines_from", sizes}}},
       {"acquisition", {{"opening_days", o.opening_days},
-                       {"method", "Poisson regression (log link) of the weekly first orders after the opening days on time"},
+                       {"method", "Poisson regression (log link) of the weekly first orders after the opening days on time, each week exposed by its share of a full week's trading (closed days and the weekday profile)"},
                        {"weeks", acquisition.size()},
                        {"joins_per_day_at_end_of_training", with_se(joins_at(at_end), joins_at_end_se)},
                        {"trend_per_day", with_se(trend(1), std::sqrt(std::max(0.0, trend_cov(1, 1))))},

@@ -26,7 +26,8 @@
 //               shop's existing customers) join over those days, the others at the segment's
 //               rate over the rest of the training span. After it, new customers (segment "new",
 //               with the BG/NBD prior) join along the trend of the weekly first orders (a Poisson
-//               regression on time, log link), in four-week phases over `extend_days`. A joiner's
+//               regression on time, log link, each week exposed by the share of a full week's
+//               trading its open days carry), in four-week phases over `extend_days`. A joiner's
 //               first visit comes within hours of joining (the lifecycle module's welcome), as
 //               BG/NBD's clock starts at the first purchase;
 //   calendar    day-of-week profile from the orders by weekday; closed days: a day of the training
@@ -50,9 +51,12 @@
 //               x (1 - P), P the chance that a shown product is bought (a logit's own-price
 //               effect): calibrate divides by 1 - mean lines per order / browse_slots, the
 //               mean of P;
-//   quantity    per segment, order size (1, 2-5, 6-20, 21-40, 41+ lines) and price band (quartiles
-//               of line prices), the empirical distribution of units per line (the quantity
-//               module): few-line orders are of many units, many-line orders of few;
+//   quantity    per segment, order size (1, 2-5, 6-20, 21-40, 41+ lines) and price band (deciles
+//               of line prices and their 95th and 99th percentiles), the empirical distribution
+//               of units per line (the quantity module): few-line orders are of many units,
+//               many-line orders of few, dear lines of few (quartiles were too coarse: a
+//               quartile's units drawn apart from its prices overstate revenue by 5%, by 16% in
+//               the top and bottom quartiles; deciles by -1%);
 //   baskets     a first intercept makes the summed weight of the products one visit shows
 //               (browse_slots) the mean lines per order - 1; calibration/simulated_moments.h then
 //               sets it, and the conversion of a visit, by simulating the fitted market;

@@ -172,17 +172,18 @@ TEST_CASE("calibrate and validate-fit on the shared Online Retail log: the hold-
   // customers: at least 6 weeks inside their band, the total within 10% of the simulated mean, the
   // band no wider than 0.35 (orders, active customers) or 0.6 (revenue) of the observed weekly
   // mean, and a better interval score than the naive benchmark. Active customers meet all of them;
-  // orders all but the band width (0.37: the simulated level is 8% above the log's, new customers
-  // 28% above); revenue does not yet (3 of 8 weeks, the simulation 27% above the log, band 0.61:
-  // order values centred higher than the log's, README "Your own market"). These bounds hold
-  // what is reached, so that a change that loses it fails.
+  // orders all but the band width (0.38: the simulated level is 7.5% above the log's, new
+  // customers 20% above: July's acquisition fell a quarter below June's); revenue is inside 7 of
+  // 8 weeks with a band of 0.52 but 11% above the log in total and no better than the naive
+  // benchmark (README "Your own market"). These bounds hold what is reached, so that a change
+  // that loses it fails.
   struct Bound {
     double inside, total_error, band_width;
     bool beats_naive;
   };
   const std::map<std::string, Bound> bounds = {{"active_customers", {6.0, 0.10, 0.35, true}},
                                                {"orders", {6.0, 0.10, 0.40, true}},
-                                               {"revenue", {3.0, 0.30, 0.70, false}}};
+                                               {"revenue", {6.0, 0.13, 0.60, false}}};
   for (const auto& [m, b] : bounds) {
     INFO(m);
     const auto& f = by_measure.at(m);
