@@ -69,6 +69,14 @@ class BudgetLedger {
   /// remaining allowance; otherwise exhausts (budget) or pauses (day) the account and returns
   /// false (nothing is charged).
   bool charge(std::size_t a, Money amount) { return charge_entry(a, amount, Entry::kDiscount, CostKind{0}); }
+  /// Gives back `amount` of discounts charged earlier (a back-ordered line cancelled before it
+  /// shipped); booked on today's spend. The account's stop and pause states stay as they are.
+  void credit(std::size_t a, Money amount) {
+    Account& acc = accounts_[a];
+    acc.spent -= amount;
+    acc.discounts -= amount;
+    if (!acc.days.empty()) acc.days.back().spent -= amount;
+  }
   /// Charges a promotion cost of kind `kind`, with the same rule.
   bool charge_cost(std::size_t a, Money amount, CostKind kind) {
     return charge_entry(a, amount, Entry::kCost, kind);

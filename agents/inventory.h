@@ -1,42 +1,168 @@
 #pragma once
-// The inventory agent of a run: stock per offer (each seller holds its own stock of each product
-// it offers), with deliveries in the pipeline. Units are conserved: for every offer,
-// initial + received - sold = on hand, checked at the end of every run.
+// The inventory agent of a run (MODEL.md "Inventory"): per offer (each seller holds its own stock
+// of each product it offers) the units on hand, the replenishment orders in transit (a list with
+// arrival times, so orders may cross) and the consumers' lines waiting for stock (back-orders).
+// The engine drives it (engine/settlement.cpp, engine/simulation.cpp) and so does the module
+// harness of the inventory tests (tests/inventory_harness.h): both use these rules.
+//
+// Units are conserved: for every offer, initial + received - shipped = on hand >= 0, and ordered
+// = received + in transit; checked at the end of every run (unconserved()).
+//
+// Back-orders: a line that finds too little stock under unmet demand "backorder" waits for the
+// rest in its offer's queue; arrivals fill the queue first-come first-served (lines join it in
+// settlement order: time, consumer, visit, line) before the stock is free to sell, and a waiting
+// line may be cancelled. What a waiting line carries besides its units (its price, its discount,
+// its budget charge) is the caller's: `ref` indexes it.
 #include <cstdint>
+#include <deque>
+#include <limits>
+#include <queue>
 #include <string>
 #include <vector>
 
 #include "market/offers.h"
+#include "sim/time.h"
 
 namespace marketsim {
 
-struct Inventory {
-  std::vector<Units> on_hand, on_order, initial, received, sold;
+/// A replenishment order in transit.
+struct Shipment {
+  Time arrival;
+  std::uint64_t sequence;  // order of placement: equal arrival times arrive in this order
+  OfferId offer;
+  Units units;
+};
 
+/// A consumer's line waiting for stock.
+struct WaitingLine {
+  Time time;                // when the consumer ordered
+  std::uint32_t consumer;
+  std::uint32_t ref;        // the caller's record of the line (price, discount, ...)
+  Units units;              // units still owed
+};
+
+class Inventory {
+ public:
   explicit Inventory(std::size_t offers)
-      : on_hand(offers, 0), on_order(offers, 0), initial(offers, 0), received(offers, 0), sold(offers, 0) {}
+      : on_hand(offers, 0),
+        on_order(offers, 0),
+        backordered(offers, 0),
+        initial(offers, 0),
+        received(offers, 0),
+        sold(offers, 0),
+        ordered(offers, 0),
+        waiting_(offers) {}
 
-  void receive(OfferId o, Units q) {
-    on_hand[o] += q;
-    on_order[o] -= q;
-    received[o] += q;
+  // Per offer. sold counts units shipped to consumers (at once, or to a waiting line on arrival).
+  std::vector<Units> on_hand, on_order, backordered, initial, received, sold, ordered;
+
+  /// On hand + on order - back-orders: what a policy compares with its levels.
+  Units position(OfferId o) const { return on_hand[o] + on_order[o] - backordered[o]; }
+
+  /// Places a replenishment order of q > 0 units of o arriving at `arrival`.
+  void place(OfferId o, Units q, Time arrival) {
+    on_order[o] += q;
+    ordered[o] += q;
+    transit_.push(Shipment{arrival, next_sequence_++, o, q});
   }
-  /// Units of o that an order for `wanted` can have: all of them, or what is on hand.
+  /// The earliest arrival in transit (+infinity when none).
+  Time next_arrival() const {
+    return transit_.empty() ? std::numeric_limits<Time>::infinity() : transit_.top().arrival;
+  }
+  bool in_transit() const { return !transit_.empty(); }
+  /// Removes and returns the earliest shipment, putting its units on hand (before back-orders are
+  /// filled: call fill() next). The transit list must not be empty.
+  Shipment receive_next() {
+    const Shipment s = transit_.top();
+    transit_.pop();
+    on_hand[s.offer] += s.units;
+    on_order[s.offer] -= s.units;
+    received[s.offer] += s.units;
+    return s;
+  }
+  /// Ships what is on hand to o's waiting lines, oldest first; calls shipped(line, units) for each
+  /// line served (units > 0; the line leaves the queue once it is owed nothing).
+  template <typename Shipped>
+  void fill(OfferId o, Shipped&& shipped) {
+    std::deque<WaitingLine>& q = waiting_[o];
+    while (!q.empty() && on_hand[o] > 0) {
+      WaitingLine& w = q.front();
+      const Units n = w.units < on_hand[o] ? w.units : on_hand[o];
+      on_hand[o] -= n;
+      sold[o] += n;
+      backordered[o] -= n;
+      w.units -= n;
+      shipped(static_cast<const WaitingLine&>(w), n);
+      if (w.units == 0) q.pop_front();
+    }
+  }
+
+  /// Units of o that an order for `wanted` can have now: all of them, or what is on hand once the
+  /// waiting lines are served (they come first).
   Units available(OfferId o, Units wanted) const {
-    return wanted < on_hand[o] ? wanted : (on_hand[o] > 0 ? on_hand[o] : 0);
+    const Units free = backordered[o] > 0 ? 0 : on_hand[o];
+    return wanted < free ? wanted : (free > 0 ? free : 0);
   }
   /// Sells `units` of o (at most available()).
   void sell(OfferId o, Units units) {
     on_hand[o] -= units;
     sold[o] += units;
   }
+  /// Puts a consumer's line in o's queue for `units` units.
+  void backorder(OfferId o, const WaitingLine& line) {
+    backordered[o] += line.units;
+    waiting_[o].push_back(line);
+  }
+  /// The lines waiting for o, oldest first.
+  const std::deque<WaitingLine>& waiting(OfferId o) const { return waiting_[o]; }
+  /// Cancels the waiting lines of o for which cancel(line) is true (in queue order); returns the
+  /// units cancelled. cancel may record the line before it leaves.
+  template <typename Cancel>
+  Units cancel_if(OfferId o, Cancel&& cancel) {
+    std::deque<WaitingLine>& q = waiting_[o];
+    Units gone = 0;
+    std::deque<WaitingLine> kept;
+    for (const WaitingLine& w : q) {
+      if (cancel(w)) {
+        gone += w.units;
+      } else {
+        kept.push_back(w);
+      }
+    }
+    q.swap(kept);
+    backordered[o] -= gone;
+    return gone;
+  }
+
   /// The first offer whose units are not conserved, or -1.
   std::int64_t unconserved() const {
+    std::vector<Units> transit(on_hand.size(), 0);
+    auto copy = transit_;
+    while (!copy.empty()) {
+      transit[copy.top().offer] += copy.top().units;
+      copy.pop();
+    }
     for (std::size_t o = 0; o < on_hand.size(); ++o) {
-      if (initial[o] + received[o] - sold[o] != on_hand[o] || on_hand[o] < 0) return static_cast<std::int64_t>(o);
+      Units waiting = 0;
+      for (const WaitingLine& w : waiting_[o]) waiting += w.units;
+      if (initial[o] + received[o] - sold[o] != on_hand[o] || on_hand[o] < 0 || ordered[o] != received[o] + transit[o] ||
+          on_order[o] != transit[o] || waiting != backordered[o] || backordered[o] < 0) {
+        return static_cast<std::int64_t>(o);
+      }
     }
     return -1;
   }
+
+ private:
+  struct Later {
+    bool operator()(const Shipment& a, const Shipment& b) const {
+      if (a.arrival != b.arrival) return a.arrival > b.arrival;
+      return a.sequence > b.sequence;
+    }
+  };
+  std::priority_queue<Shipment, std::vector<Shipment>, Later> transit_;
+  std::uint64_t next_sequence_ = 0;
+  std::vector<std::deque<WaitingLine>> waiting_;
 };
 
 }  // namespace marketsim

@@ -29,6 +29,11 @@ void register_builtin_metrics() {
     register_promotion_costs_metric();
     register_contribution_metric();
     register_inventory_costs_metric();
+    register_holding_cost_metric();
+    register_ordering_cost_metric();
+    register_backorder_cost_metric();
+    register_ready_rate_metric();
+    register_backorder_metrics();
     register_operating_profit_metric();
     register_membership_metrics();
     register_engagement_metrics();

@@ -102,6 +102,8 @@ VarianceComponents variance_components(std::span<const double> values, std::span
 const std::vector<std::string>& paired_metrics() {
   static const std::vector<std::string> names = {"gross_profit", "contribution", "operating_profit", "units",
                                                  "revenue", "repeat_rate", "promotion_spend",
+                                                 // the stock's side (inventory planners compare on them)
+                                                 "lost_sales", "holding_cost", "ordering_cost", "backorder_cost",
                                                  // the funnel per impression (recommenders are compared by it;
                                                  // ctr and conversion need the clicks module)
                                                  "ctr", "conversion_per_impression", "revenue_per_impression",

@@ -121,12 +121,21 @@ void Simulation::order_lines(Time start, Time end) {
     SellerBooks& books = books_today_[s];
     log_.add_chosen(o);
     const Units wanted = l.quantity;
+    // Shipments due by the line's time are on the shelf (or fill back-orders) before it.
+    if (inventory_.next_arrival() <= l.time) [[unlikely]] receive_until(l.time);
     Units available = inventory_.available(o, wanted);
     // A quantity limit sells at most the promotion's allocation left; beyond it, sold out.
     if (caps_ && available > 0) [[unlikely]] available = capped_available(s, o, l.consumer, available);
-    if (available == 0) {  // out of stock: the line is lost
+    // Under back-orders the units not on hand wait for the next deliveries (a promotion's
+    // allocation is not a stock-out: beyond it the line is lost as before).
+    const Units waiting = supply_[s].backorders && available < wanted && available == inventory_.available(o, wanted)
+                              ? wanted - available
+                              : 0;
+    if (available == 0 && waiting == 0) {  // out of stock: the line is lost
       log_.add_lost(o, static_cast<std::uint32_t>(wanted));
       books.units_lost += static_cast<std::uint64_t>(wanted);
+      short_today_[o] += wanted;
+      lost_today_[o] += wanted;
       records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, l.slot, -1, 0u,
                            static_cast<std::uint32_t>(wanted), price_[o], Money{0}, Money{0}, cat.unit_cost[j]);
       if (events) {
@@ -149,27 +158,40 @@ void Simulation::order_lines(Time start, Time end) {
     // day's allowance cannot); lines it would have funded later in the same window are cancelled
     // too (the shopper saw a price that no longer holds), so when it stops does not depend on the
     // window length.
+    // A back-ordered line's discount is charged when ordered, for every unit it will ship.
+    const Units charged = available + waiting;
     if (special_funding_ && (p < -1 || (p >= 0 && held_out(s, static_cast<std::size_t>(p), l.consumer)))) [[unlikely]] {
-      if (!fund_line(s, o, l.consumer, available, p, unit_discount)) {
+      if (!fund_line(s, o, l.consumer, charged, p, unit_discount)) {
         ++books.budget_cancelled;
         continue;
       }
     } else if (p >= 0 && (ledgers_[s].stopped(static_cast<std::size_t>(p)) ||
-                          !ledgers_[s].charge(static_cast<std::size_t>(p), unit_discount * available))) {
+                          !ledgers_[s].charge(static_cast<std::size_t>(p), unit_discount * charged))) {
       ++books.budget_cancelled;
       continue;
     }
     inventory_.sell(o, available);
+    if (waiting > 0) [[unlikely]] {
+      backorder_line(s, o, l, waiting, p, unit_discount, cat.unit_cost[j]);
+      add_checked(books.item_discounts, static_cast<Money>(waiting) * unit_discount);
+      add_checked(recorded_discounts_[s], static_cast<Money>(waiting) * unit_discount);
+    }
     if (caps_ && p >= 0) [[unlikely]] {
       if (QuantityLimit* limit = limit_of_[s][static_cast<std::size_t>(p)]) {
         limit->sold_at_discount(o - market_.offers.begin(static_cast<SellerId>(s)), static_cast<std::uint64_t>(available));
       }
     }
     log_.add_sale(o, static_cast<std::uint32_t>(available));
-    const Units lost = wanted - available;
+    const Units lost = wanted - available - waiting;
     if (lost > 0) {
       log_.add_lost(o, static_cast<std::uint32_t>(lost));
       books.units_lost += static_cast<std::uint64_t>(lost);
+      short_today_[o] += lost;
+      lost_today_[o] += lost;
+    }
+    if (continuous_review_ && supply_[s].review.kind == Review::Kind::kContinuous && charged > 0) [[unlikely]] {
+      review_offer(s, o, static_cast<Day>(std::floor(l.time)), l.time);
+      if (inventory_.next_arrival() <= l.time) receive_until(l.time);  // ordered with no lead time
     }
     const LineRecord& rec =
         records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, l.slot, p,

@@ -251,6 +251,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     order_cost_.push_back(to_cents(market.spec.sellers[s].order_cost));
   }
   inventory_.initial = inventory_.on_hand;
+  set_up_supply();
   open_campaigns();
 
   price_.resize(offers_);
@@ -385,8 +386,12 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     const bool day_ends = (w + 1) % plan_.windows_per_day == 0;
     const auto t0 = Clock::now();
     const double training_before = phases_.training_seconds;
-    // Market events take effect at the start of the window that contains them.
+    // Deliveries due by the window's start arrive first; market events take effect at the start
+    // of the window that contains them (the day's reviews may order with no lead time: those
+    // arrive at once); later deliveries arrive between the window's lines at their times.
+    receive_until(start);
     while (!events_.empty() && events_.top().time < end) handle(events_.pop());
+    receive_until(start);
     if (w % plan_.windows_per_day == 0) begin_campaign_day(day);
     prepare_window(day, start, end);
     apply_commands(start);
@@ -396,6 +401,7 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
     window_ = w;
     order_lines(start, end);
     settle();
+    receive_until(end, true);
     const std::optional<DayRecord> day_end = end_window(w, day, start, end, day_ends);
     const auto t3 = Clock::now();
     phases_.market_seconds += std::chrono::duration<double>(t1 - t0).count() - (phases_.training_seconds - training_before);
@@ -425,29 +431,11 @@ void Simulation::run(const std::function<void(std::size_t)>& on_window) {
 void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
   const MarketEvent& e = event.payload;
   switch (e.kind) {
-    case MarketEvent::Kind::kDelivery:
-      inventory_.receive(e.offer, e.quantity);
-      books_today_[market_.offers.seller[e.offer]].units_received += e.quantity;
-      break;
     case MarketEvent::Kind::kDayStart: {
       const Day d = day_of(event.time);
       log_.begin_day(d);
-      // Deliveries of day d ran before this event (lower priority value).
-      if (d < 1) break;
-      for (std::size_t s = 0; s < sellers_; ++s) {
-        const auto seller = static_cast<SellerId>(s);
-        const ReplenishmentPolicy& policy = *arm_.sellers[s].replenishment;
-        for (OfferId o = market_.offers.begin(seller); o < market_.offers.end(seller); ++o) {
-          const Units q = policy.order_quantity(InventoryView{o, market_.offers.product[o], d, inventory_.on_hand[o],
-                                                              inventory_.on_order[o], market_.spec.lead_time_days, log_});
-          if (q <= 0) continue;
-          inventory_.on_order[o] += q;
-          ++books_today_[s].replenishment_orders;
-          add_checked(books_today_[s].ordering_cost, order_cost_[s]);
-          events_.schedule(static_cast<Time>(d + market_.spec.lead_time_days), EventPriority::kDelivery,
-                           MarketEvent{MarketEvent::Kind::kDelivery, o, q});
-        }
-      }
+      // Deliveries arriving by the day's start were received before this event (Simulation::run).
+      if (d >= 1) review_day(d);
       break;
     }
   }
@@ -559,6 +547,7 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     for (const auto& m : mechanics_) m->end_day(end);
     std::vector<SellerBooks>& books = day_books_[batch];
     books = books_today_;
+    close_stock_day(day, batch, books);
     SellerBooks market_books;
     for (std::size_t s = 0; s < sellers_; ++s) {
       const auto seller = static_cast<SellerId>(s);
@@ -582,6 +571,11 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     // Copied: the next window changes stock while subscribers read.
     day_stock_[batch].assign(inventory_.on_hand.begin(), inventory_.on_hand.end());
     day_record->stock = day_stock_[batch];
+    day_record->short_units = day_short_[batch];
+    day_record->lost_units = day_lost_[batch];
+    day_record->backordered_units = day_backordered_[batch];
+    day_record->waiting_units = day_waiting_[batch];
+    day_record->safety_stock = day_safety_[batch];
     day_price_[batch].assign(price_.begin(), price_.end());
     day_discount_[batch].resize(offers_);
     for (OfferId o = 0; o < offers_; ++o) day_discount_[batch][o] = promotion_[o] >= 0 ? discount_[o] : 0;

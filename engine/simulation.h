@@ -42,6 +42,8 @@
 #include "agents/behaviour.h"
 #include "agents/budget.h"
 #include "agents/inventory.h"
+#include "market/lead_time.h"
+#include "strategies/replenishment.h"
 #include "engine/run_observer.h"
 #include "mechanics/mechanic.h"
 #include "market/market.h"
@@ -139,10 +141,27 @@ class Simulation {
     }
   };
   struct MarketEvent {
-    enum class Kind { kDayStart, kDelivery } kind;
+    enum class Kind { kDayStart } kind;
     OfferId offer;
     Units quantity;
   };
+  /// A seller's supply side (engine/replenishment.cpp): its lead time and what its unmet demand does.
+  struct Supply {
+    LeadTime lead_time;
+    StreamFamily lead_keys{0, 0, Purpose::kLeadTime};  // entity: the offer
+    Review review;
+    bool backorders = false;
+    Money backorder_cost = 0;
+    double cancel_rate = 0.0;
+  };
+  /// What a back-ordered line was sold at (fixed when ordered), by WaitingLine::ref.
+  struct WaitingTerms {
+    std::int32_t promotion;
+    Money price;
+    Money unit_discount;
+    Money unit_cost;
+  };
+  class SellerPlan;
   /// Bits of the engine's per-consumer flags column.
   /// Bits of the engine's per-consumer flags column; the kHolds bits say the consumer holds state
   /// of a promotion mechanic (mechanic m: hold_bit_[m]).
@@ -222,6 +241,20 @@ class Simulation {
   class SellerOrder;
   /// Whether line record r carries a per-item discount of seller s's promotion q.
   bool funded_by(const LineRecord& r, std::size_t s, std::size_t q) const;
+  // replenishment.cpp: reviews, orders and deliveries, back-orders, the day's stock alerts.
+  void set_up_supply();
+  /// Seller s's review of offer o at time t of day d: places the order the policy asks for.
+  void review_offer(std::size_t s, OfferId o, Day d, Time t);
+  /// The periodic reviews of day d's start.
+  void review_day(Day d);
+  /// Receives the shipments arriving at or before t (strictly before t when `before`), in
+  /// arrival order, and fills back-orders from them.
+  void receive_until(Time t, bool before = false);
+  /// A line's back-ordered units: queued with their terms (the caller charged the budget).
+  void backorder_line(std::size_t s, OfferId o, const OrderLine& l, Units units, std::int32_t promotion,
+                      Money unit_discount, Money unit_cost);
+  /// The day's end: back-order costs, cancellations, ready offers, the per-offer alerts.
+  void close_stock_day(Day d, std::size_t batch, std::vector<SellerBooks>& books);
   // campaigns.cpp: campaign terms, holdouts, daily allowances, monitoring rules.
   void open_campaigns();
   void begin_campaign_day(Day day);
@@ -319,6 +352,13 @@ class Simulation {
 
   // Inventory agent (per offer) and budget agents (per seller, an account per promotion).
   Inventory inventory_;
+  std::vector<Supply> supply_;                        // per seller
+  std::vector<std::unique_ptr<PromotionPlan>> plans_;  // per seller: its promotion calendar (SellerPlan)
+  bool continuous_review_ = false;                    // some seller reviews after each line
+  StreamFamily cancel_keys_{0, 0, Purpose::kBackorder};  // entity: the consumer
+  std::vector<WaitingTerms> waiting_terms_;           // by WaitingLine::ref
+  std::vector<std::int64_t> short_today_, lost_today_, backordered_today_;  // per offer, today
+  std::vector<std::int64_t> day_short_[2], day_lost_[2], day_backordered_[2], day_waiting_[2], day_safety_[2];
   std::vector<BudgetLedger> ledgers_;
   std::vector<std::vector<CampaignRun>> campaigns_;  // [seller][promotion]
   bool holdouts_ = false;                             // some promotion has a holdout (or a group)

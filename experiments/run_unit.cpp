@@ -3,6 +3,7 @@
 // RunCollector; everything else (the experiment loop, tests, benchmarks) goes through it.
 #include "experiments/run_unit.h"
 
+#include <cmath>
 #include <tbb/parallel_for.h>
 
 #include <chrono>
@@ -87,7 +88,7 @@ BuildContext ArmRun::build_context(SellerId seller) const {
   return BuildContext{market_->catalog,
                       market_->offers,
                       seller,
-                      sc.market.lead_time_days,
+                      static_cast<std::int64_t>(std::ceil(sc.market.lead_time(seller).mean())),
                       sc.market.expected_visits_per_day(),
                       sc.market.consumers(),
                       segments_,

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "market/lead_time.h"
 #include "sim/params.h"
 
 namespace marketsim {
@@ -61,6 +63,10 @@ struct SellerSpec {
   Json products = "all";            // a validated product selector
   double holding_cost = 0.0;        // currency per unit on hand at the end of a day
   double order_cost = 0.0;          // currency per replenishment order placed
+  std::optional<LeadTime> lead_time;  // absent: MarketSpec::lead_time_days
+  bool backorders = false;          // unmet demand waits for stock ("backorder") or is lost ("lost")
+  double backorder_cost = 0.0;      // currency per back-ordered unit waiting at the end of a day
+  double cancel_rate = 0.0;         // daily hazard that a waiting line is cancelled
 };
 
 /// How markets are drawn for the replications of an experiment.
@@ -104,6 +110,11 @@ struct MarketSpec {
       first = out.back().end;
     }
     return out;
+  }
+  /// Seller s's lead time: its own, or the market's lead_time_days.
+  LeadTime lead_time(std::size_t s) const {
+    return s < sellers.size() && sellers[s].lead_time ? *sellers[s].lead_time
+                                                      : LeadTime::fixed(static_cast<double>(lead_time_days));
   }
   /// Expected visits per day over the whole population (sum of mean visit rates; a lognormal
   /// rate has mean median * exp(sd^2 / 2)).

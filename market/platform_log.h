@@ -89,6 +89,7 @@ class PlatformLog {
         capacity_(static_cast<std::size_t>(needs.lookback_days) + 1),
         units_(capacity_ * offers, 0),
         lost_(capacity_ * offers, 0),
+        backordered_(capacity_ * offers, 0),
         chosen_(capacity_ * offers, 0),
         price_(capacity_ * offers, 0),
         exposures_(needs.exposures ? capacity_ * offers : 0, 0),
@@ -105,6 +106,7 @@ class PlatformLog {
     today_ = base;
     std::fill_n(units_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(lost_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
+    std::fill_n(backordered_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(chosen_.begin() + static_cast<std::ptrdiff_t>(base), offers_, 0u);
     std::fill_n(price_.begin() + static_cast<std::ptrdiff_t>(base), offers_, Money{0});
     if (needs_.exposures) {
@@ -122,8 +124,10 @@ class PlatformLog {
 
   std::uint32_t units(Day d, OfferId o) const { return units_[at(d) + o]; }
   std::uint32_t lost(Day d, OfferId o) const { return lost_[at(d) + o]; }
-  /// Demand = units sold + sales lost to stock-outs.
-  std::uint32_t demand(Day d, OfferId o) const { return units(d, o) + lost(d, o); }
+  /// Units consumers ordered that waited for stock (back-orders), when ordered.
+  std::uint32_t backordered(Day d, OfferId o) const { return backordered_[at(d) + o]; }
+  /// Demand as ordered = units sold at once + sales lost to stock-outs + units back-ordered.
+  std::uint32_t demand(Day d, OfferId o) const { return units(d, o) + lost(d, o) + backordered(d, o); }
   /// Times a shopper chose the offer (sold, or lost to a stock-out).
   std::uint32_t chosen(Day d, OfferId o) const { return chosen_[at(d) + o]; }
   std::uint32_t exposures(Day d, OfferId o) const {
@@ -155,6 +159,7 @@ class PlatformLog {
   // Written by the engine only, always for the current day.
   void add_sale(OfferId o, std::uint32_t units) { units_[today_ + o] += units; }
   void add_lost(OfferId o, std::uint32_t units) { lost_[today_ + o] += units; }
+  void add_backordered(OfferId o, std::uint32_t units) { backordered_[today_ + o] += units; }
   void add_chosen(OfferId o) { ++chosen_[today_ + o]; }
   void add_exposures(OfferId o, std::uint32_t n) {
     if (needs_.exposures) exposures_[today_ + o] += n;  // (not counted unless declared)
@@ -182,7 +187,7 @@ class PlatformLog {
   std::size_t capacity_;
   Day days_ = 0;
   std::size_t today_ = 0;  // slot(days_ - 1): where the current day's counts are
-  std::vector<std::uint32_t> units_, lost_, chosen_;
+  std::vector<std::uint32_t> units_, lost_, backordered_, chosen_;
   std::vector<Money> price_;
   std::vector<std::uint32_t> exposures_;
   std::vector<std::uint32_t> considered_;

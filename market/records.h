@@ -105,6 +105,13 @@ struct SellerBooks {
   std::int64_t counters[kBookCounters] = {};  // named counters (book_counter)
   Money holding_cost = 0;
   Money ordering_cost = 0;
+  Money backorder_cost = 0;           // back-ordered units waiting at a day's end x the unit-day cost
+  std::uint64_t units_backordered = 0;  // units consumers ordered that waited for stock (when ordered)
+  std::uint64_t units_cancelled = 0;    // back-ordered units cancelled before they shipped (lost sales)
+  std::uint64_t units_from_backorders = 0;  // units shipped to waiting lines (in units_sold)
+  std::int64_t units_waiting = 0;       // back-ordered units waiting at the end of the day
+  std::uint64_t offer_days = 0;         // offers x days (for the ready rate)
+  std::uint64_t ready_offer_days = 0;   // offer-days with stock on hand at the day's end
   // The seller's prices (before promotions) and list prices, summed over its offers and the
   // day's windows: price_index = shelf_value / list_value.
   Money shelf_value = 0;
@@ -141,6 +148,13 @@ struct SellerBooks {
     for (std::size_t k = 0; k < kBookCounters; ++k) add_checked(counters[k], o.counters[k]);
     add_checked(holding_cost, o.holding_cost);
     add_checked(ordering_cost, o.ordering_cost);
+    add_checked(backorder_cost, o.backorder_cost);
+    units_backordered += o.units_backordered;
+    units_cancelled += o.units_cancelled;
+    units_from_backorders += o.units_from_backorders;
+    add_checked(units_waiting, o.units_waiting, "unit");
+    offer_days += o.offer_days;
+    ready_offer_days += o.ready_offer_days;
     add_checked(shelf_value, o.shelf_value);
     add_checked(list_value, o.list_value);
   }
@@ -184,6 +198,15 @@ struct DayRecord {
   std::uint64_t diverse_pairs = 0;
   /// Per offer, the units on hand at the day's end (what stock-outs are counted from).
   std::span<const std::int64_t> stock = {};
+  /// Per offer, the day's stock alerts: units consumers asked for that were not on hand when they
+  /// ordered (short = lost + back-ordered), units lost (stock-outs under lost sales, and
+  /// back-ordered units cancelled that day), units back-ordered, units waiting at the day's end,
+  /// and the safety stock its replenishment policy planned (ReplenishmentPolicy::safety_stock).
+  std::span<const std::int64_t> short_units = {};
+  std::span<const std::int64_t> lost_units = {};
+  std::span<const std::int64_t> backordered_units = {};
+  std::span<const std::int64_t> waiting_units = {};
+  std::span<const std::int64_t> safety_stock = {};
   /// Per offer, the seller's price at the day's end (its last window's, before promotions) and
   /// the per-item promotion discount per unit then in effect (0 without one), in cents.
   std::span<const Money> price = {};

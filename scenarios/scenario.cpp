@@ -16,6 +16,7 @@
 #include "market/shown_set.h"
 #include "scenarios/catalog_file.h"
 #include "scenarios/uncertainty.h"
+#include "sim/concat.h"
 #include "sim/dates.h"
 #include "sim/error.h"
 #include "sim/text.h"
@@ -270,6 +271,21 @@ const ParamSchema& seller_schema() {
        .max = 1e6, .description = "cost of holding one unit for a day (currency)"},
       {.name = "order_cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0,
        .max = 1e9, .description = "cost of placing one replenishment order (currency)"},
+      {.name = "lead_time_days", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 365.0,
+       .description = "a fixed replenishment lead time, days (absent: /market/lead_time_days)", .optional = true},
+      {.name = "lead_time", .type = ParamType::kObject, .default_value = nullptr,
+       .description = "a random lead time: {\"distribution\": \"gamma\", \"mean\", \"sd\"}, {\"distribution\": "
+                      "\"uniform\", \"min\", \"max\"} or {\"distribution\": \"empirical\", \"values\", \"weights\"} "
+                      "(days; drawn per offer and order time)",
+       .optional = true},
+      {.name = "unmet_demand", .type = ParamType::kString, .default_value = "lost",
+       .description = "what happens to units a consumer orders that are not in stock: \"lost\" (a lost sale) or "
+                      "\"backorder\" (the line waits for the next deliveries)",
+       .choices = {"lost", "backorder"}},
+      {.name = "backorder_cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
+       .description = "cost per back-ordered unit waiting at the end of a day (currency)"},
+      {.name = "cancel_rate", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1.0,
+       .description = "daily probability that a waiting back-ordered line is cancelled (its units become lost sales)"},
   };
   return s;
 }
@@ -493,6 +509,64 @@ void parse_segments(Loading& in, Json& market) {
   if (ms.segments.size() > 65535) throw ScenarioError(in.file, "/market/segments", "at most 65535 segments");
 }
 
+/// A seller's "lead_time" object: a distribution of days.
+LeadTime parse_lead_time(const std::string& file, const std::string& at, const Json& j) {
+  const auto number = [&](const char* key, double min, double max) {
+    if (!j.contains(key) || !j[key].is_number()) {
+      throw ScenarioError(file, cat(at, "/", key), cat("expected a number in [", Json(min).dump(), ", ", Json(max).dump(), "]"));
+    }
+    const double v = j[key].get<double>();
+    if (!(v >= min && v <= max)) {
+      throw ScenarioError(file, cat(at, "/", key), cat(Json(v).dump(), " is outside [", Json(min).dump(), ", ", Json(max).dump(), "]"));
+    }
+    return v;
+  };
+  const std::string kind = j.contains("distribution") && j["distribution"].is_string() ? j["distribution"].get<std::string>() : "";
+  const auto only = [&](std::initializer_list<const char*> keys) {
+    for (const auto& [key, value] : j.items()) {
+      if (key == "distribution") continue;
+      bool known = false;
+      for (const char* k : keys) known = known || key == k;
+      if (!known) throw ScenarioError(file, cat(at, "/", key), cat("unknown key for a ", kind, " lead time"));
+    }
+  };
+  if (kind == "gamma") {
+    only({"mean", "sd"});
+    return LeadTime::gamma(number("mean", 1e-6, 365.0), number("sd", 1e-6, 365.0));
+  }
+  if (kind == "uniform") {
+    only({"min", "max"});
+    const double lo = number("min", 0.0, 365.0), hi = number("max", 0.0, 365.0);
+    if (hi < lo) throw ScenarioError(file, at + "/max", "must be at least min");
+    return LeadTime::uniform(lo, hi);
+  }
+  if (kind == "empirical") {
+    only({"values", "weights"});
+    const Json& v = j.contains("values") ? j["values"] : Json();
+    const Json& w = j.contains("weights") ? j["weights"] : Json();
+    if (!v.is_array() || v.empty()) throw ScenarioError(file, at + "/values", "expected a non-empty list of days in [0, 365]");
+    if (!w.is_array() || w.size() != v.size()) {
+      throw ScenarioError(file, at + "/weights", "expected one weight >= 0 per value");
+    }
+    std::vector<double> values, weights;
+    double total = 0.0;
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      if (!v[k].is_number() || !(v[k].get<double>() >= 0.0 && v[k].get<double>() <= 365.0)) {
+        throw ScenarioError(file, cat(at, "/values/", std::to_string(k)), "expected days in [0, 365]");
+      }
+      if (!w[k].is_number() || !(w[k].get<double>() >= 0.0)) {
+        throw ScenarioError(file, cat(at, "/weights/", std::to_string(k)), "expected a weight >= 0");
+      }
+      values.push_back(v[k].get<double>());
+      weights.push_back(w[k].get<double>());
+      total += weights.back();
+    }
+    if (!(total > 0.0)) throw ScenarioError(file, at + "/weights", "the weights must not all be 0");
+    return LeadTime::empirical(std::move(values), weights);
+  }
+  throw ScenarioError(file, at + "/distribution", "allowed: \"gamma\", \"uniform\" or \"empirical\"");
+}
+
 /// "/market/sellers": each offers the products its selector picks (at least one), checked against
 /// the catalogue's outline.
 void parse_sellers(Loading& in, Json& market, const Catalog& catalog, const SelectorContext& selectors) {
@@ -515,6 +589,14 @@ void parse_sellers(Loading& in, Json& market, const Catalog& catalog, const Sele
     seller.products = s["products"];
     seller.holding_cost = s["holding_cost"].get<double>();
     seller.order_cost = s["order_cost"].get<double>();
+    if (s.contains("lead_time_days") && s.contains("lead_time")) {
+      throw ScenarioError(in.file, p + "/lead_time", "give lead_time_days or lead_time, not both");
+    }
+    if (s.contains("lead_time_days")) seller.lead_time = LeadTime::fixed(s["lead_time_days"].get<double>());
+    if (s.contains("lead_time")) seller.lead_time = parse_lead_time(in.file, p + "/lead_time", s["lead_time"]);
+    seller.backorders = s["unmet_demand"].get<std::string>() == "backorder";
+    seller.backorder_cost = s["backorder_cost"].get<double>();
+    seller.cancel_rate = s["cancel_rate"].get<double>();
     const auto chosen = select_products(seller.products, catalog);
     const auto count = static_cast<std::size_t>(std::count(chosen.begin(), chosen.end(), 1));
     if (count == 0) {
@@ -792,7 +874,8 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
     std::size_t slots = 0;  // offers the sellers so far add to a visit
     for (std::size_t m = 0; m < ms.sellers.size(); ++m) {
       auto& [ss, ps] = per_seller[m];
-      const BuildContext build{catalog, offers, static_cast<SellerId>(m), ms.lead_time_days,
+      const BuildContext build{catalog, offers, static_cast<SellerId>(m),
+                               static_cast<std::int64_t>(std::ceil(ms.lead_time(m).mean())),
                                ms.expected_visits_per_day(), ms.consumers(), segment_ranges, sc.seed, 0};
       SellerStrategySpec seller;
       SellerSection section{in, footprint, selectors, build, ss, ps, seller, slots};

@@ -37,6 +37,8 @@ enum class Purpose : std::uint64_t {
   kUncertainty = 9,  // a scenario's uncertain values (replication: the draw; entity: the pointer)
   kGroup = 10,       // an arm's consumer groups (entity: the consumer)
   kBootstrap = 11,   // a bootstrap's resamples (offline evaluation's paired intervals)
+  kLeadTime = 12,    // replenishment lead times (entity: the offer; counter keyed by the order time)
+  kBackorder = 13,   // back-order cancellations (entity: the consumer; counter keyed by the order time)
   kTest = 99,
 };
 

@@ -43,7 +43,7 @@ struct BuildContext {
   const Catalog& catalog;
   const Offers& offers;
   SellerId seller;
-  std::int64_t lead_time_days;
+  std::int64_t lead_time_days;     // the seller's mean lead time, rounded up
   double expected_visits_per_day;  // over the whole population
   std::int64_t consumers = 0;      // consumers in the market (ids 0 .. consumers - 1)
   /// The market's customer segments (ids by segment, /market/segments in order): the one consumer

@@ -91,6 +91,13 @@ class PromotionStrategy : public Strategy {
   /// Its own window [start, end) in days where it has one (percent_off's start and end): the
   /// default span of its campaign.
   virtual std::optional<std::pair<Time, Time>> span() const { return std::nullopt; }
+  /// The depth (a share of the price) its per-item discount plans for `product` within its span,
+  /// 0 when none or not known in advance: the seller's promotion calendar that inventory planners
+  /// read (strategies/replenishment.h PromotionPlan).
+  virtual double planned_depth(ProductId product) const {
+    (void)product;
+    return 0.0;
+  }
   /// Issues commands for the window being prepared (applied before its first visit).
   virtual void act(const MarketContext& ctx, CommandSink& commands) {
     (void)ctx;

@@ -34,6 +34,7 @@ class FlashSale final : public WindowedPromotion,
     return true;
   }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
+  double planned_depth(ProductId product) const override { return products_[product] ? depth_ : 0.0; }
 
   bool uses(const std::type_info& t) const override { return t != typeid(QuantityLimit) || cap_.has_value(); }
   std::uint64_t cap_left(std::size_t k) const override {

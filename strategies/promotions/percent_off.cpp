@@ -25,6 +25,7 @@ class PercentOff final : public WindowedPromotion, public ScalableDepth {
     return true;
   }
   void scale(double factor) override { depth_ = std::min(1.0, depth_ * factor); }
+  double planned_depth(ProductId product) const override { return products_[product] ? depth_ : 0.0; }
 
  private:
   std::vector<char> products_;

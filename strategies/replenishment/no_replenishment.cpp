@@ -9,7 +9,7 @@ class NoReplenishment final : public ReplenishmentPolicy {
  public:
   explicit NoReplenishment(Units initial) : initial_(initial) {}
   Units initial_stock(OfferId) const override { return initial_; }
-  Units order_quantity(const InventoryView&) const override { return 0; }
+  Units order_quantity(const InventoryView&) override { return 0; }
 
  private:
   Units initial_;

@@ -22,7 +22,7 @@ class OrderUpTo final : public ReplenishmentPolicy {
 
   Units initial_stock(OfferId) const override { return level(prior_forecast_); }
 
-  Units order_quantity(const InventoryView& v) const override {
+  Units order_quantity(const InventoryView& v) override {
     const Day days = std::min(v.day, forecast_days_);
     if (days <= 0) return 0;
     std::uint64_t demand = 0;

@@ -10,7 +10,7 @@ class SmallSBigS final : public ReplenishmentPolicy {
   SmallSBigS(Units reorder_point, Units order_up_to, Units initial)
       : reorder_point_(reorder_point), order_up_to_(order_up_to), initial_(initial) {}
   Units initial_stock(OfferId) const override { return initial_; }
-  Units order_quantity(const InventoryView& v) const override {
+  Units order_quantity(const InventoryView& v) override {
     const Units position = v.on_hand + v.on_order;
     return position <= reorder_point_ ? order_up_to_ - position : 0;
   }
