@@ -76,6 +76,9 @@ void register_builtin_strategies() {
     register_rerank();
     register_order_up_to();
     register_s_S();
+    register_forecast();
+    register_base_stock();
+    register_r_Q();
     register_no_replenishment();
   });
 }

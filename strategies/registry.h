@@ -67,6 +67,9 @@ void register_linucb();
 void register_rerank();
 void register_order_up_to();
 void register_s_S();
+void register_forecast();
+void register_base_stock();
+void register_r_Q();
 void register_no_replenishment();
 
 }  // namespace marketsim
