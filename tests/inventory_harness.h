@@ -20,9 +20,9 @@
 //     unit waiting, order_cost per order placed that day), and Inventory::unconserved() and the
 //     harness's own ledger (ordered = received + in transit) are checked.
 //
-// The platform log gets the day's demand: units sold at once and units that wait are sales of the
-// day they were ordered (add_sale), lost units are lost sales (add_lost), so demand(d) = every unit
-// asked for on day d.
+// The platform log gets the day's demand as the engine logs it: units sold at once (add_sale), units
+// that wait (add_backordered, on the day they were ordered) and lost units (add_lost), so
+// demand(d) = every unit asked for on day d.
 #include <algorithm>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
@@ -240,7 +240,7 @@ class InventoryHarness {
           ++day.served;
         } else if (plan_.backorders) {
           inventory_.backorder(0, WaitingLine{t, 0, static_cast<std::uint32_t>(k), 1});
-          log_.add_sale(0, 1);
+          log_.add_backordered(0, 1);
           ++day.backordered;
         } else {
           log_.add_lost(0, 1);
