@@ -34,6 +34,7 @@ void register_builtin_outputs() {
     register_funnel_output();
     register_prices_output();
     register_groups_output();
+    register_stockouts_output();
     register_transactions_output();
     register_report_output();
   });

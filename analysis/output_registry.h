@@ -76,6 +76,7 @@ void register_products_output();
 void register_funnel_output();
 void register_prices_output();
 void register_groups_output();
+void register_stockouts_output();
 void register_report_output();
 void register_transactions_output();
 

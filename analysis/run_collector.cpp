@@ -1,7 +1,9 @@
 #include "analysis/run_collector.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "sim/money.h"
 
@@ -172,6 +174,20 @@ void RunCollector::on_day_end(const DayRecord& d) {
       group_days_.insert(group_days_.end(), rows.begin(), rows.end());
     }
   }
+  {  // stock alerts per offer: only the days with something to report
+    const auto at = [](std::span<const std::int64_t> v, std::size_t o) { return o < v.size() ? v[o] : std::int64_t{0}; };
+    const std::size_t offers = std::max({d.stock.size(), d.short_units.size(), d.lost_units.size(),
+                                         d.backordered_units.size(), d.waiting_units.size()});
+    for (std::size_t o = 0; o < offers; ++o) {
+      const StockAlertRow row{d.day, d.day < warmup_, market_.offers.seller[o], market_.offers.product[o],
+                              at(d.short_units, o), at(d.lost_units, o), at(d.backordered_units, o),
+                              at(d.waiting_units, o), at(d.stock, o), at(d.safety_stock, o)};
+      if (row.short_units > 0 || row.lost_units > 0 || row.backordered_units > 0 || row.waiting_units > 0 ||
+          row.below_safety_stock()) {
+        stock_alerts_.push_back(row);
+      }
+    }
+  }
   if (!d.price.empty()) {  // price paths by product group
     group_price_.assign(group_list_.size(), 0);
     group_paid_.assign(group_list_.size(), 0);
@@ -316,6 +332,11 @@ void RunCollector::finish(RunResult& result) const {
   }
   result.funnel_clicks = slot_clicks_counted_;
   result.group_prices = group_prices_;
+  // Stock alerts by seller, product and day (collected by day, then offer).
+  result.stock_alerts = stock_alerts_;
+  std::stable_sort(result.stock_alerts.begin(), result.stock_alerts.end(), [](const StockAlertRow& a, const StockAlertRow& b) {
+    return std::tie(a.seller, a.product, a.day) < std::tie(b.seller, b.product, b.day);
+  });
   result.group_names = group_names_;
   result.group_days = group_days_;
   // The breakdown, every cell (money in currency units).

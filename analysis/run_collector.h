@@ -68,6 +68,8 @@ class RunCollector final : public RunObserver {
   std::vector<std::uint32_t> group_of_offer_;
   std::vector<Money> group_list_, group_price_, group_paid_;
   std::vector<GroupPriceRow> group_prices_;
+  // Stock alerts: per offer and day, only the days with something to report (stockouts.csv).
+  std::vector<StockAlertRow> stock_alerts_;
   // Metrics by consumer group: each consumer's group, and its units, revenue and gross profit
   // (cents) over the measured days so far (only when the arm has groups).
   std::vector<std::string> group_names_;

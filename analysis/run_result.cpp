@@ -86,6 +86,14 @@ Json run_result_json(const RunResult& r) {
                  }
                  return out;
                }()},
+              {"stock_alerts", [&] {
+                 Json out = Json::array();
+                 for (const StockAlertRow& a : r.stock_alerts) {
+                   out.push_back(Json::array({a.day, a.warmup, a.seller, a.product, a.short_units, a.lost_units,
+                                              a.backordered_units, a.waiting_units, a.stock, a.safety_stock}));
+                 }
+                 return out;
+               }()},
               {"group_names", r.group_names},
               {"group_days", [&] {
                  Json out = Json::array();
@@ -210,6 +218,17 @@ RunResult run_result_from_json(const Json& j) {
                                              item(g, 2, "group_prices").get<std::uint32_t>(),
                                              item(g, 3, "group_prices").get<std::uint32_t>(),
                                              item(g, 4, "group_prices").get<double>(), item(g, 5, "group_prices").get<double>()});
+    }
+    for (const Json& a : field(j, "stock_alerts")) {
+      r.stock_alerts.push_back(StockAlertRow{item(a, 0, "stock_alerts").get<Day>(), item(a, 1, "stock_alerts").get<bool>(),
+                                             item(a, 2, "stock_alerts").get<std::uint32_t>(),
+                                             item(a, 3, "stock_alerts").get<std::uint32_t>(),
+                                             item(a, 4, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 5, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 6, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 7, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 8, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 9, "stock_alerts").get<std::int64_t>()});
     }
     r.group_names = field(j, "group_names").get<std::vector<std::string>>();
     for (const Json& g : field(j, "group_days")) {

@@ -103,6 +103,26 @@ struct GroupPriceRow {
   double paid_index;
 };
 
+/// One offer's stock alert on one day (stockouts.csv): a day on which consumers asked for units
+/// not on hand (short = lost + back-ordered), units were lost or back-ordered, back-ordered units
+/// were waiting at the day's end, or the units on hand at the day's end were below the safety
+/// stock its replenishment policy planned (DayRecord's per-offer stock alerts). Days without any
+/// of these have no row.
+struct StockAlertRow {
+  Day day;
+  bool warmup;
+  std::uint32_t seller;
+  std::uint32_t product;
+  std::int64_t short_units;
+  std::int64_t lost_units;
+  std::int64_t backordered_units;
+  std::int64_t waiting_units;  // at the day's end
+  std::int64_t stock;          // on hand at the day's end
+  std::int64_t safety_stock;   // planned (0: none)
+  bool below_safety_stock() const { return stock < safety_stock; }
+  friend bool operator==(const StockAlertRow&, const StockAlertRow&) = default;
+};
+
 /// One consumer group of an arm (strategies/consumer_groups.h) from the first measured day to the
 /// end of `day`: its consumers, and over them the sum and the sum of squares of each consumer's
 /// units, revenue and gross profit (currency units; from its order lines), and of the products of
@@ -161,6 +181,7 @@ struct RunResult {
   std::vector<FunnelRow> funnel;                   // by slot, browsing last (funnel.csv)
   bool funnel_clicks = false;                      // a module modelled clicks (FunnelRow::clicks)
   std::vector<GroupPriceRow> group_prices;         // by day, seller, category (prices.csv)
+  std::vector<StockAlertRow> stock_alerts;         // by seller, product, day; alert days only (stockouts.csv)
   std::vector<std::string> group_names;            // the arm's consumer groups, then "others" (none: no groups)
   std::vector<GroupDayRow> group_days;             // by measured day, then group (groups.csv)
   /// Offline evaluation of the arm's (seller 0's) recommender (scenario /offline): "users",

@@ -826,7 +826,7 @@ TEST_CASE("hostile: names with commas, quotes, CR, LF, spaces and non-ASCII roun
       FAIL_CHECK(e.what());
     }
   }
-  REQUIRE(csv.size() == 14);  // every default output file but summary.json
+  REQUIRE(csv.size() == 15);  // every default output file but summary.json
   CHECK(csv["gauges.csv"].size() >= 1);  // its header (the market has no behaviour module)
   CHECK(csv["events.csv"].size() >= 1);  // its header at least
   {

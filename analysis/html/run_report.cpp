@@ -1,12 +1,13 @@
 // report.html of a run: built from summary.json, daily.csv, cohorts.csv, breakdown.csv,
-// funnel.csv, orders.csv, sellers_daily.csv, prices.csv, sellers.csv and products.csv (each
-// section present when its data is).
+// funnel.csv, orders.csv, sellers_daily.csv, prices.csv, sellers.csv, products.csv and
+// stockouts.csv (each section present when its data is).
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "analysis/html/csv_table.h"
 #include "analysis/html/page.h"
@@ -666,55 +667,283 @@ void group_prices(HtmlPage& page, const CsvTable& table, const std::vector<std::
   }
 }
 
-/// Stock: per product group (category, sellers together) and arm, the sales lost to stock-outs
-/// and the share of offer-days out of stock at the day's end, from products.csv.
-void stock(HtmlPage& page, const CsvTable& table, const std::vector<std::string>& arm_order) {
-  for (const char* col : {"arm", "replication", "category", "offers", "lost_sales", "stockout_share"}) {
-    if (!table.has(col)) return;
+/// Per arm, per point of the measured days (in `index`'s buckets), the mean over replications of
+/// a daily.csv column's bucket means; NaN where no replication has a value.
+std::map<std::string, std::vector<double>> daily_means(const CsvTable& daily, std::size_t col, const std::map<long, std::size_t>& index,
+                                                       std::size_t points) {
+  const std::size_t arm_col = daily.column("arm"), day_col = daily.column("day"), warm_col = daily.column("warmup"),
+                    rep_col = daily.column("replication");
+  // arm -> replication -> per point (sum, count)
+  std::map<std::string, std::map<std::string, std::vector<std::pair<double, int>>>> sums;
+  for (std::size_t r = 0; r < daily.rows(); ++r) {
+    if (warm_col != CsvTable::npos && daily.text(r, warm_col) == "1") continue;
+    const double v = daily.number(r, col);
+    if (!std::isfinite(v)) continue;
+    const auto at = index.find(static_cast<long>(daily.number(r, day_col)));
+    if (at == index.end()) continue;
+    auto& s = sums[daily.text(r, arm_col)][rep_col != CsvTable::npos ? daily.text(r, rep_col) : "0"];
+    s.resize(points, {0.0, 0});
+    s[at->second].first += v;
+    s[at->second].second += 1;
   }
-  const std::size_t arm = table.column("arm"), rep = table.column("replication"), category = table.column("category"),
-                    offers = table.column("offers"), lost = table.column("lost_sales"), share = table.column("stockout_share");
-  // arm -> category -> (lost units summed, offer-weighted share summed, offers summed)
-  std::map<std::string, std::map<std::string, std::array<double, 3>>> sum;
-  std::set<std::string> reps;
-  std::vector<std::string> categories;
-  double all = 0.0;
-  for (std::size_t r = 0; r < table.rows(); ++r) {
-    const std::string& c = table.text(r, category);
-    if (std::find(categories.begin(), categories.end(), c) == categories.end()) categories.push_back(c);
-    auto& cell = sum[table.text(r, arm)][c];
-    const double n = table.number(r, offers), l = table.number(r, lost), sh = table.number(r, share);
-    if (std::isfinite(l)) cell[0] += l, all += l;
-    if (std::isfinite(sh)) cell[1] += sh * n, cell[2] += n;
-    reps.insert(table.text(r, rep));
-  }
-  page.section("stock", "Stock");
-  const double r_count = static_cast<double>(std::max<std::size_t>(1, reps.size()));
-  for (const bool lost_chart : {true, false}) {
-    if (lost_chart && all == 0.0) {
-      page.paragraph("No sale was lost to a stock-out in any arm (units on hand per day are under Over time).");
-      continue;
-    }
-    Json datasets = Json::array();
-    TableRows numbers;
-    std::size_t k = 0;
-    for (const std::string& a : arm_order) {
-      Json data = Json::array();
-      for (const std::string& c : categories) {
-        const auto& cell = sum[a][c];
-        const double v = lost_chart ? cell[0] / r_count : (cell[2] > 0 ? cell[1] / cell[2] : 0.0);
-        data.push_back(v);
-        numbers.push_back({a, c, lost_chart ? grouped(v, 1) : grouped(100.0 * v, 2) + "%"});
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& [arm, reps] : sums) {
+    std::vector<double> total(points, 0.0);
+    std::vector<int> n(points, 0);
+    for (const auto& [rep, s] : reps) {
+      for (std::size_t i = 0; i < points; ++i) {
+        if (s[i].second > 0) total[i] += s[i].first / s[i].second, ++n[i];
       }
-      datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
     }
-    page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", categories}, {"datasets", datasets}}},
-                    {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
-               lost_chart ? "Units asked for but out of stock (lost sales) by category and arm over the measured days (mean "
-                            "over replications)."
-                          : "The share of offer-days out of stock at the day's end, by category and arm (measured days, "
-                            "replications pooled).",
-               {"arm", "category", lost_chart ? "lost units" : "offer-days out of stock"}, numbers);
+    std::vector<double>& mean = out[arm];
+    for (std::size_t i = 0; i < points; ++i) mean.push_back(n[i] > 0 ? total[i] / n[i] : std::nan(""));
+  }
+  return out;
+}
+
+/// Stock, per arm: units on hand, sales lost and units back-ordered per day (daily.csv); sales
+/// lost to stock-outs and the share of offer-days out of stock by category (products.csv); each
+/// seller's fill rate and ready rate (sellers.csv); and the products with the most days below
+/// their safety stock, then the most units short (stockouts.csv). Each part is drawn when its
+/// file is there; the section when any part is.
+void stock(HtmlPage& page, const CsvTable* daily, const CsvTable* products, const CsvTable* seller_table, const CsvTable* alerts,
+           const std::vector<std::string>& arm_order, double replications) {
+  bool started = false;
+  const auto start = [&] {
+    if (!started) page.section("stock", "Stock");
+    started = true;
+  };
+  // Daily stock on hand, lost sales and back-orders, one chart per arm.
+  if (daily != nullptr && daily->has("arm") && daily->has("day") && daily->has("stock_on_hand")) {
+    const std::size_t day_col = daily->column("day"), warm_col = daily->column("warmup");
+    std::set<long> day_set;
+    for (std::size_t r = 0; r < daily->rows(); ++r) {
+      if (warm_col != CsvTable::npos && daily->text(r, warm_col) == "1") continue;
+      day_set.insert(static_cast<long>(daily->number(r, day_col)));
+    }
+    if (!day_set.empty()) {
+      const std::vector<long> days(day_set.begin(), day_set.end());
+      const std::size_t bucket = (days.size() + kMaxPoints - 1) / kMaxPoints;
+      const std::size_t points = (days.size() + bucket - 1) / bucket;
+      std::map<long, std::size_t> index;
+      for (std::size_t i = 0; i < days.size(); ++i) index[days[i]] = i / bucket;
+      std::vector<std::string> labels;
+      for (std::size_t i = 0; i < points; ++i) {
+        const long first = days[i * bucket], last = days[std::min(days.size(), (i + 1) * bucket) - 1];
+        labels.push_back(bucket == 1 ? "day " + std::to_string(first) : "days " + std::to_string(first) + "-" + std::to_string(last));
+      }
+      struct Line {
+        const char* column;
+        const char* label;
+        const char* axis;
+      };
+      std::vector<std::pair<Line, std::map<std::string, std::vector<double>>>> lines;
+      for (const Line l : {Line{"stock_on_hand", "units on hand", "y"}, Line{"lost_sales", "units lost", "flow"},
+                           Line{"units_backordered", "units back-ordered", "flow"}}) {
+        if (daily->has(l.column)) lines.emplace_back(l, daily_means(*daily, daily->column(l.column), index, points));
+      }
+      for (const std::string& a : arm_order) {
+        Json datasets = Json::array();
+        TableRows numbers;
+        std::vector<std::string> header = {"day"};
+        for (std::size_t k = 0; k < lines.size(); ++k) {
+          const auto it = lines[k].second.find(a);
+          if (it == lines[k].second.end()) continue;
+          const Line& l = lines[k].first;
+          datasets.push_back(Json{{"label", l.label}, {"data", values_json(it->second)}, {"yAxisID", l.axis},
+                                  {"borderColor", series_colour(k)}, {"backgroundColor", series_colour(k)},
+                                  {"borderWidth", 2}, {"fill", false}});
+          header.push_back(l.label);
+        }
+        if (datasets.empty()) continue;
+        for (std::size_t i = 0; i < points; ++i) {
+          std::vector<std::string> row = {labels[i]};
+          for (const auto& [l, means] : lines) {
+            const auto it = means.find(a);
+            if (it != means.end()) row.push_back(grouped(it->second[i], 1));
+          }
+          numbers.push_back(row);
+        }
+        start();
+        Json config = line_config(labels, datasets, "units on hand at the day's end");
+        config["options"]["scales"]["flow"] =
+            Json{{"position", "right"}, {"beginAtZero", true}, {"grid", Json{{"drawOnChartArea", false}}},
+                 {"title", Json{{"display", true}, {"text", "units per day (lost, back-ordered)"}}}};
+        page.chart(config,
+                   "Arm " + a + ": units on hand at the day's end (left axis), units lost to stock-outs and units "
+                   "back-ordered per day (right axis), mean over replications" +
+                       (bucket > 1 ? " of " + std::to_string(bucket) + "-day buckets." : "."),
+                   header, numbers);
+      }
+    }
+  }
+  // Lost sales and stock-out shares by category (products.csv).
+  bool has_products = products != nullptr;
+  for (const char* col : {"arm", "replication", "category", "offers", "lost_sales", "stockout_share"}) {
+    has_products = has_products && products->has(col);
+  }
+  if (has_products) {
+    const CsvTable& table = *products;
+    const std::size_t arm = table.column("arm"), rep = table.column("replication"), category = table.column("category"),
+                      offers = table.column("offers"), lost = table.column("lost_sales"), share = table.column("stockout_share");
+    // arm -> category -> (lost units summed, offer-weighted share summed, offers summed)
+    std::map<std::string, std::map<std::string, std::array<double, 3>>> sum;
+    std::set<std::string> reps;
+    std::vector<std::string> categories;
+    double all = 0.0;
+    for (std::size_t r = 0; r < table.rows(); ++r) {
+      const std::string& c = table.text(r, category);
+      if (std::find(categories.begin(), categories.end(), c) == categories.end()) categories.push_back(c);
+      auto& cell = sum[table.text(r, arm)][c];
+      const double n = table.number(r, offers), l = table.number(r, lost), sh = table.number(r, share);
+      if (std::isfinite(l)) cell[0] += l, all += l;
+      if (std::isfinite(sh)) cell[1] += sh * n, cell[2] += n;
+      reps.insert(table.text(r, rep));
+    }
+    start();
+    const double r_count = static_cast<double>(std::max<std::size_t>(1, reps.size()));
+    for (const bool lost_chart : {true, false}) {
+      if (lost_chart && all == 0.0) {
+        page.paragraph("No order line lost units to a stock-out in any arm (products.csv; back-ordered units cancelled "
+                       "later are in the units lost per day).");
+        continue;
+      }
+      Json datasets = Json::array();
+      TableRows numbers;
+      std::size_t k = 0;
+      for (const std::string& a : arm_order) {
+        Json data = Json::array();
+        for (const std::string& c : categories) {
+          const auto& cell = sum[a][c];
+          const double v = lost_chart ? cell[0] / r_count : (cell[2] > 0 ? cell[1] / cell[2] : 0.0);
+          data.push_back(v);
+          numbers.push_back({a, c, lost_chart ? grouped(v, 1) : grouped(100.0 * v, 2) + "%"});
+        }
+        datasets.push_back(Json{{"label", a}, {"data", data}, {"backgroundColor", series_colour(k++, 0.8)}});
+      }
+      page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", categories}, {"datasets", datasets}}},
+                      {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
+                 lost_chart ? "Units asked for but out of stock (lost sales) by category and arm over the measured days (mean "
+                              "over replications)."
+                            : "The share of offer-days out of stock at the day's end, by category and arm (measured days, "
+                              "replications pooled).",
+                 {"arm", "category", lost_chart ? "lost units" : "offer-days out of stock"}, numbers);
+    }
+  }
+  // Fill rate and ready rate per seller (sellers.csv: each replication's totals).
+  if (seller_table != nullptr && seller_table->has("arm") && seller_table->has("seller") && seller_table->has("fill_rate")) {
+    const std::size_t arm = seller_table->column("arm"), seller = seller_table->column("seller");
+    std::vector<std::pair<const char*, std::size_t>> rates = {{"fill rate", seller_table->column("fill_rate")}};
+    if (seller_table->has("ready_rate")) rates.emplace_back("ready rate", seller_table->column("ready_rate"));
+    std::vector<std::string> names;
+    std::map<std::pair<std::string, std::string>, std::vector<std::vector<double>>> values;  // (arm, seller) -> per rate
+    for (std::size_t r = 0; r < seller_table->rows(); ++r) {
+      const std::string& s = seller_table->text(r, seller);
+      if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
+      auto& v = values[{seller_table->text(r, arm), s}];
+      v.resize(rates.size());
+      for (std::size_t k = 0; k < rates.size(); ++k) {
+        const double x = seller_table->number(r, rates[k].second);
+        if (std::isfinite(x)) v[k].push_back(x);
+      }
+    }
+    std::vector<std::string> labels;
+    std::vector<Json> data(rates.size(), Json::array());
+    TableRows numbers;
+    for (const std::string& a : arm_order) {
+      for (const std::string& s : names) {
+        const auto it = values.find({a, s});
+        if (it == values.end()) continue;
+        labels.push_back(names.size() > 1 ? a + ": " + s : a);
+        std::vector<std::string> row = {a, s};
+        for (std::size_t k = 0; k < rates.size(); ++k) {
+          const Interval i = mean_interval(it->second[k]);
+          data[k].push_back(number_or_null(i.mean));
+          row.push_back(std::isfinite(i.mean) ? grouped(100.0 * i.mean, 2) + "%" : "n/a");
+        }
+        numbers.push_back(row);
+      }
+    }
+    if (!labels.empty()) {
+      start();
+      Json datasets = Json::array();
+      std::vector<std::string> header = {"arm", "seller"};
+      for (std::size_t k = 0; k < rates.size(); ++k) {
+        datasets.push_back(Json{{"label", rates[k].first}, {"data", data[k]}, {"backgroundColor", series_colour(k, 0.8)}});
+        header.push_back(rates[k].first);
+      }
+      page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", labels}, {"datasets", datasets}}},
+                      {"options", Json{{"plugins", Json{{"legend", Json{{"position", "bottom"}}}}},
+                                       {"scales", Json{{"y", Json{{"min", 0}, {"max", 1}}}}}}}},
+                 "Each seller's fill rate (units shipped from stock when ordered / units ordered) and ready rate "
+                 "(offer-days with stock on hand at the day's end / offer-days) over the measured days, per arm (mean over "
+                 "replications).",
+                 header, numbers);
+    }
+  }
+  // The products with the most days below safety stock, then the most units short (stockouts.csv).
+  bool has_alerts = alerts != nullptr;
+  for (const char* col : {"arm", "seller", "product", "units_short", "units_lost", "units_backordered", "below_safety_stock"}) {
+    has_alerts = has_alerts && alerts->has(col);
+  }
+  if (has_alerts) {
+    const std::size_t arm = alerts->column("arm"), seller = alerts->column("seller"), product = alerts->column("product"),
+                      warm = alerts->column("warmup"), below = alerts->column("below_safety_stock");
+    const std::array<std::size_t, 3> units = {alerts->column("units_short"), alerts->column("units_lost"),
+                                              alerts->column("units_backordered")};
+    // arm -> (seller, product) -> days below safety stock, units short, lost, back-ordered (summed over replications)
+    std::map<std::string, std::map<std::pair<std::string, long>, std::array<double, 4>>> sums;
+    std::set<std::string> sellers_seen;
+    for (std::size_t r = 0; r < alerts->rows(); ++r) {
+      if (warm != CsvTable::npos && alerts->text(r, warm) == "1") continue;
+      sellers_seen.insert(alerts->text(r, seller));
+      auto& cell = sums[alerts->text(r, arm)][{alerts->text(r, seller), static_cast<long>(alerts->number(r, product))}];
+      const double b = alerts->number(r, below);
+      if (std::isfinite(b)) cell[0] += b;
+      for (std::size_t k = 0; k < units.size(); ++k) {
+        const double v = alerts->number(r, units[k]);
+        if (std::isfinite(v)) cell[k + 1] += v;
+      }
+    }
+    start();
+    constexpr std::size_t kTop = 10;
+    const double reps = std::max(1.0, replications);
+    std::string quiet;
+    for (const std::string& a : arm_order) {
+      const auto it = sums.find(a);
+      if (it == sums.end()) {
+        quiet += (quiet.empty() ? "" : ", ") + a;
+        continue;
+      }
+      std::vector<std::pair<std::pair<std::string, long>, std::array<double, 4>>> ranked(it->second.begin(), it->second.end());
+      std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) {
+        return std::tie(y.second[0], y.second[1]) < std::tie(x.second[0], x.second[1]);  // (map order breaks ties)
+      });
+      if (ranked.size() > kTop) ranked.resize(kTop);
+      std::vector<std::string> labels;
+      Json days = Json::array(), short_units = Json::array();
+      TableRows numbers;
+      for (const auto& [key, cell] : ranked) {
+        const std::string label = (sellers_seen.size() > 1 ? key.first + ": " : std::string()) + "product " + std::to_string(key.second);
+        labels.push_back(label);
+        days.push_back(cell[0] / reps);
+        short_units.push_back(cell[1] / reps);
+        numbers.push_back({label, grouped(cell[0] / reps, 2), grouped(cell[1] / reps, 2), grouped(cell[2] / reps, 2),
+                           grouped(cell[3] / reps, 2)});
+      }
+      const Json datasets = Json::array({Json{{"label", "days below safety stock"}, {"data", days}, {"backgroundColor", series_colour(0, 0.8)}},
+                                         Json{{"label", "units short"}, {"data", short_units}, {"backgroundColor", series_colour(1, 0.8)}}});
+      page.chart(Json{{"type", "bar"}, {"data", Json{{"labels", labels}, {"datasets", datasets}}},
+                      {"options", Json{{"indexAxis", "y"}, {"plugins", Json{{"legend", Json{{"position", "bottom"}}}}}}}},
+                 "Arm " + a + ": the " + std::to_string(ranked.size()) +
+                     " products with the most days below their safety stock at the day's end, then the most units short "
+                     "(asked for when not on hand), over the measured days (mean per replication, stockouts.csv).",
+                 {"product", "days below safety stock", "units short", "units lost", "units back-ordered"}, numbers);
+    }
+    if (!quiet.empty()) {
+      page.paragraph("No stock alert (units short, lost, back-ordered or waiting, or stock below safety stock) on a measured "
+                     "day in arm" + std::string(quiet.find(", ") != std::string::npos ? "s " : " ") + quiet + ".");
+    }
   }
 }
 
@@ -791,7 +1020,7 @@ void facts(HtmlPage& page, const Json& summary) {
 const std::vector<std::string>& run_report_inputs() {
   static const std::vector<std::string> names = {"summary.json", "daily.csv",  "cohorts.csv",       "breakdown.csv",
                                                  "funnel.csv",   "orders.csv", "sellers_daily.csv", "prices.csv",
-                                                 "sellers.csv",  "products.csv"};
+                                                 "sellers.csv",  "products.csv", "stockouts.csv"};
   return names;
 }
 
@@ -815,7 +1044,8 @@ std::string run_report_html(const std::map<std::string, std::string>& files) {
     const auto f = files.find(name);
     return f == files.end() ? nullptr : std::make_unique<CsvTable>(f->second, name);
   };
-  if (const auto daily = table("daily.csv")) over_time(page, *daily, sc, arm_order);
+  const auto daily = table("daily.csv");
+  if (daily) over_time(page, *daily, sc, arm_order);
   const auto cohorts = table("cohorts.csv");
   const auto breakdown = table("breakdown.csv");
   customers(page, cohorts.get(), breakdown.get(), arm_order);
@@ -824,8 +1054,10 @@ std::string run_report_html(const std::map<std::string, std::string>& files) {
   const auto seller_days = table("sellers_daily.csv");
   const bool prices_started = seller_days && prices(page, *seller_days, arm_order);
   if (const auto p = table("prices.csv")) group_prices(page, *p, arm_order, prices_started);
-  if (const auto s = table("sellers.csv")) sellers(page, *s, arm_order);
-  if (const auto p = table("products.csv")) stock(page, *p, arm_order);
+  const auto seller_totals = table("sellers.csv");
+  if (seller_totals) sellers(page, *seller_totals, arm_order);
+  stock(page, daily.get(), table("products.csv").get(), seller_totals.get(), table("stockouts.csv").get(), arm_order,
+        summary.value("replications", 1.0));
   if (summary.contains("uncertainty")) uncertainty(page, summary["uncertainty"]);
   facts(page, summary);
   return page.str();
