@@ -1,18 +1,22 @@
 #pragma once
-// The inventory agent of a run (MODEL.md "Inventory"): per offer (each seller holds its own stock
-// of each product it offers) the units on hand, the replenishment orders in transit (a list with
-// arrival times, so orders may cross) and the consumers' lines waiting for stock (back-orders).
-// The engine drives it (engine/settlement.cpp, engine/simulation.cpp) and so does the module
-// harness of the inventory tests (tests/inventory_harness.h): both use these rules.
+// The inventory agent of a run (MODEL.md "Inventory"): per stock point (each seller holds its own
+// stock of each product it offers in each of its warehouses: a "slot"; with one warehouse per
+// seller the slots are the offers) the units on hand, the replenishment orders and transfers in
+// transit (a list with arrival times, so orders may cross) and the consumers' lines waiting for
+// stock (back-orders). The engine drives it (engine/settlement.cpp, engine/replenishment.cpp) and
+// so does the module harness of the inventory tests (tests/inventory_harness.h): both use these
+// rules.
 //
-// Units are conserved: for every offer, initial + received - shipped = on hand >= 0, and ordered
-// = received + in transit; checked at the end of every run (unconserved()).
+// Units are conserved: for every slot, initial + received - shipped - transferred out = on hand
+// >= 0, and ordered + transferred in = received + in transit; checked at the end of every run
+// (unconserved()).
 //
 // Back-orders: a line that finds too little stock under unmet demand "backorder" waits for the
 // rest in its offer's queue; arrivals fill the queue first-come first-served (lines join it in
 // settlement order: time, consumer, visit, line) before the stock is free to sell, and a waiting
 // line may be cancelled. What a waiting line carries besides its units (its price, its discount,
 // its budget charge) is the caller's: `ref` indexes it.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -25,12 +29,13 @@
 
 namespace marketsim {
 
-/// A replenishment order in transit.
+/// A replenishment order or a transfer in transit.
 struct Shipment {
   Time arrival;
   std::uint64_t sequence;  // order of placement: equal arrival times arrive in this order
-  OfferId offer;
+  std::size_t slot;        // where it arrives
   Units units;
+  bool transfer = false;   // sent from another warehouse (not ordered from the supplier)
 };
 
 /// A consumer's line waiting for stock.
@@ -43,27 +48,38 @@ struct WaitingLine {
 
 class Inventory {
  public:
-  explicit Inventory(std::size_t offers)
-      : on_hand(offers, 0),
-        on_order(offers, 0),
-        backordered(offers, 0),
-        initial(offers, 0),
-        received(offers, 0),
-        sold(offers, 0),
-        ordered(offers, 0),
-        waiting_(offers) {}
+  explicit Inventory(std::size_t slots)
+      : on_hand(slots, 0),
+        on_order(slots, 0),
+        backordered(slots, 0),
+        initial(slots, 0),
+        received(slots, 0),
+        sold(slots, 0),
+        ordered(slots, 0),
+        transferred_in(slots, 0),
+        transferred_out(slots, 0),
+        waiting_(slots) {}
 
-  // Per offer. sold counts units shipped to consumers (at once, or to a waiting line on arrival).
-  std::vector<Units> on_hand, on_order, backordered, initial, received, sold, ordered;
+  // Per slot. sold counts units shipped to consumers (at once, or to a waiting line on arrival);
+  // on_order counts orders and transfers on their way in.
+  std::vector<Units> on_hand, on_order, backordered, initial, received, sold, ordered, transferred_in, transferred_out;
 
   /// On hand + on order - back-orders: what a policy compares with its levels.
-  Units position(OfferId o) const { return on_hand[o] + on_order[o] - backordered[o]; }
+  Units position(std::size_t o) const { return on_hand[o] + on_order[o] - backordered[o]; }
 
   /// Places a replenishment order of q > 0 units of o arriving at `arrival`.
-  void place(OfferId o, Units q, Time arrival) {
+  void place(std::size_t o, Units q, Time arrival) {
     on_order[o] += q;
     ordered[o] += q;
     transit_.push(Shipment{arrival, next_sequence_++, o, q});
+  }
+  /// Sends q units on hand at `from` (at most what is on hand) to `to`, arriving at `arrival`.
+  void transfer(std::size_t from, std::size_t to, Units q, Time arrival) {
+    on_hand[from] -= q;
+    transferred_out[from] += q;
+    on_order[to] += q;
+    transferred_in[to] += q;
+    transit_.push(Shipment{arrival, next_sequence_++, to, q, true});
   }
   /// The earliest arrival in transit (+infinity when none).
   Time next_arrival() const {
@@ -75,15 +91,15 @@ class Inventory {
   Shipment receive_next() {
     const Shipment s = transit_.top();
     transit_.pop();
-    on_hand[s.offer] += s.units;
-    on_order[s.offer] -= s.units;
-    received[s.offer] += s.units;
+    on_hand[s.slot] += s.units;
+    on_order[s.slot] -= s.units;
+    received[s.slot] += s.units;
     return s;
   }
   /// Ships what is on hand to o's waiting lines, oldest first; calls shipped(line, units) for each
   /// line served (units > 0; the line leaves the queue once it is owed nothing).
   template <typename Shipped>
-  void fill(OfferId o, Shipped&& shipped) {
+  void fill(std::size_t o, Shipped&& shipped) {
     std::deque<WaitingLine>& q = waiting_[o];
     while (!q.empty() && on_hand[o] > 0) {
       WaitingLine& w = q.front();
@@ -99,53 +115,51 @@ class Inventory {
 
   /// Units of o that an order for `wanted` can have now: all of them, or what is on hand once the
   /// waiting lines are served (they come first).
-  Units available(OfferId o, Units wanted) const {
+  Units available(std::size_t o, Units wanted) const {
     const Units free = backordered[o] > 0 ? 0 : on_hand[o];
     return wanted < free ? wanted : (free > 0 ? free : 0);
   }
   /// Sells `units` of o (at most available()).
-  void sell(OfferId o, Units units) {
+  void sell(std::size_t o, Units units) {
     on_hand[o] -= units;
     sold[o] += units;
   }
   /// Puts a consumer's line in o's queue for `units` units.
-  void backorder(OfferId o, const WaitingLine& line) {
+  void backorder(std::size_t o, const WaitingLine& line) {
     backordered[o] += line.units;
     waiting_[o].push_back(line);
   }
   /// The lines waiting for o, oldest first.
-  const std::deque<WaitingLine>& waiting(OfferId o) const { return waiting_[o]; }
+  const std::deque<WaitingLine>& waiting(std::size_t o) const { return waiting_[o]; }
   /// Cancels the waiting lines of o for which cancel(line) is true (in queue order); returns the
   /// units cancelled. cancel may record the line before it leaves.
   template <typename Cancel>
-  Units cancel_if(OfferId o, Cancel&& cancel) {
+  Units cancel_if(std::size_t o, Cancel&& cancel) {
     std::deque<WaitingLine>& q = waiting_[o];
     Units gone = 0;
-    std::deque<WaitingLine> kept;
-    for (const WaitingLine& w : q) {
-      if (cancel(w)) {
-        gone += w.units;
-      } else {
-        kept.push_back(w);
-      }
-    }
-    q.swap(kept);
+    const auto kept = std::remove_if(q.begin(), q.end(), [&](const WaitingLine& w) {
+      if (!cancel(w)) return false;
+      gone += w.units;
+      return true;
+    });
+    q.erase(kept, q.end());
     backordered[o] -= gone;
     return gone;
   }
 
-  /// The first offer whose units are not conserved, or -1.
+  /// The first slot whose units are not conserved, or -1.
   std::int64_t unconserved() const {
     std::vector<Units> transit(on_hand.size(), 0);
     auto copy = transit_;
     while (!copy.empty()) {
-      transit[copy.top().offer] += copy.top().units;
+      transit[copy.top().slot] += copy.top().units;
       copy.pop();
     }
     for (std::size_t o = 0; o < on_hand.size(); ++o) {
       Units waiting = 0;
       for (const WaitingLine& w : waiting_[o]) waiting += w.units;
-      if (initial[o] + received[o] - sold[o] != on_hand[o] || on_hand[o] < 0 || ordered[o] != received[o] + transit[o] ||
+      if (initial[o] + received[o] - sold[o] - transferred_out[o] != on_hand[o] || on_hand[o] < 0 ||
+          ordered[o] + transferred_in[o] != received[o] + transit[o] ||
           on_order[o] != transit[o] || waiting != backordered[o] || backordered[o] < 0) {
         return static_cast<std::int64_t>(o);
       }

@@ -197,6 +197,7 @@ void register_inventory_costs_metric();
 void register_holding_cost_metric();
 void register_ordering_cost_metric();
 void register_backorder_cost_metric();
+void register_fulfilment_cost_metric();
 void register_ready_rate_metric();
 void register_backorder_metrics();
 void register_operating_profit_metric();

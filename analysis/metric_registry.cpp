@@ -32,6 +32,7 @@ void register_builtin_metrics() {
     register_holding_cost_metric();
     register_ordering_cost_metric();
     register_backorder_cost_metric();
+    register_fulfilment_cost_metric();
     register_ready_rate_metric();
     register_backorder_metrics();
     register_operating_profit_metric();

@@ -174,14 +174,17 @@ void RunCollector::on_day_end(const DayRecord& d) {
       group_days_.insert(group_days_.end(), rows.begin(), rows.end());
     }
   }
-  {  // stock alerts per offer: only the days with something to report
+  {  // stock alerts per stock point (offer x warehouse): only the days with something to report
     const auto at = [](std::span<const std::int64_t> v, std::size_t o) { return o < v.size() ? v[o] : std::int64_t{0}; };
-    const std::size_t offers = std::max({d.stock.size(), d.short_units.size(), d.lost_units.size(),
-                                         d.backordered_units.size(), d.waiting_units.size()});
-    for (std::size_t o = 0; o < offers; ++o) {
-      const StockAlertRow row{d.day, d.day < warmup_, market_.offers.seller[o], market_.offers.product[o],
-                              at(d.short_units, o), at(d.lost_units, o), at(d.backordered_units, o),
-                              at(d.waiting_units, o), at(d.stock, o), at(d.safety_stock, o)};
+    const std::span<const std::int64_t> stock = d.slot_stock.empty() ? d.stock : d.slot_stock;
+    const std::size_t slots = std::max({stock.size(), d.short_units.size(), d.lost_units.size(),
+                                        d.backordered_units.size(), d.waiting_units.size()});
+    for (std::size_t k = 0; k < slots; ++k) {
+      const OfferId o = k < d.slot_offer.size() ? d.slot_offer[k] : static_cast<OfferId>(k);
+      const std::uint32_t warehouse = k < d.slot_warehouse.size() ? d.slot_warehouse[k] : 0;
+      const StockAlertRow row{d.day, d.day < warmup_, market_.offers.seller[o], warehouse, market_.offers.product[o],
+                              at(d.short_units, k), at(d.lost_units, k), at(d.backordered_units, k),
+                              at(d.waiting_units, k), at(stock, k), at(d.safety_stock, k)};
       if (row.short_units > 0 || row.lost_units > 0 || row.backordered_units > 0 || row.waiting_units > 0 ||
           row.below_safety_stock()) {
         stock_alerts_.push_back(row);
@@ -332,10 +335,10 @@ void RunCollector::finish(RunResult& result) const {
   }
   result.funnel_clicks = slot_clicks_counted_;
   result.group_prices = group_prices_;
-  // Stock alerts by seller, product and day (collected by day, then offer).
+  // Stock alerts by seller, warehouse, product and day (collected by day, then slot).
   result.stock_alerts = stock_alerts_;
   std::stable_sort(result.stock_alerts.begin(), result.stock_alerts.end(), [](const StockAlertRow& a, const StockAlertRow& b) {
-    return std::tie(a.seller, a.product, a.day) < std::tie(b.seller, b.product, b.day);
+    return std::tie(a.seller, a.warehouse, a.product, a.day) < std::tie(b.seller, b.warehouse, b.product, b.day);
   });
   result.group_names = group_names_;
   result.group_days = group_days_;

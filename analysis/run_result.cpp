@@ -89,8 +89,8 @@ Json run_result_json(const RunResult& r) {
               {"stock_alerts", [&] {
                  Json out = Json::array();
                  for (const StockAlertRow& a : r.stock_alerts) {
-                   out.push_back(Json::array({a.day, a.warmup, a.seller, a.product, a.short_units, a.lost_units,
-                                              a.backordered_units, a.waiting_units, a.stock, a.safety_stock}));
+                   out.push_back(Json::array({a.day, a.warmup, a.seller, a.warehouse, a.product, a.short_units,
+                                              a.lost_units, a.backordered_units, a.waiting_units, a.stock, a.safety_stock}));
                  }
                  return out;
                }()},
@@ -223,12 +223,13 @@ RunResult run_result_from_json(const Json& j) {
       r.stock_alerts.push_back(StockAlertRow{item(a, 0, "stock_alerts").get<Day>(), item(a, 1, "stock_alerts").get<bool>(),
                                              item(a, 2, "stock_alerts").get<std::uint32_t>(),
                                              item(a, 3, "stock_alerts").get<std::uint32_t>(),
-                                             item(a, 4, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 4, "stock_alerts").get<std::uint32_t>(),
                                              item(a, 5, "stock_alerts").get<std::int64_t>(),
                                              item(a, 6, "stock_alerts").get<std::int64_t>(),
                                              item(a, 7, "stock_alerts").get<std::int64_t>(),
                                              item(a, 8, "stock_alerts").get<std::int64_t>(),
-                                             item(a, 9, "stock_alerts").get<std::int64_t>()});
+                                             item(a, 9, "stock_alerts").get<std::int64_t>(),
+                                             item(a, 10, "stock_alerts").get<std::int64_t>()});
     }
     r.group_names = field(j, "group_names").get<std::vector<std::string>>();
     for (const Json& g : field(j, "group_days")) {

@@ -112,6 +112,7 @@ struct StockAlertRow {
   Day day;
   bool warmup;
   std::uint32_t seller;
+  std::uint32_t warehouse;  // index within the seller's warehouses (0: its first, or only, "main")
   std::uint32_t product;
   std::int64_t short_units;
   std::int64_t lost_units;
@@ -181,7 +182,7 @@ struct RunResult {
   std::vector<FunnelRow> funnel;                   // by slot, browsing last (funnel.csv)
   bool funnel_clicks = false;                      // a module modelled clicks (FunnelRow::clicks)
   std::vector<GroupPriceRow> group_prices;         // by day, seller, category (prices.csv)
-  std::vector<StockAlertRow> stock_alerts;         // by seller, product, day; alert days only (stockouts.csv)
+  std::vector<StockAlertRow> stock_alerts;         // by seller, warehouse, product, day; alert days only (stockouts.csv)
   std::vector<std::string> group_names;            // the arm's consumer groups, then "others" (none: no groups)
   std::vector<GroupDayRow> group_days;             // by measured day, then group (groups.csv)
   /// Offline evaluation of the arm's (seller 0's) recommender (scenario /offline): "users",

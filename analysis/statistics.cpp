@@ -104,6 +104,7 @@ const std::vector<std::string>& paired_metrics() {
                                                  "revenue", "repeat_rate", "promotion_spend",
                                                  // the stock's side (inventory planners compare on them)
                                                  "lost_sales", "holding_cost", "ordering_cost", "backorder_cost",
+                                                 "fulfilment_cost",
                                                  // the funnel per impression (recommenders are compared by it;
                                                  // ctr and conversion need the clicks module)
                                                  "ctr", "conversion_per_impression", "revenue_per_impression",

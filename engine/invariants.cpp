@@ -11,12 +11,15 @@ namespace marketsim {
 void Simulation::check_invariants() const {
   const std::int64_t bad = inventory_.unconserved();
   if (bad >= 0) {
-    const auto o = static_cast<std::size_t>(bad);
+    const auto k = static_cast<std::size_t>(bad);
+    const OfferId o = slot_offer_[k];
     throw InvariantViolation(
         "units not conserved for seller \"" + market_.offers.seller_names[market_.offers.seller[o]] + "\" product " +
-        std::to_string(market_.offers.product[o]) + ": initial " + std::to_string(inventory_.initial[o]) +
-        " + received " + std::to_string(inventory_.received[o]) + " - sold " + std::to_string(inventory_.sold[o]) +
-        " != on hand " + std::to_string(inventory_.on_hand[o]));
+        std::to_string(market_.offers.product[o]) + " in warehouse " + std::to_string(slot_warehouse_[k]) + ": initial " +
+        std::to_string(inventory_.initial[k]) + " + received " + std::to_string(inventory_.received[k]) + " - sold " +
+        std::to_string(inventory_.sold[k]) + " - transferred out " + std::to_string(inventory_.transferred_out[k]) +
+        " != on hand " + std::to_string(inventory_.on_hand[k]) + ", or ordered " + std::to_string(inventory_.ordered[k]) +
+        " + transferred in " + std::to_string(inventory_.transferred_in[k]) + " != received + in transit");
   }
   for (std::size_t s = 0; s < sellers_; ++s) {
     const BudgetLedger& ledger = ledgers_[s];

@@ -123,19 +123,24 @@ void Simulation::order_lines(Time start, Time end) {
     const Units wanted = l.quantity;
     // Shipments due by the line's time are on the shelf (or fill back-orders) before it.
     if (inventory_.next_arrival() <= l.time) [[unlikely]] receive_until(l.time);
-    Units available = inventory_.available(o, wanted);
+    // The line's stock point: the offer's own slot, or (several warehouses) the consumer's
+    // region's, with its fallbacks.
+    std::size_t slot = o;
+    const Units in_stock = routed_ ? routed_stock(s, o, l.consumer, wanted, slot) : inventory_.available(o, wanted);
+    Units available = in_stock;
     // A quantity limit sells at most the promotion's allocation left; beyond it, sold out.
     if (caps_ && available > 0) [[unlikely]] available = capped_available(s, o, l.consumer, available);
     // Under back-orders the units not on hand wait for the next deliveries (a promotion's
     // allocation is not a stock-out: beyond it the line is lost as before).
-    const Units waiting = supply_[s].backorders && available < wanted && available == inventory_.available(o, wanted)
-                              ? wanted - available
-                              : 0;
+    const Units waiting = supply_[s].backorders && available < wanted && available == in_stock ? wanted - available : 0;
     if (available == 0 && waiting == 0) {  // out of stock: the line is lost
       log_.add_lost(o, static_cast<std::uint32_t>(wanted));
+      if (routed_) [[unlikely]] {
+        if (PlatformLog* routed = routed_log(slot)) routed->add_lost(o, static_cast<std::uint32_t>(wanted));
+      }
       books.units_lost += static_cast<std::uint64_t>(wanted);
-      short_today_[o] += wanted;
-      lost_today_[o] += wanted;
+      short_today_[slot] += wanted;
+      lost_today_[slot] += wanted;
       records.emplace_back(l.time, l.consumer, l.visit, o, j, s, std::uint16_t{l.line}, l.slot, -1, 0u,
                            static_cast<std::uint32_t>(wanted), price_[o], Money{0}, Money{0}, cat.unit_cost[j]);
       if (events) {
@@ -170,9 +175,13 @@ void Simulation::order_lines(Time start, Time end) {
       ++books.budget_cancelled;
       continue;
     }
-    inventory_.sell(o, available);
+    if (routed_) [[unlikely]] {
+      ship_routed(s, o, slot, available, books);
+    } else {
+      inventory_.sell(o, available);
+    }
     if (waiting > 0) [[unlikely]] {
-      backorder_line(s, o, l, waiting, p, unit_discount, cat.unit_cost[j]);
+      backorder_line(s, o, slot, l, waiting, p, unit_discount, cat.unit_cost[j]);
       add_checked(books.item_discounts, static_cast<Money>(waiting) * unit_discount);
       add_checked(recorded_discounts_[s], static_cast<Money>(waiting) * unit_discount);
     }
@@ -185,12 +194,22 @@ void Simulation::order_lines(Time start, Time end) {
     const Units lost = wanted - available - waiting;
     if (lost > 0) {
       log_.add_lost(o, static_cast<std::uint32_t>(lost));
+      if (routed_) [[unlikely]] {
+        if (PlatformLog* routed = routed_log(slot)) routed->add_lost(o, static_cast<std::uint32_t>(lost));
+      }
       books.units_lost += static_cast<std::uint64_t>(lost);
-      short_today_[o] += lost;
-      lost_today_[o] += lost;
+      short_today_[slot] += lost;
+      lost_today_[slot] += lost;
     }
-    if (continuous_review_ && supply_[s].review.kind == Review::Kind::kContinuous && charged > 0) [[unlikely]] {
-      review_offer(s, o, static_cast<Day>(std::floor(l.time)), l.time);
+    if (continuous_review_ && charged > 0) [[unlikely]] {
+      // The slots the line lowered review after it, at its time (the fallbacks it drew on too).
+      const Day today = static_cast<Day>(std::floor(l.time));
+      if (slot_review_[slot].kind == Review::Kind::kContinuous) review_slot(slot, today, l.time);
+      if (routed_) {
+        for (const auto& [other, n] : fallback_take_) {
+          if (n > 0 && slot_review_[other].kind == Review::Kind::kContinuous) review_slot(other, today, l.time);
+        }
+      }
       if (inventory_.next_arrival() <= l.time) receive_until(l.time);  // ordered with no lead time
     }
     const LineRecord& rec =

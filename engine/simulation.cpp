@@ -236,9 +236,6 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   recorded_costs_.assign(sellers_, 0);
   for (std::size_t s = 0; s < sellers_; ++s) {
     const SellerStrategies& strategies = arm_.sellers[s];
-    for (OfferId o = market.offers.begin(static_cast<SellerId>(s)); o < market.offers.end(static_cast<SellerId>(s)); ++o) {
-      inventory_.on_hand[o] = strategies.replenishment->initial_stock(o);
-    }
     Money list_total = 0;  // the price index's denominator per window (list prices never change)
     for (OfferId o = market.offers.begin(static_cast<SellerId>(s)); o < market.offers.end(static_cast<SellerId>(s)); ++o) {
       add_checked(list_total, market.catalog.list_price[market.offers.product[o]]);
@@ -250,8 +247,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
     holding_cost_.push_back(to_cents(market.spec.sellers[s].holding_cost));
     order_cost_.push_back(to_cents(market.spec.sellers[s].order_cost));
   }
-  inventory_.initial = inventory_.on_hand;
-  set_up_supply();
+  set_up_supply();  // warehouses, planners and initial stock
   open_campaigns();
 
   price_.resize(offers_);
@@ -434,7 +430,12 @@ void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
     case MarketEvent::Kind::kDayStart: {
       const Day d = day_of(event.time);
       log_.begin_day(d);
-      // Deliveries arriving by the day's start were received before this event (Simulation::run).
+      for (Depot& depot : depots_) {
+        if (depot.log) depot.log->begin_day(d);
+      }
+      // Deliveries arriving by the day's start were received before this event (Simulation::run);
+      // transfers between warehouses go before the reviews, which see them on order.
+      if (routed_) transfer_day(d);
       if (d >= 1) review_day(d);
       break;
     }
@@ -443,10 +444,11 @@ void Simulation::handle(const EventQueue<MarketEvent>::Event& event) {
 
 void Simulation::prepare_window(Day day, Time start, Time end) {
   for (const auto& m : mechanics_) m->open_window(start, end);
+  const std::span<const Units> stock = offer_stock();
   for (std::size_t s = 0; s < sellers_; ++s) {
     const auto seller = static_cast<SellerId>(s);
     SellerStrategies& strategies = arm_.sellers[s];
-    const MarketContext ctx{market_.catalog, market_.offers, log_, seller, day, start, end, inventory_.on_hand};
+    const MarketContext ctx{market_.catalog, market_.offers, log_, seller, day, start, end, stock};
     const OfferId first = market_.offers.begin(seller);
     const std::size_t count = market_.offers.count(seller);
     const std::span<Money> price(price_.data() + first, count);
@@ -527,7 +529,7 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
   const auto t0 = Clock::now();
   for (std::size_t s = 0; s < sellers_; ++s) {
     const MarketContext ctx{market_.catalog, market_.offers, log_,   static_cast<SellerId>(s), day, start,
-                            end,             inventory_.on_hand, price_, discount_};
+                            end,             stock,              price_, discount_};
     arm_.sellers[s].recommender->prepare(ctx);
   }
   phases_.training_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -549,14 +551,12 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     books = books_today_;
     close_stock_day(day, batch, books);
     SellerBooks market_books;
+    for (std::size_t s = 0; s < sellers_; ++s) books[s].stock_on_hand = 0;
+    for (std::size_t slot = 0; slot < slots_; ++slot) {
+      add_checked(books[depots_[slot_depot_[slot]].seller].stock_on_hand, inventory_.on_hand[slot], "stock");
+    }
     for (std::size_t s = 0; s < sellers_; ++s) {
-      const auto seller = static_cast<SellerId>(s);
-      Units stock = 0;
-      for (OfferId o = market_.offers.begin(seller); o < market_.offers.end(seller); ++o) {
-        add_checked(stock, inventory_.on_hand[o], "stock");
-      }
-      books[s].stock_on_hand = stock;
-      books[s].holding_cost = mul_checked(stock, holding_cost_[s]);
+      books[s].holding_cost = mul_checked(books[s].stock_on_hand, holding_cost_[s]);
       market_books.add(books[s]);
     }
     books_today_.assign(sellers_, SellerBooks{});
@@ -569,13 +569,19 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     day_record = DayRecord{day,         visits_today_, conversions_today_,    books,
                            market_books, gauge_names_,  gauge_values_[batch], monitor_records_[batch]};
     // Copied: the next window changes stock while subscribers read.
-    day_stock_[batch].assign(inventory_.on_hand.begin(), inventory_.on_hand.end());
+    const std::span<const Units> stock = offer_stock();
+    day_stock_[batch].assign(stock.begin(), stock.end());
     day_record->stock = day_stock_[batch];
     day_record->short_units = day_short_[batch];
     day_record->lost_units = day_lost_[batch];
     day_record->backordered_units = day_backordered_[batch];
     day_record->waiting_units = day_waiting_[batch];
     day_record->safety_stock = day_safety_[batch];
+    day_record->slot_stock = day_slot_stock_[batch];
+    if (routed_) {
+      day_record->slot_offer = slot_offer_;
+      day_record->slot_warehouse = slot_warehouse_;
+    }
     day_price_[batch].assign(price_.begin(), price_.end());
     day_discount_[batch].resize(offers_);
     for (OfferId o = 0; o < offers_; ++o) day_discount_[batch][o] = promotion_[o] >= 0 ? discount_[o] : 0;

@@ -145,14 +145,26 @@ class Simulation {
     OfferId offer;
     Units quantity;
   };
-  /// A seller's supply side (engine/replenishment.cpp): its lead time and what its unmet demand does.
+  /// A seller's supply side (engine/replenishment.cpp): what its unmet demand does, and its
+  /// warehouses' transfer rule.
   struct Supply {
-    LeadTime lead_time;
-    StreamFamily lead_keys{0, 0, Purpose::kLeadTime};  // entity: the offer
-    Review review;
     bool backorders = false;
     Money backorder_cost = 0;
     double cancel_rate = 0.0;
+    double transfer_ratio = 0.0;  // 0: no transfers
+    double transfer_days = 1.0;
+    Money transfer_cost = 0;
+  };
+  /// One of a seller's warehouses (engine/replenishment.cpp). The slot of offer
+  /// o here is base + (o - the seller's first offer); a seller's first warehouse's slots are its
+  /// offers.
+  struct Depot {
+    std::size_t seller = 0;
+    std::size_t base = 0;
+    Units capacity = 0;      // on hand + on order per offer at most (0: no cap)
+    Money fallback_cost = 0; // per unit its region gets from a fallback warehouse
+    std::vector<std::size_t> fallback;  // depot indices, in the order they are tried
+    std::unique_ptr<PlatformLog> log;   // its routed demand (null: the market's log, for a seller's only warehouse)
   };
   /// What a back-ordered line was sold at (fixed when ordered), by WaitingLine::ref.
   struct WaitingTerms {
@@ -243,16 +255,30 @@ class Simulation {
   bool funded_by(const LineRecord& r, std::size_t s, std::size_t q) const;
   // replenishment.cpp: reviews, orders and deliveries, back-orders, the day's stock alerts.
   void set_up_supply();
-  /// Seller s's review of offer o at time t of day d: places the order the policy asks for.
-  void review_offer(std::size_t s, OfferId o, Day d, Time t);
+  /// The review of a slot at time t of day d: places the order its planner asks for (capped by
+  /// its warehouse's capacity).
+  void review_slot(std::size_t slot, Day d, Time t);
+  /// Where consumer c's line for `wanted` units of seller s's offer o can be served now: sets
+  /// `slot` to the consumer's warehouse's slot and returns the units available there and in its
+  /// fallbacks (those in fallback_take_). Sellers with several warehouses only.
+  Units routed_stock(std::size_t s, OfferId o, ConsumerId c, Units wanted, std::size_t& slot);
+  /// Ships `units` of a routed line: from its slot first, then its fallbacks (booked with their cost).
+  void ship_routed(std::size_t s, OfferId o, std::size_t slot, Units units, SellerBooks& books);
+  /// The routed demand log of a slot's warehouse (null: the seller has one warehouse, whose
+  /// demand is the market log's).
+  PlatformLog* routed_log(std::size_t slot) { return depots_[slot_depot_[slot]].log.get(); }
+  /// The day's transfers between warehouses (sellers with a transfer rule).
+  void transfer_day(Day d);
+  /// Units on hand per offer over its seller's warehouses (what strategies see as stock).
+  std::span<const Units> offer_stock();
   /// The periodic reviews of day d's start.
   void review_day(Day d);
   /// Receives the shipments arriving at or before t (strictly before t when `before`), in
   /// arrival order, and fills back-orders from them.
   void receive_until(Time t, bool before = false);
   /// A line's back-ordered units: queued with their terms (the caller charged the budget).
-  void backorder_line(std::size_t s, OfferId o, const OrderLine& l, Units units, std::int32_t promotion,
-                      Money unit_discount, Money unit_cost);
+  void backorder_line(std::size_t s, OfferId o, std::size_t slot, const OrderLine& l, Units units,
+                      std::int32_t promotion, Money unit_discount, Money unit_cost);
   /// The day's end: back-order costs, cancellations, ready offers, the per-offer alerts.
   void close_stock_day(Day d, std::size_t batch, std::vector<SellerBooks>& books);
   // campaigns.cpp: campaign terms, holdouts, daily allowances, monitoring rules.
@@ -350,15 +376,33 @@ class Simulation {
   double inverse_step_ = 0.0;
   bool unit_bound_ = true;              // every bound is 1: candidate visits are visits
 
-  // Inventory agent (per offer) and budget agents (per seller, an account per promotion).
+  // Inventory agent (per slot: offer x warehouse) and budget agents (per seller, an account per
+  // promotion).
   Inventory inventory_;
   std::vector<Supply> supply_;                        // per seller
   std::vector<std::unique_ptr<PromotionPlan>> plans_;  // per seller: its promotion calendar (SellerPlan)
-  bool continuous_review_ = false;                    // some seller reviews after each line
+  std::vector<Depot> depots_;                         // every seller's warehouses, seller by seller
+  std::vector<std::size_t> first_depot_;              // per seller: its first warehouse in depots_
+  std::vector<std::vector<std::uint8_t>> region_;     // per seller: each consumer's warehouse (empty: one warehouse)
+  bool routed_ = false;                               // some seller has several warehouses
+  std::size_t slots_ = 0;
+  std::vector<OfferId> slot_offer_;                   // per slot
+  std::vector<std::uint32_t> slot_depot_;             // per slot: index into depots_
+  std::vector<std::uint32_t> slot_warehouse_;         // per slot: the warehouse's index within its seller
+  std::vector<std::uint32_t> slot_planner_;           // per slot: index into its seller's replenishment
+  std::vector<std::uint16_t> slot_lead_;              // per slot: index into lead_times_
+  std::vector<Review> slot_review_;                   // per slot: when its planner reviews
+  static constexpr Day kTransferDays = 7;             // the transfer rule's demand window, days
+  std::vector<LeadTime> lead_times_;
+  StreamFamily lead_keys_{0, 0, Purpose::kLeadTime};  // entity: the slot
+  std::vector<std::pair<std::size_t, Units>> fallback_take_;  // routed_stock's fallback slots and units
+  std::vector<Units> offer_stock_;                    // offer_stock()'s sums (sellers with several warehouses)
+  bool continuous_review_ = false;                    // some planner reviews after each line
   StreamFamily cancel_keys_{0, 0, Purpose::kBackorder};  // entity: the consumer
   std::vector<WaitingTerms> waiting_terms_;           // by WaitingLine::ref
-  std::vector<std::int64_t> short_today_, lost_today_, backordered_today_;  // per offer, today
-  std::vector<std::int64_t> day_short_[2], day_lost_[2], day_backordered_[2], day_waiting_[2], day_safety_[2];
+  std::vector<std::int64_t> short_today_, lost_today_, backordered_today_;  // per slot, today
+  std::vector<std::int64_t> day_short_[2], day_lost_[2], day_backordered_[2], day_waiting_[2], day_safety_[2],
+      day_slot_stock_[2];
   std::vector<BudgetLedger> ledgers_;
   std::vector<std::vector<CampaignRun>> campaigns_;  // [seller][promotion]
   bool holdouts_ = false;                             // some promotion has a holdout (or a group)

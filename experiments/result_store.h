@@ -17,7 +17,7 @@ namespace marketsim {
 
 /// The stored form's format name and version (the document's "format" and "version").
 inline constexpr const char* kUnitResultFormat = "marketsim-unit-result";
-inline constexpr int kUnitResultVersion = 5;  // 2: the funnel and price paths; 3: metrics by consumer group; 4: recommendation metrics, offline scores; 5: inventory metrics, stock alerts
+inline constexpr int kUnitResultVersion = 6;  // 2: the funnel and price paths; 3: metrics by consumer group; 4: recommendation metrics, offline scores; 5: inventory metrics, stock alerts; 6: warehouses (stock alerts by warehouse, fulfilment cost)
 
 /// Encodes a unit's result.
 std::vector<std::uint8_t> encode_unit_result(const UnitResult& result);

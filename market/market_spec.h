@@ -56,6 +56,26 @@ struct SegmentRange {
   std::uint32_t end = 0;
 };
 
+/// A product group's own lead time (a seller's "lead_times"): the first entry whose selector
+/// picks the product applies.
+struct LeadTimeRule {
+  Json products = "all";  // a validated product selector
+  LeadTime lead_time;
+};
+
+/// One of a seller's stock points. Its region's consumers are served from it; when it cannot
+/// serve a line, its fallback warehouses are tried in order (each unit shipped from one pays
+/// fallback_cost).
+struct WarehouseSpec {
+  std::string name = "main";
+  std::vector<std::string> segments;  // its region: these segments' consumers (empty: by share)
+  double share = 1.0;                 // its region's weight when regions are drawn
+  std::optional<LeadTime> lead_time;  // absent: the seller's (per product group, then its own)
+  std::int64_t capacity = 0;          // units of each product on hand + on order at most (0: no cap)
+  std::vector<std::uint32_t> fallback;  // warehouse indices, in the order they are tried
+  double fallback_cost = 0.0;         // currency per unit shipped from a fallback warehouse
+};
+
 /// A seller of the marketplace: which products it offers, and what holding its stock costs.
 /// Its strategies are chosen per arm (scenarios/), its offers drawn up by build_offers().
 struct SellerSpec {
@@ -67,6 +87,16 @@ struct SellerSpec {
   bool backorders = false;          // unmet demand waits for stock ("backorder") or is lost ("lost")
   double backorder_cost = 0.0;      // currency per back-ordered unit waiting at the end of a day
   double cancel_rate = 0.0;         // daily hazard that a waiting line is cancelled
+  std::vector<LeadTimeRule> lead_times;  // per product group (first match), before lead_time
+  /// Its stock points (empty: one, "main", with the seller's lead times and no cap). Consumers'
+  /// regions come from their segments (every warehouse lists segments) or are drawn by share.
+  std::vector<WarehouseSpec> warehouses;
+  double transfer_ratio = 0.0;  // rebalance an offer when the largest days of supply > ratio x the smallest (0: never)
+  double transfer_days = 1.0;   // a transfer's transit time, days
+  double transfer_cost = 0.0;   // currency per unit transferred
+
+  std::size_t warehouse_count() const { return warehouses.empty() ? 1 : warehouses.size(); }
+  bool regions_by_segment() const { return !warehouses.empty() && !warehouses[0].segments.empty(); }
 };
 
 /// How markets are drawn for the replications of an experiment.
@@ -115,6 +145,16 @@ struct MarketSpec {
   LeadTime lead_time(std::size_t s) const {
     return s < sellers.size() && sellers[s].lead_time ? *sellers[s].lead_time
                                                       : LeadTime::fixed(static_cast<double>(lead_time_days));
+  }
+  /// The lead time of seller s's product in warehouse w, given which product-group rule picks the
+  /// product (-1: none): the warehouse's own, else the group's, else the seller's, else the market's.
+  LeadTime lead_time(std::size_t s, std::size_t w, std::int64_t rule) const {
+    if (s < sellers.size()) {
+      const SellerSpec& seller = sellers[s];
+      if (w < seller.warehouses.size() && seller.warehouses[w].lead_time) return *seller.warehouses[w].lead_time;
+      if (rule >= 0) return seller.lead_times[static_cast<std::size_t>(rule)].lead_time;
+    }
+    return lead_time(s);
   }
   /// Expected visits per day over the whole population (sum of mean visit rates; a lognormal
   /// rate has mean median * exp(sd^2 / 2)).

@@ -112,6 +112,9 @@ struct SellerBooks {
   std::int64_t units_waiting = 0;       // back-ordered units waiting at the end of the day
   std::uint64_t offer_days = 0;         // offers x days (for the ready rate)
   std::uint64_t ready_offer_days = 0;   // offer-days with stock on hand at the day's end
+  std::uint64_t units_from_fallback = 0;  // units shipped from a warehouse other than the consumer's (in units_sold)
+  std::int64_t units_transferred = 0;     // units sent between warehouses
+  Money fulfilment_cost = 0;            // fallback_cost x fallback units + transfer_cost x units transferred
   // The seller's prices (before promotions) and list prices, summed over its offers and the
   // day's windows: price_index = shelf_value / list_value.
   Money shelf_value = 0;
@@ -155,6 +158,9 @@ struct SellerBooks {
     add_checked(units_waiting, o.units_waiting, "unit");
     offer_days += o.offer_days;
     ready_offer_days += o.ready_offer_days;
+    units_from_fallback += o.units_from_fallback;
+    add_checked(units_transferred, o.units_transferred, "unit");
+    add_checked(fulfilment_cost, o.fulfilment_cost);
     add_checked(shelf_value, o.shelf_value);
     add_checked(list_value, o.list_value);
   }
@@ -198,15 +204,21 @@ struct DayRecord {
   std::uint64_t diverse_pairs = 0;
   /// Per offer, the units on hand at the day's end (what stock-outs are counted from).
   std::span<const std::int64_t> stock = {};
-  /// Per offer, the day's stock alerts: units consumers asked for that were not on hand when they
-  /// ordered (short = lost + back-ordered), units lost (stock-outs under lost sales, and
+  /// Per stock point (slot: an offer in one of its seller's warehouses; with one warehouse per
+  /// seller, the offers), the day's stock alerts: units consumers asked for that were not on hand
+  /// when they ordered (short = lost + back-ordered), units lost (stock-outs under lost sales, and
   /// back-ordered units cancelled that day), units back-ordered, units waiting at the day's end,
-  /// and the safety stock its replenishment policy planned (ReplenishmentPolicy::safety_stock).
+  /// the units on hand at the day's end and the safety stock its replenishment policy planned
+  /// (ReplenishmentPolicy::safety_stock). slot_offer and slot_warehouse say whose slot it is
+  /// (empty: slot k is offer k in warehouse 0).
   std::span<const std::int64_t> short_units = {};
   std::span<const std::int64_t> lost_units = {};
   std::span<const std::int64_t> backordered_units = {};
   std::span<const std::int64_t> waiting_units = {};
   std::span<const std::int64_t> safety_stock = {};
+  std::span<const std::int64_t> slot_stock = {};
+  std::span<const OfferId> slot_offer = {};
+  std::span<const std::uint32_t> slot_warehouse = {};
   /// Per offer, the seller's price at the day's end (its last window's, before promotions) and
   /// the per-item promotion discount per unit then in effect (0 without one), in cents.
   std::span<const Money> price = {};

@@ -286,6 +286,52 @@ const ParamSchema& seller_schema() {
        .description = "cost per back-ordered unit waiting at the end of a day (currency)"},
       {.name = "cancel_rate", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1.0,
        .description = "daily probability that a waiting back-ordered line is cancelled (its units become lost sales)"},
+      {.name = "lead_times", .type = ParamType::kObjectList, .default_value = Json::array(),
+       .description = "lead times per product group: [{\"products\": SELECTOR, \"lead_time_days\": N or \"lead_time\": "
+                      "{...}}], the first entry that picks a product applies (else lead_time / lead_time_days)"},
+      {.name = "warehouses", .type = ParamType::kObjectList, .default_value = Json::array(),
+       .description = "stock points (absent: one, \"main\"): [{\"name\", \"segments\" or \"share\", \"lead_time_days\" "
+                      "or \"lead_time\", \"capacity\", \"fallback\": [names], \"fallback_cost\"}]"},
+      {.name = "transfer_ratio", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
+       .description = "transfer stock of an offer between warehouses when its largest days of supply exceed this "
+                      "multiple of its smallest (0: never; otherwise at least 1)"},
+      {.name = "transfer_days", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 365.0,
+       .description = "days a transfer between warehouses travels"},
+      {.name = "transfer_cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
+       .description = "cost per unit transferred between warehouses (currency)"},
+  };
+  return s;
+}
+
+const ParamSchema& lead_time_rule_schema() {
+  static const ParamSchema s = {
+      {.name = "products", .type = ParamType::kProductSelector, .default_value = nullptr,
+       .description = "the product group this lead time is for"},
+      {.name = "lead_time_days", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 365.0,
+       .description = "a fixed lead time, days", .optional = true},
+      {.name = "lead_time", .type = ParamType::kObject, .default_value = nullptr,
+       .description = "a random lead time (as the seller's lead_time)", .optional = true},
+  };
+  return s;
+}
+
+const ParamSchema& warehouse_schema() {
+  static const ParamSchema s = {
+      {.name = "name", .type = ParamType::kString, .description = "warehouse name (unique within the seller)"},
+      {.name = "segments", .type = ParamType::kStringList, .default_value = Json::array(),
+       .description = "its region: the consumers of these segments (give segments for every warehouse, or none)"},
+      {.name = "share", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 1e9,
+       .description = "its region's weight when consumers' regions are drawn (no segments given)"},
+      {.name = "lead_time_days", .type = ParamType::kNumber, .default_value = nullptr, .min = 0.0, .max = 365.0,
+       .description = "a fixed lead time for its orders, days (absent: the seller's)", .optional = true},
+      {.name = "lead_time", .type = ParamType::kObject, .default_value = nullptr,
+       .description = "a random lead time for its orders (as the seller's lead_time)", .optional = true},
+      {.name = "capacity", .type = ParamType::kInteger, .default_value = 0, .min = 0, .max = 1e12,
+       .description = "units of each product on hand + on order at most; orders are cut to fit (0: no cap)"},
+      {.name = "fallback", .type = ParamType::kStringList, .default_value = Json::array(),
+       .description = "warehouses that serve its region's lines it cannot, tried in this order"},
+      {.name = "fallback_cost", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1e6,
+       .description = "cost per unit shipped to its region from a fallback warehouse (currency)"},
   };
   return s;
 }
@@ -363,8 +409,10 @@ const ParamSchema& arm_seller_schema() {
       {.name = "recommendation", .type = ParamType::kObject,
        .default_value = Json{{"name", "popular_plus_random"}},
        .description = "recommendation strategy"},
-      {.name = "replenishment", .type = ParamType::kObject,
-       .default_value = Json{{"name", "order_up_to"}}, .description = "replenishment policy"},
+      {.name = "replenishment", .type = ParamType::kObjectOrList,
+       .default_value = Json{{"name", "order_up_to"}},
+       .description = "replenishment policy, or a list of {\"products\": SELECTOR, \"warehouses\": [names], "
+                      "\"name\": policy, ...} of which the first that picks a (warehouse, offer) plans it"},
       {.name = "stacking", .type = ParamType::kObject, .default_value = nullptr,
        .description = "how its promotions' discounts combine (absent: deepest per-item discount, every "
                       "order rule, then a coupon)",
@@ -567,6 +615,113 @@ LeadTime parse_lead_time(const std::string& file, const std::string& at, const J
   throw ScenarioError(file, at + "/distribution", "allowed: \"gamma\", \"uniform\" or \"empirical\"");
 }
 
+/// A "lead_time_days" or "lead_time" of `j` at `at` (absent: nullopt).
+std::optional<LeadTime> lead_time_of(const std::string& file, const std::string& at, const Json& j) {
+  if (j.contains("lead_time_days") && j.contains("lead_time")) {
+    throw ScenarioError(file, at + "/lead_time", "give lead_time_days or lead_time, not both");
+  }
+  if (j.contains("lead_time_days")) return LeadTime::fixed(j["lead_time_days"].get<double>());
+  if (j.contains("lead_time")) return parse_lead_time(file, at + "/lead_time", j["lead_time"]);
+  return std::nullopt;
+}
+
+/// A seller's lead times per product group, warehouses (regions, caps, fallbacks) and transfers.
+void parse_supply_network(Loading& in, Json& s, const std::string& p, const SelectorContext& selectors,
+                          SellerSpec& seller) {
+  for (std::size_t k = 0; k < s["lead_times"].size(); ++k) {
+    const std::string at = cat(p, "/lead_times/", std::to_string(k));
+    Json rule = validate_object(lead_time_rule_schema(), s["lead_times"][k], in.file, at, &selectors);
+    auto lead = lead_time_of(in.file, at, rule);
+    if (!lead) throw ScenarioError(in.file, at, "give lead_time_days or lead_time");
+    seller.lead_times.push_back(LeadTimeRule{rule["products"], *lead});
+    s["lead_times"][k] = rule;
+  }
+  const Json& list = s["warehouses"];
+  if (list.size() > 64) throw ScenarioError(in.file, p + "/warehouses", "at most 64 warehouses per seller");
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const std::string at = cat(p, "/warehouses/", std::to_string(k));
+    Json w = validate_object(warehouse_schema(), list[k], in.file, at);
+    WarehouseSpec spec;
+    spec.name = w["name"].get<std::string>();
+    if (spec.name.empty() || std::find(names.begin(), names.end(), spec.name) != names.end()) {
+      throw ScenarioError(in.file, at + "/name", "warehouse names must be non-empty and unique within the seller");
+    }
+    names.push_back(spec.name);
+    spec.segments = w["segments"].get<std::vector<std::string>>();
+    spec.share = w["share"].get<double>();
+    spec.lead_time = lead_time_of(in.file, at, w);
+    spec.capacity = w["capacity"].get<std::int64_t>();
+    spec.fallback_cost = w["fallback_cost"].get<double>();
+    seller.warehouses.push_back(spec);
+    s["warehouses"][k] = w;
+  }
+  // Fallbacks by name, once every warehouse is known.
+  const auto others = [&](std::size_t k) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i == k) continue;
+      if (!out.empty()) out += ", ";
+      out += json_quoted(names[i]);
+    }
+    return out.empty() ? std::string("none") : out;
+  };
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const std::string at = cat(p, "/warehouses/", std::to_string(k), "/fallback");
+    for (std::size_t f = 0; f < s["warehouses"][k]["fallback"].size(); ++f) {
+      const std::string name = s["warehouses"][k]["fallback"][f].get<std::string>();
+      const auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end() || static_cast<std::size_t>(it - names.begin()) == k) {
+        throw ScenarioError(in.file, cat(at, "/", std::to_string(f)),
+                            cat(json_quoted(name), " is not another warehouse of the seller; allowed: ", others(k)));
+      }
+      const auto index = static_cast<std::uint32_t>(it - names.begin());
+      auto& fallback = seller.warehouses[k].fallback;
+      if (std::find(fallback.begin(), fallback.end(), index) != fallback.end()) {
+        throw ScenarioError(in.file, cat(at, "/", std::to_string(f)), cat(json_quoted(name), " is listed twice"));
+      }
+      fallback.push_back(index);
+    }
+  }
+  // Regions: every warehouse names its segments (each segment in exactly one), or none does and
+  // the shares draw them.
+  if (!list.empty()) {
+    const bool by_segment = !seller.warehouses[0].segments.empty();
+    std::map<std::string, std::size_t> owner;
+    double shares = 0.0;
+    for (std::size_t k = 0; k < seller.warehouses.size(); ++k) {
+      const WarehouseSpec& w = seller.warehouses[k];
+      const std::string at = cat(p, "/warehouses/", std::to_string(k), "/segments");
+      if (w.segments.empty() == by_segment) {
+        throw ScenarioError(in.file, at, "give segments for every warehouse of the seller, or for none (regions by share)");
+      }
+      shares += w.share;
+      for (const std::string& segment : w.segments) {
+        const auto& segs = in.sc.market.segments;
+        if (std::none_of(segs.begin(), segs.end(), [&](const SegmentSpec& g) { return g.name == segment; })) {
+          throw ScenarioError(in.file, at, cat("unknown segment ", json_quoted(segment), "; allowed: the names in /market/segments"));
+        }
+        if (!owner.emplace(segment, k).second) throw ScenarioError(in.file, at, cat("segment ", json_quoted(segment), " is in two regions"));
+      }
+    }
+    if (by_segment) {
+      for (const SegmentSpec& g : in.sc.market.segments) {
+        if (!owner.contains(g.name)) {
+          throw ScenarioError(in.file, p + "/warehouses", cat("segment ", json_quoted(g.name), " is in no warehouse's region"));
+        }
+      }
+    } else if (!(shares > 0.0)) {
+      throw ScenarioError(in.file, p + "/warehouses", "the warehouses' shares must not all be 0");
+    }
+  }
+  seller.transfer_ratio = s["transfer_ratio"].get<double>();
+  if (seller.transfer_ratio > 0.0 && seller.transfer_ratio < 1.0) {
+    throw ScenarioError(in.file, p + "/transfer_ratio", "allowed: 0 (no transfers) or a number >= 1");
+  }
+  seller.transfer_days = s["transfer_days"].get<double>();
+  seller.transfer_cost = s["transfer_cost"].get<double>();
+}
+
 /// "/market/sellers": each offers the products its selector picks (at least one), checked against
 /// the catalogue's outline.
 void parse_sellers(Loading& in, Json& market, const Catalog& catalog, const SelectorContext& selectors) {
@@ -589,14 +744,11 @@ void parse_sellers(Loading& in, Json& market, const Catalog& catalog, const Sele
     seller.products = s["products"];
     seller.holding_cost = s["holding_cost"].get<double>();
     seller.order_cost = s["order_cost"].get<double>();
-    if (s.contains("lead_time_days") && s.contains("lead_time")) {
-      throw ScenarioError(in.file, p + "/lead_time", "give lead_time_days or lead_time, not both");
-    }
-    if (s.contains("lead_time_days")) seller.lead_time = LeadTime::fixed(s["lead_time_days"].get<double>());
-    if (s.contains("lead_time")) seller.lead_time = parse_lead_time(in.file, p + "/lead_time", s["lead_time"]);
+    seller.lead_time = lead_time_of(in.file, p, s);
     seller.backorders = s["unmet_demand"].get<std::string>() == "backorder";
     seller.backorder_cost = s["backorder_cost"].get<double>();
     seller.cancel_rate = s["cancel_rate"].get<double>();
+    parse_supply_network(in, s, p, selectors, seller);
     const auto chosen = select_products(seller.products, catalog);
     const auto count = static_cast<std::size_t>(std::count(chosen.begin(), chosen.end(), 1));
     if (count == 0) {
@@ -722,10 +874,88 @@ void parse_recommendation(SellerSection& s) {
   s.slots += recommender_registry().find(s.out.recommendation.name)->make(s.out.recommendation.params, s.build)->slots();
 }
 
+/// "replenishment": one policy for every offer, or a list of rules, first match wins; every
+/// (warehouse, offer) of the seller must be matched.
 void parse_replenishment(SellerSection& s) {
-  s.out.replenishment = parse_component(replenishment_registry(), s.object["replenishment"], s.in.file,
-                                        s.pointer + "/replenishment", s.selectors, s.build, s.object["replenishment"],
-                                        &s.footprint);
+  Json& value = s.object["replenishment"];
+  const bool list = value.is_array();
+  if (list && value.empty()) throw ScenarioError(s.in.file, s.pointer + "/replenishment", "expected at least one rule");
+  const Json rules = list ? value : Json::array({value});
+  const SellerSpec& seller = s.in.sc.market.sellers[s.build.seller];
+  std::vector<std::string> names;
+  for (const WarehouseSpec& w : seller.warehouses) names.push_back(w.name);
+  if (names.empty()) names.push_back("main");
+  const Offers& offers = s.build.offers;
+  const OfferId first = offers.begin(s.build.seller);
+  const std::size_t count = offers.count(s.build.seller);
+  std::vector<char> planned(count * names.size(), 0);
+  s.out.replenishment.clear();
+  s.out.warehouses = names.size();
+  Json resolved_list = Json::array();
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const std::string at = list ? cat(s.pointer, "/replenishment/", std::to_string(r)) : s.pointer + "/replenishment";
+    if (!rules[r].is_object()) throw ScenarioError(s.in.file, at, "expected an object {\"name\": ..., parameters...}");
+    Json policy = rules[r];
+    PlannerRule rule;
+    if (policy.contains("products") || policy.contains("warehouses")) {
+      if (!list) {
+        const char* key = policy.contains("products") ? "/products" : "/warehouses";
+        throw ScenarioError(s.in.file, at + key, "products and warehouses are keys of a list of replenishment rules");
+      }
+      const ParamSchema scope = {
+          {.name = "products", .type = ParamType::kProductSelector, .default_value = "all",
+           .description = "the products the rule plans"},
+          {.name = "warehouses", .type = ParamType::kStringList, .default_value = Json::array(),
+           .description = "the warehouses the rule plans (empty: all)"},
+      };
+      Json keys = Json::object();
+      for (const char* k : {"products", "warehouses"}) {
+        if (policy.contains(k)) keys[k] = policy[k];
+        policy.erase(k);
+      }
+      keys = validate_object(scope, keys, s.in.file, at, &s.selectors);
+      rule.products = keys["products"];
+      rule.warehouses = keys["warehouses"].get<std::vector<std::string>>();
+      for (std::size_t k = 0; k < rule.warehouses.size(); ++k) {
+        if (std::find(names.begin(), names.end(), rule.warehouses[k]) == names.end()) {
+          throw ScenarioError(s.in.file, cat(at, "/warehouses/", std::to_string(k)),
+                              cat("unknown warehouse ", json_quoted(rule.warehouses[k]), " of seller ", json_quoted(seller.name)));
+        }
+      }
+    }
+    Json resolved = policy;
+    rule.policy = parse_component(replenishment_registry(), policy, s.in.file, at, s.selectors, s.build, resolved, &s.footprint);
+    // The offers and warehouses it picks that no earlier rule did.
+    const std::vector<char> picked = select_products(rule.products, s.build.catalog);
+    bool used = false;
+    for (std::size_t w = 0; w < names.size(); ++w) {
+      if (!rule.warehouses.empty() &&
+          std::find(rule.warehouses.begin(), rule.warehouses.end(), names[w]) == rule.warehouses.end()) {
+        continue;
+      }
+      for (std::size_t k = 0; k < count; ++k) {
+        char& done = planned[w * count + k];
+        if (!done && picked[offers.product[first + k]]) done = used = true;
+      }
+    }
+    if (!used && list) throw ScenarioError(s.in.file, at, "plans no offer: earlier rules match everything it picks");
+    if (list) {
+      resolved["products"] = rule.products;
+      if (!rule.warehouses.empty()) resolved["warehouses"] = rule.warehouses;
+    }
+    resolved_list.push_back(resolved);
+    s.out.replenishment.push_back(std::move(rule));
+  }
+  for (std::size_t w = 0; w < names.size(); ++w) {
+    for (std::size_t k = 0; k < count; ++k) {
+      if (planned[w * count + k]) continue;
+      throw ScenarioError(s.in.file, s.pointer + "/replenishment",
+                          cat("no rule plans product ", std::to_string(offers.product[first + k]),
+                              names.size() > 1 ? cat(" in warehouse ", json_quoted(names[w])) : std::string(),
+                              "; end the list with a rule for \"all\" products"));
+    }
+  }
+  value = list ? resolved_list : resolved_list[0];
 }
 
 /// The keys of a seller's strategies in an arm, each parsed through its family (in this order:

@@ -155,6 +155,7 @@ std::string type_name(ParamType type) {
     case ParamType::kStringList: return "list of strings";
     case ParamType::kObject: return "object";
     case ParamType::kObjectList: return "list of objects";
+    case ParamType::kObjectOrList: return "object or list of objects";
     case ParamType::kProductSelector: return "product selector";
   }
   return "value";
@@ -278,6 +279,19 @@ Json validate_object(const ParamSchema& schema, const Json& object, const std::s
           if (!v[i].is_object()) {
             throw ScenarioError(file, p + "/" + std::to_string(i),
                                 "expected an object, got " + json_type_of(v[i]));
+          }
+        }
+        out[spec.name] = v;
+        break;
+      case ParamType::kObjectOrList:
+        if (v.is_object()) {
+          out[spec.name] = v;
+          break;
+        }
+        if (!v.is_array()) throw ScenarioError(file, p, wrong);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          if (!v[i].is_object()) {
+            throw ScenarioError(file, p + "/" + std::to_string(i), "expected an object, got " + json_type_of(v[i]));
           }
         }
         out[spec.name] = v;

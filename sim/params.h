@@ -23,6 +23,7 @@ enum class ParamType {
   kStringList,
   kObject,           // nested object; the owner validates its contents
   kObjectList,       // array of nested objects; the owner validates each
+  kObjectOrList,     // one nested object or an array of them; the owner validates them
   kProductSelector,  // "all", {"ids": [...]}, {"categories": [...]}, {"every": k, "offset": r}
 };
 

@@ -39,6 +39,7 @@ enum class Purpose : std::uint64_t {
   kBootstrap = 11,   // a bootstrap's resamples (offline evaluation's paired intervals)
   kLeadTime = 12,    // replenishment lead times (entity: the offer; counter keyed by the order time)
   kBackorder = 13,   // back-order cancellations (entity: the consumer; counter keyed by the order time)
+  kRegion = 14,      // consumers' regions drawn by warehouse shares (entity: the consumer)
   kTest = 99,
 };
 

@@ -30,7 +30,7 @@ std::vector<Strategy*> SellerStrategies::all() const {
   std::vector<Strategy*> out{pricing.get()};
   for (const auto& p : promotions) out.push_back(p.get());
   out.push_back(recommender.get());
-  out.push_back(replenishment.get());
+  for (const auto& r : replenishment) out.push_back(r.get());
   return out;
 }
 
@@ -50,7 +50,13 @@ Arm instantiate_arm(const ArmSpec& spec, const BuildContext& ctx) {
       out.promotions.push_back(make_strategy(promotion_registry(), ss.promotions[p], promotion_ctx));
     }
     out.recommender = make_strategy(recommender_registry(), ss.recommendation, seller_ctx);
-    out.replenishment = make_strategy(replenishment_registry(), ss.replenishment, seller_ctx);
+    for (const PlannerRule& rule : ss.replenishment) {
+      for (std::size_t w = 0; w < ss.warehouses; ++w) {
+        out.replenishment.push_back(make_strategy(replenishment_registry(), rule.policy, seller_ctx));
+      }
+    }
+    out.warehouses = ss.warehouses;
+    out.rules = ss.replenishment;
     out.stacking = ss.stacking;
     arm.sellers.push_back(std::move(out));
   }

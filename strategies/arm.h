@@ -16,12 +16,23 @@ namespace marketsim {
 /// A strategy chosen in a scenario: its registered name and validated parameters.
 using StrategySpec = ComponentSpec;
 
+/// One entry of a seller's replenishment: a policy for the offers (and warehouses) it picks. The
+/// first entry that picks a (warehouse, offer) plans it; each warehouse runs its own instance.
+struct PlannerRule {
+  Json products = "all";                // a validated product selector
+  std::vector<std::string> warehouses;  // warehouse names (empty: every warehouse)
+  StrategySpec policy;
+};
+
 /// The strategies one seller runs in one arm.
 struct SellerStrategySpec {
   StrategySpec pricing;
   std::vector<StrategySpec> promotions;
   StrategySpec recommendation;
-  StrategySpec replenishment;
+  std::vector<PlannerRule> replenishment;  // at least one; "replenishment" as one object is one rule for all
+  /// The seller's stock points (set by the loader from /market/sellers): each runs its own
+  /// instance of every rule.
+  std::size_t warehouses = 1;
   Stacking stacking;  // how its promotions' discounts combine
   /// Its pricing's PricingStrategy::fixed_price_factor(), recorded by the loader.
   std::optional<double> fixed_price_factor;
@@ -39,7 +50,10 @@ struct SellerStrategies {
   std::unique_ptr<PricingStrategy> pricing;
   std::vector<std::unique_ptr<PromotionStrategy>> promotions;
   std::unique_ptr<Recommender> recommender;
-  std::unique_ptr<ReplenishmentPolicy> replenishment;
+  /// Its planners: rule r's instance for warehouse w at r * warehouses + w.
+  std::vector<std::unique_ptr<ReplenishmentPolicy>> replenishment;
+  std::vector<PlannerRule> rules;  // what each rule plans
+  std::size_t warehouses = 1;
   Stacking stacking;
 
   /// Every strategy of the seller, in family order (pricing, promotions, recommendation,

@@ -178,7 +178,7 @@ TEST_CASE("validation: the base document parses and defaults are filled in", "[v
   CHECK(sc.arms[0].sellers[0].pricing.params["price_factor"] == 1.0);
   CHECK(sc.arms[0].sellers[0].promotions.empty());
   CHECK(sc.arms[0].sellers[0].recommendation.name == "popular_plus_random");
-  CHECK(sc.arms[0].sellers[0].replenishment.name == "order_up_to");
+  CHECK(sc.arms[0].sellers[0].replenishment.front().policy.name == "order_up_to");
   REQUIRE(sc.market.sellers.size() == 1);
   CHECK(sc.market.sellers[0].name == "shop");
   CHECK(sc.market.behaviours.empty());
@@ -1099,11 +1099,11 @@ TEST_CASE("validation: two sellers with their own strategies parse", "[validatio
   const SellerStrategySpec& south = sc.arms[0].sellers[1];
   CHECK(north.pricing.params["price_factor"] == 0.9);
   CHECK(north.recommendation.name == "random");
-  CHECK(north.replenishment.name == "order_up_to");
+  CHECK(north.replenishment.front().policy.name == "order_up_to");
   CHECK(north.promotions.empty());
   CHECK(south.pricing.params["price_factor"] == 1.0);
   CHECK(south.recommendation.name == "popular_plus_random");
-  CHECK(south.replenishment.name == "s_S");
+  CHECK(south.replenishment.front().policy.name == "s_S");
   CHECK(south.promotions.size() == 1);
   CHECK(sc.resolved["arms"][0]["sellers"][0]["name"] == "north");
   CHECK(sc.resolved["arms"][0]["sellers"][1]["name"] == "south");

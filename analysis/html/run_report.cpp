@@ -892,12 +892,20 @@ void stock(HtmlPage& page, const CsvTable* daily, const CsvTable* products, cons
     const std::array<std::size_t, 3> units = {alerts->column("units_short"), alerts->column("units_lost"),
                                               alerts->column("units_backordered")};
     // arm -> (seller, product) -> days below safety stock, units short, lost, back-ordered (summed over replications)
+    // (keyed by "seller: warehouse" label parts: a part is shown when more than one is seen)
     std::map<std::string, std::map<std::pair<std::string, long>, std::array<double, 4>>> sums;
-    std::set<std::string> sellers_seen;
+    std::set<std::string> sellers_seen, warehouses_seen;
+    const std::size_t warehouse = alerts->has("warehouse") ? alerts->column("warehouse") : CsvTable::npos;
     for (std::size_t r = 0; r < alerts->rows(); ++r) {
       if (warm != CsvTable::npos && alerts->text(r, warm) == "1") continue;
       sellers_seen.insert(alerts->text(r, seller));
-      auto& cell = sums[alerts->text(r, arm)][{alerts->text(r, seller), static_cast<long>(alerts->number(r, product))}];
+      if (warehouse != CsvTable::npos) warehouses_seen.insert(alerts->text(r, warehouse));
+    }
+    for (std::size_t r = 0; r < alerts->rows(); ++r) {
+      if (warm != CsvTable::npos && alerts->text(r, warm) == "1") continue;
+      std::string where = sellers_seen.size() > 1 ? alerts->text(r, seller) + ": " : std::string();
+      if (warehouses_seen.size() > 1) where += alerts->text(r, warehouse) + ": ";
+      auto& cell = sums[alerts->text(r, arm)][{where, static_cast<long>(alerts->number(r, product))}];
       const double b = alerts->number(r, below);
       if (std::isfinite(b)) cell[0] += b;
       for (std::size_t k = 0; k < units.size(); ++k) {
@@ -924,7 +932,7 @@ void stock(HtmlPage& page, const CsvTable* daily, const CsvTable* products, cons
       Json days = Json::array(), short_units = Json::array();
       TableRows numbers;
       for (const auto& [key, cell] : ranked) {
-        const std::string label = (sellers_seen.size() > 1 ? key.first + ": " : std::string()) + "product " + std::to_string(key.second);
+        const std::string label = key.first + "product " + std::to_string(key.second);
         labels.push_back(label);
         days.push_back(cell[0] / reps);
         short_units.push_back(cell[1] / reps);

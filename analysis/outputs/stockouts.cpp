@@ -41,7 +41,9 @@ void register_stockouts_output() {
                 for (const RunResult* r : runs) {
                   const std::string arm = csv_field(o.scenario.arms[r->arm].name);
                   for (const StockAlertRow& a : r->stock_alerts) {
-                    out << arm << "," << r->replication << "," << csv_field(ms.sellers[a.seller].name) << ",main,"
+                    const SellerSpec& seller = ms.sellers[a.seller];
+                    const std::string warehouse = a.warehouse < seller.warehouses.size() ? seller.warehouses[a.warehouse].name : "main";
+                    out << arm << "," << r->replication << "," << csv_field(seller.name) << "," << csv_field(warehouse) << ","
                         << a.product << "," << a.day << "," << (a.warmup ? 1 : 0) << "," << a.short_units << ","
                         << a.lost_units << "," << a.backordered_units << "," << a.waiting_units << "," << a.stock << ","
                         << a.safety_stock << "," << (a.below_safety_stock() ? 1 : 0) << "\n";
