@@ -259,41 +259,67 @@ std::vector<std::pair<std::string, std::string>> output_texts(const Scenario& sc
   return files;
 }
 
+namespace {
+
+/// Characters a terminal shows for UTF-8 text (code points: "±" is one).
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+/// Prints rows (the first one the header) as columns sized to their content: the first column
+/// left-aligned, the others right-aligned, two spaces apart.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& r : rows) {
+    if (widths.size() < r.size()) widths.resize(r.size(), 0);
+    for (std::size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], display_width(r[i]));
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const std::string pad(widths[i] - display_width(r[i]), ' ');
+      if (i == 0) {
+        line += r[i];
+        line += pad;
+      } else {
+        line += "  ";
+        line += pad;
+        line += r[i];
+      }
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+}  // namespace
+
 void print_comparison(std::ostream& out, const Scenario& sc, const ExperimentSummary& summary) {
   out << "Scenario " << json_quoted(sc.name) << ": " << sc.arms.size() << " arms x " << sc.replications
       << " replications, " << sc.horizon_days << " days";
   if (sc.warmup_days > 0) out << " (first " << sc.warmup_days << " are warm-up, not counted)";
   out << "\nMeans over replications ± half-width of the 95% confidence interval.\n\n";
-  std::size_t width = 8;
-  for (const auto& a : summary.arms) width = std::max(width, one_line(a.name).size() + 4);
-  const auto row = [&](const std::vector<std::string>& cells, const std::vector<int>& widths) {
-    out << std::left << std::setw(static_cast<int>(width)) << cells[0];
-    for (std::size_t i = 1; i < cells.size(); ++i) {
-      out << std::right << std::setw(widths[i]) << cells[i];
-    }
-    out << "\n";
-  };
-  const std::vector<int> w1 = {0, 20, 30, 30, 28, 20};
-  row({"arm", "units", "revenue", "gross profit", "promotion spend", "repeat rate"}, w1);
+  std::vector<std::vector<std::string>> means = {{"arm", "units", "revenue", "gross profit", "promotion spend", "repeat rate"}};
   for (const auto& a : summary.arms) {
     const auto metric = [&](const char* name) -> const Interval& { return a.metrics[metric_index(name)]; };
-    row({one_line(a.name) + (a.baseline ? " *" : ""), plus_minus(metric("units"), 0),
-         plus_minus(metric("revenue"), 2), plus_minus(metric("gross_profit"), 2),
-         plus_minus(metric("promotion_spend"), 2), plus_minus(metric("repeat_rate"), 4)},
-        w1);
+    means.push_back({one_line(a.name) + (a.baseline ? " *" : ""), plus_minus(metric("units"), 0),
+                     plus_minus(metric("revenue"), 2), plus_minus(metric("gross_profit"), 2),
+                     plus_minus(metric("promotion_spend"), 2), plus_minus(metric("repeat_rate"), 4)});
   }
+  print_table(out, means);
   out << "(* baseline)\n";
   if (summary.comparisons.empty()) return;
   out << "\nPaired differences against the baseline (same replications, common random numbers),\n"
          "mean [95% CI]; contribution = gross profit - promotion costs that are not discounts;\n"
          "ROI = (contribution - baseline contribution) / promotion spend:\n\n";
-  const std::vector<int> w2 = {0, 40, 40, 28, 30, 28};
-  row({"arm", "gross profit", "contribution", "units", "repeat rate", "ROI"}, w2);
+  std::vector<std::vector<std::string>> differences = {{"arm", "gross profit", "contribution", "units", "repeat rate", "ROI"}};
   for (const auto& c : summary.comparisons) {
-    row({one_line(c.arm), bracket(c.difference("gross_profit"), 2), bracket(c.difference("contribution"), 2),
-         bracket(c.difference("units"), 0), bracket(c.difference("repeat_rate"), 4), bracket(c.roi, 3)},
-        w2);
+    differences.push_back({one_line(c.arm), bracket(c.difference("gross_profit"), 2), bracket(c.difference("contribution"), 2),
+                           bracket(c.difference("units"), 0), bracket(c.difference("repeat_rate"), 4), bracket(c.roi, 3)});
   }
+  print_table(out, differences);
   out << "\n";
   for (const auto& c : summary.comparisons) {
     const Interval& p = c.difference("contribution");
@@ -321,25 +347,14 @@ void print_price_response(std::ostream& out, const Scenario& sc, const Experimen
         << " (fixed prices as shares of list); elasticity of units to price, measured between neighbouring\n"
            "rungs and the logit's -beta x revenue per unit x (1 - orders per visit), beta = "
         << pr.mean_price_sensitivity << ":\n\n";
-    const auto cell = [&](const std::string& text, int w) { out << std::right << std::setw(w) << text; };
-    out << std::left << std::setw(24) << "arm";
-    cell("price factor", 13);
-    cell("units", 18);
-    cell("revenue", 26);
-    cell("gross profit", 26);
-    cell("measured elasticity", 24);
-    cell("logit elasticity", 22);
-    out << "\n";
+    std::vector<std::vector<std::string>> ladder = {
+        {"arm", "price factor", "units", "revenue", "gross profit", "measured elasticity", "logit elasticity"}};
     for (const PriceRung& r : pr.rungs) {
-      out << std::left << std::setw(24) << one_line(sc.arms[r.arm].name);
-      cell(grouped(r.price_factor, 2), 13);
-      cell(plus_minus(r.units, 0), 18);
-      cell(plus_minus(r.revenue, 2), 26);
-      cell(plus_minus(r.gross_profit, 2), 26);
-      cell(plus_minus(r.measured_elasticity, 3), 24);
-      cell(plus_minus(r.logit_elasticity, 3), 22);
-      out << "\n";
+      ladder.push_back({one_line(sc.arms[r.arm].name), grouped(r.price_factor, 2), plus_minus(r.units, 0),
+                        plus_minus(r.revenue, 2), plus_minus(r.gross_profit, 2), plus_minus(r.measured_elasticity, 3),
+                        plus_minus(r.logit_elasticity, 3)});
     }
+    print_table(out, ladder);
     for (const PriceRegret& g : pr.regrets) {
       out << "  " << one_line(sc.arms[g.arm].name) << ": regret against the best fixed price in hindsight "
           << bracket(g.revenue, 2) << " revenue, " << bracket(g.gross_profit, 2) << " gross profit (best rung by mean: "

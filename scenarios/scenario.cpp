@@ -28,9 +28,18 @@ namespace {
 
 constexpr double kMaxConsumers = 4294967295.0;  // consumer ids are 32-bit
 constexpr std::size_t kMaxSellers = 64;
+constexpr std::size_t kMaxNameBytes = 200;  // names of arms, sellers, warehouses, segments, categories, groups
 // Offers are (seller, product) pairs: each has its own stock, prices and log. As many as the
 // largest catalogue, however it is split among sellers.
 constexpr std::size_t kMaxOffers = 10000000;
+
+/// Names are printed in tables, headers and file rows: at most kMaxNameBytes bytes.
+void check_name_length(const std::string& file, const std::string& pointer, const std::string& name) {
+  if (name.size() > kMaxNameBytes) {
+    throw ScenarioError(file, pointer, cat("a name of ", std::to_string(name.size()), " bytes; allowed: at most ",
+                                           std::to_string(kMaxNameBytes), " bytes"));
+  }
+}
 
 /// What an arm's strategies need besides their parameters: the longest log lookback, and their
 /// per-consumer state (declared columns, other bytes) for the memory estimate.
@@ -475,6 +484,7 @@ void parse_categories(Loading& in, Json& market) {
     Json c = validate_object(category_schema(), market["categories"][i], in.file, p);
     CategorySpec cs;
     cs.name = c["name"].get<std::string>();
+    check_name_length(in.file, p + "/name", cs.name);
     if (!names.insert(cs.name).second) {
       throw ScenarioError(in.file, p + "/name", "duplicate category name " + json_quoted(cs.name));
     }
@@ -531,6 +541,7 @@ void parse_segments(Loading& in, Json& market) {
     Json s = validate_object(segment_schema(), market["segments"][i], in.file, p);
     SegmentSpec ss;
     ss.name = s["name"].get<std::string>();
+    check_name_length(in.file, p + "/name", ss.name);
     if (!names.insert(ss.name).second) {
       throw ScenarioError(in.file, p + "/name", "duplicate segment name " + json_quoted(ss.name));
     }
@@ -644,6 +655,7 @@ void parse_supply_network(Loading& in, Json& s, const std::string& p, const Sele
     Json w = validate_object(warehouse_schema(), list[k], in.file, at);
     WarehouseSpec spec;
     spec.name = w["name"].get<std::string>();
+    check_name_length(in.file, at + "/name", spec.name);
     if (spec.name.empty() || std::find(names.begin(), names.end(), spec.name) != names.end()) {
       throw ScenarioError(in.file, at + "/name", "warehouse names must be non-empty and unique within the seller");
     }
@@ -738,6 +750,7 @@ void parse_sellers(Loading& in, Json& market, const Catalog& catalog, const Sele
     Json s = validate_object(seller_schema(), market["sellers"][i], in.file, p, &selectors);
     SellerSpec seller;
     seller.name = s["name"].get<std::string>();
+    check_name_length(in.file, p + "/name", seller.name);
     if (seller.name.empty() || !names.insert(seller.name).second) {
       throw ScenarioError(in.file, p + "/name", "seller names must be non-empty and unique");
     }
@@ -1034,6 +1047,7 @@ std::vector<ConsumerGroup> parse_groups(Loading& in, const Json& groups, const s
     if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
       throw ScenarioError(in.file, pg + "/name", "required: a non-empty name");
     }
+    check_name_length(in.file, pg + "/name", j["name"].get<std::string>());
     ConsumerGroup group{j["name"].get<std::string>(), 0.0};
     if (!names.insert(group.name).second) {
       throw ScenarioError(in.file, pg + "/name", "names must be unique, and \"others\" names the consumers in no group");
@@ -1092,6 +1106,7 @@ void parse_arms(Loading& in, Json& top, const Catalog& catalog, const Offers& of
     Json a = validate_object(arm_schema(), top["arms"][i], in.file, p);
     ArmSpec arm;
     arm.name = a["name"].get<std::string>();
+    check_name_length(in.file, p + "/name", arm.name);
     if (arm.name.empty() || !arm_names.insert(arm.name).second) {
       throw ScenarioError(in.file, p + "/name", "arm names must be non-empty and unique");
     }
