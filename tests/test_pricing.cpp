@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,8 +16,10 @@
 #include "experiments/run_unit.h"
 #include "analysis/metric.h"
 #include "engine/simulation.h"
+#include "cli_harness.h"
 #include "fingerprint.h"
 #include "scenarios/scenario.h"
+#include "sim/concat.h"
 #include "sim/error.h"
 
 using namespace marketsim;
@@ -157,4 +161,94 @@ TEST_CASE("competitor_reactive undercuts a list-price rival and two undercutters
     ++late;
   }
   CHECK(late > 1000);
+}
+
+namespace {
+
+/// Arm 0 of price-war (5,000 consumers, one replication) with the sellers' pricing given: its
+/// lines, and the list price of every product.
+struct Duel {
+  std::vector<LineRecord> lines;
+  std::vector<Money> list;
+};
+
+Duel duel(const std::string& alpha, const std::string& beta) {
+  const Scenario sc = load_scenario(kPriceWar, {"/market/segments/0/consumers=5000", "/replications=1",
+                                                cat("/arms/0/sellers/0/pricing=", alpha), cat("/arms/0/sellers/1/pricing=", beta)});
+  const Market market = build_market(sc.market, sc.seed, 0);
+  ArmRun run(sc, 0);
+  LineRecorder rec;
+  run.subscribe(rec);
+  run.run();
+  return {rec.lines, market.catalog.list_price};
+}
+
+}  // namespace
+
+TEST_CASE("competitor_reactive in match mode sells at the rival's price of yesterday", "[pricing]") {
+  // beta sells every product at 80% of list; alpha matches it from day 1 (the floor, cost + 5% =
+  // 63% of list, is below), at list on day 0.
+  const Duel d = duel(R"({"name": "competitor_reactive", "mode": "match", "min_margin": 0.05})",
+                      R"({"name": "fixed", "price_factor": 0.8})");
+  std::map<ProductId, Money> beta_price;
+  for (const LineRecord& l : d.lines) {
+    if (l.seller == 1) beta_price[l.product] = l.unit_price;
+  }
+  std::size_t matched = 0;
+  for (const LineRecord& l : d.lines) {
+    if (l.seller != 0) continue;
+    if (day_of(l.time) == 0) {
+      CHECK(l.unit_price == d.list[l.product]);
+      continue;
+    }
+    const auto it = beta_price.find(l.product);
+    if (it == beta_price.end()) continue;
+    CHECK(l.unit_price == it->second);
+    ++matched;
+  }
+  CHECK(matched > 1000);
+}
+
+TEST_CASE("rule pricing's competitor term moves the price toward the rival's by its weight", "[pricing]") {
+  // alpha: ln P(t) = ln P(t-1) + 0.5 ln(C / P(t-1)) against beta's 0.8 x list, with no step limit:
+  // P(t) = list x 0.8^(1 - 0.5^t), each day's price rounded to the cent (so within t + 1 cents).
+  const Duel d = duel(R"({"name": "rule", "competitor": 0.5, "max_step": 1, "min_factor": 0.5})",
+                      R"({"name": "fixed", "price_factor": 0.8})");
+  std::size_t checked = 0;
+  for (const LineRecord& l : d.lines) {
+    if (l.seller != 0) continue;
+    const Day t = day_of(l.time);
+    const double expected =
+        static_cast<double>(d.list[l.product]) * std::pow(0.8, 1.0 - std::pow(0.5, static_cast<double>(t)));
+    INFO("day " << t << " product " << l.product);
+    CHECK(std::abs(static_cast<double>(l.unit_price) - expected) <= static_cast<double>(t) + 1.0);
+    ++checked;
+  }
+  CHECK(checked > 1000);
+}
+
+TEST_CASE("rule and inventory_driven set prices once a day: sellers_daily.csv is the same at any window length",
+          "[pricing][window]") {
+  // price-war with 10,000 consumers, its first arm's alpha on rule (stock weight 1) and beta on
+  // inventory_driven, so each seller's price follows its stock; the daily books must not depend
+  // on the window length.
+  testing::TempDir dir("daily-pricing");
+  std::string first;
+  for (const char* window : {"1", "0.25", "0.041666666666666664"}) {
+    const std::string out = (dir.path / cat("w", window)).string();
+    const testing::Result r = testing::cli(
+        {"run", kPriceWar, "--quiet", "--replications", "1", "--out", out, "--outputs", "sellers_daily.csv", "--set",
+         "/market/segments/0/consumers=10000", "--set", cat("/engine/window_days=", window), "--set",
+         R"(/arms/0/sellers/0/pricing={"name": "rule", "stock": 1})", "--set",
+         R"(/arms/0/sellers/1/pricing={"name": "inventory_driven"})"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    const std::string bytes = testing::slurp(std::filesystem::path(out) / "sellers_daily.csv");
+    REQUIRE(!bytes.empty());
+    if (first.empty()) {
+      first = bytes;
+    } else {
+      CHECK(bytes == first);
+    }
+  }
 }

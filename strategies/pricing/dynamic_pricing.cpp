@@ -5,7 +5,8 @@
 //                     least `floor_demand` units a day): factor = 1 + sensitivity x (target_days -
 //                     d) / target_days, clamped to [min_factor, max_factor], times the list price;
 //                     at most `max_step` (a share) above or below yesterday's price. Short supply
-//                     raises the price, long supply lowers it.
+//                     raises the price, long supply lowers it. Set once a day, in the day's first
+//                     window (from the stock at the day's start), and held for its other windows.
 //   markdown          clearance by a date: the selected products at list price until `start`,
 //                     then `steps` equal markdowns down to `floor` x list on day `end` and after
 //                     (the other products at list price).
@@ -43,6 +44,11 @@ class InventoryDriven final : public PricingStrategy {
 
   void set_prices(const MarketContext& ctx, std::span<Money> prices) override {
     if (last_.size() != prices.size()) last_.assign(prices.size(), 0);
+    if (ctx.day == day_) {  // today's price is set: hold it
+      std::copy(last_.begin(), last_.end(), prices.begin());
+      return;
+    }
+    day_ = ctx.day;
     const Day from = bounds_.history_from(ctx);
     for (std::size_t k = 0; k < prices.size(); ++k) {
       const OfferId o = ctx.first_offer() + static_cast<OfferId>(k);
@@ -68,7 +74,8 @@ class InventoryDriven final : public PricingStrategy {
   double target_;
   double sensitivity_;
   PriceBounds bounds_;
-  std::vector<Money> last_;  // yesterday's price per local offer (0: none yet)
+  std::vector<Money> last_;  // yesterday's price per local offer (0: none yet); today's once set
+  Day day_ = -1;             // the day last_ was set for
 };
 
 class Markdown final : public PricingStrategy {

@@ -6,7 +6,8 @@
 // supply (stock on hand / D_w), and C the lowest price other sellers' offers of the product had
 // yesterday (a market signal; the term is left out without a rival). The result is clamped to
 // [min_factor, max_factor] x list and to at most `max_step` (a share) from P(t-1). A weight of 0
-// turns its signal off. P(0) is the list price.
+// turns its signal off. P(0) is the list price. The price is set once a day, in the day's first
+// window, and held for its other windows, so the path does not depend on the window length.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -32,6 +33,11 @@ class RulePricing final : public PricingStrategy {
 
   void set_prices(const MarketContext& ctx, std::span<Money> prices) override {
     if (last_.size() != prices.size()) last_.assign(prices.size(), 0);
+    if (ctx.day == day_) {  // today's price is set: hold it
+      std::copy(last_.begin(), last_.end(), prices.begin());
+      return;
+    }
+    day_ = ctx.day;
     const PriceBounds& b = w_.bounds;
     const Day from = b.history_from(ctx);
     for (std::size_t k = 0; k < prices.size(); ++k) {
@@ -69,7 +75,8 @@ class RulePricing final : public PricingStrategy {
  private:
   RuleWeights w_;
   std::vector<std::vector<OfferId>> rivals_;
-  std::vector<Money> last_;  // P(t-1) per local offer (0: none yet)
+  std::vector<Money> last_;  // P(t-1) per local offer (0: none yet); today's once set
+  Day day_ = -1;             // the day last_ was set for
 };
 
 }  // namespace
