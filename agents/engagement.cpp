@@ -6,7 +6,15 @@
 //             price lowers it by down_price. e stays in [0, 1].
 //   daily     engagement fades, e <- (1 - decay) e, and fatigue decays, f <- exp(-1 /
 //             fatigue_days) f; then a consumer still in the market churns with probability
-//             1 - exp(-h), h = churn_base * exp(-churn_slope * e): it leaves the visit calendar.
+//             1 - exp(-h), h = nu_i * churn_base * exp(-churn_slope * e): it leaves the visit
+//             calendar. nu_i is the consumer's frailty, Gamma(churn_shape, 1 / churn_shape) (mean
+//             1, drawn once from its stream): customers differ in how likely they are to leave,
+//             so a cohort's frail members leave first and its retention curve flattens, as the
+//             Pareto/NBD model describes a customer base (Schmittlein, Morrison and Colombo 1987,
+//             "Counting Your Customers", Management Science 33(1): dropout rates Gamma(s, beta)
+//             across customers). The default shape s = 0.61 is the Pareto/NBD fit to the CDNOW
+//             sample (Fader, Hardie and Lee 2005, "RFM and CLV", Journal of Marketing Research
+//             42(4); s = 0.606, beta = 11.67). churn_shape 0: every consumer's nu_i = 1.
 //   commands  a notification (kNotify) not opted out of boosts visit intensity by
 //             boost * exp(-(t - t_notified) / boost_days) and adds 1 to fatigue; a notification
 //             that takes fatigue above `tolerance` opts the consumer out (later notifications do
@@ -25,21 +33,23 @@
 // consumers.
 //
 // Randomness (the same for any thread count and shard size). Churn is drawn by thinning: the
-// hazard never exceeds churn_base (e >= 0), so a consumer's daily churn probability is at most
-// q = 1 - exp(-churn_base). On day d every consumer is a candidate independently with probability
-// q: the candidates of the block of consumers [b, b + 4096) (b a multiple of 4096) are drawn by
-// geometric gaps, floor(E / churn_base) with E ~ Exp(1), along the block's chain, stream(b, 2^48 +
-// 2^16 d); a candidate in the market churns when the uniform u of stream(c, 4 d) has
-// u q < 1 - exp(-h). So it churns with probability 1 - exp(-h) that day, independently, as above,
-// and a day costs about q draws per consumer instead of one. The k-th win-back draw of a consumer
-// is stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer, checked).
+// hazard never exceeds lambda_i = nu_i churn_base (e >= 0), so a consumer's daily churn
+// probability is at most q_i = 1 - exp(-lambda_i). Each consumer is a candidate on a day
+// independently with probability q_i: its candidate days are drawn by geometric gaps,
+// floor(E / lambda_i) with E ~ Exp(1) (the first from stream(c, 2^44 + 2^20), the one after a
+// candidate day d from stream(c, 4 d + 1)), kept in a column; a candidate in the market churns
+// when the uniform u of stream(c, 4 d) has u q_i < 1 - exp(-h). So it churns with probability
+// 1 - exp(-h) that day, independently, as above, and a day costs about q_i draws per consumer
+// instead of one. nu_i comes from stream(c, 2^44). The k-th win-back draw of a consumer is
+// stream(c, 2^40 + 4 k), k a per-consumer counter (at most 65,535 draws a consumer, checked).
 //
-// Cost. Besides the churn candidates, the daily pass is two multiplications a consumer
-// (vectorised) and the engagement sum. Fading stays a daily pass: the engagement_sum gauge needs
+// Cost. Besides the churn candidates, the daily pass is two multiplications and a compare a
+// consumer (vectorised) and the engagement sum; 4 bytes a consumer for the next candidate day. Fading stays a daily pass: the engagement_sum gauge needs
 // every consumer's e every day, and (1 - decay)^days applied when read would round differently.
 // The gauges are per-shard tallies kept as consumers churn, come back and opt out, and that sum
 // (sim/columns.h column_sum: a fixed order of additions, the same on any thread count).
 #include <algorithm>
+#include <boost/random/gamma_distribution.hpp>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -61,6 +71,7 @@ struct EngagementParams {
   double decay;
   double churn_base;
   double churn_slope;
+  double churn_shape;  // Gamma shape of the frailty (0: none)
   double winback;
   double intensity_min;
   double boost;
@@ -72,10 +83,10 @@ struct EngagementParams {
 
 constexpr float kNever = -1.0e30f;
 constexpr std::uint64_t kWinbackCounter = std::uint64_t{1} << 40;
-constexpr std::uint64_t kChainCounter = std::uint64_t{1} << 48;  // + day << 16: a block's churn chain
-/// Churn candidates are drawn block by block: the chain of consumers [b, b + kChurnBlock) (b a
-/// multiple of the block) is keyed by b, so it does not depend on how shards cut the population.
-constexpr ConsumerId kChurnBlock = 4096;
+constexpr std::uint64_t kFrailtyCounter = std::uint64_t{1} << 44;        // nu_i
+constexpr std::uint64_t kFirstGapCounter = kFrailtyCounter + (1u << 20);  // the first candidate day
+constexpr std::int32_t kNotDrawn = -1;                                   // churn_next before the first draw
+constexpr std::int32_t kNeverDay = std::numeric_limits<std::int32_t>::max();
 /// settled: the lines ahead of the one redrawn whose rows are asked for.
 constexpr std::size_t kRedrawAhead = 8;
 // Bits of the state column.
@@ -98,8 +109,7 @@ class Engagement final : public Behaviour {
       : list_(ctx.catalog.list_price),
         p_(p),
         g0_(g(p.initial)),
-        fatigue_decay_(std::exp(-1.0 / p.fatigue_days)),
-        candidate_(-std::expm1(-p.churn_base)) {}
+        fatigue_decay_(std::exp(-1.0 / p.fatigue_days)) {}
 
   unsigned stages() const override {
     return kStageIntensity | kStageSettled | kStageDaily | kStageCommands;
@@ -114,6 +124,7 @@ class Engagement final : public Behaviour {
     notified_ = layout.add<float>("engagement", "notified_at", 1, kNever);
     touches_ = layout.add<std::uint16_t>("engagement", "winback_draws", 1, std::uint16_t{0});
     state_ = layout.add<std::uint8_t>("engagement", "state", 1, std::uint8_t{0});  // kChurned | kOptedOut
+    if (p_.churn_base > 0.0) churn_next_ = layout.add<std::int32_t>("engagement", "churn_next", 1, kNotDrawn);
   }
 
   bool has_consumer_bound() const override { return true; }
@@ -264,27 +275,42 @@ class Engagement final : public Behaviour {
   double g(double e) const { return p_.intensity_min + (1.0 - p_.intensity_min) * e; }
   static void add(float* e, double delta) { *e = static_cast<float>(std::clamp(*e + delta, 0.0, 1.0)); }
 
-  /// Day `day`'s churn: candidates with probability q (geometric gaps along each block's chain,
-  /// which starts at the block's first consumer whatever shard holds it), each churning with
-  /// probability (1 - exp(-h)) / q if it is in the market.
+  /// lambda_i = nu_i churn_base: consumer c's largest daily churn hazard.
+  double churn_bound(const ShardContext& s, ConsumerId c) const {
+    if (!(p_.churn_shape > 0.0)) return p_.churn_base;
+    CounterRng rng = s.stream(c, kFrailtyCounter);
+    const double frailty = boost::random::gamma_distribution<double>(p_.churn_shape, 1.0 / p_.churn_shape)(rng);
+    return p_.churn_base * frailty;
+  }
+  /// The day after `after` on which a consumer with bound `lambda` is next a candidate.
+  static std::int32_t next_candidate(CounterRng rng, std::int64_t after, double lambda) {
+    const double gap = std::floor(-std::log1p(-rng.uniform()) / lambda);
+    const double day = static_cast<double>(after) + 1.0 + gap;
+    return day < static_cast<double>(kNeverDay) ? static_cast<std::int32_t>(day) : kNeverDay;
+  }
+
+  /// Day `day`'s churn: each consumer is a candidate with probability q_i (its candidate days in
+  /// churn_next), and a candidate in the market churns with probability (1 - exp(-h)) / q_i.
   void churn_draws(const ShardContext& s, ShardTally& tally, Day day, const float* e,
                    const std::uint8_t* state) const {
     const ConsumerId begin = s.begin();
-    const ConsumerId end = s.end();
-    const auto d = static_cast<std::uint64_t>(day);
-    const auto gap = [&](CounterRng& chain) { return std::floor(-std::log1p(-chain.uniform()) / p_.churn_base); };
-    for (ConsumerId block = begin / kChurnBlock * kChurnBlock; block < end;) {
-      const auto block_end =
-          static_cast<ConsumerId>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block) + kChurnBlock, end));
-      CounterRng chain = s.stream(block, kChainCounter + (d << 16));
-      for (double next = static_cast<double>(block) + gap(chain); next < static_cast<double>(block_end);
-           next += 1.0 + gap(chain)) {
-        const auto c = static_cast<ConsumerId>(next);
-        if (c < begin || (state[c - begin] & kChurned)) continue;
-        const double hazard = p_.churn_base * std::exp(-p_.churn_slope * e[c - begin]);
-        if (s.stream(c, 4 * d).uniform() * candidate_ < -std::expm1(-hazard)) churn(s, tally, c, day);
+    const std::size_t n = s.end() - begin;
+    std::int32_t* next = s.column(churn_next_);
+    const auto d = static_cast<std::int32_t>(day);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (next[k] > d) continue;
+      const auto c = static_cast<ConsumerId>(begin + k);
+      const double lambda = churn_bound(s, c);
+      if (next[k] == kNotDrawn) {  // the first candidate day, from day 0
+        next[k] = next_candidate(s.stream(c, kFirstGapCounter), -1, lambda);
+        if (next[k] > d) continue;
       }
-      block = block_end;
+      const auto u = static_cast<std::uint64_t>(d);
+      if ((state[k] & kChurned) == 0) {
+        const double hazard = lambda * std::exp(-p_.churn_slope * e[k]);
+        if (s.stream(c, 4 * u).uniform() * -std::expm1(-lambda) < -std::expm1(-hazard)) churn(s, tally, c, day);
+      }
+      next[k] = next_candidate(s.stream(c, 4 * u + 1), d, lambda);
     }
   }
 
@@ -308,12 +334,12 @@ class Engagement final : public Behaviour {
   EngagementParams p_;
   double g0_;
   double fatigue_decay_;
-  double candidate_;  // q = 1 - exp(-churn_base): the most a day's churn probability can be
   Column<float> engagement_;
   Column<float> fatigue_;
   Column<float> notified_;
   Column<std::uint16_t> touches_;
   Column<std::uint8_t> state_;
+  Column<std::int32_t> churn_next_;  // each consumer's next churn candidate day (kNotDrawn: none drawn yet)
   mutable std::mutex tallies_mutex_;
   mutable std::vector<std::unique_ptr<ShardTally>> tallies_;
 };
@@ -324,7 +350,7 @@ void register_engagement() {
   behaviour_registry().add({
       "engagement",
       "Engagement rising with purchases and falling with stock-outs, prices above list and "
-      "notification fatigue; churn hazard churn_base * exp(-churn_slope * e); coupons and "
+      "notification fatigue; churn hazard nu_i * churn_base * exp(-churn_slope * e), nu_i a Gamma frailty; coupons and "
       "notifications win churned consumers back; notifications boost visits.",
       {
           {.name = "initial", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
@@ -340,7 +366,11 @@ void register_engagement() {
           {.name = "churn_base", .type = ParamType::kNumber, .default_value = 0.01, .min = 0.0, .max = 1.0,
            .description = "h0, daily churn hazard at engagement 0"},
           {.name = "churn_slope", .type = ParamType::kNumber, .default_value = 3.0, .min = 0.0, .max = 50.0,
-           .description = "k, the hazard is h0 * exp(-k * e)"},
+           .description = "k, the hazard is nu_i * h0 * exp(-k * e)"},
+          {.name = "churn_shape", .type = ParamType::kNumber, .default_value = 0.61, .min = 0.0, .max = 1000.0,
+           .description = "shape s of the consumers' churn frailty nu_i ~ Gamma(s, 1/s), mean 1 (0: the same hazard "
+                          "for all; default: the Pareto/NBD dropout heterogeneity fitted to CDNOW, Fader, Hardie and "
+                          "Lee 2005)"},
           {.name = "winback", .type = ParamType::kNumber, .default_value = 0.2, .min = 0.0, .max = 1.0,
            .description = "probability that a coupon or a notification brings a churned consumer back"},
           {.name = "intensity_min", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
@@ -361,6 +391,7 @@ void register_engagement() {
                                  j["down_stockout"].get<double>(), j["down_price"].get<double>(),
                                  j["decay"].get<double>(),
                                  j["churn_base"].get<double>(),   j["churn_slope"].get<double>(),
+                                 j["churn_shape"].get<double>(),
                                  j["winback"].get<double>(),      j["intensity_min"].get<double>(),
                                  j["boost"].get<double>(),        j["boost_days"].get<double>(),
                                  j["fatigue_days"].get<double>(), j["tolerance"].get<double>(),

@@ -38,7 +38,7 @@ const double kZ = boost::math::quantile(boost::math::normal(), 0.9995);  // two-
 /// then `extra` (", key: value" pairs, overriding those).
 std::string engagement(const std::string& extra = "") {
   Json m = {{"name", "engagement"}, {"up_purchase", 0}, {"down_stockout", 0}, {"down_price", 0}, {"decay", 0},
-            {"churn_base", 0}, {"boost", 0}, {"intensity_min", 1}};
+            {"churn_base", 0}, {"churn_shape", 0}, {"boost", 0}, {"intensity_min", 1}};
   if (!extra.empty()) {
     std::ostringstream body;
     body << '{' << std::string_view(extra).substr(2) << '}';
@@ -131,6 +131,52 @@ TEST_CASE("the churn hazard takes consumers off the calendar at h0 exp(-k e) a d
   for (int d = 0; d < 30; ++d) mean += kConsumers * kRate * std::exp(-h * d);
   CHECK(within(total(r, "visits"), mean, mean));
   CHECK(total(r, "visits") < kConsumers * kRate * 30 - kZ * std::sqrt(kConsumers * kRate * 30));
+}
+
+TEST_CASE("with Gamma frailty the churned share follows 1 - (1 + h t / s)^-s", "[engagement][statistical]") {
+  // e stays 0.5, h = 0.05 exp(-1) on average, each consumer's nu ~ Gamma(s, 1/s) with s = 0.61:
+  // a consumer survives t days with probability E[exp(-nu h t)] = (1 + h t / s)^-s (the Gamma's
+  // Laplace transform), so churned by the end of day d is binomial with 1 - (1 + h (d + 1) / s)^-s,
+  // below the homogeneous 1 - exp(-h (d + 1)) after the first days: the frail leave first.
+  const double s = 0.61;
+  const ExperimentResult r =
+      run_experiment(market_with(engagement(", \"churn_base\": 0.05, \"churn_slope\": 2, \"churn_shape\": 0.61"), "[]",
+                                 {"/horizon_days=60"}));
+  const double h = 0.05 * std::exp(-1.0);
+  for (Day d : {0, 9, 29, 59}) {
+    INFO("day " << d);
+    const double p = 1.0 - std::pow(1.0 + h * static_cast<double>(d + 1) / s, -s);
+    CHECK(within(on_day(r, "churned", d), kConsumers * p, kConsumers * p * (1 - p)));
+  }
+  const double homogeneous = 1.0 - std::exp(-h * 60.0);
+  CHECK(on_day(r, "churned", 59) < kConsumers * homogeneous - kZ * std::sqrt(kConsumers * homogeneous * (1 - homogeneous)));
+}
+
+TEST_CASE("retention.json: the first cohort's monthly retention falls steeply, then flattens", "[engagement][retention]") {
+  // Issue 26's test: the no-win-back arm, monthly cohorts, cohort 0, complete months only, pooled
+  // over the scenario's 5 replications: the geometric-mean monthly decline over months 6-10,
+  // 1 - (a10 / a6)^(1/4), is at most half that over months 1-3, 1 - (a3 / a1)^(1/2), which is at
+  // least 0.05. A hazard the same for every consumer fails it: with churn_shape 0 the later
+  // months fall faster than the first (0.131 against 0.109 at churn_base 0.01).
+  const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/retention.json");
+  const std::int64_t measured = sc.horizon_days - sc.warmup_days;
+  std::vector<double> size(12, 0.0), buyers(12, 0.0);
+  for (std::uint64_t rep = 0; rep < static_cast<std::uint64_t>(sc.replications); ++rep) {
+    ArmRun run(sc, 0, rep);
+    const RunResult result = run.run();
+    for (const CohortRow& c : result.cohorts) {
+      if (c.period != "month" || c.cohort != 0 || (c.offset + 1) * 30 > measured) continue;  // complete months
+      size[static_cast<std::size_t>(c.offset)] += static_cast<double>(c.size);
+      buyers[static_cast<std::size_t>(c.offset)] += static_cast<double>(c.buyers);
+    }
+  }
+  const auto a = [&](std::size_t m) { return buyers[m] / size[m]; };
+  REQUIRE(size[10] > 0.0);
+  const double early = 1.0 - std::sqrt(a(3) / a(1));
+  const double late = 1.0 - std::pow(a(10) / a(6), 0.25);
+  INFO("early " << early << ", late " << late);
+  CHECK(early >= 0.05);
+  CHECK(late <= 0.5 * early);
 }
 
 TEST_CASE("churn candidates thinned to the hazard: each engagement level churns at 1 - exp(-h0 exp(-k e))",

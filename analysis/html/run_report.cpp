@@ -296,8 +296,10 @@ void customers(HtmlPage& page, const CsvTable* cohorts, const CsvTable* breakdow
     const std::string unit = cohorts->text(0, period);
     std::map<std::string, std::map<long, std::pair<double, double>>> sums;  // arm -> offset -> (buyers, size)
     long max_offset = 0;
+    const std::size_t complete = cohorts->has("complete") ? cohorts->column("complete") : CsvTable::npos;
     for (std::size_t r = 0; r < cohorts->rows(); ++r) {
       if (cohorts->text(r, period) != unit) continue;
+      if (complete != CsvTable::npos && cohorts->text(r, complete) == "0") continue;  // cut short by the horizon
       const long o = static_cast<long>(cohorts->number(r, offset));
       auto& s = sums[cohorts->text(r, arm)][o];
       s.first += cohorts->number(r, buyers);
