@@ -7,7 +7,12 @@
 // is set to kUnaware = -1e30, which the engine's exp clamps to exp(-87) ~ 1.6e-38: a weight
 // that no float sum with the outside option's 1 can register). Awareness comes from
 //   - spontaneous discovery: with probability `discovery_rate` per day (daily hook, at the day's
-//     end);
+//     end). The default, 1 - 0.97^(1/365) = 8.345e-5 a day, is Bass's coefficient of innovation
+//     at the mean of Sultan, Farley and Lehmann's meta-analysis (1990, "A Meta-Analysis of
+//     Applications of Diffusion Models", JMR 27(1): p = 0.03 a year) turned into a daily
+//     probability. p is a rate of adoption from outside influence; a consumer must be aware
+//     to adopt, so as an awareness rate it is a lower bound: the shop's own channels
+//     (impressions, notifications) and word of mouth add the rest;
 //   - a notification (a kNotify command of any strategy): aware of each new product with
 //     probability `notify_awareness`;
 //   - an impression: each time it is shown in a slot, with probability `impression_awareness`,
@@ -57,6 +62,10 @@
 
 namespace marketsim {
 namespace {
+
+/// Bass's coefficient of innovation at the mean of Sultan, Farley and Lehmann (1990), 0.03 a
+/// year, as a daily probability: 1 - (1 - 0.03)^(1/365).
+const double kBassDailyP = -std::expm1(std::log1p(-0.03) / 365.0);
 
 constexpr float kUnaware = -1e30f;
 constexpr std::size_t kMaxNewProducts = 64;
@@ -458,8 +467,10 @@ void register_word_of_mouth() {
           {.name = "telling", .type = ParamType::kString, .default_value = "purchase",
            .description = "purchase: buyers tell after each purchase; daily: aware consumers tell every day",
            .choices = {"purchase", "daily"}},
-          {.name = "discovery_rate", .type = ParamType::kNumber, .default_value = 0.002, .min = 0.0,
-           .max = 1.0, .description = "probability per day that an unaware consumer discovers a new product"},
+          {.name = "discovery_rate", .type = ParamType::kNumber, .default_value = kBassDailyP, .min = 0.0,
+           .max = 1.0, .description = "probability per day that an unaware consumer discovers a new product (default: "
+                                      "Bass's mean p = 0.03 a year, Sultan, Farley and Lehmann 1990, as a daily "
+                                      "probability 1 - 0.97^(1/365))"},
           {.name = "impression_awareness", .type = ParamType::kNumber, .default_value = 0.1, .min = 0.0,
            .max = 1.0, .description = "probability that being shown a new product makes the consumer aware (at once)"},
           {.name = "notify_awareness", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0,

@@ -264,6 +264,23 @@ TEST_CASE("discovery: each unaware (consumer, new product) pair found with proba
   CHECK(all.runs[0].daily[0].values[k] == 9000);
 }
 
+TEST_CASE("the default discovery_rate makes 3% of consumers aware in a year: Bass's mean p per year",
+          "[diffusion]") {
+  // Discovery alone at the default rate, a year: each (consumer, new product) pair is aware at
+  // the end of day 364 with probability 1 - (1 - p_day)^365 = 0.03, Sultan, Farley and Lehmann's
+  // (1990) mean coefficient of innovation per year; 2 replications x 3000 consumers x 10
+  // products are Binomial(60000, 0.03), held to their 99.9% band.
+  const ExperimentResult r = run_experiment(launch(
+      "\"new_products\": {\"every\": 2}, \"impression_awareness\": 0, \"tell_probability\": 0, \"notify_awareness\": 0",
+      {"/horizon_days=365", "/arms/0/promotions=[]"}));
+  const std::size_t k = metric_index("aware_consumers");
+  const double pairs = 2 * 3000 * 10, f = 0.03;
+  const double aware = r.runs[0].daily[364].values[k] + r.runs[1].daily[364].values[k];
+  const double z = boost::math::quantile(boost::math::normal(), 0.9995);
+  INFO(aware << " aware pairs, expected " << pairs * f);
+  CHECK(std::abs(aware - pairs * f) <= z * std::sqrt(pairs * f * (1.0 - f)));
+}
+
 TEST_CASE("word of mouth after purchases spreads awareness and sales of a new product", "[diffusion]") {
   const std::string base =
       "\"new_products\": {\"ids\": [3]}, \"graph\": \"small_world\", \"discovery_rate\": 0.01, "
