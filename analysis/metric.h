@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "scenarios/lifetime_value.h"
+
 #include "market/market.h"
 #include "market/records.h"
 #include "sim/params.h"
@@ -91,6 +93,8 @@ struct MetricContext {
   std::vector<ConsumerGroup> groups = {};
   std::uint64_t seed = 0;
   std::uint64_t replication = 0;
+  /// customer_lifetime_value's margin and discounting (the scenario's /lifetime_value).
+  LifetimeValueSpec lifetime_value = {};
 };
 
 /// A collector with state of its own. Signals arrive one at a time, never concurrently.

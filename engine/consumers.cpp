@@ -36,6 +36,8 @@ void Simulation::apply_commands(Time start) {
     cmd.time = start;
     add_checked(books_today_[cmd.seller].costs[static_cast<std::size_t>(cmd.cost_kind)], cmd.cost);
     add_checked(recorded_costs_[cmd.seller], cmd.cost);
+    // What the command cost, addressed to its consumer (customer value nets it out).
+    if (cmd.cost > 0) event_board_.emit(engine_events_.command_cost, start, to_currency(cmd.cost), cmd.seller, cmd.consumer);
     Shard& shard = *shards_[cmd.consumer / plan_.shard_size];
     if (cmd.logged != EventKind::kNone) {
       log_.add_event(ConsumerEvent{start, cmd.consumer, cmd.logged, cmd.seller, cmd.promotion, 0, 0, cmd.cost, 0});

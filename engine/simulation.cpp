@@ -271,6 +271,7 @@ void Simulation::declare_signals() {
   // follow the modules'.
   engine_events_.price_changed = event_board_.declare("price.changed");
   engine_events_.budget_exhausted = event_board_.declare("budget.exhausted");
+  engine_events_.command_cost = event_board_.declare("command.cost");
   for (const auto& m : mechanics_) {
     std::vector<std::uint32_t> indices;
     for (const std::string& e : m->event_names()) indices.push_back(event_board_.declare(e));

@@ -338,7 +338,7 @@ class Simulation {
   EventBoard event_board_;
   std::vector<std::vector<std::uint32_t>> module_events_;
   struct EngineEvents {
-    std::uint32_t price_changed, budget_exhausted;
+    std::uint32_t price_changed, budget_exhausted, command_cost;
   } engine_events_{};
   std::vector<EventRecord> window_events_[2];
   std::vector<std::uint64_t> day_events_;  // with event rules: each event's occurrences on the day

@@ -107,7 +107,8 @@ void ArmRun::build(const PreparedReplication& replication) {
   segments_ = replication.segments;
   arm_ = instantiate_arm(sc.arms[arm_index_], build_context(0));
   collector_ = std::make_unique<RunCollector>(
-      MetricContext{*market_, sc.horizon_days, sc.warmup_days, sc.arms[arm_index_].groups, sc.seed, replication_});
+      MetricContext{*market_, sc.horizon_days, sc.warmup_days, sc.arms[arm_index_].groups, sc.seed, replication_,
+                    sc.lifetime_value});
   const BehaviourContext behaviours{market_->spec, market_->catalog, market_->offers, replication.resources.get()};
   simulation_ = std::make_unique<Simulation>(
       *market_, arm_, instantiate_behaviours(sc.market.behaviours, behaviours),

@@ -170,6 +170,9 @@ const ParamSchema& scenario_schema() {
       {.name = "market", .type = ParamType::kObject, .description = "products and consumers"},
       {.name = "arms", .type = ParamType::kObjectList,
        .description = "strategy bundles to compare; exactly one has \"baseline\": true"},
+      {.name = "lifetime_value", .type = ParamType::kObject, .default_value = Json::object(),
+       .description = "customer_lifetime_value: {\"margin\": \"contribution\" (gross profit less the costs of the "
+                      "commands addressed to the customer; default) or \"gross_profit\", \"annual_rate\": 0.1}"},
       {.name = "start_date", .type = ParamType::kString, .default_value = nullptr,
        .description = "the calendar date of day 0, \"YYYY-MM-DD\" (dates in transactions.csv; absent: 2024-01-01, a Monday)",
        .optional = true},
@@ -1186,6 +1189,19 @@ Scenario parse_certain(const Json& document, const std::string& file) {
     const std::optional<std::int64_t> day = parse_iso_date(top["start_date"].get<std::string>());
     if (!day) throw ScenarioError(file, "/start_date", "expected a date \"YYYY-MM-DD\"");
     sc.start_day = *day;
+  }
+  {
+    static const ParamSchema lifetime_schema = {
+        {.name = "margin", .type = ParamType::kString, .default_value = "contribution",
+         .description = "what a customer's purchases are worth: contribution (gross profit less the costs of the "
+                        "commands addressed to it) or gross_profit",
+         .choices = {"contribution", "gross_profit"}},
+        {.name = "annual_rate", .type = ParamType::kNumber, .default_value = 0.10, .min = 0.0, .max = 10.0,
+         .description = "discount rate a year"},
+    };
+    top["lifetime_value"] = validate_object(lifetime_schema, top["lifetime_value"], file, "/lifetime_value");
+    sc.lifetime_value.contribution = top["lifetime_value"]["margin"].get<std::string>() == "contribution";
+    sc.lifetime_value.annual_rate = top["lifetime_value"]["annual_rate"].get<double>();
   }
   if (top.contains("offline") && !top["offline"].is_null()) {
     static const ParamSchema offline_schema = {

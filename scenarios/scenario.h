@@ -10,6 +10,7 @@
 
 #include "market/market_spec.h"
 #include "scenarios/json_input.h"
+#include "scenarios/lifetime_value.h"
 #include "sim/columns.h"
 #include "sim/params.h"
 #include "sim/time.h"
@@ -59,6 +60,8 @@ struct Scenario {
   /// The calendar date of day 0 as a day number since 1970-01-01 (/start_date; 2024-01-01, a
   /// Monday, when absent).
   std::int64_t start_day = 19723;
+  /// customer_lifetime_value's margin and discount rate (/lifetime_value).
+  LifetimeValueSpec lifetime_value;
 };
 
 /// The scenario replication `replication` runs on: with parameter uncertainty, its draw's values

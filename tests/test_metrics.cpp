@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "experiments/experiment.h"
+#include "experiments/run_unit.h"
 #include "analysis/metric.h"
 #include "analysis/run_collector.h"
 #include "market/market.h"
 #include "market/records.h"
 #include "scenarios/scenario.h"
+#include "sim/concat.h"
 
 using namespace marketsim;
 
@@ -419,4 +421,33 @@ TEST_CASE("profit identities hold to the cent in totals, seller totals and every
       check(d.values);
     }
   }
+}
+
+TEST_CASE("customer_lifetime_value: gross profit or contribution per new customer, discounted at the scenario's rate",
+          "[metrics][clv]") {
+  // retention.json without warm-up: every buyer is a new customer of the measured period, so at
+  // annual_rate 0 the new customers' values add up to the run's gross profit; the win-back
+  // coupons go to lapsed buyers only (after their first purchase), so with the contribution
+  // margin they add up to gross profit less the coupons' costs.
+  const auto run = [](const std::string& margin, double rate) {
+    const Scenario sc = load_scenario(MARKETSIM_SOURCE_DIR "/scenarios/retention.json",
+                                      {"/market/segments/0/consumers=4000", "/horizon_days=120", "/warmup_days=0",
+                                       "/replications=1",
+                                       cat("/lifetime_value={\"margin\": \"", margin, "\", \"annual_rate\": ",
+                                           std::to_string(rate), "}")});
+    return ArmRun(sc, 1).run();
+  };
+  const auto total = [](const RunResult& r, const char* m) { return r.totals[metric_index(m)]; };
+  const RunResult gross = run("gross_profit", 0.0);
+  const RunResult net = run("contribution", 0.0);
+  const double customers = total(gross, "new_customers");
+  REQUIRE(customers > 0.0);
+  REQUIRE(total(gross, "coupon_costs") > 0.0);
+  CHECK(total(gross, "customer_lifetime_value") * customers == Approx(total(gross, "gross_profit")).epsilon(1e-9));
+  CHECK(total(net, "customer_lifetime_value") * customers ==
+        Approx(total(net, "gross_profit") - total(net, "coupon_costs")).epsilon(1e-9));
+  // Discounting lowers it: at 10% a year a purchase t days after the first counts 1.1^(-t/365).
+  const RunResult discounted = run("gross_profit", 0.1);
+  CHECK(total(discounted, "customer_lifetime_value") < total(gross, "customer_lifetime_value"));
+  CHECK(total(discounted, "customer_lifetime_value") > total(gross, "customer_lifetime_value") * std::pow(1.1, -120.0 / 365.0));
 }

@@ -9,10 +9,14 @@
 //   new_customers     daily: consumers whose first purchase of the run (warm-up included) fell on
 //                     that day; total: those whose first purchase fell in the measured period.
 //   customer_lifetime_value
-//                     total only: per new customer of the measured period, the gross profit
-//                     (revenue - cogs) of its purchases from its first one to the end of the
-//                     horizon, discounted to the first purchase at a fixed 10% a year (factor
-//                     1.1^(-days / 365)); truncated at the horizon.
+//                     total only: per new customer of the measured period, its margin from its
+//                     first purchase to the end of the horizon, discounted to the first purchase
+//                     at the scenario's annual rate r (/lifetime_value; factor (1 + r)^(-days /
+//                     365), r = 10% by default); truncated at the horizon. The margin is
+//                     contribution by default: the gross profit (revenue - cogs) of its
+//                     purchases less the costs of the commands addressed to it from its first
+//                     purchase on (coupons sent, notifications: the engine's "command.cost"
+//                     events); or gross profit (margin "gross_profit").
 //   cohorts           weekly and monthly (30-day) first-purchase cohorts over the whole horizon:
 //                     how many of each cohort bought again in each later period.
 #include <tbb/parallel_for.h>
@@ -27,13 +31,12 @@
 namespace marketsim {
 namespace {
 
-constexpr double kAnnualDiscountRate = 0.10;
-
 class Customers final : public MetricCollector {
  public:
   explicit Customers(const MetricContext& ctx)
       : warmup_(ctx.warmup_days),
-        per_day_(std::log(1.0 + kAnnualDiscountRate) / 365.0),
+        per_day_(std::log(1.0 + ctx.lifetime_value.annual_rate) / 365.0),
+        contribution_(ctx.lifetime_value.contribution),
         weeks_(static_cast<std::size_t>((ctx.horizon_days - ctx.warmup_days + 6) / 7)),
         months_(static_cast<std::size_t>((ctx.horizon_days - ctx.warmup_days + 29) / 30)),
         consumers_(ctx.market.population.size()),
@@ -59,6 +62,20 @@ class Customers final : public MetricCollector {
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (i + kAhead < lines.size()) __builtin_prefetch(&consumers_[lines[i + kAhead].consumer], 1);
       if (lines[i].quantity > 0) on_sale(lines[i]);
+    }
+    if (!contribution_ || records.events.empty()) return;
+    if (command_cost_ == kUnknown) {  // found by name once (every event is declared at set-up)
+      command_cost_ = kAbsent;
+      for (std::size_t k = 0; k < records.event_names.size(); ++k) {
+        if (records.event_names[k] == "command.cost") command_cost_ = k;
+      }
+    }
+    for (const EventRecord& e : records.events) {
+      if (e.event != command_cost_ || e.consumer == kNoConsumer || e.consumer >= consumers_.size()) continue;
+      const Record& c = consumers_[e.consumer];
+      // A cost from the customer's first purchase on, of a new customer of the measured period.
+      if (c.first_time < 0 || e.time < c.first_time || day_of(c.first_time) < warmup_) continue;
+      value_ -= e.value * discount(e.time - c.first_time);
     }
   }
 
@@ -161,8 +178,11 @@ class Customers final : public MetricCollector {
     return d < day_discount_.size() ? day_discount_[d] * fraction : std::exp(-per_day_ * days);
   }
 
+  static constexpr std::size_t kUnknown = static_cast<std::size_t>(-1), kAbsent = static_cast<std::size_t>(-2);
   Day warmup_;
   double per_day_;  // continuous discount rate per day
+  bool contribution_;  // net out the costs of commands addressed to the customer
+  std::size_t command_cost_ = kUnknown;  // the index of the "command.cost" event
   std::size_t weeks_;
   std::size_t months_;
   UninitializedVector<Record> consumers_;  // all a sale touches, in one place
@@ -170,7 +190,7 @@ class Customers final : public MetricCollector {
   std::uint64_t active_today_ = 0;
   std::uint64_t new_today_ = 0;
   std::uint64_t new_total_ = 0;
-  double value_ = 0;  // discounted gross profit of the measured period's new customers (currency)
+  double value_ = 0;  // discounted margin of the measured period's new customers (currency)
   std::vector<std::uint64_t> week_size_, week_buyers_, repeaters_;
   std::vector<std::uint64_t> month_size_, month_buyers_;
 };
@@ -190,7 +210,9 @@ void register_customers_metrics() {
                    .description = "consumers whose first purchase of the run fell on the day (totals: in the measured period)",
                    .totaling = Totaling::kCollector};
   MetricInfo clv{.name = "customer_lifetime_value",
-                 .description = "per new customer, gross profit from its first purchase to the horizon, discounted at 10% a year (currency)",
+                 .description = "per new customer, contribution (gross profit less the costs of commands addressed to it; "
+                                "or gross profit: /lifetime_value) from its first purchase to the horizon, discounted at "
+                                "/lifetime_value/annual_rate, 10% a year by default (currency)",
                  .unit = MetricUnit::kMoney,
                  .totaling = Totaling::kCollector,
                  .daily = false};
