@@ -17,8 +17,14 @@
 //     probability `notify_awareness`;
 //   - an impression: each time it is shown in a slot, with probability `impression_awareness`,
 //     taking effect at once (the consumer may buy it in that very visit);
-//   - word of mouth: a message from a neighbour on the social graph, delivered at the end of the
-//     window it was sent in.
+//   - word of mouth: a message from a neighbour on the social graph. A tell takes effect
+//     `tell_delay_days` after it is sent (default 1: the one-period lag of the discrete-time Bass
+//     model, Bass 1969, where this period's adoptions respond to last period's adopters; a daily
+//     tell is the contact of its whole day, sent at the day's start). Awareness is stored as a
+//     time per (consumer, new product): a tell reaches the neighbour's shard at the end of the
+//     window it was sent in and holds from its effective time on, so while the delay is at least
+//     window_days, nothing depends on the window length (issue 26 item 6: at a delay of 0 a tell
+//     sent within a window holds from that window's end, which is the window-dependent lag).
 // Adoption is the first purchase (and a buyer is aware). Telling (`telling`):
 //   "purchase": after each purchase of a new product the buyer tells each neighbour with
 //               probability `tell_probability` (MODEL.md);
@@ -35,7 +41,8 @@
 // utility (0 by default), a stand-in for a favourable prior that needs no quality_learning.
 //
 // Gauges: "aware" and "adopters" (summed over new products), "graph_bytes", and per new product
-// "aware[ID]" and "adopters[ID]" (ID: its catalog id), from per-shard counts kept as bits are set.
+// "aware[ID]" and "adopters[ID]" (ID: its catalog id), from per-shard counts kept as bits are set
+// (a told consumer counts as aware at the first day's end after its tell takes effect).
 //
 // The graph belongs to the run's module instance, drawn at first use from the module's stream
 // (seed, replication, module name): the same in every arm of a replication, a fresh one per
@@ -101,6 +108,7 @@ struct WomParams {
   double notify_awareness;
   float aware_utility;
   double experience_sd;
+  double tell_delay;  // days from a tell's sending to its effect
 };
 
 /// A shard's count of aware consumers and of adopters per new product, kept as the bits are set
@@ -109,7 +117,19 @@ struct WomParams {
 struct ShardCounts {
   std::array<std::uint32_t, kMaxNewProducts> aware{};
   std::array<std::uint32_t, kMaxNewProducts> adopted{};
+  /// Tells received that take effect later (effective time, new product): counted as aware by
+  /// the daily hook of the day they take effect in.
+  std::vector<std::pair<float, int>> pending;
 };
+
+/// `t` as a float no later than t (awareness from t on must hold at t).
+float at_or_before(double t) {
+  float f = static_cast<float>(t);
+  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+
+constexpr float kNotAware = std::numeric_limits<float>::infinity();
 
 class WordOfMouth final : public Behaviour {
  public:
@@ -169,6 +189,7 @@ class WordOfMouth final : public Behaviour {
     aware_ = layout.add<std::uint64_t>("word_of_mouth", "aware", 1, 0);
     adopted_ = layout.add<std::uint64_t>("word_of_mouth", "adopted", 1, 0);
     notified_ = layout.add<std::uint32_t>("word_of_mouth", "notifications", 1, 0u);
+    aware_at_ = layout.add<float>("word_of_mouth", "aware_at", std::max<std::size_t>(products_, 1), kNotAware);
   }
 
   void utility(VisitBatch& b) const override {
@@ -194,7 +215,7 @@ class WordOfMouth final : public Behaviour {
       const int k = index_[line.product];
       if (k < 0) continue;
       if (counts == nullptr) counts = &shard_counts(b.shard);
-      make_aware(*b.shard.row(aware_, line.consumer), k, *counts);
+      make_aware(b.shard, line.consumer, k, line.time, *counts);
       std::uint64_t& adopted = *b.shard.row(adopted_, line.consumer);
       if ((adopted & (std::uint64_t{1} << k)) == 0) {
         adopted |= std::uint64_t{1} << k;
@@ -212,19 +233,37 @@ class WordOfMouth final : public Behaviour {
   void daily(const DayBatch& b) const override {
     std::uint64_t* aware = b.shard.column(aware_);
     const auto day = static_cast<std::uint64_t>(b.day);
+    const double day_end = static_cast<double>(b.day + 1);
+    count_pending(b.shard, day_end);
     if (p_.discovery_rate > 0.0 && products_ > 0) discover(b.shard, day, aware);
     if (p_.telling == Telling::kDaily) {
+      // Tellers: consumers aware by the day's end; their tells are the day's contacts, sent at
+      // its start.
       const std::uint64_t* adopted = b.shard.column(adopted_);
-      const Time now = static_cast<Time>(b.day + 1);
+      const float* at = b.shard.column(aware_at_);
+      const std::size_t width = aware_at_.width;
+      const Time start = static_cast<Time>(b.day);
       for (ConsumerId c = b.shard.begin(); c < b.shard.end(); ++c) {
-        const std::uint64_t bought = adopted[c - b.shard.begin()];
-        for (std::uint64_t m = aware[c - b.shard.begin()]; m != 0; m &= m - 1) {
+        const std::size_t i = c - b.shard.begin();
+        const std::uint64_t bought = adopted[i];
+        for (std::uint64_t m = aware[i]; m != 0; m &= m - 1) {
           const int k = std::countr_zero(m);
-          tell(b.shard, c, now, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k),
+          if (!(static_cast<double>(at[i * width + static_cast<std::size_t>(k)]) <= day_end)) continue;
+          tell(b.shard, c, start, k, kTagDailyTell | (day << 8) | static_cast<std::uint64_t>(k),
                ((bought >> k) & 1u) != 0);
         }
       }
     }
+  }
+
+  /// Counts as aware the received tells that have taken effect by `day_end`.
+  void count_pending(const ShardContext& shard, double day_end) const {
+    ShardCounts& counts = shard_counts(shard);
+    std::erase_if(counts.pending, [&](const std::pair<float, int>& e) {
+      if (!(static_cast<double>(e.first) <= day_end)) return false;
+      ++counts.aware[static_cast<std::size_t>(e.second)];
+      return true;
+    });
   }
 
   /// Spontaneous discovery: each unaware new product is discovered with probability p today,
@@ -269,6 +308,8 @@ class WordOfMouth final : public Behaviour {
   /// Candidate c: accepted with probability any(n) / any(all), then its products drawn.
   void discover(const ShardContext& shard, ConsumerId c, std::uint64_t day, std::uint64_t& a,
                 ShardCounts& counts) const {
+    // Discovered during the day: aware from its end.
+    const double day_end = static_cast<double>(day + 1);
     const std::uint64_t unaware = all_ & ~a;
     int left = std::popcount(unaware);
     if (left == 0) return;
@@ -278,16 +319,29 @@ class WordOfMouth final : public Behaviour {
     for (std::uint64_t m = unaware; m != 0; m &= m - 1, --left) {
       const double p = found ? p_.discovery_rate : p_.discovery_rate / any_discovery_[static_cast<std::size_t>(left)];
       if (rng.uniform() < p) {
-        make_aware(a, std::countr_zero(m), counts);
+        make_aware(a, shard.row(aware_at_, c), std::countr_zero(m), day_end, counts);
         found = true;
       }
     }
   }
 
+  /// Tells: aware from the send time plus tell_delay_days (counted at that day's end).
   void messages(const MessageBatch& b) const override {
     ShardCounts& counts = shard_counts(b.shard);
-    std::uint64_t* aware = b.shard.column(aware_);
-    for (const Message& m : b.messages) make_aware(aware[m.recipient - b.shard.begin()], static_cast<int>(m.data), counts);
+    for (const Message& m : b.messages) {
+      const int k = static_cast<int>(m.data);
+      std::uint64_t& a = *b.shard.row(aware_, m.recipient);
+      float& at = b.shard.row(aware_at_, m.recipient)[k];
+      const float t = at_or_before(m.time + p_.tell_delay);
+      const std::uint64_t bit = std::uint64_t{1} << k;
+      if (a & bit) {
+        at = std::min(at, t);
+        continue;
+      }
+      a |= bit;
+      at = t;
+      counts.pending.emplace_back(t, k);
+    }
   }
 
   void commands(const CommandBatch& b) const override {
@@ -299,7 +353,7 @@ class WordOfMouth final : public Behaviour {
       CounterRng rng = b.shard.stream(cmd.consumer, kTagNotify | (static_cast<std::uint64_t>(n) << 8));
       ++n;
       for (std::size_t k = 0; k < products_; ++k) {
-        if (rng.uniform() < p_.notify_awareness) make_aware(a, static_cast<int>(k), counts);
+        if (rng.uniform() < p_.notify_awareness) make_aware(a, b.shard.row(aware_at_, cmd.consumer), static_cast<int>(k), cmd.time, counts);
       }
     }
   }
@@ -335,16 +389,19 @@ class WordOfMouth final : public Behaviour {
   [[gnu::noinline]] void shown_new(VisitBatch& b, std::size_t v, std::uint32_t s, int k, ShardCounts*& counts) const {
     const ConsumerId c = b.consumer[v];
     std::uint64_t& aware = *b.shard.row(aware_, c);
+    float* at = b.shard.row(aware_at_, c);
     const std::uint64_t bit = std::uint64_t{1} << k;
-    if ((aware & bit) == 0 && p_.impression_awareness > 0.0) {
+    bool is_aware = (aware & bit) != 0 && static_cast<double>(at[k]) <= b.time[v];
+    if (!is_aware && p_.impression_awareness > 0.0) {
       CounterRng rng =
           b.shard.stream(c, kTagImpression | (static_cast<std::uint64_t>(b.visit[v]) << 20) | (s - b.first_slot[v]));
       if (rng.uniform() < p_.impression_awareness) {
         if (counts == nullptr) counts = &shard_counts(b.shard);
-        make_aware(aware, k, *counts);
+        make_aware(aware, at, k, b.time[v], *counts);
+        is_aware = true;
       }
     }
-    if (aware & bit) {
+    if (is_aware) {
       b.utility[s] += p_.aware_utility;
     } else {
       b.utility[s] = kUnaware;
@@ -367,12 +424,22 @@ class WordOfMouth final : public Behaviour {
     return std::floor(boost::random::exponential_distribution<double>(1.0)(rng) / rate);
   }
 
-  /// Makes the consumer whose awareness bits are `a` aware of new product k.
-  static void make_aware(std::uint64_t& a, int k, ShardCounts& counts) {
+  /// Makes the consumer whose awareness bits are `a` and times `at` aware of new product k from
+  /// time t on (counted at once; a consumer told earlier whose tell takes effect later becomes
+  /// aware from t).
+  static void make_aware(std::uint64_t& a, float* at, int k, double t, ShardCounts& counts) {
     const std::uint64_t bit = std::uint64_t{1} << k;
-    if (a & bit) return;
+    const float f = at_or_before(t);
+    if (a & bit) {
+      at[k] = std::min(at[k], f);
+      return;
+    }
     a |= bit;
+    at[k] = f;
     ++counts.aware[static_cast<std::size_t>(k)];
+  }
+  void make_aware(const ShardContext& shard, ConsumerId c, int k, double t, ShardCounts& counts) const {
+    make_aware(*shard.row(aware_, c), shard.row(aware_at_, c), k, t, counts);
   }
 
   /// The replication's graph: shared by the runner, else drawn on first use (hooks of several
@@ -434,6 +501,7 @@ class WordOfMouth final : public Behaviour {
   Column<std::uint64_t> aware_;
   Column<std::uint64_t> adopted_;
   Column<std::uint32_t> notified_;
+  Column<float> aware_at_;  // per new product: the time from which the consumer is aware (+inf: not)
   std::optional<std::uint16_t> quality_learning_;  // the run's quality_learning module, if any
   mutable std::once_flag graph_once_;
   mutable std::shared_ptr<const SocialGraph> graph_;
@@ -477,6 +545,10 @@ void register_word_of_mouth() {
            .max = 1.0, .description = "probability that a notification makes the consumer aware of each new product"},
           {.name = "aware_utility", .type = ParamType::kNumber, .default_value = 0.0, .min = -100.0,
            .max = 100.0, .description = "utility added to a new product its consumer is aware of"},
+          {.name = "tell_delay_days", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 365.0,
+           .description = "days from a tell's sending to its effect (default 1: the one-period lag of the "
+                          "discrete-time Bass model, Bass 1969); results do not depend on window_days while it is "
+                          "at least window_days"},
           {.name = "experience_sd", .type = ParamType::kNumber, .default_value = 1.0, .min = 0.0, .max = 100.0,
            .description = "with quality_learning: sd of a teller's experience of a new product around its "
                           "true quality, which told neighbours hear (set it to quality_learning's observation_sd)"},
@@ -524,6 +596,7 @@ void register_word_of_mouth() {
         w.notify_awareness = p["notify_awareness"].get<double>();
         w.aware_utility = p["aware_utility"].get<float>();
         w.experience_sd = p["experience_sd"].get<double>();
+        w.tell_delay = p["tell_delay_days"].get<double>();
         return std::make_unique<WordOfMouth>(ctx, w, is_new);
       },
       examples_from(R"([{"new_products": {"every": 6}, "graph": "small_world", "degree": 6, "tell_probability": 0.1, "discovery_rate": 0.01, "requires": {"behaviours": [{"name": "quality_learning"}]}}, {"new_products": {"ids": [1, 2, 3]}, "graph": "complete", "telling": "daily", "tell_probability": 0.0001, "discovery_rate": 0.005}])"),

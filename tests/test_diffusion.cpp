@@ -802,3 +802,76 @@ TEST_CASE("word_of_mouth's cross-parameter rules", "[diffusion]") {
              Contains("/market/behaviours/0/tell_probability") && Contains("at most 10000000"));
   CHECK(error_of("\"new_products\": {\"ids\": [1]}, \"graph\": \"complete\", \"tell_probability\": 1").empty());
 }
+
+namespace {
+
+/// Adopters (of the new products) at the end of days `days` of each run.
+std::vector<std::vector<double>> adopters_on(const ExperimentResult& r, const std::vector<std::size_t>& days) {
+  const std::size_t k = metric_index("adopters");
+  std::vector<std::vector<double>> out;
+  for (const RunResult& run : r.runs) {
+    std::vector<double> v;
+    for (std::size_t d : days) v.push_back(run.daily[d].values[k]);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("word of mouth does not depend on the window length: a tell takes effect at its send time plus "
+          "tell_delay_days",
+          "[diffusion][window]") {
+  // A market where word of mouth dominates: buyers tell each neighbour with probability 0.3, no
+  // awareness from impressions; discovery seeds it. Same seeds at window_days 1 and 0.05: the
+  // paired difference of adopters on days 20 and 39 has a 99% confidence interval inside +-1% of
+  // the 0.05-day mean. At tell_delay_days 0 (a tell holds from the end of the window it was sent
+  // in) one-day windows lag: fewer adopters on day 20 (about 1.7% here), a band that reaches past
+  // -1%: the check above would fail.
+  const int reps = 8;
+  const auto run = [&](double window, double delay) {
+    char wom[400];
+    std::snprintf(wom, sizeof wom,
+                  "\"new_products\": {\"every\": 4}, \"graph\": \"small_world\", \"degree\": 10, "
+                  "\"tell_probability\": 0.3, \"discovery_rate\": 0.002, \"impression_awareness\": 0, "
+                  "\"aware_utility\": 2, \"tell_delay_days\": %.17g",
+                  delay);
+    char w[64];
+    std::snprintf(w, sizeof w, "/engine/window_days=%.17g", window);
+    return adopters_on(run_experiment(launch(wom, {"/horizon_days=40", "/replications=" + std::to_string(reps), w,
+                                                   "/arms/0/promotions=[]"},
+                                             60000)),
+                       {20, 39});
+  };
+  const double t99 = boost::math::quantile(boost::math::students_t(reps - 1), 0.995);
+  const auto compare = [&](double delay, bool expect_equal) {
+    const auto day = run(1.0, delay);
+    const auto fine = run(0.05, delay);
+    for (std::size_t i = 0; i < 2; ++i) {
+      double mean_fine = 0.0;
+      double mean_diff = 0.0;
+      for (int r = 0; r < reps; ++r) {
+        mean_fine += fine[r][i] / reps;
+        mean_diff += (day[r][i] - fine[r][i]) / reps;
+      }
+      double var = 0.0;
+      for (int r = 0; r < reps; ++r) {
+        const double d = day[r][i] - fine[r][i] - mean_diff;
+        var += d * d / (reps - 1);
+      }
+      const double half = t99 * std::sqrt(var / reps);
+      INFO("delay " << delay << ", day " << (i == 0 ? 20 : 39) << ": adopters " << mean_fine
+                    << " at 0.05-day windows, paired difference " << mean_diff << " +- " << half);
+      if (expect_equal) {
+        CHECK(mean_fine > 500.0);
+        CHECK(mean_diff - half >= -0.01 * mean_fine);
+        CHECK(mean_diff + half <= 0.01 * mean_fine);
+      } else if (i == 0) {  // the window's lag: fewer adopters, outside the +-1% band
+        CHECK(mean_diff + half < 0.0);
+        CHECK(mean_diff - half < -0.01 * mean_fine);
+      }
+    }
+  };
+  compare(1.0, true);
+  compare(0.0, false);
+}
