@@ -4,9 +4,12 @@
 // each day's end). A full cupboard makes buying less attractive: every shown offer of the
 // category loses psi * h / c from its utility (h / c: days of supply). A deep discount met with
 // a low stock makes the consumer buy more than one unit:
-//   q = 1 + floor(max_extra * min(1, depth / full_depth) * max(0, 1 - h / capacity)),
+//   q = 1 + round_u(max_extra * min(1, depth / full_depth) * max(0, 1 - h / capacity)),
 //   depth = max(0, 1 - price / list price),
-// non-decreasing in the depth and non-increasing in the stock. Units bought during a sale are
+// non-decreasing in the depth and non-increasing in the stock; round_u(x) = floor(x + u), u
+// uniform from the line's stream ((consumer, visit, line) keyed: the same in every arm), rounds
+// x to a neighbouring whole number with mean x, so a shallow sale buys a fraction of an extra
+// unit per line on average instead of none (issue 26 item 8). Units bought during a sale are
 // consumed afterwards instead of bought then: the post-promotion dip (Hendel & Nevo 2006).
 //
 // Cost. The day's-end consumption is one vectorised pass over the stock column, then the daily
@@ -94,14 +97,17 @@ class HouseholdStock final : public Behaviour {
 
   void quantities(LineBatch& b) const override {
     if (p_.max_extra == 0.0) return;
+    constexpr std::uint64_t kTagRound = 1ull << 60;
     for (std::size_t l = 0; l < b.consumer.size(); ++l) {
       const ProductId j = offers_.product[b.offer[l]];
       const std::size_t k = offer_category_[b.offer[l]];
       if (!stocked(k) || list_[j] <= 0.0) continue;
       const double h = stock(b.shard, b.consumer[l])[k];
       const double depth = std::max(0.0, 1.0 - static_cast<double>(b.price[l]) / list_[j]);
-      const double extra = std::floor(p_.max_extra * std::min(1.0, depth / p_.full_depth) *
-                                      std::max(0.0, 1.0 - h / p_.capacity));
+      const double x = p_.max_extra * std::min(1.0, depth / p_.full_depth) * std::max(0.0, 1.0 - h / p_.capacity);
+      if (!(x > 0.0)) continue;
+      CounterRng rng = b.shard.stream(b.consumer[l], kTagRound | (static_cast<std::uint64_t>(b.visit[l]) << 8) | b.line[l]);
+      const double extra = std::floor(x + rng.uniform());
       b.quantity[l] = static_cast<std::uint16_t>(b.quantity[l] + static_cast<std::uint16_t>(extra));
     }
   }
@@ -240,7 +246,7 @@ void register_household_stock() {
            .description = "the stocked (consumable) categories; empty: all"},
           {.name = "category_consumption", .type = ParamType::kObject, .default_value = Json::object(),
            .description = "per-category consumption overriding `consumption`, e.g. {\"laundry\": 0.05}"},
-          {.name = "psi", .type = ParamType::kNumber, .default_value = 0.05, .min = 0.0, .max = 100.0,
+          {.name = "psi", .type = ParamType::kNumber, .default_value = 0.01, .min = 0.0, .max = 100.0,
            .description = "psi, utility lost per day of supply held (stock / consumption)"},
           {.name = "max_extra", .type = ParamType::kInteger, .default_value = 2, .min = 0, .max = 100,
            .description = "extra units of a line at full depth with an empty stock"},
