@@ -75,6 +75,13 @@ enum MessageKind : std::uint16_t {
   /// `value` (utility units, the scale of the catalogue's true quality). Sent by word_of_mouth
   /// to quality_learning, which treats it as a second-hand observation of the product's quality.
   kMessageHeardQuality = 0x8001,
+  /// A consumption experience's surprise: the consumer bought product `data` and experienced it
+  /// `value` = x - mu above its belief's mean before the experience (utility units). Sent by
+  /// quality_learning to engagement for each line sold.
+  kMessageQualitySurprise = 0x8002,
+  /// A price paid against the reference: `value` = ln(paid / reference price) of a line of
+  /// product `data`. Sent by reference_price to engagement for each line sold.
+  kMessagePricePaid = 0x8003,
 };
 
 /// The run's modules by name, given to every module once they are all instantiated
@@ -233,6 +240,9 @@ struct VisitBatch {
   /// repeats the logit choice without the items already taken until the outside option wins or
   /// the basket is full.
   std::span<std::uint8_t> max_lines;
+  /// Visit v's first placed[v] slots are the offers the seller placed (recommendations and
+  /// featured offers); the rest of its slots came from organic browsing.
+  std::span<const std::uint8_t> placed = {};
 };
 
 /// Chosen lines before settlement (basket stage): set each line's quantity (engine default 1;

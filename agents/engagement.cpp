@@ -1,9 +1,21 @@
 // Behaviour "engagement" (MODEL.md "Visits", "Engagement, retention and churn"): each consumer
 // has an engagement e in [0, 1] (starting at `initial`) and receives notifications.
-//   settled   every line sold raises e by up_purchase (a purchase counts as satisfying: this
-//             module cannot read quality_learning's beliefs); every line with units lost to a
-//             stock-out lowers it by down_stockout; every line paid above the product's list
-//             price lowers it by down_price. e stays in [0, 1].
+//   settled   every line sold raises e by up_purchase; every line with units lost to a
+//             stock-out lowers it by down_stockout; without reference_price in the run, every
+//             line paid above the product's list price lowers it by down_price. e stays in [0, 1].
+//   messages  (issue 26 item 2) with quality_learning in the run, it tells this module each
+//             line's quality surprise s = x - mu (the experience less the belief's mean before
+//             it, kMessageQualitySurprise): e rises by up_surprise * s when s > 0 and falls by
+//             down_surprise * |s| when s < 0 (down_surprise = 2.25 up_surprise by default: the
+//             loss aversion of Tversky and Kahneman 1992, "Advances in prospect theory", J. Risk
+//             and Uncertainty 5(4), lambda = 2.25). With reference_price in the run, it tells each
+//             line's r = ln(paid / reference price) (kMessagePricePaid): e falls by
+//             down_reference * r when r > 0 (paying above what the consumer expects, not above
+//             list), replacing the list-price rule.
+//   basket    an irrelevant recommendation: a visit with placed offers none of which has a
+//             utility above the outside option's (0) lowers e by down_irrelevant, once per such
+//             visit. Cost: a compare per placed slot of every visit, and a write per irrelevant
+//             visit (gauge irrelevant_visits, per day).
 //   daily     engagement fades, e <- (1 - decay) e, and fatigue decays, f <- exp(-1 /
 //             fatigue_days) f; then a consumer still in the market churns with probability
 //             1 - exp(-h), h = nu_i * churn_base * exp(-churn_slope * e): it leaves the visit
@@ -79,6 +91,10 @@ struct EngagementParams {
   double fatigue_days;
   double tolerance;
   double down_optout;
+  double up_surprise;
+  double down_surprise;
+  double down_reference;
+  double down_irrelevant;
 };
 
 constexpr float kNever = -1.0e30f;
@@ -99,6 +115,8 @@ struct ShardTally {
   std::int64_t opted_out = 0;
   Day won_back_day = -1;  // the day of won_back
   std::int64_t won_back = 0;
+  Day irrelevant_day = -1;  // the day of irrelevant
+  std::int64_t irrelevant = 0;
   Day sum_day = -1;  // the day whose daily pass summed engagement_sum
   double engagement_sum = 0.0;
 };
@@ -112,7 +130,14 @@ class Engagement final : public Behaviour {
         fatigue_decay_(std::exp(-1.0 / p.fatigue_days)) {}
 
   unsigned stages() const override {
-    return kStageIntensity | kStageSettled | kStageDaily | kStageCommands;
+    return kStageIntensity | kStageSettled | kStageDaily | kStageCommands | kStageMessages |
+           (p_.down_irrelevant > 0.0 ? kStageBasket : 0u);
+  }
+
+  /// Quality surprises come from quality_learning and prices against the reference from
+  /// reference_price when they are in the run (they look this module up and send).
+  void connect(const ModuleDirectory& modules) override {
+    reference_price_ = modules.find("reference_price").has_value();
   }
   std::uint64_t commands_handled() const override {
     return command_bit(notify_kind()) | command_bit(command_kind("issue_coupon"));
@@ -165,7 +190,7 @@ class Engagement final : public Behaviour {
       double delta = 0.0;
       if (l.quantity > 0) {
         delta += p_.up_purchase;
-        if (l.unit_paid() > list_[l.product]) delta -= p_.down_price;
+        if (!reference_price_ && l.unit_paid() > list_[l.product]) delta -= p_.down_price;
       }
       if (l.lost > 0) delta -= p_.down_stockout;
       if (delta != 0.0) add(&e[l.consumer - begin], delta);
@@ -185,6 +210,47 @@ class Engagement final : public Behaviour {
       const LineRecord& l = b.lines[i];
       if (l.quantity > 0) calendar.redraw(l.consumer, l.time);
     }
+  }
+
+  /// Quality surprises and prices against the reference, line by line in delivery order. A rise
+  /// redraws the consumer's pending candidate (its bound rose).
+  void messages(const MessageBatch& b) const override {
+    for (const Message& m : b.messages) {
+      double delta = 0.0;
+      if (m.kind == kMessageQualitySurprise) {
+        delta = m.value > 0.0f ? p_.up_surprise * m.value : p_.down_surprise * m.value;
+      } else if (m.kind == kMessagePricePaid) {
+        delta = m.value > 0.0f ? -p_.down_reference * m.value : 0.0;
+      }
+      if (delta == 0.0) continue;
+      add(b.shard.row(engagement_, m.recipient), delta);
+      if (delta > 0.0) b.shard.calendar().redraw(m.recipient, m.time);
+    }
+  }
+
+  /// Irrelevant recommendations: a visit whose placed offers all have utilities at or below the
+  /// outside option's 0 (after every utility module; hidden offers count as below).
+  void basket(VisitBatch& b) const override {
+    if (b.placed.empty()) return;
+    const float* utility = b.utility.data();
+    std::int64_t irrelevant = 0;
+    for (std::size_t v = 0; v < b.consumer.size(); ++v) {
+      const std::uint32_t first = b.first_slot[v], end = first + b.placed[v];
+      if (end == first) continue;
+      bool relevant = false;
+      for (std::uint32_t s = first; s < end; ++s) relevant |= utility[s] > 0.0f;
+      if (relevant) continue;
+      add(b.shard.row(engagement_, b.consumer[v]), -p_.down_irrelevant);
+      ++irrelevant;
+    }
+    if (irrelevant == 0) return;
+    ShardTally& tally = shard_tally(b.shard);
+    const Day day = day_of(b.time[0]);
+    if (tally.irrelevant_day != day) {
+      tally.irrelevant_day = day;
+      tally.irrelevant = 0;
+    }
+    tally.irrelevant += irrelevant;
   }
 
   void daily(const DayBatch& b) const override {
@@ -253,7 +319,7 @@ class Engagement final : public Behaviour {
   }
 
   std::vector<std::string> gauges() const override {
-    return {"churned", "won_back", "opted_out", "engagement_sum", "consumers"};
+    return {"churned", "won_back", "opted_out", "engagement_sum", "consumers", "irrelevant_visits"};
   }
   /// Events: a consumer churned (at the end of its day), a consumer was won back (at the command).
   static constexpr std::size_t kEventChurned = 0, kEventWonBack = 1;
@@ -269,6 +335,7 @@ class Engagement final : public Behaviour {
     sums[2] += static_cast<double>(tally.opted_out);
     sums[3] += sum;
     sums[4] += static_cast<double>(n);
+    sums[5] += tally.irrelevant_day == b.day ? static_cast<double>(tally.irrelevant) : 0.0;
   }
 
  private:
@@ -340,6 +407,7 @@ class Engagement final : public Behaviour {
   Column<std::uint16_t> touches_;
   Column<std::uint8_t> state_;
   Column<std::int32_t> churn_next_;  // each consumer's next churn candidate day (kNotDrawn: none drawn yet)
+  bool reference_price_ = false;     // reference_price is in the run: it replaces the list-price rule
   mutable std::mutex tallies_mutex_;
   mutable std::vector<std::unique_ptr<ShardTally>> tallies_;
 };
@@ -385,6 +453,18 @@ void register_engagement() {
            .description = "fatigue (about the notifications of the last fatigue_days) above which a consumer opts out"},
           {.name = "down_optout", .type = ParamType::kNumber, .default_value = 0.2, .min = 0.0, .max = 1.0,
            .description = "engagement lost when a consumer opts out of notifications"},
+          {.name = "up_surprise", .type = ParamType::kNumber, .default_value = 0.05, .min = 0.0, .max = 1.0,
+           .description = "with quality_learning: engagement gained per unit of pleasant quality surprise x - mu > 0"},
+          {.name = "down_surprise", .type = ParamType::kNumber, .default_value = 0.1125, .min = 0.0, .max = 1.0,
+           .description = "with quality_learning: engagement lost per unit of disappointment mu - x > 0 (default "
+                          "2.25 x up_surprise: Tversky and Kahneman's 1992 loss aversion)"},
+          {.name = "down_reference", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 10.0,
+           .description = "with reference_price: engagement lost per unit of ln(paid / reference price) > 0 "
+                          "(replaces down_price; 0.5: paying 10% above reference costs 0.048)"},
+          {.name = "down_irrelevant", .type = ParamType::kNumber, .default_value = 0.0, .min = 0.0, .max = 1.0,
+           .description = "engagement lost per visit whose placed offers all have utility below the outside "
+                          "option's (an irrelevant recommendation; 0 by default: at usual conversion rates most "
+                          "visits qualify)"},
       },
       [](const Json& j, const BehaviourContext& ctx) {
         const EngagementParams p{j["initial"].get<double>(),      j["up_purchase"].get<double>(),
@@ -395,7 +475,9 @@ void register_engagement() {
                                  j["winback"].get<double>(),      j["intensity_min"].get<double>(),
                                  j["boost"].get<double>(),        j["boost_days"].get<double>(),
                                  j["fatigue_days"].get<double>(), j["tolerance"].get<double>(),
-                                 j["down_optout"].get<double>()};
+                                 j["down_optout"].get<double>(),  j["up_surprise"].get<double>(),
+                                 j["down_surprise"].get<double>(), j["down_reference"].get<double>(),
+                                 j["down_irrelevant"].get<double>()};
         if (p.intensity_min <= 0.0 && p.initial <= 0.0) {
           throw ParamError("intensity_min", "must be above 0 when initial is 0 (visit rates are relative to g(initial))");
         }

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -64,6 +65,9 @@ class QualityLearning final : public Behaviour {
   }
 
   unsigned stages() const override { return kStageUtility | kStageSettled | kStageMessages; }
+
+  /// engagement, when in the run, hears each experience's surprise.
+  void connect(const ModuleDirectory& modules) override { engagement_ = modules.find("engagement"); }
 
   void declare(ColumnLayout& layout) override {
     beliefs_ = layout.add<std::uint32_t>("quality_learning", "beliefs", row_words_, 0u);
@@ -129,7 +133,11 @@ class QualityLearning final : public Behaviour {
       // at the visit.
       CounterRng rng = b.shard.stream(line.consumer, static_cast<std::uint64_t>(line.visit) << 20);
       const double x = boost::random::normal_distribution<double>(catalog_.quality[line.product], observation_sd_)(rng);
-      update_belief(b.shard, line.consumer, line.product, x, 1.0);
+      const double mu = update_belief(b.shard, line.consumer, line.product, x, 1.0);
+      if (engagement_) {  // the surprise, to engagement (issue 26 item 2)
+        b.shard.send_to(*engagement_, line.time, line.consumer, line.consumer, kMessageQualitySurprise,
+                        static_cast<float>(x - mu), line.product);
+      }
     }
   }
 
@@ -161,9 +169,10 @@ class QualityLearning final : public Behaviour {
   /// noise variance is observation_sd^2 / w), by the normal-normal rule. w is rounded to 32nds
   /// (below 1/64: no update). A product without a belief starts from its category's prior,
   /// taking the first free slot, or forgetting the oldest belief when the memory is full.
-  void update_belief(const ShardContext& shard, ConsumerId c, ProductId j, double x, double w) const {
+  /// Returns the belief's mean before the update (the category prior for a new product).
+  double update_belief(const ShardContext& shard, ConsumerId c, ProductId j, double x, double w) const {
     const auto units = static_cast<std::uint16_t>(std::clamp(w, 0.0, 1.0) * kObservationUnits + 0.5);
-    if (units == 0) return;
+    if (units == 0) return x;
     const std::size_t local = c - shard.begin();
     const Row row = row_at(shard.column(beliefs_), local);
     std::size_t m = 0;
@@ -183,8 +192,10 @@ class QualityLearning final : public Behaviour {
     const double variance = 1.0 / (prior_precision_ + row.observations[m] * unit_precision_);
     const Belief posterior =
         bayes_update(Belief{row.means[m], variance}, x, observation_variance_ * kObservationUnits / units);
+    const double before = row.means[m];
     row.means[m] = static_cast<float>(posterior.mean);
     row.observations[m] = static_cast<std::uint16_t>(std::min(row.observations[m] + units, 0xffff));
+    return before;
   }
 
   const Catalog& catalog_;
@@ -201,6 +212,7 @@ class QualityLearning final : public Behaviour {
   bool common_prior_ = false;       // every product has the same prior mean
   Column<std::uint32_t> beliefs_;
   Column<std::uint8_t> any_;  // 1 once a consumer holds a belief
+  std::optional<std::uint16_t> engagement_;  // the run's engagement module, if any
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "agents/behaviour.h"
@@ -61,6 +62,9 @@ class ReferencePrice final : public Behaviour {
 
   unsigned stages() const override { return kStageUtility | kStageSettled; }
 
+  /// engagement, when in the run, hears each line's price against the reference.
+  void connect(const ModuleDirectory& modules) override { engagement_ = modules.find("engagement"); }
+
   void declare(ColumnLayout& layout) override {
     reference_ = layout.add<float>("reference_price", "reference_index", categories_, 1.0f);
   }
@@ -78,7 +82,12 @@ class ReferencePrice final : public Behaviour {
     for (const LineRecord& line : b.lines) {
       if (line.quantity == 0) continue;
       float& r = b.shard.row(reference_, line.consumer)[catalog_.category[line.product]];
-      r = static_cast<float>(adapt_reference(r, to_currency(line.unit_paid()) / list_[line.product], adaptation_));
+      const double paid_index = to_currency(line.unit_paid()) / list_[line.product];
+      if (engagement_ && paid_index > 0.0 && r > 0.0f) {  // ln(paid / reference), to engagement (issue 26 item 2)
+        b.shard.send_to(*engagement_, line.time, line.consumer, line.consumer, kMessagePricePaid,
+                        static_cast<float>(std::log(paid_index / static_cast<double>(r))), line.product);
+      }
+      r = static_cast<float>(adapt_reference(r, paid_index, adaptation_));
     }
   }
 
@@ -141,6 +150,7 @@ class ReferencePrice final : public Behaviour {
   std::vector<std::uint16_t> offer_category_;  // category of each offer's product
   bool memoise_;
   Column<float> reference_;
+  std::optional<std::uint16_t> engagement_;  // the run's engagement module, if any
   PerShard<Memo> memos_;
 };
 

@@ -517,7 +517,7 @@ void Simulation::visit_batch(Shard& shard) {
   const std::span<float> utility(b.utility.data(), slots);
   for (std::size_t m : utility_modules_) {
     const ShardContext ctx = context(shard, m);
-    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, {}};
+    VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, {}, b.placed};
     behaviours_[m]->utility(mb);
   }
 
@@ -545,7 +545,7 @@ void Simulation::visit_batch(Shard& shard) {
     b.max_lines.assign(n, 1);
     for (std::size_t m : basket_modules_) {
       const ShardContext ctx = context(shard, m);
-      VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines};
+      VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, b.max_lines, b.placed};
       behaviours_[m]->basket(mb);
     }
   }

@@ -38,7 +38,8 @@ const double kZ = boost::math::quantile(boost::math::normal(), 0.9995);  // two-
 /// then `extra` (", key: value" pairs, overriding those).
 std::string engagement(const std::string& extra = "") {
   Json m = {{"name", "engagement"}, {"up_purchase", 0}, {"down_stockout", 0}, {"down_price", 0}, {"decay", 0},
-            {"churn_base", 0}, {"churn_shape", 0}, {"boost", 0}, {"intensity_min", 1}};
+            {"churn_base", 0}, {"churn_shape", 0}, {"boost", 0}, {"intensity_min", 1}, {"up_surprise", 0},
+            {"down_surprise", 0}, {"down_reference", 0}};
   if (!extra.empty()) {
     std::ostringstream body;
     body << '{' << std::string_view(extra).substr(2) << '}';
@@ -496,4 +497,90 @@ TEST_CASE("a run with engagement, coupons and notifications is identical for any
   const std::string one = run("1000000", 1);
   CHECK(run("1000", 2) == one);
   CHECK(run("777", 2) == one);
+}
+
+TEST_CASE("quality surprises and prices against the reference move engagement by their parameters",
+          "[engagement]") {
+  // The messages hook driven directly: a pleasant surprise s > 0 adds up_surprise * s, a
+  // disappointment subtracts down_surprise * |s|, a price above the reference subtracts
+  // down_reference * ln(paid / reference), a price below it changes nothing; e stays in [0, 1].
+  const Scenario sc = market_with(engagement(", \"up_surprise\": 0.1, \"down_surprise\": 0.2, \"down_reference\": 0.5"));
+  marketsim::testing::ModuleHarness h(sc, {0, 5000});
+  const auto send = [&](ConsumerId c, std::uint16_t kind, float value) {
+    Message m{};
+    m.time = 1.5;
+    m.sender = c;
+    m.recipient = c;
+    m.kind = kind;
+    m.value = value;
+    const ShardContext ctx = h.context(0);
+    const std::vector<Message> batch = {m};
+    h.module().messages(MessageBatch{ctx, batch});
+    return static_cast<double>(*h.row<float>("engagement", c));
+  };
+  CHECK(send(7, kMessageQualitySurprise, 1.0f) == Approx(0.6));
+  CHECK(send(7, kMessageQualitySurprise, -0.5f) == Approx(0.5));
+  CHECK(send(7, kMessagePricePaid, 0.2f) == Approx(0.4));
+  CHECK(send(7, kMessagePricePaid, -0.3f) == Approx(0.4));
+  CHECK(send(7, kMessageQualitySurprise, -10.0f) == 0.0);
+  CHECK(send(7, kMessageQualitySurprise, 20.0f) == 1.0);
+  CHECK(send(8, kMessageHeardQuality, 5.0f) == Approx(0.5));  // not engagement's: ignored
+  CHECK(h.calendar(0).redrawn.size() >= 1);  // a rise redraws the pending candidate
+}
+
+TEST_CASE("an irrelevant recommendation (every placed offer below the outside option) lowers engagement once",
+          "[engagement]") {
+  const Scenario sc = market_with(engagement(", \"down_irrelevant\": 0.05"));
+  marketsim::testing::ModuleHarness h(sc, {0, 5000});
+  REQUIRE((h.module().stages() & kStageBasket) != 0);
+  // Visit 0 (consumer 1): two placed offers below 0 and a browsed one above: irrelevant. Visit 1
+  // (consumer 2): a placed offer above 0: relevant. Visit 2 (consumer 3): browsed offers only.
+  // Visit 3 (consumer 1 again): irrelevant again.
+  const std::vector<ConsumerId> consumer = {1, 2, 3, 1};
+  const std::vector<Time> time = {2.1, 2.2, 2.3, 2.4};
+  const std::vector<std::uint32_t> visit = {0, 0, 0, 1};
+  const std::vector<std::uint32_t> first = {0, 3, 5, 7, 8};
+  const std::vector<OfferId> offer = {0, 1, 2, 3, 4, 5, 6, 7};
+  const std::vector<float> price(8, 1.0f);
+  std::vector<float> utility = {-0.5f, -1.0f, 2.0f, -3.0f, 0.25f, -1.0f, -1.0f, -0.1f};
+  std::vector<std::uint8_t> max_lines(4, 1);
+  const std::vector<std::uint8_t> placed = {2, 2, 0, 1};
+  const ShardContext ctx = h.context(0);
+  VisitBatch b{ctx, consumer, time, visit, first, offer, price, utility, max_lines, placed};
+  h.module().basket(b);
+  CHECK(*h.row<float>("engagement", 1) == Approx(0.4));
+  CHECK(*h.row<float>("engagement", 2) == Approx(0.5));
+  CHECK(*h.row<float>("engagement", 3) == Approx(0.5));
+  const std::vector<std::string> names = h.module().gauges();
+  const std::size_t g = static_cast<std::size_t>(std::find(names.begin(), names.end(), "irrelevant_visits") - names.begin());
+  REQUIRE(g < names.size());
+  CHECK(h.gauges(2)[g] == 2.0);
+  CHECK(h.gauges(3)[g] == 0.0);
+}
+
+TEST_CASE("quality_learning and reference_price tell engagement each line's surprise and price", "[engagement]") {
+  // Whole runs: with quality_learning in the run, disappointments only (down_surprise 1) lower
+  // engagement below a run without effects, pleasant surprises only raise it; with reference_price
+  // in the run the list-price rule is off (every line paid above list would cost 0.5).
+  const std::string ql = R"({"name": "quality_learning"})";
+  const auto run = [&](const std::string& modules) {
+    return total(run_experiment(market_with(modules)), "engagement");
+  };
+  const double flat = run(engagement() + "," + ql);
+  CHECK(run(engagement(", \"down_surprise\": 1") + "," + ql) < flat);
+  CHECK(run(engagement(", \"up_surprise\": 1") + "," + ql) > flat);
+  CHECK(run(engagement(", \"up_surprise\": 1")) == run(engagement()));  // no quality_learning: no surprises
+  // Prices 10% above list (fixed pricing, price_factor 1.1): the list-price rule lowers
+  // engagement; with reference_price in the run it does not apply, and down_reference does.
+  const std::string rp = R"({"name": "reference_price"})";
+  const auto marked_up = [&](const std::string& modules) {
+    Scenario sc = market_with(modules);
+    sc.arms[0].sellers[0].pricing = ComponentSpec{"fixed", Json{{"price_factor", 1.1}}};
+    return total(run_experiment(sc), "engagement");
+  };
+  const double base = marked_up(engagement());
+  CHECK(marked_up(engagement(", \"down_price\": 0.05")) < base);
+  const double with_reference = marked_up(engagement() + "," + rp);
+  CHECK(marked_up(engagement(", \"down_price\": 0.05") + "," + rp) == with_reference);
+  CHECK(marked_up(engagement(", \"down_reference\": 0.5") + "," + rp) < with_reference);
 }
