@@ -50,6 +50,11 @@ void Simulation::order_lines(Time start, Time end) {
   });
   for (auto& shard : shards_) {
     visits_today_ += shard->visits;
+    segment_visits_today_.resize(market_.population.segment_names.size(), 0);
+    for (std::size_t g = 0; g < shard->segment_visits.size(); ++g) {
+      segment_visits_today_[g] += shard->segment_visits[g];
+      shard->segment_visits[g] = 0;
+    }
     total_visits_ += shard->visits;
     total_candidates_ += shard->candidates;
     shard->visits = 0;
@@ -240,6 +245,8 @@ void Simulation::order_lines(Time start, Time end) {
   }
   if (units > 0) {
     ++conversions_today_;
+    segment_conversions_today_.resize(market_.population.segment_names.size(), 0);
+    ++segment_conversions_today_[market_.population.segment[head.consumer]];
     for (std::uint64_t bits = sellers_with_units; bits != 0; bits &= bits - 1) {
       ++books_today_[static_cast<std::size_t>(std::countr_zero(bits))].orders;
     }

@@ -109,6 +109,7 @@ struct Simulation::Shard final : CalendarControl {
   // Since the last commit: visits by their number of placed offers, impressions by browsing, and
   // (with a click model) clicks by slot (DayRecord::slot_impressions and slot_clicks).
   std::array<std::uint64_t, kSlotPositions> placed_visits{};
+  std::vector<std::uint64_t> segment_visits;  // since the last commit, by the consumer's segment
   std::uint64_t browsed_impressions = 0;
   // Recommendation exposures per offer and the lists' pairs (LogNeeds::recommendations).
   std::vector<std::uint32_t> recommended;

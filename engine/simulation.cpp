@@ -612,6 +612,14 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     }
     visits_today_ = 0;
     conversions_today_ = 0;
+    segment_visits_today_.resize(market_.population.segment_names.size(), 0);
+    segment_conversions_today_.resize(market_.population.segment_names.size(), 0);
+    day_segment_visits_[batch].swap(segment_visits_today_);
+    day_segment_conversions_[batch].swap(segment_conversions_today_);
+    segment_visits_today_.assign(day_segment_visits_[batch].size(), 0);
+    segment_conversions_today_.assign(day_segment_conversions_[batch].size(), 0);
+    day_record->segment_visits = day_segment_visits_[batch];
+    day_record->segment_conversions = day_segment_conversions_[batch];
   }
   deliver_messages();
   gather_events(batch, end);

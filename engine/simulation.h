@@ -484,6 +484,9 @@ class Simulation {
   std::uint64_t commands_held_out_ = 0;
   std::uint64_t visits_today_ = 0;
   std::uint64_t conversions_today_ = 0;
+  // The day's visits and conversions by segment, and the two batches' copies (DayRecord).
+  std::vector<std::uint64_t> segment_visits_today_, segment_conversions_today_;
+  std::vector<std::uint64_t> day_segment_visits_[2], day_segment_conversions_[2];
   std::vector<SellerBooks> books_today_;
   std::uint64_t total_visits_ = 0;
   std::uint64_t total_candidates_ = 0;

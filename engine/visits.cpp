@@ -591,6 +591,12 @@ void Simulation::visit_batch(Shard& shard) {
     choose_baskets(shard, utility);
   }
   shard.visits += n;
+  {  // by the consumers' segments (DayRecord::segment_visits)
+    const std::uint16_t* segment = market_.population.segment.data();
+    std::vector<std::uint64_t>& by_segment = shard.segment_visits;
+    by_segment.resize(market_.population.segment_names.size(), 0);
+    for (std::size_t v = 0; v < n; ++v) ++by_segment[segment[b.consumer[v]]];
+  }
 }
 
 }  // namespace marketsim

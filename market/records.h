@@ -228,6 +228,10 @@ struct DayRecord {
   /// in the choice, by slot; slot_clicks is empty when no module of the run models clicks.
   std::span<const std::uint64_t> slot_impressions = {};
   std::span<const std::uint64_t> slot_clicks = {};
+  /// The day's visits and conversions by the consumer's segment (Population::segment; one entry
+  /// per segment, summing to `visits` and `conversions`).
+  std::span<const std::uint64_t> segment_visits = {};
+  std::span<const std::uint64_t> segment_conversions = {};
 
   /// The gauge called `name`, or NaN when no module of the run reports it.
   double gauge(std::string_view name) const {
