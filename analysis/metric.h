@@ -7,9 +7,10 @@
 // Most metrics are a function of a seller's daily books (market/records.h); declaring that
 // function (`books`) is all such a collector file does: the run collector then computes the
 // marketplace's daily series and total, and each seller's total (sellers.csv). A metric that can
-// be summed over order lines declares `line` too, and appears in the breakdown by seller,
-// category and segment (breakdown.csv). Metrics that need their own state (distinct customers,
-// cohorts) implement a MetricCollector.
+// be summed over order lines declares `line` too. Every metric declares the dimensions it breaks
+// down by (MetricInfo::breakdown: seller, category, segment, or none) and where its values per
+// cell come from; breakdown.csv has each metric in the rows of exactly that kind. Metrics that
+// need their own state (distinct customers, cohorts) implement a MetricCollector.
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -83,6 +84,27 @@ void sum_lines(std::span<const LineRecord> lines, const std::uint32_t* cells, st
   for (std::size_t i = 0; i < lines.size(); ++i) add_checked(sums[cells[i] * stride], Value(lines[i]));
 }
 
+/// Dimensions a metric breaks down by (bits of MetricInfo::breakdown); breakdown.csv writes `*` in
+/// the seller, category and segment columns a metric's rows do not break down by.
+enum BreakdownDim : unsigned {
+  kBySeller = 1,
+  kByCategory = 2,
+  kBySegment = 4,
+};
+/// No meaningful breakdown along any dimension: the run's total only (the `*,*,*` row).
+inline constexpr unsigned kBreakdownTotal = 0;
+/// Every dimension: one cell per seller x category x segment.
+inline constexpr unsigned kBreakdownCell = kBySeller | kByCategory | kBySegment;
+/// "seller x category x segment", "segment", "seller x category", "seller", "none (total only)".
+std::string breakdown_name(unsigned dims);
+
+/// A figure of one stock point (slot) of a day record (DayRecord::slot_stock, slot_offer): summed
+/// over the slots of a seller's offers of one category, for the seller x category breakdown.
+using SlotFigure = double (*)(const DayRecord& day, std::size_t slot);
+/// A figure of one consumer segment of a day record (DayRecord::segment_visits, ...), for the
+/// breakdown by segment.
+using SegmentFigure = double (*)(const DayRecord& day, std::size_t segment);
+
 /// What a collector may know of the run it measures.
 struct MetricContext {
   const Market& market;
@@ -108,6 +130,10 @@ class MetricCollector {
   virtual void totals(std::span<double> totals) const = 0;
   /// Cohort tables, for collectors that keep them.
   virtual std::vector<CohortRow> cohorts() const { return {}; }
+  /// The run's totals of its metrics per consumer segment, for its metrics that break down by
+  /// segment without a MetricInfo::segment figure: totals[segment * (its metrics) + k]; entries
+  /// it leaves alone stay NaN.
+  virtual void segment_totals(std::span<double> totals) const { (void)totals; }
 };
 
 /// One metric: a column of runs.csv and daily.csv.
@@ -128,6 +154,23 @@ struct MetricInfo {
   LineSums line = nullptr;
   /// Whether it has a daily value (a cohort share does not).
   bool daily = true;
+  /// The dimensions it breaks down by in breakdown.csv (BreakdownDim bits; kBreakdownTotal: the
+  /// run's total only), and in a few words why (what a cell means, or why there is none). Where a
+  /// cell's value comes from, by the dimensions:
+  ///   seller x category x segment  `line` (sums over the cell's order lines)
+  ///   seller x category            `slot` (and `slot_denominator` for a ratio), summed per day
+  ///                                over the slots of the seller's offers of the category and
+  ///                                totalled like the metric (sum, mean over days, ratio of sums)
+  ///   segment                      `segment` (and `segment_denominator`) likewise, or its
+  ///                                collector's MetricCollector::segment_totals
+  ///   seller                       the seller's total (sellers.csv; metrics of the books)
+  ///   none                         the run's total
+  unsigned breakdown = kBreakdownTotal;
+  std::string breakdown_note = {};
+  SlotFigure slot = nullptr;
+  SlotFigure slot_denominator = nullptr;
+  SegmentFigure segment = nullptr;
+  SegmentFigure segment_denominator = nullptr;
 
   /// Whether each seller has its own total (sellers.csv): metrics of the books.
   bool per_seller() const { return static_cast<bool>(books) || totaling == Totaling::kRatio; }
@@ -156,6 +199,14 @@ struct CollectorInfo {
   /// Sets `example` from JSON text, at registration: push_back(books_metric(...).with_example("{}")).
   CollectorInfo with_example(std::string_view json) && {
     example = Json::parse(json);
+    return std::move(*this);
+  }
+  /// Declares the breakdown of each of its metrics (MetricInfo::breakdown and breakdown_note).
+  CollectorInfo with_breakdown(unsigned dims, std::string_view note) && {
+    for (MetricInfo& m : metrics) {
+      m.breakdown = dims;
+      m.breakdown_note = note;
+    }
     return std::move(*this);
   }
 };

@@ -65,7 +65,7 @@ ResourceEstimate estimate_resources(const Scenario& sc, std::size_t threads) {
   for (const ColumnSpec& c : sc.module_columns) columns += c.bytes_per_consumer();
   for (const ColumnSpec& c : sc.strategy_columns) columns += c.bytes_per_consumer();
   e.run_state_bytes_per_consumer = columns;
-  const double line_metrics = static_cast<double>(breakdown_metrics().size());
+  const double line_metrics = static_cast<double>(metric_list().size());  // a breakdown row holds every metric
   const double cells = static_cast<double>(ms.sellers.size()) * static_cast<double>(ms.categories.size()) *
                        static_cast<double>(ms.segments.size());
   e.run_bytes = consumers * (static_cast<double>(columns) + sc.module_other_bytes_per_consumer +

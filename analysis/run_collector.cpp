@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
+#include "sim/concat.h"
 #include "sim/money.h"
 
 namespace marketsim {
@@ -21,7 +24,32 @@ std::vector<std::size_t> breakdown_metrics() {
   std::vector<std::size_t> out;
   const auto& list = metric_list();
   for (std::size_t m = 0; m < list.size(); ++m) {
-    if (list[m].line != nullptr) out.push_back(m);
+    if (list[m].breakdown == kBreakdownCell && list[m].line != nullptr) out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<unsigned> breakdown_kinds() {
+  std::vector<unsigned> out;
+  for (unsigned dims = kBreakdownCell + 1; dims-- > 0;) {
+    for (const MetricInfo& m : metric_list()) {
+      if (m.breakdown == dims) {
+        out.push_back(dims);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string breakdown_name(unsigned dims) {
+  if (dims == kBreakdownTotal) return "none (total only)";
+  std::string out;
+  for (const auto& [bit, name] : {std::pair{kBySeller, "seller"}, std::pair{kByCategory, "category"},
+                                  std::pair{kBySegment, "segment"}}) {
+    if ((dims & bit) == 0) continue;
+    if (!out.empty()) out += " x ";
+    out += name;
   }
   return out;
 }
@@ -45,7 +73,31 @@ RunCollector::RunCollector(const MetricContext& ctx)
       infos_.push_back(&info);
     }
   }
+  // Each metric's breakdown has a source for its cells (MetricInfo::breakdown).
+  for (std::size_t m = 0; m < metrics_.size(); ++m) {
+    const MetricInfo& info = metrics_[m];
+    const bool stateful = columns_[m].collector != SIZE_MAX;
+    bool sourced = false;
+    switch (info.breakdown) {
+      case kBreakdownCell: sourced = info.line != nullptr; break;
+      case kBySeller | kByCategory: sourced = info.slot != nullptr && !stateful; break;
+      case kBySegment: sourced = info.segment != nullptr || stateful; break;
+      case kBySeller: sourced = info.per_seller() && !stateful; break;
+      case kBreakdownTotal: sourced = true; break;
+      default: break;
+    }
+    if (!sourced) {
+      throw std::logic_error(cat("metric \"", info.name, "\" declares the breakdown ", breakdown_name(info.breakdown),
+                                 " without a source for its cells (analysis/metric.h: MetricInfo::breakdown)"));
+    }
+    if (info.breakdown == (kBySeller | kByCategory)) slot_metrics_.push_back(m);
+    if (info.breakdown == kBySegment && info.segment != nullptr) segment_metrics_.push_back(m);
+  }
   const std::size_t sellers = ctx.market.offers.sellers();
+  slot_sums_.assign(sellers * categories_ * slot_metrics_.size(), 0.0);
+  slot_denominators_ = slot_sums_;
+  segment_sums_.assign(segments_ * segment_metrics_.size(), 0.0);
+  segment_denominators_ = segment_sums_;
   sums_.assign(sellers + 1, std::vector<double>(metrics_.size(), 0.0));
   numerators_ = sums_;
   denominators_ = sums_;
@@ -149,6 +201,28 @@ void RunCollector::on_window(const WindowRecords& records) {
 }
 
 void RunCollector::on_day_end(const DayRecord& d) {
+  if (d.day >= warmup_) {  // the breakdown by seller x category (stock points) and by segment
+    const std::size_t width = slot_metrics_.size();
+    const std::size_t slots = width == 0 ? 0 : d.slot_stock.size();
+    for (std::size_t k = 0; k < slots; ++k) {
+      const std::size_t o = d.slot_offer.empty() ? k : d.slot_offer[k];
+      double* sums = slot_sums_.data() + group_of_offer_[o] * width;
+      double* dens = slot_denominators_.data() + group_of_offer_[o] * width;
+      for (std::size_t j = 0; j < width; ++j) {
+        const MetricInfo& info = metrics_[slot_metrics_[j]];
+        sums[j] += info.slot(d, k);
+        if (info.slot_denominator != nullptr) dens[j] += info.slot_denominator(d, k);
+      }
+    }
+    const std::size_t count = segment_metrics_.size();
+    for (std::size_t g = 0; g < segments_ && count > 0; ++g) {
+      for (std::size_t j = 0; j < count; ++j) {
+        const MetricInfo& info = metrics_[segment_metrics_[j]];
+        segment_sums_[g * count + j] += info.segment(d, g);
+        if (info.segment_denominator != nullptr) segment_denominators_[g * count + j] += info.segment_denominator(d, g);
+      }
+    }
+  }
   if (d.day >= warmup_) {  // stock-outs by product group, the funnel's impressions and clicks
     for (std::size_t o = 0; o < d.stock.size(); ++o) {
       if (d.stock[o] <= 0) ++stockout_days_[group_of_offer_[o]];
@@ -342,19 +416,70 @@ void RunCollector::finish(RunResult& result) const {
   });
   result.group_names = group_names_;
   result.group_days = group_days_;
-  // The breakdown, every cell (money in currency units).
+  // The breakdown (money in currency units): the rows of each kind some metric declares, each
+  // metric's values in the rows of its own kind.
   result.breakdown.clear();
+  // A sum (and denominator) over the measured days, totalled like metric m.
+  const auto settle = [&](const MetricInfo& info, double sum, double denominator, bool ratio) {
+    if (ratio) return denominator > 0 ? sum / denominator : info.empty_ratio;
+    const double v = info.unit == MetricUnit::kMoney ? sum / 100.0 : sum;
+    if (info.totaling == Totaling::kMean) return measured_days_ > 0 ? v / measured_days_ : 0.0;
+    return v;
+  };
+  // Per segment, the stateful collectors' segment totals (metric columns).
+  std::vector<std::vector<double>> by_segment(segments_, std::vector<double>(metrics_.size(), kNaN));
+  for (std::size_t c = 0; c < collectors_.size(); ++c) {
+    const Span cols = collector_columns_[c];
+    std::vector<double> values(segments_ * cols.count, kNaN);
+    collectors_[c]->segment_totals(values);
+    for (std::size_t g = 0; g < segments_; ++g) {
+      for (std::size_t k = 0; k < cols.count; ++k) by_segment[g][cols.first + k] = values[g * cols.count + k];
+    }
+  }
+  for (std::size_t j = 0; j < segment_metrics_.size(); ++j) {
+    const MetricInfo& info = metrics_[segment_metrics_[j]];
+    for (std::size_t g = 0; g < segments_; ++g) {
+      const std::size_t at = g * segment_metrics_.size() + j;
+      by_segment[g][segment_metrics_[j]] =
+          settle(info, segment_sums_[at], segment_denominators_[at], info.segment_denominator != nullptr);
+    }
+  }
   const std::size_t width = line_metrics_.size();
-  if (width == 0) return;
-  for (std::size_t s = 0; s < sellers; ++s) {
-    for (std::size_t c = 0; c < categories_; ++c) {
-      for (std::size_t g = 0; g < segments_; ++g) {
-        const std::int64_t* sums = cells_.data() + ((s * categories_ + c) * segments_ + g) * width;
-        BreakdownRow row{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(g), {}};
-        for (std::size_t k = 0; k < width; ++k) {
-          row.values.push_back(daily_figure(metrics_[line_metrics_[k]], static_cast<double>(sums[k])));
+  for (const unsigned kind : breakdown_kinds()) {
+    const auto range = [](bool by, std::size_t n) { return by ? n : std::size_t{1}; };
+    for (std::size_t s = 0; s < range(kind & kBySeller, sellers); ++s) {
+      for (std::size_t c = 0; c < range(kind & kByCategory, categories_); ++c) {
+        for (std::size_t g = 0; g < range(kind & kBySegment, segments_); ++g) {
+          const auto index = [&](unsigned bit, std::size_t i) {
+            return (kind & bit) != 0 ? static_cast<std::uint32_t>(i) : kBreakdownAll;
+          };
+          BreakdownRow row{index(kBySeller, s), index(kByCategory, c), index(kBySegment, g),
+                           std::vector<double>(metrics_.size(), kNaN)};
+          if (kind == kBreakdownCell) {
+            const std::int64_t* sums = cells_.data() + ((s * categories_ + c) * segments_ + g) * width;
+            for (std::size_t k = 0; k < width; ++k) {
+              row.values[line_metrics_[k]] = daily_figure(metrics_[line_metrics_[k]], static_cast<double>(sums[k]));
+            }
+          }
+          for (std::size_t m = 0; m < metrics_.size(); ++m) {
+            const MetricInfo& info = metrics_[m];
+            if (info.breakdown != kind || kind == kBreakdownCell) continue;
+            switch (kind) {
+              case kBySeller | kByCategory: {
+                const std::size_t j = static_cast<std::size_t>(
+                    std::find(slot_metrics_.begin(), slot_metrics_.end(), m) - slot_metrics_.begin());
+                const std::size_t at = (s * categories_ + c) * slot_metrics_.size() + j;
+                row.values[m] = settle(info, slot_sums_[at], slot_denominators_[at], info.slot_denominator != nullptr);
+                break;
+              }
+              case kBySegment: row.values[m] = by_segment[g][m]; break;
+              case kBySeller: row.values[m] = result.seller_totals[s][m]; break;
+              case kBreakdownTotal: row.values[m] = result.totals[m]; break;
+              default: break;
+            }
+          }
+          result.breakdown.push_back(std::move(row));
         }
-        result.breakdown.push_back(std::move(row));
       }
     }
   }

@@ -80,6 +80,10 @@ class RunCollector final : public RunObserver {
   // [seller][metric] for kSum and kMean; numerator and denominator for kRatio.
   std::vector<std::vector<double>> sums_, numerators_, denominators_;
   int measured_days_ = 0;
+  // Breakdown by seller x category: per (seller, category) group, the measured days' sums of each
+  // such metric's slot figure (and denominator); by segment: per segment, of each segment figure.
+  std::vector<std::size_t> slot_metrics_, segment_metrics_;
+  std::vector<double> slot_sums_, slot_denominators_, segment_sums_, segment_denominators_;
   // Breakdown: sums per (seller, category, segment) cell of the metrics that break down by line.
   std::vector<std::size_t> line_metrics_;
   std::vector<std::int64_t> cells_;

@@ -29,13 +29,21 @@ struct SellerDailyRow {
   std::vector<double> values;
 };
 
-/// One cell of the breakdown: a seller's sales of one category to one segment over the measured
-/// days. `values` holds the metrics that break down by line (breakdown_metrics()), in order.
+/// One row of the breakdown over the measured days: a seller x category x segment cell, or a row
+/// that spans a dimension (kBreakdownAll there: `*` in breakdown.csv). `values` is indexed by
+/// metric column; a metric has values only in the rows of its own breakdown dimensions
+/// (MetricInfo::breakdown), NaN elsewhere.
+inline constexpr std::uint32_t kBreakdownAll = 0xffffffffu;
 struct BreakdownRow {
-  std::uint32_t seller;
-  std::uint32_t category;
-  std::uint32_t segment;
+  std::uint32_t seller;    // or kBreakdownAll
+  std::uint32_t category;  // or kBreakdownAll
+  std::uint32_t segment;   // or kBreakdownAll
   std::vector<double> values;
+  /// The dimensions the row breaks down by (BreakdownDim bits).
+  unsigned dims() const {
+    return (seller != kBreakdownAll ? kBySeller : 0u) | (category != kBreakdownAll ? kByCategory : 0u) |
+           (segment != kBreakdownAll ? kBySegment : 0u);
+  }
 };
 
 /// One check of a promotion's monitoring rule (MonitorRecord, with its day's warm-up flag).
@@ -173,7 +181,7 @@ struct RunResult {
   std::vector<CohortRow> cohorts;
   std::vector<std::vector<double>> seller_totals;  // per seller; NaN for market-only metrics
   std::vector<SellerDailyRow> seller_daily;        // per day, then seller
-  std::vector<BreakdownRow> breakdown;
+  std::vector<BreakdownRow> breakdown;             // by kind (full cells first, the total last), then seller, category, segment
   std::vector<MonitorRow> monitor;                 // every monitoring rule's checks, in order
   std::vector<std::string> event_names;            // every event the run declared
   std::vector<EventDayRow> events;                 // by day, then event index
@@ -199,8 +207,12 @@ struct RunResult {
   RunTimings timings;  // measured, not deterministic
 };
 
-/// The columns of metric_list() that break down by order line, in order.
+/// The columns of metric_list() that break down by seller x category x segment (by order line),
+/// in order.
 std::vector<std::size_t> breakdown_metrics();
+/// The kinds of breakdown.csv's rows (BreakdownDim bits), in their order: every kind some metric
+/// declares, from the finest (seller x category x segment) to the total.
+std::vector<unsigned> breakdown_kinds();
 
 /// A run's result as JSON, losslessly: doubles as numbers (NaN and infinities included: encode
 /// the JSON in a binary form that keeps them, such as CBOR, never as text), its timings apart

@@ -342,6 +342,12 @@ void customers(HtmlPage& page, const CsvTable* cohorts, const CsvTable* breakdow
       std::vector<std::string> keys;
       for (std::size_t r = 0; r < breakdown->rows(); ++r) {
         const std::string& key = breakdown->text(r, col);
+        bool cell = true;  // revenue is in the seller x category x segment cells; rows with `*` span a dimension
+        for (const char* dim : {"seller", "category", "segment"}) {
+          const std::size_t d = breakdown->column(dim);
+          cell = cell && (d == CsvTable::npos || breakdown->text(r, d) != "*");
+        }
+        if (!cell) continue;
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
         sum[breakdown->text(r, arm)][key] += breakdown->number(r, revenue);
         reps.insert(breakdown->text(r, rep));

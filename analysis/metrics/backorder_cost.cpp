@@ -8,6 +8,7 @@ void register_backorder_cost_metric() {
   metric_registry().push_back(books_metric(
       "backorder_cost", "back-ordered units waiting at each day's end x backorder_cost (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.backorder_cost); })
+      .with_breakdown(kBySeller, "the seller's books; back-order costs are kept per seller")
       .with_example(R"({"market": {"sellers": [{"name": "shop", "unmet_demand": "backorder", "backorder_cost": 0.05}]}})"));
 }
 

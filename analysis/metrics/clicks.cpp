@@ -7,6 +7,7 @@ namespace marketsim {
 void register_clicks_metric() {
   metric_registry().push_back(gauge_metric("clicks", "shown offers clicked; needs the clicks module",
                                            MetricUnit::kCount, "clicks.clicks", {}, Totaling::kSum)
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "clicks", "intercept": 0.5}]})"));
 }
 

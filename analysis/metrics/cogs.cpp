@@ -13,6 +13,7 @@ void register_cogs_metric() {
       "cogs", "cost of the goods sold (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.cogs); },
       sum_lines<cogs_of>)
+      .with_breakdown(kBreakdownCell, "sums over the cell's order lines")
       .with_example(R"({})"));
 }
 

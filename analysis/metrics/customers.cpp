@@ -40,6 +40,9 @@ class Customers final : public MetricCollector {
         weeks_(static_cast<std::size_t>((ctx.horizon_days - ctx.warmup_days + 6) / 7)),
         months_(static_cast<std::size_t>((ctx.horizon_days - ctx.warmup_days + 29) / 30)),
         consumers_(ctx.market.population.size()),
+        segment_of_(ctx.market.population.segment.data()),
+        segments_(ctx.market.population.segment_names.size()),
+        segment_value_(segments_, 0.0),
         week_size_(weeks_, 0),
         week_buyers_(weeks_ * weeks_, 0),
         repeaters_(weeks_, 0),
@@ -75,7 +78,9 @@ class Customers final : public MetricCollector {
       const Record& c = consumers_[e.consumer];
       // A cost from the customer's first purchase on, of a new customer of the measured period.
       if (c.first_time < 0 || e.time < c.first_time || day_of(c.first_time) < warmup_) continue;
-      value_ -= e.value * discount(e.time - c.first_time);
+      const double cost = e.value * discount(e.time - c.first_time);
+      value_ -= cost;
+      segment_value_[segment_of_[e.consumer]] -= cost;
     }
   }
 
@@ -102,6 +107,32 @@ class Customers final : public MetricCollector {
                              : std::numeric_limits<double>::quiet_NaN();
     totals[2] = static_cast<double>(new_total_);
     totals[3] = new_total_ > 0 ? value_ / static_cast<double>(new_total_) : std::numeric_limits<double>::quiet_NaN();
+  }
+
+  // Per segment, from each consumer's record: active (a measured first purchase), repeaters (its
+  // last purchase in a later week than its first), new customers (first purchase of the run in
+  // the measured period) and their discounted margin: the totals' own counts, split by segment.
+  void segment_totals(std::span<double> totals) const override {
+    std::vector<std::uint64_t> active(segments_, 0), eligible(segments_, 0), repeaters(segments_, 0), fresh(segments_, 0);
+    for (std::size_t i = 0; i < consumers_.size(); ++i) {
+      const Record& c = consumers_[i];
+      const std::size_t g = segment_of_[i];
+      if (c.first_time >= 0 && day_of(c.first_time) >= warmup_) ++fresh[g];
+      if (c.first_day < 0) continue;
+      ++active[g];
+      const auto first_week = static_cast<std::size_t>((c.first_day - warmup_) / 7);
+      if (first_week + 1 >= weeks_) continue;
+      ++eligible[g];
+      if (static_cast<std::size_t>((c.last_day - warmup_) / 7) > first_week) ++repeaters[g];
+    }
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t g = 0; g < segments_; ++g) {
+      double* t = totals.data() + g * 4;
+      t[0] = static_cast<double>(active[g]);
+      t[1] = eligible[g] > 0 ? static_cast<double>(repeaters[g]) / static_cast<double>(eligible[g]) : kNaN;
+      t[2] = static_cast<double>(fresh[g]);
+      t[3] = fresh[g] > 0 ? segment_value_[g] / static_cast<double>(fresh[g]) : kNaN;
+    }
   }
 
   std::vector<CohortRow> cohorts() const override {
@@ -137,7 +168,9 @@ class Customers final : public MetricCollector {
     }
     if (day_of(c.first_time) >= warmup_) {  // a new customer of the measured period
       const double profit = static_cast<double>(s.revenue() - s.cogs()) / 100.0;
-      value_ += profit * discount(s.time - c.first_time);
+      const double value = profit * discount(s.time - c.first_time);
+      value_ += value;
+      segment_value_[segment_of_[s.consumer]] += value;
     }
     const Day last_day = c.last_day;
     if (last_day != day) {
@@ -186,6 +219,9 @@ class Customers final : public MetricCollector {
   std::size_t weeks_;
   std::size_t months_;
   UninitializedVector<Record> consumers_;  // all a sale touches, in one place
+  const std::uint16_t* segment_of_;  // each consumer's segment (Population::segment)
+  std::size_t segments_;
+  std::vector<double> segment_value_;  // value_ by the customer's segment
   std::vector<double> day_discount_;  // e^(-per_day_ * d) for d = 0, 1, ...
   std::uint64_t active_today_ = 0;
   std::uint64_t new_today_ = 0;
@@ -216,6 +252,13 @@ void register_customers_metrics() {
                  .unit = MetricUnit::kMoney,
                  .totaling = Totaling::kCollector,
                  .daily = false};
+  // By segment (segment_totals): each figure over the segment's consumers; a customer is a
+  // consumer of the marketplace, not of one seller or category.
+  active.breakdown = repeat.breakdown = fresh.breakdown = clv.breakdown = kBySegment;
+  active.breakdown_note = "distinct buyers among the segment's consumers";
+  repeat.breakdown_note = "the share among the segment's first-time buyers";
+  fresh.breakdown_note = "first-time buyers among the segment's consumers";
+  clv.breakdown_note = "per new customer of the segment";
   metric_registry().push_back(CollectorInfo{
       "customers",
       "distinct buyers, repeat purchases, retention cohorts (weeks and 30-day months), first-time buyers and their "

@@ -11,17 +11,21 @@ namespace marketsim {
 void register_engagement_metrics() {
   metric_registry().push_back(gauge_metric("churned", "consumers churned at the day's end (engagement module)",
                                            MetricUnit::kCount, "engagement.churned")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "engagement", "churn_base": 0.05, "winback": 0.5, "tolerance": 1}], "arm": {"promotions": [{"name": "notify", "day": 1, "every": 1, "to": "all"}]}})"));
   metric_registry().push_back(gauge_metric("won_back", "churned consumers won back on the day (engagement module)",
                                            MetricUnit::kCount, "engagement.won_back", {}, Totaling::kSum)
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "engagement", "churn_base": 0.05, "winback": 0.5, "tolerance": 1}], "arm": {"promotions": [{"name": "notify", "day": 1, "every": 1, "to": "all"}]}})"));
   metric_registry().push_back(gauge_metric("opted_out",
                                            "consumers who opted out of notifications (engagement module)",
                                            MetricUnit::kCount, "engagement.opted_out")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "engagement", "churn_base": 0.05, "winback": 0.5, "tolerance": 1}], "arm": {"promotions": [{"name": "notify", "day": 1, "every": 1, "to": "all"}]}})"));
   metric_registry().push_back(gauge_metric("engagement", "mean engagement at the day's end (engagement module)",
                                            MetricUnit::kRatio, "engagement.engagement_sum",
                                            "engagement.consumers")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "engagement", "churn_base": 0.05, "winback": 0.5, "tolerance": 1}], "arm": {"promotions": [{"name": "notify", "day": 1, "every": 1, "to": "all"}]}})"));
 }
 

@@ -17,6 +17,9 @@ void register_fill_rate_metric() {
                                b.units_backordered);
   };
   m.empty_ratio = 1.0;
+  // Per seller, from its books: back-ordered and cancelled units are kept per seller, not per line.
+  m.breakdown = kBySeller;
+  m.breakdown_note = "the seller's books (back-orders are kept per seller, not per order line)";
   metric_registry().push_back(CollectorInfo{"fill_rate", m.description, kSignalDays, {m}, {}, {}}
       .with_example(R"({})"));
 }

@@ -9,6 +9,7 @@ void register_fulfilment_cost_metric() {
   metric_registry().push_back(books_metric(
       "fulfilment_cost", "fallback shipments x fallback_cost + units transferred x transfer_cost (currency)",
       MetricUnit::kMoney, [](const SellerBooks& b) { return static_cast<double>(b.fulfilment_cost); })
+      .with_breakdown(kBySeller, "the seller's books; fulfilment costs are kept per seller")
       .with_example(R"({"market": {"sellers": [{"name": "shop", "transfer_ratio": 2, "transfer_cost": 0.2,
           "warehouses": [{"name": "north", "share": 1, "fallback": ["south"], "fallback_cost": 0.5},
                          {"name": "south", "share": 1, "fallback": ["north"], "fallback_cost": 0.5}]}]}})"));

@@ -13,6 +13,7 @@ void register_gross_profit_metric() {
       "gross_profit", "revenue - cogs (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.revenue - b.cogs); },
       sum_lines<gross_profit_of>)
+      .with_breakdown(kBreakdownCell, "sums over the cell's order lines")
       .with_example(R"({})"));
 }
 

@@ -7,6 +7,7 @@ void register_holding_cost_metric() {
   metric_registry().push_back(books_metric(
       "holding_cost", "units on hand at each day's end x holding_cost (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.holding_cost); })
+      .with_breakdown(kBySeller, "the seller's books; holding cost is kept per seller (stock by category: stock_on_hand)")
       .with_example(R"({"market": {"sellers": [{"name": "shop", "holding_cost": 0.01}]}})"));
 }
 

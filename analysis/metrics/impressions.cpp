@@ -8,6 +8,7 @@ void register_impressions_metric() {
   metric_registry().push_back(gauge_metric("impressions",
                                            "offers shown in visits (slots); needs the clicks module",
                                            MetricUnit::kCount, "clicks.impressions", {}, Totaling::kSum)
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "clicks", "intercept": 0.5}]})"));
 }
 

@@ -13,6 +13,7 @@ void register_lost_sales_metric() {
       "lost_sales", "units lost to stock-outs", MetricUnit::kCount,
       [](const SellerBooks& b) { return static_cast<double>(b.units_lost); },
       sum_lines<lost_of>)
+      .with_breakdown(kBreakdownCell, "sums over the cell's order lines")
       .with_example(R"({})"));
 }
 

@@ -12,16 +12,20 @@ namespace marketsim {
 void register_membership_metrics() {
   metric_registry().push_back(gauge_metric("members", "consumers with a membership tier >= 1 (mean over days)",
                                            MetricUnit::kCount, "membership.members")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]})"));
   metric_registry().push_back(gauge_metric("members_top_tier", "consumers in the top membership tier (mean over days)",
                                            MetricUnit::kCount, "membership.members_top_tier")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]})"));
   metric_registry().push_back(gauge_metric("points_balance", "loyalty points held by consumers (mean over days)",
                                            MetricUnit::kCount, "membership.points_balance")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]})"));
   metric_registry().push_back(gauge_metric("points_liability",
                                            "points balance x point value (currency, mean over days)",
                                            MetricUnit::kMoney, "membership.points_liability")
+      .with_breakdown(kBreakdownTotal, "a gauge of a behaviour module over all consumers: modules report no seller, category or segment")
       .with_example(R"({"behaviours": [{"name": "membership", "thresholds": [20, 80], "rates": [2, 3, 4], "window_days": 28, "period_days": 7}]})"));
 }
 

@@ -10,6 +10,7 @@ void register_operating_profit_metric() {
         return static_cast<double>(b.revenue - b.cogs - b.promotion_costs() - b.holding_cost - b.ordering_cost -
                                    b.backorder_cost - b.fulfilment_cost);
       })
+      .with_breakdown(kBySeller, "the seller's books; promotion and inventory costs are kept per seller, not by category or segment")
       .with_example(R"({"market": {"sellers": [{"name": "shop", "holding_cost": 0.01, "order_cost": 1}]}})"));
 }
 

@@ -13,6 +13,7 @@ void register_order_size_metrics() {
   units.numerator = [](const SellerBooks& b) { return static_cast<double>(b.units_sold); };
   units.denominator = [](const SellerBooks& b) { return static_cast<double>(b.orders); };
   metric_registry().push_back(CollectorInfo{units.name, units.description, kSignalDays, {units}, {}, {}}
+      .with_breakdown(kBySeller, "the seller's orders; an order spans categories, so there is no count of orders per category")
       .with_example(R"({})"));
   // Ratios are not rescaled from cents: the numerator is in currency units already.
   MetricInfo aov{.name = "average_order_value",
@@ -22,6 +23,7 @@ void register_order_size_metrics() {
   aov.numerator = [](const SellerBooks& b) { return static_cast<double>(b.revenue) / 100.0; };
   aov.denominator = [](const SellerBooks& b) { return static_cast<double>(b.orders); };
   metric_registry().push_back(CollectorInfo{aov.name, aov.description, kSignalDays, {aov}, {}, {}}
+      .with_breakdown(kBySeller, "the seller's orders; an order spans categories, so there is no count of orders per category")
       .with_example(R"({})"));
 }
 

@@ -53,6 +53,7 @@ void register_per_impression_metrics() {
                                 .unit = MetricUnit::kCount, .totaling = Totaling::kCollector}},
                     {},
                     [](const MetricContext& ctx) { return std::make_unique<PerImpression>(ctx); }}
+          .with_breakdown(kBreakdownTotal, "impressions are counted by slot for the whole market, not by seller, category or segment")
           .with_example("{}"));
 }
 

@@ -14,6 +14,7 @@ void register_price_index_metric() {
   m.numerator = [](const SellerBooks& b) { return static_cast<double>(b.shelf_value); };
   m.denominator = [](const SellerBooks& b) { return static_cast<double>(b.list_value); };
   metric_registry().push_back(CollectorInfo{"price_index", m.description, kSignalDays, {m}, {}, {}}
+      .with_breakdown(kBySeller, "the seller's books (prices summed over the day's windows; prices.csv has them by category at each day's end)")
       .with_example(R"({"arm": {"pricing": {"name": "fixed", "price_factor": 0.9}}})"));
 }
 

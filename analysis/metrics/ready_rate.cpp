@@ -10,6 +10,12 @@ void register_ready_rate_metric() {
   m.numerator = [](const SellerBooks& b) { return static_cast<double>(b.ready_offer_days); };
   m.denominator = [](const SellerBooks& b) { return static_cast<double>(b.offer_days); };
   m.empty_ratio = 1.0;
+  // By seller x category: per stock point (an offer in one of its seller's warehouses) with stock
+  // on hand at the day's end, over the stock points of the seller's offers of the category.
+  m.breakdown = kBySeller | kByCategory;
+  m.breakdown_note = "stock points of the seller's offers of the category with stock on hand at the day's end / stock point-days";
+  m.slot = [](const DayRecord& d, std::size_t k) { return d.slot_stock[k] > 0 ? 1.0 : 0.0; };
+  m.slot_denominator = [](const DayRecord&, std::size_t) { return 1.0; };
   metric_registry().push_back(CollectorInfo{"ready_rate", m.description, kSignalDays, {m}, {}, {}}
       .with_example(R"({})"));
 }

@@ -130,6 +130,7 @@ void register_recommendation_metrics() {
                      ratio("sales_concentration", "Gini coefficient of units sold across offers")},
                     {},
                     [](const MetricContext& ctx) { return std::make_unique<RecommendationMetrics>(ctx); }}
+          .with_breakdown(kBreakdownTotal, "a statistic of the whole market's offers (shares, Gini coefficients, bits), not a sum that cells could split")
           .with_example(R"({"arm": {"recommendation": {"name": "popular_plus_random", "popular": 3, "random": 3}}})"));
 }
 

@@ -13,6 +13,7 @@ void register_revenue_metric() {
       "revenue", "what consumers paid, after discounts (currency)", MetricUnit::kMoney,
       [](const SellerBooks& b) { return static_cast<double>(b.revenue); },
       sum_lines<revenue_of>)
+      .with_breakdown(kBreakdownCell, "sums over the cell's order lines")
       .with_example(R"({})"));
 }
 

@@ -13,6 +13,7 @@ void register_units_metric() {
       "units", "units sold", MetricUnit::kCount,
       [](const SellerBooks& b) { return static_cast<double>(b.units_sold); },
       sum_lines<units_of>)
+      .with_breakdown(kBreakdownCell, "sums over the cell's order lines")
       .with_example(R"({})"));
 }
 

@@ -1,5 +1,9 @@
-// Output "breakdown.csv": the metrics that break down by order line, per seller x category x
-// segment cell.
+// Output "breakdown.csv": every metric broken down along the dimensions it declares
+// (MetricInfo::breakdown). One row per arm x replication x row of the breakdown: first the
+// seller x category x segment cells, then rows that span a dimension (`*`: seller x category,
+// seller, segment), last the run's total (`*,*,*`). The metric columns are those of runs.csv; a
+// metric has values only in the rows of its own kind, the other fields are empty, so a column
+// summed over a run's rows is the run's total for every metric that adds up.
 #include <sstream>
 
 #include "analysis/output_registry.h"
@@ -9,17 +13,22 @@
 namespace marketsim {
 
 void register_breakdown_output() {
-  add_output({"breakdown.csv", "one row per arm x replication x seller x category x segment: line metrics",
+  add_output({"breakdown.csv",
+              "one row per arm x replication x breakdown row: seller x category x segment cells, then rows with `*` for "
+              "a dimension (seller x category, seller, segment), then the run's total (*,*,*); every metric as a column, "
+              "with values in the rows of its breakdown (marketsim list metrics), empty elsewhere",
               [](const OutputContext& o) {
-                const std::vector<std::size_t> line_metrics = breakdown_metrics();
                 const MarketSpec& ms = o.scenario.market;
+                const auto name = [](std::uint32_t i, const auto& items) {
+                  return i == kBreakdownAll ? std::string("*") : csv_field(items[i].name);
+                };
                 std::ostringstream out;
-                out << "arm,replication,seller,category,segment" << csv::metric_header(&line_metrics) << "\n";
+                out << "arm,replication,seller,category,segment" << csv::metric_header() << "\n";
                 for (const RunResult& r : o.result.runs) {
                   const std::string arm = csv_field(o.scenario.arms[r.arm].name);
                   for (const BreakdownRow& b : r.breakdown) {
-                    out << arm << "," << r.replication << "," << csv_field(ms.sellers[b.seller].name) << ","
-                        << csv_field(ms.categories[b.category].name) << "," << csv_field(ms.segments[b.segment].name)
+                    out << arm << "," << r.replication << "," << name(b.seller, ms.sellers) << ","
+                        << name(b.category, ms.categories) << "," << name(b.segment, ms.segments)
                         << csv::metric_fields(b.values) << "\n";
                   }
                 }

@@ -15,14 +15,8 @@ void register_products_output() {
               "one row per arm x replication x seller x category: offers, units, revenue, gross profit, lost sales, "
               "stock-out days and their share",
               [](const OutputContext& o) {
-                const std::vector<std::size_t> line_metrics = breakdown_metrics();
-                const auto& metrics = metric_list();
-                std::vector<std::size_t> take;  // positions in a breakdown row
-                for (const char* name : {"units", "revenue", "gross_profit", "lost_sales"}) {
-                  for (std::size_t k = 0; k < line_metrics.size(); ++k) {
-                    if (metrics[line_metrics[k]].name == name) take.push_back(k);
-                  }
-                }
+                std::vector<std::size_t> take;  // metric columns, summed over the seller x category x segment cells
+                for (const char* name : {"units", "revenue", "gross_profit", "lost_sales"}) take.push_back(metric_index(name));
                 const MarketSpec& ms = o.scenario.market;
                 const double days = static_cast<double>(o.scenario.horizon_days - o.scenario.warmup_days);
                 std::ostringstream out;
@@ -33,7 +27,7 @@ void register_products_output() {
                   for (const ProductGroupRow& g : r.product_groups) {
                     std::vector<double> sums(take.size(), 0.0);
                     for (const BreakdownRow& b : r.breakdown) {
-                      if (b.seller != g.seller || b.category != g.category) continue;
+                      if (b.dims() != kBreakdownCell || b.seller != g.seller || b.category != g.category) continue;
                       for (std::size_t k = 0; k < take.size(); ++k) sums[k] += b.values[take[k]];
                     }
                     out << arm << "," << r.replication << "," << csv_field(ms.sellers[g.seller].name) << ","

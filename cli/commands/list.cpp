@@ -71,7 +71,8 @@ void print_list(std::ostream& out, const std::string& what) {
             << totaling(m) << "; collector \"" << c.name << "\" subscribes to "
             << ((c.signals & kSignalLines) ? "order lines and days" : "days")
             << (m.books || m.totaling == Totaling::kRatio ? "; per seller (sellers.csv)" : "")
-            << (m.line ? "; in breakdown.csv" : "") << "\n";
+            << "\n      breakdown: " << breakdown_name(m.breakdown)
+            << (m.breakdown_note.empty() ? "" : " (") << m.breakdown_note << (m.breakdown_note.empty() ? "" : ")") << "\n";
       }
     }
     out << "\n";
