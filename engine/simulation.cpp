@@ -257,6 +257,7 @@ Simulation::Simulation(const Market& market, Arm& arm, std::vector<std::unique_p
   promotion_.resize(offers_);
   paid_.resize(offers_);
   deal_.resize(offers_);
+  waiting_.assign(offers_, 0.0f);
 
   for (Day d = 0; d < plan.horizon_days; ++d) {
     events_.schedule(static_cast<Time>(d), EventPriority::kDayStart,
@@ -505,6 +506,20 @@ void Simulation::prepare_window(Day day, Time start, Time end) {
       paid_[o] = static_cast<float>(to_currency(price_[o] - discount_[o]));
       deal_[o] = discount_[o] > 0 ? 1.0f : 0.0f;
       log_.set_price(o, price_[o] - discount_[o]);
+    }
+    // Announced discounts: what waiting for them is worth now, the largest of the live promotions'.
+    if (s == 0) any_waiting_ = false;
+    std::fill_n(waiting_.begin() + first, count, 0.0f);
+    for (std::size_t p = 0; p < promotions; ++p) {
+      const AnticipatedDiscount* later = strategies.promotions[p]->capability<AnticipatedDiscount>();
+      if (!campaigns_[s][p].live || later == nullptr) continue;
+      for (std::size_t k = 0; k < count; ++k) {
+        const double share = later->waiting_share(market_.offers.product[first + k], start);
+        if (!(share > 0.0)) continue;
+        const auto value = static_cast<float>(share * to_currency(price[k]));
+        waiting_[first + k] = std::max(waiting_[first + k], value);
+        any_waiting_ = true;
+      }
     }
     featured_[s].clear();
     featured_slots_[s] = 0;

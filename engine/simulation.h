@@ -477,6 +477,8 @@ class Simulation {
   std::vector<std::int32_t> promotion_;  // funding promotion (within the seller) per offer, or -1
   std::vector<float> paid_;              // price - discount, currency units (for utilities)
   std::vector<float> deal_;              // 1 where a promotion tag shows
+  std::vector<float> waiting_;           // per offer: what waiting for an announced discount is worth (currency)
+  bool any_waiting_ = false;             // some offer's waiting_ is above 0 this window
 
   PlatformLog log_;
   EventQueue<MarketEvent> events_;

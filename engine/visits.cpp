@@ -515,6 +515,17 @@ void Simulation::visit_batch(Shard& shard) {
   }
   b.first_slot[n] = slots;
   const std::span<float> utility(b.utility.data(), slots);
+  // Announced discounts hold shoppers back: beta times what waiting is worth, off each shown
+  // offer's utility (not for a campaign's holdout, who never hear of it).
+  if (any_waiting_) [[unlikely]] {
+    const float* waiting = waiting_.data();
+    for (std::size_t v = 0; v < n; ++v) {
+      const ConsumerId c = b.consumer[v];
+      if (flags[c - shard.begin] & kHeldOut) continue;
+      const float beta = pop.price_sensitivity[c];
+      for (std::uint32_t s = b.first_slot[v]; s < b.first_slot[v + 1]; ++s) utility[s] -= beta * waiting[b.offer[s]];
+    }
+  }
   for (std::size_t m : utility_modules_) {
     const ShardContext ctx = context(shard, m);
     VisitBatch mb{ctx, consumers, times, visits, b.first_slot, b.offer, b.price, utility, {}, b.placed};

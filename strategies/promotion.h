@@ -204,6 +204,21 @@ class VisitTraffic {
   ~VisitTraffic() = default;
 };
 
+/// A discount announced for later that holds shoppers back now (a festival's pre-heat: the
+/// pre-promotion dip). From the announcement until the discount, a shopper who expects to save a
+/// share d of an offer's price by waiting loses beta * d * price of its utility now (beta: its
+/// price sensitivity), as if the price were higher by what waiting is worth: the engine adds
+/// the term to every shown offer of a consumer the promotion reaches (not its holdout).
+class AnticipatedDiscount {
+ public:
+  /// The share of `product`'s price a shopper expects to gain by waiting, for the window that
+  /// starts at `t` (0: none): the later discount's depth times the weight of waiting.
+  virtual double waiting_share(ProductId product, Time t) const = 0;
+
+ protected:
+  ~AnticipatedDiscount() = default;
+};
+
 /// A depth (percent off, coupon value) a monitoring rule's "scale_depth" multiplies.
 class ScalableDepth {
  public:

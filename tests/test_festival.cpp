@@ -203,3 +203,39 @@ TEST_CASE("bad festival parameters are one-line errors naming the key", "[festiv
   expect_error("/arms/2/promotions/0/wish_list={\"probability\": 0.5, \"slots\": 17}",
                "/arms/2/promotions/0/wish_list/slots", "slots");
 }
+
+TEST_CASE("the pre-heat's lull: shoppers who know the peak's discounts hold back until it", "[festival]") {
+  // Behaviours off, a pre-heat with no tools (days 8-14), 30% off everything on the peak (day 15),
+  // no surge. With defer_weight w every shown offer loses beta * w * 0.3 * price of its utility
+  // from day 8 until the peak: the pre-heat sells less than the baseline on the same visits
+  // (common random numbers: the visits are the baseline's); before day 8 nothing differs, and at
+  // w = 0 nothing differs before the peak.
+  const auto units_by_day = [](const LineRecorder& r) {
+    std::map<Day, double> u;
+    for (const LineRecord& l : r.lines) u[day_of(l.time)] += l.quantity;
+    return u;
+  };
+  const std::string phases =
+      "/arms/1/promotions/0/phases={\"pre_heat\": {\"start\": 8, \"end\": 15}, \"peak\": {\"start\": 15, \"end\": 16, "
+      "\"tools\": [{\"name\": \"percent_off\", \"depth\": 0.3}]}}";
+  const auto run = [&](double weight) {
+    const Scenario sc = small({"/market/segments/0/consumers=20000", "/market/behaviours=[]", phases,
+                               "/arms/1/promotions/0/surge=1",
+                               "/arms/1/promotions/0/defer_weight=" + std::to_string(weight)});
+    return std::pair{units_by_day(run_arm(sc, 0)), units_by_day(run_arm(sc, 1))};
+  };
+  const auto [base, lull] = run(0.5);
+  double before = 0, base_pre = 0, fest_pre = 0;
+  for (Day d = 0; d < 8; ++d) before += std::fabs(lull.at(d) - base.at(d));
+  for (Day d = 8; d < 15; ++d) {
+    base_pre += base.at(d);
+    fest_pre += lull.at(d);
+  }
+  INFO("pre-heat units: baseline " << base_pre << ", festival " << fest_pre);
+  CHECK(before == 0);
+  CHECK(fest_pre < 0.95 * base_pre);
+  CHECK(fest_pre > 0.5 * base_pre);
+  CHECK(lull.at(15) > 1.2 * base.at(15));  // the peak
+  const auto [base0, none] = run(0.0);
+  for (Day d = 0; d < 15; ++d) CHECK(none.at(d) == base0.at(d));
+}

@@ -19,6 +19,13 @@
 // slots follow that tool); order rules of the tools in the active phase add up (the engine caps
 // them at what is left of the order); a threshold's spend tiers are those of the active phase's
 // first tool that has them; gift costs add up. "scale_depth" scales every tool.
+//   defer_weight  w in [0, 1]: from the pre-heat's start until the peak, shoppers who know the
+//              peak's per-item discounts hold back: an offer whose product the peak's tools plan
+//              to discount by a share d (their planned_depth, the deepest) loses beta * w * d *
+//              price of its utility (AnticipatedDiscount), the pre-promotion dip (van Heerde,
+//              Leeflang and Wittink 2000). w is the share of the saving a shopper counts now:
+//              the chance its purchase can wait for the peak (0.5 by default, illustrative).
+//              Order-level rules (thresholds) and deposits are not per-item depths: no deferral.
 //   wish_list  {"probability": p, "slots": k}: during the pre-heat each visit wish-lists, with
 //              probability p, the shown product the shopper liked best (highest utility); on the
 //              peak every visit also shows up to k of the shopper's wish-listed products, the latest
@@ -61,12 +68,14 @@ class Festival final : public PromotionStrategy,
                        public FeaturedSlots,
                        public VisitTraffic,
                        public ScalableDepth,
-                       public WishListing {
+                       public WishListing,
+                       public AnticipatedDiscount {
  public:
-  Festival(std::vector<Phase> phases, double surge, std::optional<Deposit> deposit, std::optional<WishList> wishes,
-           StreamFamily keys, std::int64_t consumers)
+  Festival(std::vector<Phase> phases, double surge, double defer_weight, std::optional<Deposit> deposit,
+           std::optional<WishList> wishes, StreamFamily keys, std::int64_t consumers)
       : phases_(std::move(phases)),
         surge_(surge),
+        defer_weight_(defer_weight),
         deposit_(deposit),
         wishes_(wishes),
         keys_(keys),
@@ -222,6 +231,16 @@ class Festival final : public PromotionStrategy,
   std::size_t wish_slots(Time t) const override { return wishes_ && find("peak")->holds(t) ? wishes_->slots : 0; }
   std::size_t wish_slots_bound() const override { return wishes_ ? wishes_->slots : 0; }
 
+  /// From the pre-heat's start until the peak: defer_weight times the peak's planned depth.
+  double waiting_share(ProductId product, Time t) const override {
+    const Phase* pre = find("pre_heat");
+    const Phase* peak = find("peak");
+    if (pre == nullptr || t < pre->start || t >= peak->start) return 0.0;
+    double depth = 0.0;
+    for (const auto& tool : peak->tools) depth = std::max(depth, tool->planned_depth(product));
+    return defer_weight_ * depth;
+  }
+
   double traffic(Day day) const override {
     const Phase* peak = find("peak");
     return peak->holds(static_cast<Time>(day)) || (static_cast<Time>(day) < peak->end && static_cast<Time>(day + 1) > peak->start)
@@ -236,6 +255,7 @@ class Festival final : public PromotionStrategy,
     if (t == typeid(QuantityLimit)) return capped_;
     if (t == typeid(VisitTraffic)) return surge_ != 1.0;
     if (t == typeid(WishListing)) return wishes_.has_value();
+    if (t == typeid(AnticipatedDiscount)) return defer_weight_ > 0.0 && find("pre_heat") != nullptr;
     return true;
   }
   const Phase* at(Time t) const {
@@ -253,6 +273,7 @@ class Festival final : public PromotionStrategy,
 
   std::vector<Phase> phases_;
   double surge_;
+  double defer_weight_;
   std::optional<Deposit> deposit_;
   std::optional<WishList> wishes_;
   StreamFamily keys_;
@@ -324,6 +345,10 @@ void register_festival() {
            .description = "{\"pre_heat\"|\"peak\"|\"tail\": {\"start\", \"end\", \"tools\": [...]}}; peak required"},
           {.name = "surge", .type = ParamType::kNumber, .default_value = 1.0, .min = 1.0, .max = 100.0,
            .description = "visit intensity multiplier on the peak's days"},
+          {.name = "defer_weight", .type = ParamType::kNumber, .default_value = 0.5, .min = 0.0, .max = 1.0,
+           .description = "share of the peak's planned per-item saving a shopper counts from the pre-heat's start until "
+                          "the peak (a utility penalty beta * w * depth * price on the products the peak will discount: "
+                          "the pre-festival lull); 0: none"},
           {.name = "wish_list", .type = ParamType::kObject, .default_value = nullptr,
            .description = "{\"probability\", \"slots\"}: wish-listing in the pre-heat, shown on the peak",
            .optional = true},
@@ -401,7 +426,8 @@ void register_festival() {
         const StreamFamily keys(ctx.seed, ctx.replication, Purpose::kStrategy,
                                 (static_cast<std::uint64_t>(ctx.seller) << 32) ^ static_cast<std::uint64_t>(ctx.promotion) ^
                                     name_hash("festival.deposit"));
-        return std::make_unique<Festival>(std::move(out), p["surge"].get<double>(), deposit, wishes, keys, ctx.consumers);
+        return std::make_unique<Festival>(std::move(out), p["surge"].get<double>(), p["defer_weight"].get<double>(), deposit,
+                                          wishes, keys, ctx.consumers);
       },
       examples_from(R"([{"surge": 2, "budget": 3000, "phases": {"pre_heat": {"start": 3, "end": 6, "tools": [{"name": "notify", "day": 3}]}, "peak": {"start": 6, "end": 8, "tools": [{"name": "percent_off", "depth": 0.3}, {"name": "flash_sale", "products": {"every": 8}, "depth": 0.5, "start": 6, "duration": 1, "cap": 4, "featured": 2}, {"name": "threshold", "tiers": [{"spend": 40, "off": 5}]}]}, "tail": {"start": 8, "end": 10, "tools": [{"name": "percent_off", "depth": 0.1}]}}, "deposit": {"amount": 5, "worth": 12, "share": 0.2}, "wish_list": {"probability": 0.3, "slots": 2}, "requires": {"behaviours": [{"name": "basket", "max_items": 4}]}}])"),
   });
