@@ -281,6 +281,7 @@ TEST_CASE("the module changes no outcome but its own metrics, and without it the
       CHECK(run.totals[metric_index(m)] > 0);
       run.totals[metric_index(m)] = std::numeric_limits<double>::quiet_NaN();
       for (DailyRow& d : run.daily) d.values[metric_index(m)] = std::numeric_limits<double>::quiet_NaN();
+      for (BreakdownRow& b : run.breakdown) b.values[metric_index(m)] = std::numeric_limits<double>::quiet_NaN();
     }
   }
   CHECK(fingerprint(masked) == fingerprint(without));
