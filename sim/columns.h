@@ -17,11 +17,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string>
 #include <type_traits>
+#include <string_view>
 #include <vector>
 
 namespace marketsim {
@@ -102,6 +104,16 @@ class ColumnStore {
  public:
   static constexpr std::size_t kAlign = 64;
 
+  /// Whether blocks get the transparent-huge-page advice: unless the environment sets
+  /// MARKETSIM_HUGE_PAGES=0 (read once).
+  static bool huge_pages_wanted() {
+    static const bool wanted = [] {
+      const char* v = std::getenv("MARKETSIM_HUGE_PAGES");
+      return v == nullptr || std::string_view(v) != "0";
+    }();
+    return wanted;
+  }
+
   /// Allocates each shard's block ([begin, end) consumers, given in shard order) and writes every
   /// column's initial value into it, shards in parallel.
   ColumnStore(const ColumnLayout& layout, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& shards)
@@ -126,7 +138,8 @@ class ColumnStore {
       // Hooks read rows at random consumers: with 2 MiB pages a block's rows cost a few TLB
       // entries instead of one per 4 KiB. Advice only: where transparent huge pages are off the
       // block simply stays on small pages.
-      if (align == kHugePage) ::madvise(block.data.get(), bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
+      // MARKETSIM_HUGE_PAGES=0 skips the advice (to measure what huge pages are worth).
+      if (align == kHugePage && huge_pages_wanted()) ::madvise(block.data.get(), bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
 #endif
       for (std::size_t c = 0; c < specs_.size(); ++c) {
         const ColumnSpec& spec = specs_[c];
