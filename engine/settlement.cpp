@@ -245,8 +245,12 @@ void Simulation::order_lines(Time start, Time end) {
   }
   if (units > 0) {
     ++conversions_today_;
-    segment_conversions_today_.resize(market_.population.segment_names.size(), 0);
-    ++segment_conversions_today_[market_.population.segment[head.consumer]];
+    // By segment (a random read of the consumer's segment per order: with one segment the day's
+    // end copies conversions_today_ instead).
+    if (market_.population.segment_names.size() > 1) {
+      segment_conversions_today_.resize(market_.population.segment_names.size(), 0);
+      ++segment_conversions_today_[market_.population.segment[head.consumer]];
+    }
     for (std::uint64_t bits = sellers_with_units; bits != 0; bits &= bits - 1) {
       ++books_today_[static_cast<std::size_t>(std::countr_zero(bits))].orders;
     }

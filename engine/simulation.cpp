@@ -629,6 +629,7 @@ std::optional<DayRecord> Simulation::end_window(std::size_t w, Day day, Time sta
     conversions_today_ = 0;
     segment_visits_today_.resize(market_.population.segment_names.size(), 0);
     segment_conversions_today_.resize(market_.population.segment_names.size(), 0);
+    if (segment_conversions_today_.size() == 1) segment_conversions_today_[0] = day_record->conversions;
     day_segment_visits_[batch].swap(segment_visits_today_);
     day_segment_conversions_[batch].swap(segment_conversions_today_);
     segment_visits_today_.assign(day_segment_visits_[batch].size(), 0);

@@ -606,7 +606,11 @@ void Simulation::visit_batch(Shard& shard) {
     const std::uint16_t* segment = market_.population.segment.data();
     std::vector<std::uint64_t>& by_segment = shard.segment_visits;
     by_segment.resize(market_.population.segment_names.size(), 0);
-    for (std::size_t v = 0; v < n; ++v) ++by_segment[segment[b.consumer[v]]];
+    if (by_segment.size() == 1) {
+      by_segment[0] += n;
+    } else {
+      for (std::size_t v = 0; v < n; ++v) ++by_segment[segment[b.consumer[v]]];
+    }
   }
 }
 
